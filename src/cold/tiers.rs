@@ -1,0 +1,238 @@
+//! Rate-limit tiers: their definitions, the four defaults, and the registry that maps names to the
+//! hot path's tier table.
+//!
+//! Writers (tier set) are serialized by a mutex; readers (listing, session open) load an immutable
+//! snapshot through `arc-swap` without locking. Each change is published to the hot path's
+//! [`TierTable`] before the call returns, so live sessions enforce it on their next message.
+
+use crate::error::{Error, Result};
+use crate::hot::gcra::Rate;
+use crate::hot::policy::{Escalation, Policy, TierTable};
+use arc_swap::ArcSwap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// A tier as operators define it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    /// Orders admitted per second (order MsgTypes).
+    pub orders_per_sec: u64,
+    /// Messages admitted per second (every inbound message).
+    pub messages_per_sec: u64,
+    /// Sessions one user may have open at once.
+    pub max_sessions: u32,
+    /// Orders a full bucket holds (sent at one instant).
+    pub order_burst: u64,
+    /// Messages a full bucket holds.
+    pub message_burst: u64,
+    /// Violations allowed within `escalation_window_ms` before DISCONNECT; 0 disables escalation.
+    pub escalation_threshold: u32,
+    /// The escalation window in milliseconds.
+    pub escalation_window_ms: u32,
+}
+
+/// Longest tier name.
+pub const MAX_TIER_NAME: usize = 64;
+
+impl TierSpec {
+    /// A tier with one burst for both buckets and escalation after `messages_per_sec` violations
+    /// within one second (a peer throttled more often than its whole message allowance is logged out).
+    pub const fn new(orders_per_sec: u64, messages_per_sec: u64, max_sessions: u32, burst: u64) -> TierSpec {
+        TierSpec {
+            orders_per_sec,
+            messages_per_sec,
+            max_sessions,
+            order_burst: burst,
+            message_burst: burst,
+            escalation_threshold: if messages_per_sec > u32::MAX as u64 { u32::MAX } else { messages_per_sec as u32 },
+            escalation_window_ms: 1_000,
+        }
+    }
+
+    /// The hot path's form.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            messages: Rate::per_second(self.messages_per_sec, self.message_burst),
+            orders: Rate::per_second(self.orders_per_sec, self.order_burst),
+            escalation: Escalation {
+                threshold: self.escalation_threshold,
+                window_ms: self.escalation_window_ms,
+            },
+        }
+    }
+
+    /// Checks the numbers make a usable tier.
+    pub fn validate(&self) -> Result<()> {
+        const MAX_RATE: u64 = 1_000_000_000;
+        if self.orders_per_sec > MAX_RATE || self.messages_per_sec > MAX_RATE {
+            return Err(Error::invalid("a rate above 1,000,000,000 per second"));
+        }
+        if self.order_burst > MAX_RATE || self.message_burst > MAX_RATE {
+            return Err(Error::invalid("a burst above 1,000,000,000"));
+        }
+        if self.orders_per_sec > 0 && self.order_burst == 0 {
+            return Err(Error::invalid("order_burst is 0 while orders_per_sec is not"));
+        }
+        if self.messages_per_sec > 0 && self.message_burst == 0 {
+            return Err(Error::invalid("message_burst is 0 while messages_per_sec is not"));
+        }
+        if self.escalation_threshold > 0 && self.escalation_window_ms == 0 {
+            return Err(Error::invalid("escalation_window_ms is 0 while escalation is on"));
+        }
+        Ok(())
+    }
+}
+
+/// The four default tiers, in order.
+pub const DEFAULT_TIERS: [(&str, TierSpec); 4] = [
+    ("basic", TierSpec::new(5, 20, 1, 10)),
+    ("standard", TierSpec::new(20, 100, 3, 40)),
+    ("premium", TierSpec::new(100, 500, 10, 200)),
+    ("unlimited", TierSpec::new(10_000, 50_000, 100, 10_000)),
+];
+
+/// The tier a user gets when none is named.
+pub const DEFAULT_TIER: &str = "basic";
+
+/// Checks a tier name: 1 to 64 of `A-Z a-z 0-9 _ - .`.
+pub fn validate_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > MAX_TIER_NAME {
+        return Err(Error::invalid("tier name must be 1 to 64 bytes"));
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+        return Err(Error::invalid("tier name may hold only A-Z a-z 0-9 _ - ."));
+    }
+    Ok(())
+}
+
+/// One tier in a snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Tier {
+    /// Its name.
+    pub name: String,
+    /// Its index in the hot path's table.
+    pub index: u16,
+    /// Its definition.
+    pub spec: TierSpec,
+}
+
+/// Every tier, immutable.
+#[derive(Clone, Debug, Default)]
+pub struct TierSnapshot {
+    by_name: BTreeMap<String, Tier>,
+    names: Vec<String>,
+}
+
+impl TierSnapshot {
+    /// The tier named `name`.
+    pub fn get(&self, name: &str) -> Option<&Tier> {
+        self.by_name.get(name)
+    }
+
+    /// The tier at `index`.
+    pub fn by_index(&self, index: u16) -> Option<&Tier> {
+        self.names.get(usize::from(index)).and_then(|n| self.by_name.get(n))
+    }
+
+    /// All tiers by index.
+    pub fn iter(&self) -> impl Iterator<Item = &Tier> {
+        self.names.iter().filter_map(|n| self.by_name.get(n))
+    }
+}
+
+/// The tier registry.
+///
+/// May be used from several threads at once.
+pub struct Tiers {
+    snapshot: ArcSwap<TierSnapshot>,
+    writer: Mutex<()>,
+}
+
+impl Tiers {
+    /// A registry holding the defaults, published into `table`.
+    pub fn with_defaults(table: &TierTable) -> Result<Tiers> {
+        let tiers = Tiers { snapshot: ArcSwap::from_pointee(TierSnapshot::default()), writer: Mutex::new(()) };
+        for (name, spec) in DEFAULT_TIERS {
+            tiers.set(table, name, spec)?;
+        }
+        Ok(tiers)
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<TierSnapshot> {
+        self.snapshot.load_full()
+    }
+
+    /// Defines tier `name`, or changes it; returns its index. Live sessions on it enforce the new
+    /// definition from their next message.
+    pub fn set(&self, table: &TierTable, name: &str, spec: TierSpec) -> Result<u16> {
+        validate_name(name)?;
+        spec.validate()?;
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = TierSnapshot::clone(&self.snapshot.load());
+        let index = match next.by_name.get(name) {
+            Some(tier) => tier.index,
+            None => {
+                let index = next.names.len();
+                if index >= table.capacity() || index > usize::from(u16::MAX) {
+                    return Err(Error::limit(format!("the tier table holds {} tiers", table.capacity())));
+                }
+                next.names.push(name.to_owned());
+                index as u16
+            }
+        };
+        table.publish(usize::from(index), spec.policy());
+        next.by_name.insert(name.to_owned(), Tier { name: name.to_owned(), index, spec });
+        self.snapshot.store(Arc::new(next));
+        Ok(index)
+    }
+}
+
+#[cfg(all(test, not(fixprov_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_table() {
+        let table = TierTable::new(8);
+        let tiers = Tiers::with_defaults(&table).unwrap();
+        let snap = tiers.snapshot();
+        let basic = snap.get("basic").unwrap();
+        assert_eq!((basic.spec.orders_per_sec, basic.spec.messages_per_sec), (5, 20));
+        assert_eq!((basic.spec.max_sessions, basic.spec.order_burst), (1, 10));
+        let unlimited = snap.get("unlimited").unwrap().spec;
+        assert_eq!(unlimited, TierSpec::new(10_000, 50_000, 100, 10_000));
+        assert_eq!(table.load(usize::from(basic.index)), basic.spec.policy());
+        assert_eq!(snap.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["basic", "standard", "premium", "unlimited"]);
+    }
+
+    #[test]
+    fn set_changes_in_place_and_adds_custom() {
+        let table = TierTable::new(5);
+        let tiers = Tiers::with_defaults(&table).unwrap();
+        let idx = tiers.set(&table, "basic", TierSpec::new(1, 2, 1, 1)).unwrap();
+        assert_eq!(idx, 0);
+        assert_eq!(table.load(0), TierSpec::new(1, 2, 1, 1).policy());
+        assert_eq!(tiers.set(&table, "mm-desk.1", TierSpec::new(1, 1, 1, 1)).unwrap(), 4);
+        assert!(matches!(tiers.set(&table, "one-too-many", TierSpec::new(1, 1, 1, 1)), Err(Error::LimitReached(_))));
+    }
+
+    #[test]
+    fn bad_tiers_are_refused() {
+        let table = TierTable::new(8);
+        let tiers = Tiers::with_defaults(&table).unwrap();
+        for name in ["", "has space", "é", &"x".repeat(65)] {
+            assert!(matches!(tiers.set(&table, name, TierSpec::new(1, 1, 1, 1)), Err(Error::InvalidArgument(_))), "{name:?}");
+        }
+        let mut spec = TierSpec::new(1, 1, 1, 1);
+        spec.order_burst = 0;
+        assert!(tiers.set(&table, "x", spec).is_err());
+        let mut spec = TierSpec::new(1, 1, 1, 1);
+        spec.escalation_window_ms = 0;
+        assert!(tiers.set(&table, "x", spec).is_err());
+        assert!(tiers.set(&table, "x", TierSpec::new(2_000_000_000, 1, 1, 1)).is_err());
+        assert!(tiers.snapshot().get("x").is_none());
+    }
+}

@@ -1,0 +1,91 @@
+//! Users as the enforcement core knows them: a tier, a live-session limit, and their sessions.
+
+use crate::error::{Error, Result};
+use crate::hot::limit::SessionLimit;
+use crate::hot::session::{Counters, Handle};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// Longest user id.
+pub const MAX_USER_ID: usize = 128;
+
+/// Checks a user id: 1 to 128 bytes of UTF-8 without control characters.
+pub fn validate_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > MAX_USER_ID {
+        return Err(Error::invalid("user id must be 1 to 128 bytes"));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(Error::invalid("user id holds a control character"));
+    }
+    Ok(())
+}
+
+/// Mutable state of one user, behind the user's lock.
+#[derive(Debug, Default)]
+pub struct UserState {
+    /// Tier index.
+    pub tier: u16,
+    /// Live session handles.
+    pub sessions: Vec<Handle>,
+    /// Counters of sessions that closed.
+    pub closed: Counters,
+}
+
+/// One user.
+///
+/// May be used from several threads at once.
+#[derive(Debug)]
+pub struct User {
+    /// The user's id.
+    pub id: String,
+    /// Live sessions, taken lock-free on open.
+    pub limit: SessionLimit,
+    state: Mutex<UserState>,
+}
+
+impl User {
+    /// Locks the user's state.
+    pub fn lock(&self) -> MutexGuard<'_, UserState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Every user by id.
+///
+/// May be used from several threads at once.
+#[derive(Debug, Default)]
+pub struct Users {
+    by_id: RwLock<HashMap<String, Arc<User>>>,
+}
+
+impl Users {
+    /// The user `id`.
+    pub fn get(&self, id: &str) -> Result<Arc<User>> {
+        let map = self.by_id.read().unwrap_or_else(|p| p.into_inner());
+        map.get(id).cloned().ok_or_else(|| Error::not_found("no such user"))
+    }
+
+    /// The user `id`, created on `tier` if missing; returns it and whether it was created.
+    pub fn get_or_create(&self, id: &str, tier: u16) -> Result<(Arc<User>, bool)> {
+        validate_id(id)?;
+        if let Ok(user) = self.get(id) {
+            return Ok((user, false));
+        }
+        let mut map = self.by_id.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(user) = map.get(id) {
+            return Ok((user.clone(), false));
+        }
+        let user = Arc::new(User {
+            id: id.to_owned(),
+            limit: SessionLimit::new(),
+            state: Mutex::new(UserState { tier, ..UserState::default() }),
+        });
+        map.insert(id.to_owned(), user.clone());
+        Ok((user, true))
+    }
+
+    /// All users, in no particular order.
+    pub fn all(&self) -> Vec<Arc<User>> {
+        self.by_id.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
+    }
+}

@@ -1,0 +1,132 @@
+//! The event callback, and listings handed to C as JSON strings.
+
+use crate::engine::{Event, EventKind};
+use crate::ffi::boundary::{self, fixprov_engine, guard, guard_void, HostContext};
+use crate::ffi::status::fixprov_status;
+use std::ffi::{c_char, c_void};
+
+/// What an event reports.
+#[repr(u32)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum fixprov_event_kind {
+    /// A session was killed by a call other than a check (an operator, a revocation, ...): log the
+    /// peer out now rather than at its next message.
+    FIXPROV_EVENT_SESSION_KILLED = 1,
+}
+
+/// An event, lent to the callback for the duration of the call.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct fixprov_event {
+    /// A fixprov_event_kind value.
+    pub kind: u32,
+    /// A fixprov_kill_reason value.
+    pub reason: u32,
+    /// The session's handle.
+    pub session: u64,
+    /// The session's user id: user_id_len bytes of UTF-8, not NUL-terminated; valid only during
+    /// the call.
+    pub user_id: *const u8,
+    /// Length of user_id in bytes.
+    pub user_id_len: usize,
+}
+
+/// An event callback. It runs on the thread whose call raised the event, with no fixprov lock held,
+/// so it may call fixprov functions (for example fixprov_session_close()). It must not unwind
+/// (throw a C++ exception) out of the call.
+#[allow(non_camel_case_types)]
+pub type fixprov_event_fn = Option<unsafe extern "C" fn(context: *mut c_void, event: *const fixprov_event)>;
+
+/// Registers the engine's event callback, replacing any previous one; callback NULL removes it.
+///
+/// Parameters:
+/// - callback: called for every event, on the thread that raised it.
+/// - context: passed back to the callback unchanged; it must stay valid, and be safe to use from
+///   any thread, until the callback is replaced or the engine is closed.
+///
+/// Returns: FIXPROV_OK or FIXPROV_ERR_NULL (engine).
+/// Ownership: does not take ownership of context.
+/// Thread safety: may be called from several threads at once; a replaced callback may still be
+/// running on another thread when this returns.
+///
+/// # Safety
+/// engine is NULL or live; callback, if set, is safe to call with context from any thread.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_set_event_callback(
+    engine: *const fixprov_engine,
+    callback: fixprov_event_fn,
+    context: *mut c_void,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let listener = callback.map(|callback| {
+            let context = HostContext(context);
+            Box::new(move |event: &Event<'_>| {
+                let raw = fixprov_event {
+                    kind: match event.kind {
+                        EventKind::SessionKilled => fixprov_event_kind::FIXPROV_EVENT_SESSION_KILLED as u32,
+                    },
+                    reason: event.reason as u32,
+                    session: event.session,
+                    user_id: event.user.as_ptr(),
+                    user_id_len: event.user.len(),
+                };
+                let context = context;
+                // SAFETY: the host registered `callback` for this `context` and promised it may be
+                // called from any thread; `raw` and the user id it points to outlive the call.
+                unsafe { callback(context.0, &raw) };
+            }) as crate::engine::Listener
+        });
+        engine.set_listener(listener);
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Lists open sessions as a JSON array of objects with session, user, tier, opened_unix_ms,
+/// messages, orders, throttled, disconnects, killed (null or a reason) and escalated.
+///
+/// Parameters:
+/// - user: NULL with user_len 0 for every session, or one user's id.
+/// - out_json: receives the NUL-terminated JSON text; written only on success.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INTERNAL.
+/// Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+/// Does not take ownership of user.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; user is NULL or user_len readable bytes; out_json is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_sessions_json(
+    engine: *const fixprov_engine,
+    user: *const u8,
+    user_len: usize,
+    out_json: *mut *mut c_char,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        let user = unsafe { boundary::optional_text(user, user_len, c"user is NULL") }?;
+        let json = serde_json::to_string(&engine.sessions(user))
+            .map_err(|e| crate::Error::Internal(format!("serializing sessions: {e}").into()))?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(boundary::string_into_raw(json)) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Wipes and frees a string (or secret) the library handed out. fixprov_string_free(NULL) is a no-op.
+///
+/// Ownership: consumes s.
+/// Thread safety: may be called from any thread, once per string.
+///
+/// # Safety
+/// s is NULL or a string from this library not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_string_free(s: *mut c_char) {
+    // SAFETY: forwarded contract.
+    guard_void(|| unsafe { boundary::string_free(s) });
+}

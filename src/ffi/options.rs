@@ -1,0 +1,169 @@
+//! `fixprov_options`: the extensible configuration of `fixprov_engine_open`.
+
+use crate::engine::{ClockConfig, Config};
+use crate::ffi::boundary::{self, fixprov_engine, guard, guard_void};
+use crate::ffi::status::fixprov_status;
+use crate::hot::msgtype::OrderTypes;
+use std::time::Duration;
+
+/// Options for fixprov_engine_open(). Later versions add setters; existing ones never change.
+/// Not thread-safe: use one options object from one thread at a time.
+#[allow(non_camel_case_types)]
+pub struct fixprov_options {
+    pub(crate) config: Config,
+}
+
+/// How fixprov_check() reads the time.
+#[repr(u32)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum fixprov_clock {
+    /// A ticker thread refreshes the time every tick_us; a check costs one load (default, 500 us).
+    FIXPROV_CLOCK_COARSE = 0,
+    /// Read the TSC on every check (about 9 ns more per check).
+    FIXPROV_CLOCK_PRECISE = 1,
+}
+
+/// Creates options holding the defaults: 65,536 sessions, coarse clock at 500 us, the default
+/// order MsgTypes (D F G E AB AC s q).
+///
+/// Returns: a new fixprov_options owned by the caller; free it with fixprov_options_free().
+/// Thread safety: may be called from several threads at once.
+#[no_mangle]
+pub extern "C" fn fixprov_options_new() -> *mut fixprov_options {
+    let mut out = std::ptr::null_mut();
+    guard_void(|| out = boundary::into_raw(fixprov_options { config: Config::default() }));
+    out
+}
+
+/// Frees options. fixprov_options_free(NULL) is a no-op.
+///
+/// Ownership: consumes options.
+///
+/// # Safety
+/// options is NULL or came from fixprov_options_new() and is not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_free(options: *mut fixprov_options) {
+    // SAFETY: forwarded contract.
+    guard_void(|| drop(unsafe { boundary::from_raw(options) }));
+}
+
+/// Sets how many sessions may be open at once, all users together (1 to 16,777,216).
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT.
+/// Ownership: does not take ownership of options.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_max_sessions(options: *mut fixprov_options, max_sessions: u32) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        if max_sessions == 0 || max_sessions > crate::engine::MAX_SESSIONS_LIMIT {
+            return Err(crate::Error::invalid("max_sessions must be 1 to 16,777,216").into());
+        }
+        options.config.max_sessions = max_sessions;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Chooses the clock of fixprov_check(): clock is a fixprov_clock value; tick_us (1 to 1,000,000)
+/// is the coarse clock's refresh period and is ignored by the precise clock.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT for an unknown clock or
+/// a tick out of range.
+/// Ownership: does not take ownership of options.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_clock(options: *mut fixprov_options, clock: u32, tick_us: u32) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        options.config.clock = match clock {
+            0 if (1..=1_000_000).contains(&tick_us) => {
+                ClockConfig::Coarse { tick: Duration::from_micros(u64::from(tick_us)) }
+            }
+            0 => return Err(crate::Error::invalid("tick_us must be 1 to 1,000,000").into()),
+            1 => ClockConfig::Precise,
+            _ => return Err(crate::Error::invalid("unknown fixprov_clock value").into()),
+        };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Sets the MsgTypes (tag 35 values) counted as orders, as a comma-separated list such as
+/// "D,F,G,AB". Each must be 1 to 16 printable ASCII characters other than '='.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (the
+/// options are unchanged).
+/// Ownership: does not take ownership of options or list.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile; list is NULL
+/// or points to list_len readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_order_msgtypes(
+    options: *mut fixprov_options,
+    list: *const u8,
+    list_len: usize,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        // SAFETY: forwarded contract.
+        let list = unsafe { boundary::text(list, list_len, c"list is NULL") }?;
+        let set = OrderTypes::parse(list)
+            .map_err(|e| crate::Error::invalid(format!("order MsgTypes: {e}")))?;
+        options.config.order_types = set;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Opens an engine: in memory, with the four default tiers (basic, standard, premium, unlimited).
+///
+/// Parameters:
+/// - options: NULL for the defaults, or options from fixprov_options_new().
+/// - out_engine: receives the engine; written only on success.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT, or FIXPROV_ERR_INTERNAL.
+/// Ownership: returns a new fixprov_engine owned by the caller; free it with
+/// fixprov_engine_close(). Does not take ownership of options.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options; out_engine is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_engine_open(
+    options: *const fixprov_options,
+    out_engine: *mut *mut fixprov_engine,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_engine, c"out_engine is NULL")?;
+        let config = if options.is_null() {
+            Config::default()
+        } else {
+            // SAFETY: forwarded contract; non-NULL checked above.
+            unsafe { boundary::borrow(options, c"options is NULL") }?.config.clone()
+        };
+        let engine = crate::Engine::open(config)?;
+        // SAFETY: `out_engine` was checked non-NULL and is writable per the contract.
+        unsafe { out.write(boundary::into_raw(fixprov_engine { inner: engine })) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Closes an engine: stops its clock thread and frees everything it holds. Every session handle of
+/// the engine becomes meaningless. fixprov_engine_close(NULL) is a no-op.
+///
+/// Ownership: consumes engine.
+/// Thread safety: no other call may use engine during or after this call.
+///
+/// # Safety
+/// engine is NULL or came from fixprov_engine_open() and is not closed yet.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_engine_close(engine: *mut fixprov_engine) {
+    // SAFETY: forwarded contract.
+    guard_void(|| drop(unsafe { boundary::from_raw(engine) }));
+}

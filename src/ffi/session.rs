@@ -1,0 +1,357 @@
+//! Sessions through the C ABI: open, close, kill, and the per-message checks.
+
+use crate::ffi::boundary::{self, fixprov_engine, guard};
+use crate::ffi::status::fixprov_status;
+use crate::hot::session::MsgClass;
+
+/// The class of an inbound message, for fixprov_check() and fixprov_check_at().
+#[repr(u32)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum fixprov_msg_class {
+    /// Counts against messages/sec only (heartbeats, market data requests, ...).
+    FIXPROV_MSG_OTHER = 0,
+    /// Counts against orders/sec and messages/sec.
+    FIXPROV_MSG_ORDER = 1,
+}
+
+/// Why a session was killed, as reported in fixprov_session_stats and events.
+#[repr(u32)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum fixprov_kill_reason {
+    /// Not killed.
+    FIXPROV_KILL_NONE = 0,
+    /// An operator killed this session.
+    FIXPROV_KILL_ADMIN = 1,
+    /// An operator killed all of the user's sessions.
+    FIXPROV_KILL_USER = 2,
+    /// The user's credential was revoked.
+    FIXPROV_KILL_REVOKED = 3,
+    /// The user was suspended.
+    FIXPROV_KILL_SUSPENDED = 4,
+    /// The user's credential expired.
+    FIXPROV_KILL_EXPIRED = 5,
+    /// The engine is closing.
+    FIXPROV_KILL_SHUTDOWN = 6,
+}
+
+/// A session's counters and state.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub struct fixprov_session_stats {
+    /// Messages admitted (orders included).
+    pub messages: u64,
+    /// Orders admitted.
+    pub orders: u64,
+    /// Checks answered FIXPROV_THROTTLED.
+    pub throttled: u64,
+    /// Checks answered FIXPROV_DISCONNECT.
+    pub disconnects: u64,
+    /// Wall-clock open time, milliseconds since the Unix epoch.
+    pub opened_unix_ms: u64,
+    /// A fixprov_kill_reason value; FIXPROV_KILL_NONE while alive.
+    pub kill_reason: u32,
+    /// 1 once violations escalated to FIXPROV_DISCONNECT, else 0.
+    pub escalated: u32,
+}
+
+#[inline(always)]
+fn class(raw: u32) -> Option<MsgClass> {
+    match raw {
+        0 => Some(MsgClass::Other),
+        1 => Some(MsgClass::Order),
+        _ => None,
+    }
+}
+
+/// Opens a session for a user on the user's tier, enforcing the tier's max_sessions atomically:
+/// two racing opens never both take the last slot.
+///
+/// Parameters:
+/// - user: the user id (user_len bytes of UTF-8); the user must exist (fixprov_user_set_tier).
+/// - out_session: receives the session handle (never 0); written only on success.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_NOT_FOUND, or
+/// FIXPROV_ERR_LIMIT_REACHED (the user's max sessions, or the session table, is full).
+/// Ownership: the handle is owned by the caller; release it with fixprov_session_close().
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; user is NULL or user_len readable bytes; out_session is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_session_open(
+    engine: *const fixprov_engine,
+    user: *const u8,
+    user_len: usize,
+    out_session: *mut u64,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_session, c"out_session is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let session = engine.session_open(user)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(session) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Closes a session and frees its slot. The handle is stale afterwards: a second close, or a check
+/// with it, answers FIXPROV_ERR_STALE_HANDLE.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_STALE_HANDLE.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_session_close(engine: *const fixprov_engine, session: u64) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        engine.session_close(session)?;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Kills a session: its next check answers FIXPROV_KILLED, and the event callback (if any) is told
+/// at once, so the host can log out an idle peer. Killing a killed session does nothing.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_STALE_HANDLE.
+/// Thread safety: may be called from several threads at once; the callback runs on this thread.
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_session_kill(engine: *const fixprov_engine, session: u64) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        engine.session_kill(session)?;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Kills every live session of a user (see fixprov_session_kill()).
+///
+/// Parameters:
+/// - out_killed: NULL, or receives how many sessions this call killed.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_NOT_FOUND.
+/// Ownership: does not take ownership of user.
+/// Thread safety: may be called from several threads at once; callbacks run on this thread.
+///
+/// # Safety
+/// engine is NULL or live; user is NULL or user_len readable bytes; out_killed is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_user_kill(
+    engine: *const fixprov_engine,
+    user: *const u8,
+    user_len: usize,
+    out_killed: *mut usize,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let killed = engine.user_kill(user)?;
+        if let Ok(out) = boundary::out_ptr(out_killed, c"") {
+            // SAFETY: checked non-NULL; writable per the contract.
+            unsafe { out.write(killed) };
+        }
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// The per-message check, at the engine clock's time. Lock-free, allocation-free, no system call.
+///
+/// Parameters:
+/// - session: a handle from fixprov_session_open().
+/// - msg_class: a fixprov_msg_class value.
+///
+/// Returns: FIXPROV_OK (process the message), FIXPROV_THROTTLED (reject it, keep the session),
+/// FIXPROV_DISCONNECT or FIXPROV_KILLED (log the session out), FIXPROV_ERR_STALE_HANDLE,
+/// FIXPROV_ERR_INVALID_ARGUMENT (unknown msg_class), or FIXPROV_ERR_NULL.
+/// Thread safety: may be called from several threads at once, on one session too; admission stays
+/// exact, while the admitted-message counters are exact only with one thread per session at a time.
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_check(engine: *const fixprov_engine, session: u64, msg_class: u32) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let Some(class) = class(msg_class) else {
+            return Err(boundary::fail_static(fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT, c"unknown msg_class"));
+        };
+        Ok(engine.check(session, class).into())
+    })
+}
+
+/// The per-message check at the caller's time now_ns (for example the engine's receive
+/// timestamp, in nanoseconds on any monotonic base). Use one time base per session: do not mix
+/// fixprov_check() and fixprov_check_at() on one session.
+///
+/// Returns: as fixprov_check(). A time earlier than one already seen neither fails nor refills.
+/// Thread safety: as fixprov_check().
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_check_at(
+    engine: *const fixprov_engine,
+    session: u64,
+    msg_class: u32,
+    now_ns: u64,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let Some(class) = class(msg_class) else {
+            return Err(boundary::fail_static(fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT, c"unknown msg_class"));
+        };
+        Ok(engine.check_at(session, class, now_ns).into())
+    })
+}
+
+/// The per-message check given the raw FIX MsgType (the value of tag 35, without SOH), classified
+/// by the engine's order MsgTypes (default D F G E AB AC s q).
+///
+/// Parameters:
+/// - msgtype: msgtype_len bytes (1 to 16, printable ASCII, no '=').
+///
+/// Returns: as fixprov_check(), or FIXPROV_ERR_INVALID_ARGUMENT for a malformed MsgType.
+/// Ownership: does not take ownership of msgtype.
+/// Thread safety: as fixprov_check().
+///
+/// # Safety
+/// engine is NULL or live; msgtype is NULL or msgtype_len readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_check_msgtype(
+    engine: *const fixprov_engine,
+    session: u64,
+    msgtype: *const u8,
+    msgtype_len: usize,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        let msgtype = unsafe { boundary::bytes(msgtype, msgtype_len, c"msgtype is NULL") }?;
+        match engine.check_msgtype(session, msgtype) {
+            Ok(verdict) => Ok(verdict.into()),
+            Err(_) => Err(boundary::fail_static(
+                fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+                c"msgtype must be 1 to 16 printable ASCII characters other than '='",
+            )),
+        }
+    })
+}
+
+/// Reads a session's counters and state.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_STALE_HANDLE.
+/// Ownership: out_stats is written only on success.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; out_stats is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_session_stats(
+    engine: *const fixprov_engine,
+    session: u64,
+    out_stats: *mut fixprov_session_stats,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_stats, c"out_stats is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let info = engine.session_info(session)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe {
+            out.write(fixprov_session_stats {
+                messages: info.messages,
+                orders: info.orders,
+                throttled: info.throttled,
+                disconnects: info.disconnects,
+                opened_unix_ms: info.opened_unix_ms,
+                kill_reason: info.killed.map_or(0, |r| r as u32),
+                escalated: u32::from(info.escalated),
+            })
+        };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Zeroes a session's violation counters and escalation window.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_STALE_HANDLE.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_session_reset_violations(engine: *const fixprov_engine, session: u64) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        engine.session_reset_violations(session)?;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Reads a user's violations: THROTTLED plus DISCONNECT answers over its live and closed sessions.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_NOT_FOUND.
+/// Ownership: does not take ownership of user; out_violations is written only on success.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; user is NULL or user_len readable bytes; out_violations NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_user_violations(
+    engine: *const fixprov_engine,
+    user: *const u8,
+    user_len: usize,
+    out_violations: *mut u64,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_violations, c"out_violations is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let violations = engine.user_violations(user)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(violations) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Zeroes a user's violations, over its live and closed sessions.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_NOT_FOUND.
+/// Ownership: does not take ownership of user.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; user is NULL or user_len readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_user_reset_violations(
+    engine: *const fixprov_engine,
+    user: *const u8,
+    user_len: usize,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        engine.user_reset_violations(user)?;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}

@@ -1,0 +1,103 @@
+//! The one status enum of the C ABI, its text, the thread's last error, and the version.
+
+use crate::ffi::boundary;
+use crate::hot::session::Verdict;
+use std::ffi::c_char;
+
+/// The result of every fixprov call. Values are fixed forever and never reused.
+///
+/// Values below 100 are the verdicts of a check; values from 100 on are errors. The text of the
+/// last error on the calling thread is available from fixprov_last_error().
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum fixprov_status {
+    /// Success; for a check: the message is admitted.
+    FIXPROV_OK = 0,
+    /// The message is over its tier's rate: reject it (BusinessMessageReject), keep the session.
+    FIXPROV_THROTTLED = 1,
+    /// Violations escalated past the tier's threshold: log the session out.
+    FIXPROV_DISCONNECT = 2,
+    /// The session was killed (operator, revocation, suspension, expiry): log it out.
+    FIXPROV_KILLED = 3,
+    /// A required pointer argument was NULL.
+    FIXPROV_ERR_NULL = 100,
+    /// An argument was out of range or malformed; fixprov_last_error() says which and why.
+    FIXPROV_ERR_INVALID_ARGUMENT = 101,
+    /// A string argument was not valid UTF-8.
+    FIXPROV_ERR_UTF8 = 102,
+    /// The named user, tier or object does not exist.
+    FIXPROV_ERR_NOT_FOUND = 103,
+    /// A limit was reached: the user's max sessions, the session table or the tier table.
+    FIXPROV_ERR_LIMIT_REACHED = 104,
+    /// The session handle is closed or was never issued.
+    FIXPROV_ERR_STALE_HANDLE = 105,
+    /// A panic inside the library was caught; the engine remains usable.
+    FIXPROV_ERR_PANIC = 106,
+    /// An internal failure (for example a thread that could not start).
+    FIXPROV_ERR_INTERNAL = 107,
+}
+
+impl From<Verdict> for fixprov_status {
+    #[inline(always)]
+    fn from(v: Verdict) -> fixprov_status {
+        match v {
+            Verdict::Ok => fixprov_status::FIXPROV_OK,
+            Verdict::Throttled => fixprov_status::FIXPROV_THROTTLED,
+            Verdict::Disconnect => fixprov_status::FIXPROV_DISCONNECT,
+            Verdict::Killed => fixprov_status::FIXPROV_KILLED,
+            Verdict::Stale => {
+                boundary::fail_static(fixprov_status::FIXPROV_ERR_STALE_HANDLE, c"stale session handle").0
+            }
+        }
+    }
+}
+
+/// A short, static, NUL-terminated name for a status value.
+///
+/// Parameters: status: any value; unknown values give "unknown status".
+/// Returns: a static string; never NULL. Ownership: the string is static; do not free it.
+/// Thread safety: may be called from several threads at once.
+#[no_mangle]
+pub extern "C" fn fixprov_status_str(status: u32) -> *const c_char {
+    let s: &'static std::ffi::CStr = match status {
+        0 => c"ok",
+        1 => c"throttled",
+        2 => c"disconnect",
+        3 => c"killed",
+        100 => c"NULL argument",
+        101 => c"invalid argument",
+        102 => c"invalid UTF-8",
+        103 => c"not found",
+        104 => c"limit reached",
+        105 => c"stale handle",
+        106 => c"panic caught",
+        107 => c"internal error",
+        _ => c"unknown status",
+    };
+    s.as_ptr()
+}
+
+/// The text of the last error raised on the calling thread.
+///
+/// Returns: a NUL-terminated string, "no error" if none; never NULL.
+/// Ownership: owned by the library; valid until the next failing fixprov call on this thread.
+/// Do not free it.
+/// Thread safety: each thread has its own last error.
+#[no_mangle]
+pub extern "C" fn fixprov_last_error() -> *const c_char {
+    let mut out = c"no error".as_ptr();
+    boundary::guard_void(|| out = boundary::last_error());
+    out
+}
+
+/// The library's version as "MAJOR.MINOR.PATCH"; equals FIXPROV_VERSION_STRING of the header the
+/// host compiled against when the two match.
+///
+/// Returns: a static NUL-terminated string; never NULL. Ownership: static; do not free it.
+/// Thread safety: may be called from several threads at once.
+#[no_mangle]
+pub extern "C" fn fixprov_version() -> *const c_char {
+    const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+    VERSION.as_ptr().cast()
+}

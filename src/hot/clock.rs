@@ -1,0 +1,167 @@
+//! Where a check gets `now` when the caller gives no timestamp.
+//!
+//! * [`Clock::Coarse`] (the default): a ticker thread owned by the engine stores the time every
+//!   `tick` into one atomic; a check reads it with one relaxed load. Decisions are exact against that
+//!   clock, which lags real time by less than one tick.
+//! * [`Clock::Precise`]: reads the TSC through `quanta` on every check (about 9 ns more).
+//! * [`Clock::Manual`]: a clock that tests set and advance, so every decision in a test is exact.
+//!
+//! All three count nanoseconds since the engine opened. The ticker is not part of a lock-free protocol
+//! (one writer, readers that want any recent value), so it uses `std` atomics directly.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// A manual clock for tests: starts at the given time and moves only when told.
+///
+/// May be used from several threads at once.
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    ns: AtomicU64,
+}
+
+impl ManualClock {
+    /// A clock reading `ns`.
+    pub fn new(ns: u64) -> Arc<ManualClock> {
+        Arc::new(ManualClock { ns: AtomicU64::new(ns) })
+    }
+
+    /// Sets the time (backwards too).
+    pub fn set(&self, ns: u64) {
+        self.ns.store(ns, Ordering::Relaxed);
+    }
+
+    /// Moves the time forward by `ns`.
+    pub fn advance(&self, ns: u64) {
+        self.ns.fetch_add(ns, Ordering::Relaxed);
+    }
+
+    /// The current reading.
+    pub fn now(&self) -> u64 {
+        self.ns.load(Ordering::Relaxed)
+    }
+}
+
+/// What a check without a timestamp reads.
+pub enum Clock {
+    /// A ticker thread's value.
+    Coarse(Ticker),
+    /// The TSC on every read.
+    Precise(PreciseClock),
+    /// A test's clock.
+    Manual(Arc<ManualClock>),
+}
+
+impl Clock {
+    /// Nanoseconds since the engine opened.
+    #[inline(always)]
+    pub fn now(&self) -> u64 {
+        match self {
+            Clock::Coarse(ticker) => ticker.shared.now.load(Ordering::Relaxed),
+            Clock::Precise(precise) => precise.now(),
+            Clock::Manual(manual) => manual.now(),
+        }
+    }
+}
+
+/// A precise clock over `quanta`.
+pub struct PreciseClock {
+    clock: quanta::Clock,
+    start: u64,
+}
+
+impl PreciseClock {
+    /// A clock reading 0 now.
+    pub fn new() -> PreciseClock {
+        let clock = quanta::Clock::new();
+        let start = clock.raw();
+        PreciseClock { clock, start }
+    }
+
+    /// Nanoseconds since [`PreciseClock::new`].
+    #[inline]
+    pub fn now(&self) -> u64 {
+        self.clock.delta_as_nanos(self.start, self.clock.raw())
+    }
+}
+
+impl Default for PreciseClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+struct TickerShared {
+    now: AtomicU64,
+    stop: AtomicBool,
+}
+
+/// The coarse clock's thread; stopped and joined on drop, so no thread outlives its engine.
+pub struct Ticker {
+    shared: Arc<TickerShared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Ticker {
+    /// Starts a ticker that refreshes the time every `tick`.
+    pub fn start(tick: Duration) -> std::io::Result<Ticker> {
+        let precise = PreciseClock::new();
+        let shared = Arc::new(TickerShared { now: AtomicU64::new(0), stop: AtomicBool::new(false) });
+        let thread = {
+            let shared = shared.clone();
+            std::thread::Builder::new().name("fixprov-clock".into()).spawn(move || {
+                while !shared.stop.load(Ordering::Acquire) {
+                    shared.now.store(precise.now(), Ordering::Relaxed);
+                    std::thread::park_timeout(tick);
+                }
+            })?
+        };
+        Ok(Ticker { shared, thread: Some(thread) })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(all(test, not(fixprov_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coarse_clock_advances_and_stops() {
+        let clock = Clock::Coarse(Ticker::start(Duration::from_micros(100)).unwrap());
+        let a = clock.now();
+        std::thread::sleep(Duration::from_millis(5));
+        let b = clock.now();
+        assert!(b > a, "{a} then {b}");
+        drop(clock);
+    }
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let manual = ManualClock::new(10);
+        let clock = Clock::Manual(manual.clone());
+        assert_eq!(clock.now(), 10);
+        manual.advance(5);
+        assert_eq!(clock.now(), 15);
+        manual.set(3);
+        assert_eq!(clock.now(), 3);
+    }
+
+    #[test]
+    fn precise_clock_is_monotonic() {
+        let clock = PreciseClock::new();
+        let a = clock.now();
+        let b = clock.now();
+        assert!(b >= a);
+    }
+}

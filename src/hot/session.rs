@@ -1,0 +1,357 @@
+//! A session's hot state: one 64-byte cache line, and the per-message check over it.
+//!
+//! # Protocol
+//! * `state` packs `generation:32 | tier:16 | flags:16`. The cold path changes it only by
+//!   compare-and-swap (open, close, kill, tier move, escalation), so a change never loses another.
+//!   The check loads it once with `Acquire`: a kill or tier move whose store returned before the check
+//!   began is seen by it. A session handle carries the generation; a mismatch means the handle is
+//!   closed or was never issued, and the check touches nothing else.
+//! * `msg_tat` and `ord_tat` are GCRA buckets (see [`crate::hot::gcra`]). An order takes its order
+//!   token first, then its message token; if the message bucket refuses, the order token is refunded,
+//!   so only admitted messages ever spend tokens.
+//! * `admitted_messages` and `admitted_orders` are incremented with a plain load and store, not a
+//!   locked read-modify-write: a locked add per counter would double the cost of a check (measured on
+//!   this machine class: 4.9 ns for the kill flag and two CAS, 9.6 ns with two locked adds). They are
+//!   exact while one thread at a time checks a session, which is how FIX engines work (a session's
+//!   messages are sequenced on one thread); under concurrent checks of one session they may lose
+//!   increments, never admissions. `throttled`, `disconnects` and `escalation` are written only on the
+//!   violation path, with atomic read-modify-writes, and are exact in all cases.
+//! * Nothing here allocates, locks, or makes a system call.
+
+use crate::hot::gcra::{admit, refund};
+use crate::hot::policy::{Escalation, TierTable};
+use crate::sync::{AtomicU64, Ordering};
+
+const OPEN: u64 = 1 << 0;
+const KILLED: u64 = 1 << 1;
+const ESCALATED: u64 = 1 << 2;
+const REASON_SHIFT: u32 = 8;
+const TIER_SHIFT: u32 = 16;
+const GEN_SHIFT: u32 = 32;
+
+/// Why a session was killed; reported with its KILLED answers and events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[repr(u8)]
+pub enum KillReason {
+    /// An operator killed this session.
+    Admin = 1,
+    /// An operator killed all of the user's sessions.
+    User = 2,
+    /// The user's credential was revoked.
+    Revoked = 3,
+    /// The user was suspended.
+    Suspended = 4,
+    /// The user's credential expired.
+    Expired = 5,
+    /// The engine is closing.
+    Shutdown = 6,
+}
+
+impl KillReason {
+    fn from_bits(bits: u8) -> Option<KillReason> {
+        Some(match bits {
+            1 => KillReason::Admin,
+            2 => KillReason::User,
+            3 => KillReason::Revoked,
+            4 => KillReason::Suspended,
+            5 => KillReason::Expired,
+            6 => KillReason::Shutdown,
+            _ => return None,
+        })
+    }
+}
+
+/// What a check decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Admitted: process the message.
+    Ok,
+    /// Over the tier's rate: reject this message (BusinessMessageReject), keep the session.
+    Throttled,
+    /// Violations escalated past the tier's threshold: log the session out.
+    Disconnect,
+    /// The session was killed: log it out.
+    Killed,
+    /// The handle is closed or was never issued.
+    Stale,
+}
+
+/// The kind of an inbound message, for the order bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MsgClass {
+    /// Counts against messages/sec only.
+    Other,
+    /// Counts against orders/sec and messages/sec.
+    Order,
+}
+
+/// A session handle's two halves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handle {
+    /// Index of the session's line in the table.
+    pub index: u32,
+    /// Generation of that line when the session was opened; never 0.
+    pub generation: u32,
+}
+
+impl Handle {
+    /// Splits a 64-bit handle as the C ABI carries it.
+    #[inline(always)]
+    pub const fn from_raw(raw: u64) -> Handle {
+        Handle { index: raw as u32, generation: (raw >> GEN_SHIFT) as u32 }
+    }
+
+    /// The 64-bit form handed to C; never 0.
+    pub const fn to_raw(self) -> u64 {
+        ((self.generation as u64) << GEN_SHIFT) | self.index as u64
+    }
+}
+
+/// Counters of one session, read on the cold path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Messages admitted (orders included).
+    pub messages: u64,
+    /// Orders admitted.
+    pub orders: u64,
+    /// Checks answered THROTTLED.
+    pub throttled: u64,
+    /// Checks answered DISCONNECT.
+    pub disconnects: u64,
+}
+
+impl Counters {
+    /// Throttled plus disconnect answers.
+    pub fn violations(&self) -> u64 {
+        self.throttled + self.disconnects
+    }
+}
+
+/// Snapshot of a session's state word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineState {
+    /// Tier index in force.
+    pub tier: u16,
+    /// Set when killed, with the reason.
+    pub killed: Option<KillReason>,
+    /// Set once violations escalated to DISCONNECT.
+    pub escalated: bool,
+}
+
+/// One session's hot state, exactly one cache line.
+#[repr(C, align(64))]
+pub struct SessionLine {
+    state: AtomicU64,
+    msg_tat: AtomicU64,
+    ord_tat: AtomicU64,
+    admitted_messages: AtomicU64,
+    admitted_orders: AtomicU64,
+    throttled: AtomicU64,
+    disconnects: AtomicU64,
+    /// `window_start_ms:42 | count:22`, written only on the violation path.
+    escalation: AtomicU64,
+}
+
+const _: () = assert!(std::mem::size_of::<SessionLine>() == 64);
+const _: () = assert!(std::mem::align_of::<SessionLine>() == 64);
+
+#[inline(always)]
+fn bump(counter: &AtomicU64) {
+    counter.store(counter.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+}
+
+const WINDOW_BITS: u32 = 42;
+const WINDOW_MASK: u64 = (1 << WINDOW_BITS) - 1;
+const COUNT_BITS: u32 = 64 - WINDOW_BITS;
+const COUNT_MAX: u64 = (1 << COUNT_BITS) - 1;
+
+impl Default for SessionLine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SessionLine {
+    /// A free line (generation 0, never valid for a handle).
+    pub fn new() -> SessionLine {
+        SessionLine {
+            state: AtomicU64::new(0),
+            msg_tat: AtomicU64::new(0),
+            ord_tat: AtomicU64::new(0),
+            admitted_messages: AtomicU64::new(0),
+            admitted_orders: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
+            disconnects: AtomicU64::new(0),
+            escalation: AtomicU64::new(0),
+        }
+    }
+
+    #[inline(always)]
+    fn live(&self, generation: u32) -> Option<u64> {
+        let state = self.state.load(Ordering::Acquire);
+        ((state >> GEN_SHIFT) as u32 == generation && state & OPEN != 0).then_some(state)
+    }
+
+    /// The per-message decision. `now` is in nanoseconds on the session's time base.
+    #[inline(always)]
+    pub fn check(&self, generation: u32, class: MsgClass, now: u64, tiers: &TierTable) -> Verdict {
+        let Some(state) = self.live(generation) else { return Verdict::Stale };
+        if state & (KILLED | ESCALATED) != 0 {
+            return if state & KILLED != 0 { Verdict::Killed } else { Verdict::Disconnect };
+        }
+        let policy = tiers.load(((state >> TIER_SHIFT) & 0xFFFF) as usize);
+        if class == MsgClass::Order {
+            if !admit(&self.ord_tat, now, policy.orders) {
+                return self.violation(now, policy.escalation);
+            }
+            if !admit(&self.msg_tat, now, policy.messages) {
+                refund(&self.ord_tat, policy.orders);
+                return self.violation(now, policy.escalation);
+            }
+            bump(&self.admitted_orders);
+        } else if !admit(&self.msg_tat, now, policy.messages) {
+            return self.violation(now, policy.escalation);
+        }
+        bump(&self.admitted_messages);
+        Verdict::Ok
+    }
+
+    /// A refused message: count it and decide between THROTTLED and DISCONNECT.
+    #[cold]
+    #[inline(never)]
+    fn violation(&self, now: u64, rule: Escalation) -> Verdict {
+        if rule.threshold == 0 {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            return Verdict::Throttled;
+        }
+        let now_ms = (now / 1_000_000) & WINDOW_MASK;
+        let window = u64::from(rule.window_ms);
+        let mut current = self.escalation.load(Ordering::Relaxed);
+        let count = loop {
+            let start = current >> COUNT_BITS;
+            let count = current & COUNT_MAX;
+            let age = now_ms.wrapping_sub(start) & WINDOW_MASK;
+            // A window that ended, or a first violation, starts a new window. A clock that went
+            // backwards shows as a huge age and also starts one: it never hides violations for long.
+            let (start, count) =
+                if count == 0 || age >= window { (now_ms, 1) } else { (start, (count + 1).min(COUNT_MAX)) };
+            let next = (start << COUNT_BITS) | count;
+            match self.escalation.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break count,
+                Err(seen) => current = seen,
+            }
+        };
+        if count > u64::from(rule.threshold) {
+            self.state.fetch_or(ESCALATED, Ordering::AcqRel);
+            self.disconnects.fetch_add(1, Ordering::Relaxed);
+            Verdict::Disconnect
+        } else {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            Verdict::Throttled
+        }
+    }
+
+    /// Opens a free line for a new session on `tier`; returns its handle's generation.
+    ///
+    /// Callers own the line exclusively (it came off the free list).
+    pub fn open(&self, tier: u16) -> u32 {
+        let old = self.state.load(Ordering::Acquire);
+        debug_assert_eq!(old & OPEN, 0, "opening a line that is open");
+        let generation = match ((old >> GEN_SHIFT) as u32).wrapping_add(1) {
+            0 => 1,
+            g => g,
+        };
+        for counter in [
+            &self.msg_tat,
+            &self.ord_tat,
+            &self.admitted_messages,
+            &self.admitted_orders,
+            &self.throttled,
+            &self.disconnects,
+            &self.escalation,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+        let state = (u64::from(generation) << GEN_SHIFT) | (u64::from(tier) << TIER_SHIFT) | OPEN;
+        self.state.store(state, Ordering::Release);
+        generation
+    }
+
+    fn update(&self, generation: u32, f: impl Fn(u64) -> Option<u64>) -> Option<u64> {
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if (current >> GEN_SHIFT) as u32 != generation || current & OPEN == 0 {
+                return None;
+            }
+            let next = f(current)?;
+            match self.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(current),
+                Err(seen) => current = seen,
+            }
+        }
+    }
+
+    /// Closes the session; its handle goes stale at once. Returns its final counters, or `None`
+    /// when the handle was already stale.
+    pub fn close(&self, generation: u32) -> Option<Counters> {
+        // Keep the generation (the next open bumps it); clear OPEN and everything else.
+        self.update(generation, |s| Some(s & !((1 << GEN_SHIFT) - 1)))?;
+        Some(self.counters_unchecked())
+    }
+
+    /// Marks the session killed; every later check answers KILLED. Returns `false` when the handle is
+    /// stale or the session was already killed.
+    pub fn kill(&self, generation: u32, reason: KillReason) -> bool {
+        self.update(generation, |s| {
+            (s & KILLED == 0).then_some(s | KILLED | (u64::from(reason as u8) << REASON_SHIFT))
+        })
+        .is_some()
+    }
+
+    /// Moves the session to another tier; its next check enforces that tier.
+    pub fn set_tier(&self, generation: u32, tier: u16) -> bool {
+        self.update(generation, |s| {
+            Some((s & !(0xFFFF << TIER_SHIFT)) | (u64::from(tier) << TIER_SHIFT))
+        })
+        .is_some()
+    }
+
+    /// The state word, or `None` for a stale handle.
+    pub fn state(&self, generation: u32) -> Option<LineState> {
+        let s = self.live(generation)?;
+        Some(LineState {
+            tier: ((s >> TIER_SHIFT) & 0xFFFF) as u16,
+            killed: (s & KILLED != 0)
+                .then(|| KillReason::from_bits((s >> REASON_SHIFT) as u8))
+                .flatten(),
+            escalated: s & ESCALATED != 0,
+        })
+    }
+
+    /// The counters, or `None` for a stale handle.
+    pub fn counters(&self, generation: u32) -> Option<Counters> {
+        self.live(generation)?;
+        Some(self.counters_unchecked())
+    }
+
+    fn counters_unchecked(&self) -> Counters {
+        Counters {
+            messages: self.admitted_messages.load(Ordering::Relaxed),
+            orders: self.admitted_orders.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+            disconnects: self.disconnects.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Zeroes the violation counters and the escalation window (not a DISCONNECT already given).
+    pub fn reset_violations(&self, generation: u32) -> bool {
+        if self.live(generation).is_none() {
+            return false;
+        }
+        self.throttled.store(0, Ordering::Relaxed);
+        self.disconnects.store(0, Ordering::Relaxed);
+        self.escalation.store(0, Ordering::Relaxed);
+        true
+    }
+}
