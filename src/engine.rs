@@ -210,8 +210,21 @@ impl Engine {
     // ----- tiers and users -----
 
     /// Defines a tier or changes one; live sessions on it enforce the change from their next message.
+    ///
+    /// When the rates change, those sessions' buckets start afresh under the new rates (a full
+    /// burst): debt run up at one interval is meaningless at another. Violation counters are kept.
     pub fn tier_set(&self, name: &str, spec: TierSpec) -> Result<()> {
-        self.tiers.set(&self.table, name, spec).map(drop)
+        let before = self.tiers.snapshot().get(name).map(|t| t.spec.policy());
+        let index = self.tiers.set(&self.table, name, spec)?;
+        if before.is_some_and(|p| p != spec.policy()) {
+            for (line, meta) in self.sessions.all() {
+                let line_ref = &self.lines[line as usize];
+                if line_ref.state(meta.generation).is_some_and(|s| s.tier == index) {
+                    line_ref.refill(meta.generation);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The tier named `name`.
@@ -225,14 +238,20 @@ impl Engine {
     }
 
     /// Puts `user` on `tier`, creating the user if new; the user's live sessions enforce the tier from
-    /// their next message. Sessions already open above a lower max stay open.
+    /// their next message, with their buckets started afresh (see [`Engine::tier_set`]). Sessions
+    /// already open above a lower max stay open.
     pub fn user_set_tier(&self, user: &str, tier: &str) -> Result<()> {
         let index = self.tier(tier)?.index;
         let (user, _) = self.users.get_or_create(user, index)?;
         let mut state = user.lock();
+        if state.tier == index {
+            return Ok(());
+        }
         state.tier = index;
         for handle in &state.sessions {
-            self.lines[handle.index as usize].set_tier(handle.generation, index);
+            let line = &self.lines[handle.index as usize];
+            line.set_tier(handle.generation, index);
+            line.refill(handle.generation);
         }
         Ok(())
     }
@@ -272,10 +291,8 @@ impl Engine {
         };
         let generation = self.lines[index as usize].open(state.tier);
         let handle = Handle { index, generation };
-        self.sessions.register(
-            index,
-            SessionMeta { user: user.clone(), generation, opened_unix_ms: unix_ms() },
-        );
+        self.sessions
+            .register(index, SessionMeta { user: user.clone(), generation, opened_unix_ms: unix_ms() });
         state.sessions.push(handle);
         Ok(handle.to_raw())
     }

@@ -54,9 +54,10 @@ impl Sessions {
             inner.next_fresh += 1;
             return Ok(inner.next_fresh - 1);
         }
-        inner.free.pop_front().ok_or_else(|| {
-            Error::limit(format!("the session table is full ({} sessions)", self.capacity))
-        })
+        inner
+            .free
+            .pop_front()
+            .ok_or_else(|| Error::limit(format!("the session table is full ({} sessions)", self.capacity)))
     }
 
     /// Records the owner of a line that was just opened.

@@ -46,7 +46,11 @@ impl TierSpec {
             max_sessions,
             order_burst: burst,
             message_burst: burst,
-            escalation_threshold: if messages_per_sec > u32::MAX as u64 { u32::MAX } else { messages_per_sec as u32 },
+            escalation_threshold: if messages_per_sec > u32::MAX as u64 {
+                u32::MAX
+            } else {
+                messages_per_sec as u32
+            },
             escalation_window_ms: 1_000,
         }
     }
@@ -153,7 +157,8 @@ pub struct Tiers {
 impl Tiers {
     /// A registry holding the defaults, published into `table`.
     pub fn with_defaults(table: &TierTable) -> Result<Tiers> {
-        let tiers = Tiers { snapshot: ArcSwap::from_pointee(TierSnapshot::default()), writer: Mutex::new(()) };
+        let tiers =
+            Tiers { snapshot: ArcSwap::from_pointee(TierSnapshot::default()), writer: Mutex::new(()) };
         for (name, spec) in DEFAULT_TIERS {
             tiers.set(table, name, spec)?;
         }
@@ -205,7 +210,10 @@ mod tests {
         let unlimited = snap.get("unlimited").unwrap().spec;
         assert_eq!(unlimited, TierSpec::new(10_000, 50_000, 100, 10_000));
         assert_eq!(table.load(usize::from(basic.index)), basic.spec.policy());
-        assert_eq!(snap.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["basic", "standard", "premium", "unlimited"]);
+        assert_eq!(
+            snap.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["basic", "standard", "premium", "unlimited"]
+        );
     }
 
     #[test]
@@ -216,7 +224,10 @@ mod tests {
         assert_eq!(idx, 0);
         assert_eq!(table.load(0), TierSpec::new(1, 2, 1, 1).policy());
         assert_eq!(tiers.set(&table, "mm-desk.1", TierSpec::new(1, 1, 1, 1)).unwrap(), 4);
-        assert!(matches!(tiers.set(&table, "one-too-many", TierSpec::new(1, 1, 1, 1)), Err(Error::LimitReached(_))));
+        assert!(matches!(
+            tiers.set(&table, "one-too-many", TierSpec::new(1, 1, 1, 1)),
+            Err(Error::LimitReached(_))
+        ));
     }
 
     #[test]
@@ -224,7 +235,10 @@ mod tests {
         let table = TierTable::new(8);
         let tiers = Tiers::with_defaults(&table).unwrap();
         for name in ["", "has space", "é", &"x".repeat(65)] {
-            assert!(matches!(tiers.set(&table, name, TierSpec::new(1, 1, 1, 1)), Err(Error::InvalidArgument(_))), "{name:?}");
+            assert!(
+                matches!(tiers.set(&table, name, TierSpec::new(1, 1, 1, 1)), Err(Error::InvalidArgument(_))),
+                "{name:?}"
+            );
         }
         let mut spec = TierSpec::new(1, 1, 1, 1);
         spec.order_burst = 0;

@@ -14,6 +14,18 @@ pub struct fixprov_engine {
     pub(crate) inner: Engine,
 }
 
+impl fixprov_engine {
+    /// Hands a Rust-built engine to C code; close it with `fixprov_engine_close`.
+    pub fn into_raw(engine: Engine) -> *mut fixprov_engine {
+        into_raw(fixprov_engine { inner: engine })
+    }
+
+    /// The engine behind the handle, for Rust code that holds one.
+    pub fn engine(&self) -> &Engine {
+        &self.inner
+    }
+}
+
 /// A failed call: its status, with the thread's last error already recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Failure(pub fixprov_status);
@@ -67,7 +79,9 @@ impl From<Error> for Failure {
             Error::InvalidArgument(_) => fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
             Error::NotFound(_) => fixprov_status::FIXPROV_ERR_NOT_FOUND,
             Error::LimitReached(_) => fixprov_status::FIXPROV_ERR_LIMIT_REACHED,
-            Error::StaleHandle => return fail_static(fixprov_status::FIXPROV_ERR_STALE_HANDLE, c"stale session handle"),
+            Error::StaleHandle => {
+                return fail_static(fixprov_status::FIXPROV_ERR_STALE_HANDLE, c"stale session handle")
+            }
             Error::Internal(_) => fixprov_status::FIXPROV_ERR_INTERNAL,
         };
         fail_owned(status, e.to_string())
@@ -96,7 +110,13 @@ pub(crate) fn guard(body: impl FnOnce() -> FfiResult<fixprov_status>) -> fixprov
     match catch_unwind(run) {
         Ok(Ok(status)) => status,
         Ok(Err(Failure(status))) => status,
-        Err(_) => fail_static(fixprov_status::FIXPROV_ERR_PANIC, c"panic inside fixprov (caught; the engine is still usable)").0,
+        Err(_) => {
+            fail_static(
+                fixprov_status::FIXPROV_ERR_PANIC,
+                c"panic inside fixprov (caught; the engine is still usable)",
+            )
+            .0
+        }
     }
 }
 
@@ -132,7 +152,10 @@ pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &'static CStr) 
         return if len == 0 { Ok(&[]) } else { Err(null(what)) };
     }
     if len > isize::MAX as usize {
-        return Err(fail_static(fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT, c"length is larger than isize::MAX"));
+        return Err(fail_static(
+            fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+            c"length is larger than isize::MAX",
+        ));
     }
     // SAFETY: `ptr` is non-NULL and the caller guarantees `len` readable bytes for `'a`.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
@@ -145,14 +168,19 @@ pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &'static CStr) 
 pub(crate) unsafe fn text<'a>(ptr: *const u8, len: usize, what: &'static CStr) -> FfiResult<&'a str> {
     // SAFETY: forwarded contract.
     let raw = unsafe { bytes(ptr, len, what) }?;
-    std::str::from_utf8(raw).map_err(|_| fail_static(fixprov_status::FIXPROV_ERR_UTF8, c"a string argument is not valid UTF-8"))
+    std::str::from_utf8(raw)
+        .map_err(|_| fail_static(fixprov_status::FIXPROV_ERR_UTF8, c"a string argument is not valid UTF-8"))
 }
 
 /// Like [`text`], but a `(NULL, 0)` argument means "none".
 ///
 /// # Safety
 /// As for [`bytes`].
-pub(crate) unsafe fn optional_text<'a>(ptr: *const u8, len: usize, what: &'static CStr) -> FfiResult<Option<&'a str>> {
+pub(crate) unsafe fn optional_text<'a>(
+    ptr: *const u8,
+    len: usize,
+    what: &'static CStr,
+) -> FfiResult<Option<&'a str>> {
     if ptr.is_null() && len == 0 {
         return Ok(None);
     }

@@ -38,6 +38,7 @@ pub extern "C" fn fixprov_options_new() -> *mut fixprov_options {
 /// Frees options. fixprov_options_free(NULL) is a no-op.
 ///
 /// Ownership: consumes options.
+/// Thread safety: no other call may use options during or after this call.
 ///
 /// # Safety
 /// options is NULL or came from fixprov_options_new() and is not freed yet.
@@ -51,11 +52,15 @@ pub unsafe extern "C" fn fixprov_options_free(options: *mut fixprov_options) {
 ///
 /// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT.
 /// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
 ///
 /// # Safety
 /// options is NULL or a live fixprov_options not used by another thread meanwhile.
 #[no_mangle]
-pub unsafe extern "C" fn fixprov_options_set_max_sessions(options: *mut fixprov_options, max_sessions: u32) -> fixprov_status {
+pub unsafe extern "C" fn fixprov_options_set_max_sessions(
+    options: *mut fixprov_options,
+    max_sessions: u32,
+) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
         let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
@@ -73,11 +78,16 @@ pub unsafe extern "C" fn fixprov_options_set_max_sessions(options: *mut fixprov_
 /// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT for an unknown clock or
 /// a tick out of range.
 /// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
 ///
 /// # Safety
 /// options is NULL or a live fixprov_options not used by another thread meanwhile.
 #[no_mangle]
-pub unsafe extern "C" fn fixprov_options_set_clock(options: *mut fixprov_options, clock: u32, tick_us: u32) -> fixprov_status {
+pub unsafe extern "C" fn fixprov_options_set_clock(
+    options: *mut fixprov_options,
+    clock: u32,
+    tick_us: u32,
+) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
         let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
@@ -99,6 +109,7 @@ pub unsafe extern "C" fn fixprov_options_set_clock(options: *mut fixprov_options
 /// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (the
 /// options are unchanged).
 /// Ownership: does not take ownership of options or list.
+/// Thread safety: one thread at a time per options object.
 ///
 /// # Safety
 /// options is NULL or a live fixprov_options not used by another thread meanwhile; list is NULL
@@ -114,8 +125,8 @@ pub unsafe extern "C" fn fixprov_options_set_order_msgtypes(
         let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
         // SAFETY: forwarded contract.
         let list = unsafe { boundary::text(list, list_len, c"list is NULL") }?;
-        let set = OrderTypes::parse(list)
-            .map_err(|e| crate::Error::invalid(format!("order MsgTypes: {e}")))?;
+        let set =
+            OrderTypes::parse(list).map_err(|e| crate::Error::invalid(format!("order MsgTypes: {e}")))?;
         options.config.order_types = set;
         Ok(fixprov_status::FIXPROV_OK)
     })

@@ -107,7 +107,10 @@ pub unsafe extern "C" fn fixprov_session_open(
 /// # Safety
 /// engine is NULL or live.
 #[no_mangle]
-pub unsafe extern "C" fn fixprov_session_close(engine: *const fixprov_engine, session: u64) -> fixprov_status {
+pub unsafe extern "C" fn fixprov_session_close(
+    engine: *const fixprov_engine,
+    session: u64,
+) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
@@ -181,12 +184,19 @@ pub unsafe extern "C" fn fixprov_user_kill(
 /// # Safety
 /// engine is NULL or live.
 #[no_mangle]
-pub unsafe extern "C" fn fixprov_check(engine: *const fixprov_engine, session: u64, msg_class: u32) -> fixprov_status {
+pub unsafe extern "C" fn fixprov_check(
+    engine: *const fixprov_engine,
+    session: u64,
+    msg_class: u32,
+) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
         let Some(class) = class(msg_class) else {
-            return Err(boundary::fail_static(fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT, c"unknown msg_class"));
+            return Err(boundary::fail_static(
+                fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+                c"unknown msg_class",
+            ));
         };
         Ok(engine.check(session, class).into())
     })
@@ -212,7 +222,10 @@ pub unsafe extern "C" fn fixprov_check_at(
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
         let Some(class) = class(msg_class) else {
-            return Err(boundary::fail_static(fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT, c"unknown msg_class"));
+            return Err(boundary::fail_static(
+                fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+                c"unknown msg_class",
+            ));
         };
         Ok(engine.check_at(session, class, now_ns).into())
     })
@@ -261,7 +274,7 @@ pub unsafe extern "C" fn fixprov_check_msgtype(
 /// # Safety
 /// engine is NULL or live; out_stats is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn fixprov_session_stats(
+pub unsafe extern "C" fn fixprov_session_get_stats(
     engine: *const fixprov_engine,
     session: u64,
     out_stats: *mut fixprov_session_stats,
@@ -295,7 +308,10 @@ pub unsafe extern "C" fn fixprov_session_stats(
 /// # Safety
 /// engine is NULL or live.
 #[no_mangle]
-pub unsafe extern "C" fn fixprov_session_reset_violations(engine: *const fixprov_engine, session: u64) -> fixprov_status {
+pub unsafe extern "C" fn fixprov_session_reset_violations(
+    engine: *const fixprov_engine,
+    session: u64,
+) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;

@@ -77,9 +77,8 @@ pub(crate) fn admit(tat: &AtomicU64, now: u64, rate: Rate) -> bool {
 /// would have produced alone, for any `now' >= now`.
 #[cold]
 pub(crate) fn refund(tat: &AtomicU64, rate: Rate) {
-    let _ = tat.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-        Some(v.saturating_sub(rate.interval_ns))
-    });
+    let _ =
+        tat.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| Some(v.saturating_sub(rate.interval_ns)));
 }
 
 #[cfg(all(test, not(fixprov_loom)))]

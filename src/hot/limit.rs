@@ -25,9 +25,7 @@ impl SessionLimit {
 
     /// Takes a slot if fewer than `max` are taken.
     pub fn try_acquire(&self, max: u32) -> bool {
-        self.live
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < max).then_some(n + 1))
-            .is_ok()
+        self.live.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < max).then_some(n + 1)).is_ok()
     }
 
     /// Gives a slot back.

@@ -156,7 +156,9 @@ impl TierTable {
     ///
     /// Returns `false` when `index` is past the table's capacity.
     pub fn publish(&self, index: usize, policy: Policy) -> bool {
-        let Some(cell) = self.cells.get(index) else { return false };
+        let Some(cell) = self.cells.get(index) else {
+            return false;
+        };
         let _writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         cell.write(policy);
         true

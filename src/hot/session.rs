@@ -153,6 +153,7 @@ pub struct SessionLine {
     escalation: AtomicU64,
 }
 
+#[cfg(not(fixprov_loom))]
 const _: () = assert!(std::mem::size_of::<SessionLine>() == 64);
 const _: () = assert!(std::mem::align_of::<SessionLine>() == 64);
 
@@ -196,7 +197,9 @@ impl SessionLine {
     /// The per-message decision. `now` is in nanoseconds on the session's time base.
     #[inline(always)]
     pub fn check(&self, generation: u32, class: MsgClass, now: u64, tiers: &TierTable) -> Verdict {
-        let Some(state) = self.live(generation) else { return Verdict::Stale };
+        let Some(state) = self.live(generation) else {
+            return Verdict::Stale;
+        };
         if state & (KILLED | ESCALATED) != 0 {
             return if state & KILLED != 0 { Verdict::Killed } else { Verdict::Disconnect };
         }
@@ -311,10 +314,20 @@ impl SessionLine {
 
     /// Moves the session to another tier; its next check enforces that tier.
     pub fn set_tier(&self, generation: u32, tier: u16) -> bool {
-        self.update(generation, |s| {
-            Some((s & !(0xFFFF << TIER_SHIFT)) | (u64::from(tier) << TIER_SHIFT))
-        })
-        .is_some()
+        self.update(generation, |s| Some((s & !(0xFFFF << TIER_SHIFT)) | (u64::from(tier) << TIER_SHIFT)))
+            .is_some()
+    }
+
+    /// Starts both buckets afresh (full burst under whatever policy the session has now); used when
+    /// the session's tier changes, so debt run up under one tier's interval is not carried into
+    /// another's. A full bucket is a TAT of 0 on any time base.
+    pub fn refill(&self, generation: u32) -> bool {
+        if self.live(generation).is_none() {
+            return false;
+        }
+        self.msg_tat.store(0, Ordering::Relaxed);
+        self.ord_tat.store(0, Ordering::Relaxed);
+        true
     }
 
     /// The state word, or `None` for a stale handle.
@@ -322,9 +335,7 @@ impl SessionLine {
         let s = self.live(generation)?;
         Some(LineState {
             tier: ((s >> TIER_SHIFT) & 0xFFFF) as u16,
-            killed: (s & KILLED != 0)
-                .then(|| KillReason::from_bits((s >> REASON_SHIFT) as u8))
-                .flatten(),
+            killed: (s & KILLED != 0).then(|| KillReason::from_bits((s >> REASON_SHIFT) as u8)).flatten(),
             escalated: s & ESCALATED != 0,
         })
     }

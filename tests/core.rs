@@ -1,0 +1,361 @@
+//! The enforcement core through its Rust API, on a manual clock so every decision is exact.
+
+use fixprov::{ClockConfig, Config, Engine, EventKind, KillReason, ManualClock, MsgClass, TierSpec, Verdict};
+use std::sync::{Arc, Barrier, Mutex};
+
+const SEC: u64 = 1_000_000_000;
+const MS: u64 = 1_000_000;
+
+fn engine() -> (Engine, Arc<ManualClock>) {
+    let clock = ManualClock::new(1_000 * SEC);
+    let engine =
+        Engine::open(Config { clock: ClockConfig::Manual(clock.clone()), ..Config::default() }).unwrap();
+    (engine, clock)
+}
+
+fn session(engine: &Engine, user: &str, tier: &str) -> u64 {
+    engine.user_set_tier(user, tier).unwrap();
+    engine.session_open(user).unwrap()
+}
+
+fn count(engine: &Engine, s: u64, class: MsgClass, n: usize) -> [usize; 3] {
+    let mut seen = [0; 3];
+    for _ in 0..n {
+        match engine.check(s, class) {
+            Verdict::Ok => seen[0] += 1,
+            Verdict::Throttled => seen[1] += 1,
+            Verdict::Disconnect => seen[2] += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    seen
+}
+
+#[test]
+fn basic_tier_admits_its_burst_then_its_rate() {
+    let (engine, clock) = engine();
+    let s = session(&engine, "alice", "basic");
+    // Basic: 5 orders/s, 20 messages/s, burst 10 each; escalation after 20 violations in 1 s.
+    assert_eq!(count(&engine, s, MsgClass::Order, 15), [10, 5, 0]);
+    // One order token every 200 ms, exactly.
+    clock.advance(200 * MS - 1);
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
+    clock.advance(1);
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
+    // Messages: 11 of 20/s burst 10 spent; the message bucket earned 4 tokens over 200 ms, so
+    // 10 - 11 + 4 = 3 are left... counted exactly:
+    let c = engine.session_counters(s).unwrap();
+    assert_eq!((c.messages, c.orders, c.throttled), (11, 11, 7));
+}
+
+#[test]
+fn non_orders_do_not_spend_order_tokens() {
+    let (engine, _clock) = engine();
+    let s = session(&engine, "bob", "standard");
+    // Standard: 20 orders/s, 100 msgs/s, burst 40 each.
+    assert_eq!(count(&engine, s, MsgClass::Other, 30), [30, 0, 0]);
+    // 10 message tokens left: orders are now limited by messages, and a refused order keeps no
+    // order token (the refund), so after time passes orders flow again at the right rate.
+    assert_eq!(count(&engine, s, MsgClass::Order, 15), [10, 5, 0]);
+    let c = engine.session_counters(s).unwrap();
+    assert_eq!((c.messages, c.orders), (40, 10));
+}
+
+#[test]
+fn long_idle_grants_only_the_burst() {
+    let (engine, clock) = engine();
+    let s = session(&engine, "carol", "premium");
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
+    clock.advance(24 * 3_600 * SEC);
+    // Premium burst 200; escalation threshold 500, so 300 refusals are all THROTTLED.
+    assert_eq!(count(&engine, s, MsgClass::Order, 500), [200, 300, 0]);
+}
+
+#[test]
+fn clock_going_backwards_neither_panics_nor_refills() {
+    let (engine, clock) = engine();
+    let s = session(&engine, "dave", "basic");
+    assert_eq!(count(&engine, s, MsgClass::Order, 10), [10, 0, 0]);
+    clock.set(0);
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
+    clock.set(1_000 * SEC + 200 * MS);
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
+    // check_at with any value is safe too.
+    for t in [0, 1, u64::MAX, u64::MAX / 2, 0] {
+        let _ = engine.check_at(s, MsgClass::Order, t);
+    }
+}
+
+#[test]
+fn exact_admission_over_a_random_walk() {
+    // Over every interval [t0, t1], admitted <= burst + rate * (t1 - t0); checked from the start
+    // against a client that sends at random gaps.
+    let (engine, clock) = engine();
+    engine.tier_set("t", TierSpec { escalation_threshold: 0, ..TierSpec::new(7, 1_000, 1, 3) }).unwrap();
+    let s = session(&engine, "erin", "t");
+    let mut admitted_at = Vec::new();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        clock.advance(x % (60 * MS));
+        if engine.check(s, MsgClass::Order) == Verdict::Ok {
+            admitted_at.push(clock.now());
+        }
+    }
+    let interval = 1_000_000_000u64.div_ceil(7);
+    for (i, &t0) in admitted_at.iter().enumerate().step_by(37) {
+        for (j, &t1) in admitted_at[i..].iter().enumerate().take(200) {
+            let n = (j + 1) as u64;
+            assert!(n <= 3 + (t1 - t0) / interval, "{n} admitted in {} ns", t1 - t0);
+        }
+    }
+    assert!(admitted_at.len() > 100);
+}
+
+#[test]
+fn tier_change_reaches_a_live_session_on_its_next_message() {
+    let (engine, _clock) = engine();
+    let s = session(&engine, "frank", "basic");
+    assert_eq!(count(&engine, s, MsgClass::Order, 10), [10, 0, 0]);
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
+    // Raise the basic tier's burst: the very next message sees it.
+    engine.tier_set("basic", TierSpec::new(5, 20, 1, 12)).unwrap();
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
+    // Cut it to nothing: the very next message is refused.
+    engine.tier_set("basic", TierSpec::new(0, 20, 1, 12)).unwrap();
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
+    assert_eq!(engine.check(s, MsgClass::Other), Verdict::Ok);
+}
+
+#[test]
+fn moving_a_user_to_another_tier_reaches_live_sessions() {
+    let (engine, _clock) = engine();
+    engine.user_set_tier("gina", "standard").unwrap();
+    let a = engine.session_open("gina").unwrap();
+    let b = engine.session_open("gina").unwrap();
+    for s in [a, b] {
+        assert_eq!(count(&engine, s, MsgClass::Order, 40), [40, 0, 0]);
+        assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
+    }
+    engine.user_set_tier("gina", "unlimited").unwrap();
+    for s in [a, b] {
+        assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
+        assert_eq!(engine.session_info(s).unwrap().tier, "unlimited");
+    }
+    // A session opened after the move starts on the new tier too.
+    let c = engine.session_open("gina").unwrap();
+    assert_eq!(engine.session_info(c).unwrap().tier, "unlimited");
+}
+
+#[test]
+fn max_sessions_race_never_exceeds_the_limit() {
+    let (engine, _clock) = engine();
+    let engine = Arc::new(engine);
+    engine.user_set_tier("hank", "standard").unwrap(); // max 3
+    for round in 0..50 {
+        let barrier = Arc::new(Barrier::new(16));
+        let opened: Vec<u64> = (0..16)
+            .map(|_| {
+                let (engine, barrier) = (engine.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    engine.session_open("hank").ok()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .filter_map(|h| h.join().unwrap())
+            .collect();
+        assert_eq!(opened.len(), 3, "round {round}");
+        assert_eq!(engine.user_live_sessions("hank").unwrap(), 3);
+        assert!(matches!(engine.session_open("hank"), Err(fixprov::Error::LimitReached(_))));
+        for s in opened {
+            engine.session_close(s).unwrap();
+        }
+        assert_eq!(engine.user_live_sessions("hank").unwrap(), 0);
+    }
+}
+
+#[test]
+fn closing_releases_the_slot_and_stales_the_handle() {
+    let (engine, _clock) = engine();
+    let s = session(&engine, "ivy", "basic");
+    assert!(engine.session_open("ivy").is_err());
+    engine.session_close(s).unwrap();
+    assert_eq!(engine.check(s, MsgClass::Other), Verdict::Stale);
+    assert_eq!(engine.session_close(s), Err(fixprov::Error::StaleHandle));
+    assert_eq!(engine.session_kill(s), Err(fixprov::Error::StaleHandle));
+    let t = engine.session_open("ivy").unwrap();
+    assert_ne!(s, t);
+    assert_eq!(engine.check(t, MsgClass::Other), Verdict::Ok);
+    assert_eq!(engine.check(0, MsgClass::Other), Verdict::Stale);
+    assert_eq!(engine.check(u64::MAX, MsgClass::Other), Verdict::Stale);
+    assert!(matches!(engine.session_open("nobody"), Err(fixprov::Error::NotFound(_))));
+}
+
+#[test]
+fn kill_answers_killed_and_tells_the_listener() {
+    let (engine, _clock) = engine();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    engine.set_listener(Some(Box::new(move |e| {
+        sink.lock().unwrap().push((e.kind, e.session, e.user.to_owned(), e.reason))
+    })));
+    engine.user_set_tier("jack", "premium").unwrap();
+    let a = engine.session_open("jack").unwrap();
+    let b = engine.session_open("jack").unwrap();
+    let c = engine.session_open("jack").unwrap();
+    engine.session_kill(a).unwrap();
+    engine.session_kill(a).unwrap(); // idempotent, no second event
+    assert_eq!(engine.check(a, MsgClass::Other), Verdict::Killed);
+    assert_eq!(engine.check(b, MsgClass::Other), Verdict::Ok);
+    assert_eq!(engine.user_kill("jack").unwrap(), 2);
+    assert_eq!(engine.check(b, MsgClass::Order), Verdict::Killed);
+    assert_eq!(engine.check(c, MsgClass::Other), Verdict::Killed);
+    assert_eq!(engine.session_info(a).unwrap().killed, Some(KillReason::Admin));
+    let events = events.lock().unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0], (EventKind::SessionKilled, a, "jack".to_owned(), KillReason::Admin));
+    assert!(events[1..].iter().all(|e| e.3 == KillReason::User));
+    // A killed session still closes and frees its slot.
+    engine.session_close(a).unwrap();
+    assert_eq!(engine.user_live_sessions("jack").unwrap(), 2);
+}
+
+#[test]
+fn violations_are_counted_per_session_and_user_and_reset() {
+    let (engine, _clock) = engine();
+    engine.user_set_tier("kim", "standard").unwrap();
+    let a = engine.session_open("kim").unwrap();
+    let b = engine.session_open("kim").unwrap();
+    assert_eq!(count(&engine, a, MsgClass::Order, 45), [40, 5, 0]);
+    assert_eq!(count(&engine, b, MsgClass::Order, 43), [40, 3, 0]);
+    assert_eq!(engine.session_counters(a).unwrap().violations(), 5);
+    assert_eq!(engine.user_violations("kim").unwrap(), 8);
+    engine.session_close(b).unwrap();
+    assert_eq!(engine.user_violations("kim").unwrap(), 8, "closed sessions still count");
+    engine.session_reset_violations(a).unwrap();
+    assert_eq!(engine.session_counters(a).unwrap().violations(), 0);
+    assert_eq!(engine.user_violations("kim").unwrap(), 3);
+    engine.user_reset_violations("kim").unwrap();
+    assert_eq!(engine.user_violations("kim").unwrap(), 0);
+}
+
+#[test]
+fn repeated_throttling_escalates_to_disconnect() {
+    let (engine, clock) = engine();
+    let spec =
+        TierSpec { escalation_threshold: 3, escalation_window_ms: 1_000, ..TierSpec::new(1, 100, 1, 1) };
+    engine.tier_set("strict", spec).unwrap();
+    let s = session(&engine, "lee", "strict");
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
+    // Three violations are THROTTLED; the fourth within the window is DISCONNECT, and so is every
+    // check after it.
+    assert_eq!(count(&engine, s, MsgClass::Order, 3), [0, 3, 0]);
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Disconnect);
+    assert_eq!(engine.check(s, MsgClass::Other), Verdict::Disconnect);
+    let c = engine.session_counters(s).unwrap();
+    assert_eq!((c.throttled, c.disconnects), (3, 1));
+    assert!(engine.session_info(s).unwrap().escalated);
+
+    // Violations spread over separate windows never escalate.
+    engine.session_close(s).unwrap();
+    let s = engine.session_open("lee").unwrap();
+    for _ in 0..10 {
+        assert_eq!(count(&engine, s, MsgClass::Order, 4), [1, 3, 0]);
+        clock.advance(1_001 * MS);
+    }
+    // Threshold 0 never escalates.
+    engine.tier_set("strict", TierSpec { escalation_threshold: 0, ..spec }).unwrap();
+    assert_eq!(count(&engine, s, MsgClass::Order, 1_000), [1, 999, 0]);
+}
+
+#[test]
+fn msgtype_classification_uses_the_order_set() {
+    let (engine, clock) = engine();
+    let s = session(&engine, "max", "basic");
+    for _ in 0..10 {
+        assert_eq!(engine.check_msgtype(s, b"D"), Ok(Verdict::Ok));
+    }
+    // Both buckets are empty (basic: burst 10 each).
+    assert_eq!(engine.check_msgtype(s, b"F"), Ok(Verdict::Throttled));
+    assert_eq!(engine.check_msgtype(s, b"AB"), Ok(Verdict::Throttled));
+    assert_eq!(engine.check_msgtype(s, b"V"), Ok(Verdict::Throttled));
+    // 50 ms later one message token (20/s) is due but no order token (5/s): a market data request
+    // (V) passes, an order (G, AC, q) does not, and a refused order spends no message token.
+    clock.advance(50 * MS);
+    for order in [&b"G"[..], b"AC", b"q"] {
+        assert_eq!(engine.check_msgtype(s, order), Ok(Verdict::Throttled));
+    }
+    assert_eq!(engine.check_msgtype(s, b"V"), Ok(Verdict::Ok));
+    assert_eq!(engine.check_msgtype(s, b"V"), Ok(Verdict::Throttled));
+    assert!(engine.check_msgtype(s, b"").is_err());
+    assert!(engine.check_msgtype(s, b"D\x01").is_err());
+    assert!(engine.check_msgtype(s, b"35=D").is_err());
+}
+
+#[test]
+fn a_tier_change_starts_buckets_afresh_under_the_new_rates() {
+    let (engine, _clock) = engine();
+    let s = session(&engine, "quinn", "standard");
+    assert_eq!(count(&engine, s, MsgClass::Order, 41), [40, 1, 0]);
+    engine.user_set_tier("quinn", "premium").unwrap();
+    // Premium's full burst of 200, not standard's debt carried over.
+    assert_eq!(count(&engine, s, MsgClass::Order, 210), [200, 10, 0]);
+    // Redefining a tier without changing its rates leaves the buckets alone.
+    let mut premium = engine.tier("premium").unwrap().spec;
+    premium.max_sessions = 11;
+    engine.tier_set("premium", premium).unwrap();
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
+}
+
+#[test]
+fn sessions_are_listed_with_their_details() {
+    let (engine, _clock) = engine();
+    let a = session(&engine, "nina", "premium");
+    let b = session(&engine, "omar", "basic");
+    engine.check(a, MsgClass::Order);
+    engine.check(a, MsgClass::Other);
+    let all = engine.sessions(None);
+    assert_eq!(all.len(), 2);
+    let nina = engine.sessions(Some("nina"));
+    assert_eq!(nina.len(), 1);
+    let info = &nina[0];
+    assert_eq!((info.session, info.user.as_str(), info.tier.as_str()), (a, "nina", "premium"));
+    assert_eq!((info.messages, info.orders, info.throttled), (2, 1, 0));
+    assert!(info.opened_unix_ms > 1_600_000_000_000);
+    assert_eq!(engine.sessions(Some("omar"))[0].session, b);
+    let json = serde_json::to_value(&all).unwrap();
+    assert_eq!(json[0]["killed"], serde_json::Value::Null);
+}
+
+#[test]
+fn bad_configuration_is_refused() {
+    for config in [
+        Config { max_sessions: 0, ..Config::default() },
+        Config { max_tiers: 3, ..Config::default() },
+        Config { clock: ClockConfig::Coarse { tick: std::time::Duration::ZERO }, ..Config::default() },
+    ] {
+        assert!(matches!(Engine::open(config), Err(fixprov::Error::InvalidArgument(_))));
+    }
+}
+
+#[test]
+fn the_session_table_fills_up_cleanly() {
+    let clock = ManualClock::new(SEC);
+    let engine =
+        Engine::open(Config { max_sessions: 2, clock: ClockConfig::Manual(clock), ..Config::default() })
+            .unwrap();
+    engine.user_set_tier("pat", "premium").unwrap();
+    let a = engine.session_open("pat").unwrap();
+    let _b = engine.session_open("pat").unwrap();
+    assert!(matches!(engine.session_open("pat"), Err(fixprov::Error::LimitReached(_))));
+    assert_eq!(engine.user_live_sessions("pat").unwrap(), 2, "the refused open gave its slot back");
+    engine.session_close(a).unwrap();
+    let c = engine.session_open("pat").unwrap();
+    assert_eq!(engine.check(c, MsgClass::Order), Verdict::Ok);
+    assert_eq!(engine.check(a, MsgClass::Order), Verdict::Stale, "the reused line has a new generation");
+}
