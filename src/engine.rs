@@ -6,7 +6,7 @@ use crate::cold::sessions::{SessionMeta, Sessions};
 use crate::cold::tiers::{Tier, TierSpec, Tiers, DEFAULT_TIER};
 use crate::cold::users::{User, Users};
 use crate::error::{Error, Result};
-use crate::hot::clock::{Clock, ManualClock, PreciseClock, Ticker};
+use crate::hot::clock::{Clock, ManualClock};
 use crate::hot::msgtype::{self, MsgTypeError, OrderTypes};
 use crate::hot::policy::TierTable;
 use crate::hot::session::{Counters, Handle, KillReason, MsgClass, SessionLine, Verdict};
@@ -149,12 +149,11 @@ impl Engine {
                 if tick.is_zero() || tick > Duration::from_secs(1) {
                     return Err(Error::invalid("the clock tick must be 1 us to 1 s"));
                 }
-                let ticker = Ticker::start(tick)
-                    .map_err(|e| Error::Internal(format!("cannot start the clock thread: {e}").into()))?;
-                Clock::Coarse(ticker)
+                Clock::coarse(tick)
+                    .map_err(|e| Error::Internal(format!("cannot start the clock thread: {e}").into()))?
             }
-            ClockConfig::Precise => Clock::Precise(PreciseClock::new()),
-            ClockConfig::Manual(manual) => Clock::Manual(manual),
+            ClockConfig::Precise => Clock::precise(),
+            ClockConfig::Manual(manual) => Clock::manual(manual),
         };
         let table = TierTable::new(usize::from(config.max_tiers));
         let tiers = Tiers::with_defaults(&table)?;
@@ -173,14 +172,14 @@ impl Engine {
     // ----- hot path -----
 
     /// Decides one inbound message of `class` on `session`, at the engine clock's time.
-    #[inline]
+    #[inline(always)]
     pub fn check(&self, session: u64, class: MsgClass) -> Verdict {
         self.check_at(session, class, self.clock.now())
     }
 
     /// Decides one inbound message at the caller's time `now_ns` (for example the engine's receive
     /// timestamp). Use one time base per session: do not mix it with [`Engine::check`].
-    #[inline]
+    #[inline(always)]
     pub fn check_at(&self, session: u64, class: MsgClass, now_ns: u64) -> Verdict {
         let handle = Handle::from_raw(session);
         match self.lines.get(handle.index as usize) {

@@ -1,10 +1,10 @@
 //! Where a check gets `now` when the caller gives no timestamp.
 //!
-//! * [`Clock::Coarse`] (the default): a ticker thread owned by the engine stores the time every
+//! * [`Clock::coarse`] (the default): a ticker thread owned by the engine stores the time every
 //!   `tick` into one atomic; a check reads it with one relaxed load. Decisions are exact against that
 //!   clock, which lags real time by less than one tick.
-//! * [`Clock::Precise`]: reads the TSC through `quanta` on every check (about 9 ns more).
-//! * [`Clock::Manual`]: a clock that tests set and advance, so every decision in a test is exact.
+//! * [`Clock::precise`]: reads the TSC through `quanta` on every check (about 9 ns more).
+//! * [`Clock::manual`]: a clock that tests set and advance, so every decision in a test is exact.
 //!
 //! All three count nanoseconds since the engine opened. The ticker is not part of a lock-free protocol
 //! (one writer, readers that want any recent value), so it uses `std` atomics directly.
@@ -45,23 +45,39 @@ impl ManualClock {
 }
 
 /// What a check without a timestamp reads.
-pub enum Clock {
-    /// A ticker thread's value.
-    Coarse(Ticker),
-    /// The TSC on every read.
-    Precise(PreciseClock),
-    /// A test's clock.
-    Manual(Arc<ManualClock>),
+///
+/// The coarse and manual clocks are the same thing to a check, one atomic load: the coarse clock is
+/// a [`ManualClock`] that a ticker thread sets. Only the precise clock makes a call.
+pub struct Clock {
+    time: Arc<ManualClock>,
+    precise: Option<PreciseClock>,
+    _ticker: Option<Ticker>,
 }
 
 impl Clock {
-    /// Nanoseconds since the engine opened.
+    /// A coarse clock refreshed every `tick` by a thread that stops when the clock is dropped.
+    pub fn coarse(tick: Duration) -> std::io::Result<Clock> {
+        let time = ManualClock::new(0);
+        let ticker = Ticker::start(tick, time.clone())?;
+        Ok(Clock { time, precise: None, _ticker: Some(ticker) })
+    }
+
+    /// A clock that reads the TSC on every call.
+    pub fn precise() -> Clock {
+        Clock { time: ManualClock::new(0), precise: Some(PreciseClock::new()), _ticker: None }
+    }
+
+    /// A clock that moves only when `manual` is told to.
+    pub fn manual(manual: Arc<ManualClock>) -> Clock {
+        Clock { time: manual, precise: None, _ticker: None }
+    }
+
+    /// Nanoseconds since the engine opened (or the manual clock's reading).
     #[inline(always)]
     pub fn now(&self) -> u64 {
-        match self {
-            Clock::Coarse(ticker) => ticker.shared.now.load(Ordering::Relaxed),
-            Clock::Precise(precise) => precise.now(),
-            Clock::Manual(manual) => manual.now(),
+        match &self.precise {
+            None => self.time.now(),
+            Some(precise) => precise.now(),
         }
     }
 }
@@ -93,38 +109,34 @@ impl Default for PreciseClock {
     }
 }
 
-struct TickerShared {
-    now: AtomicU64,
-    stop: AtomicBool,
-}
-
 /// The coarse clock's thread; stopped and joined on drop, so no thread outlives its engine.
-pub struct Ticker {
-    shared: Arc<TickerShared>,
+struct Ticker {
+    stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Ticker {
-    /// Starts a ticker that refreshes the time every `tick`.
-    pub fn start(tick: Duration) -> std::io::Result<Ticker> {
+    /// Starts a thread that sets `time` to the precise time every `tick`.
+    fn start(tick: Duration, time: Arc<ManualClock>) -> std::io::Result<Ticker> {
         let precise = PreciseClock::new();
-        let shared = Arc::new(TickerShared { now: AtomicU64::new(0), stop: AtomicBool::new(false) });
+        time.set(precise.now());
+        let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let shared = shared.clone();
+            let stop = stop.clone();
             std::thread::Builder::new().name("fixprov-clock".into()).spawn(move || {
-                while !shared.stop.load(Ordering::Acquire) {
-                    shared.now.store(precise.now(), Ordering::Relaxed);
+                while !stop.load(Ordering::Acquire) {
+                    time.set(precise.now());
                     std::thread::park_timeout(tick);
                 }
             })?
         };
-        Ok(Ticker { shared, thread: Some(thread) })
+        Ok(Ticker { stop, thread: Some(thread) })
     }
 }
 
 impl Drop for Ticker {
     fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::Release);
+        self.stop.store(true, Ordering::Release);
         if let Some(thread) = self.thread.take() {
             thread.thread().unpark();
             let _ = thread.join();
@@ -138,7 +150,7 @@ mod tests {
 
     #[test]
     fn coarse_clock_advances_and_stops() {
-        let clock = Clock::Coarse(Ticker::start(Duration::from_micros(100)).unwrap());
+        let clock = Clock::coarse(Duration::from_micros(100)).unwrap();
         let a = clock.now();
         std::thread::sleep(Duration::from_millis(5));
         let b = clock.now();
@@ -149,7 +161,7 @@ mod tests {
     #[test]
     fn manual_clock_moves_only_when_told() {
         let manual = ManualClock::new(10);
-        let clock = Clock::Manual(manual.clone());
+        let clock = Clock::manual(manual.clone());
         assert_eq!(clock.now(), 10);
         manual.advance(5);
         assert_eq!(clock.now(), 15);

@@ -47,6 +47,15 @@ pub struct Policy {
     pub escalation: Escalation,
 }
 
+/// The part of a [`Policy`] every check reads: its two buckets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rates {
+    /// Every inbound message.
+    pub messages: Rate,
+    /// Order messages.
+    pub orders: Rate,
+}
+
 const WORDS: usize = 5;
 
 impl Policy {
@@ -92,18 +101,33 @@ impl Cell {
         Cell { seq: AtomicU64::new(0), copies: [Copy::new(words), Copy::new(words)] }
     }
 
+    /// Reads the first `N` words of the copy in force, consistently.
     #[inline(always)]
-    fn read(&self) -> Policy {
+    fn read_words<const N: usize>(&self) -> [u64; N] {
         loop {
             let seq = self.seq.load(Ordering::Acquire);
             let copy = &self.copies[(seq & 1) as usize];
-            let words = [0, 1, 2, 3, 4].map(|i| copy.words[i].load(Ordering::Relaxed));
+            let mut words = [0; N];
+            for (word, slot) in words.iter_mut().zip(&copy.words) {
+                *word = slot.load(Ordering::Relaxed);
+            }
             fence(Ordering::Acquire);
             if self.seq.load(Ordering::Relaxed) == seq {
-                return Policy::from_words(words);
+                return words;
             }
             spin_loop();
         }
+    }
+
+    fn read(&self) -> Policy {
+        Policy::from_words(self.read_words::<WORDS>())
+    }
+
+    /// The two buckets only: what every check needs.
+    #[inline(always)]
+    fn read_rates(&self) -> Rates {
+        let [a, b, c, d] = self.read_words::<4>();
+        Rates { messages: Rate { interval_ns: a, limit_ns: b }, orders: Rate { interval_ns: c, limit_ns: d } }
     }
 
     /// Callers serialize writers (the table's lock).
@@ -144,11 +168,20 @@ impl TierTable {
     }
 
     /// The policy in force for tier `index`; an index past the end reads as "admit nothing".
-    #[inline(always)]
     pub fn load(&self, index: usize) -> Policy {
         match self.cells.get(index) {
             Some(cell) => cell.read(),
             None => Policy::default(),
+        }
+    }
+
+    /// The two bucket rates in force for tier `index` (the escalation rule is read only when a
+    /// message is refused). An index past the end reads as "admit nothing".
+    #[inline(always)]
+    pub fn load_rates(&self, index: usize) -> Rates {
+        match self.cells.get(index) {
+            Some(cell) => cell.read_rates(),
+            None => Rates::default(),
         }
     }
 

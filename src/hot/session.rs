@@ -19,7 +19,7 @@
 //! * Nothing here allocates, locks, or makes a system call.
 
 use crate::hot::gcra::{admit, refund};
-use crate::hot::policy::{Escalation, TierTable};
+use crate::hot::policy::TierTable;
 use crate::sync::{AtomicU64, Ordering};
 
 const OPEN: u64 = 1 << 0;
@@ -203,18 +203,19 @@ impl SessionLine {
         if state & (KILLED | ESCALATED) != 0 {
             return if state & KILLED != 0 { Verdict::Killed } else { Verdict::Disconnect };
         }
-        let policy = tiers.load(((state >> TIER_SHIFT) & 0xFFFF) as usize);
+        let tier = ((state >> TIER_SHIFT) & 0xFFFF) as usize;
+        let rates = tiers.load_rates(tier);
         if class == MsgClass::Order {
-            if !admit(&self.ord_tat, now, policy.orders) {
-                return self.violation(now, policy.escalation);
+            if !admit(&self.ord_tat, now, rates.orders) {
+                return self.violation(now, tier, tiers);
             }
-            if !admit(&self.msg_tat, now, policy.messages) {
-                refund(&self.ord_tat, policy.orders);
-                return self.violation(now, policy.escalation);
+            if !admit(&self.msg_tat, now, rates.messages) {
+                refund(&self.ord_tat, rates.orders);
+                return self.violation(now, tier, tiers);
             }
             bump(&self.admitted_orders);
-        } else if !admit(&self.msg_tat, now, policy.messages) {
-            return self.violation(now, policy.escalation);
+        } else if !admit(&self.msg_tat, now, rates.messages) {
+            return self.violation(now, tier, tiers);
         }
         bump(&self.admitted_messages);
         Verdict::Ok
@@ -223,7 +224,8 @@ impl SessionLine {
     /// A refused message: count it and decide between THROTTLED and DISCONNECT.
     #[cold]
     #[inline(never)]
-    fn violation(&self, now: u64, rule: Escalation) -> Verdict {
+    fn violation(&self, now: u64, tier: usize, tiers: &TierTable) -> Verdict {
+        let rule = tiers.load(tier).escalation;
         if rule.threshold == 0 {
             self.throttled.fetch_add(1, Ordering::Relaxed);
             return Verdict::Throttled;
