@@ -22,7 +22,10 @@ const OTHER: u32 = 0;
 /// session takes), and one session on it.
 fn engine() -> (*mut fixprov_engine, u64) {
     let engine = Engine::open(Config::default()).expect("engine opens");
-    let open = TierSpec { escalation_threshold: 0, ..TierSpec::new(1_000_000_000, 1_000_000_000, 10, 1_000_000_000) };
+    let open = TierSpec {
+        escalation_threshold: 0,
+        ..TierSpec::new(1_000_000_000, 1_000_000_000, 10, 1_000_000_000)
+    };
     engine.tier_set("bench", open).unwrap();
     engine.user_set_tier("bench-user", "bench").unwrap();
     let session = engine.session_open("bench-user").unwrap();
@@ -57,14 +60,17 @@ fn benches(c: &mut Criterion) {
     let direct = RateLimiter::direct(quota);
     group.bench_function("governor_direct", |b| b.iter(|| black_box(&direct).check().is_ok()));
     let keyed = RateLimiter::keyed(quota);
-    group.bench_function("governor_keyed", |b| b.iter(|| black_box(&keyed).check_key(black_box(&7u64)).is_ok()));
+    group.bench_function("governor_keyed", |b| {
+        b.iter(|| black_box(&keyed).check_key(black_box(&7u64)).is_ok())
+    });
 
     let word = AtomicU64::new(0);
     group.bench_function("bare_cas", |b| {
         b.iter(|| {
             let w = black_box(&word);
             let mut cur = w.load(Ordering::Relaxed);
-            while let Err(seen) = w.compare_exchange_weak(cur, cur + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            while let Err(seen) = w.compare_exchange_weak(cur, cur + 1, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 cur = seen;
             }
         })

@@ -8,11 +8,10 @@ use crate::cold::users::{User, Users};
 use crate::error::{Error, Result};
 use crate::hot::clock::{Clock, ManualClock};
 use crate::hot::msgtype::{self, MsgTypeError, OrderTypes};
-use crate::hot::policy::TierTable;
-use crate::hot::session::{Counters, Handle, KillReason, MsgClass, SessionLine, Verdict};
+use crate::hot::session::{Counters, Handle, KillReason, MsgClass, SessionLine, SessionSide, Verdict};
 use arc_swap::ArcSwapOption;
 use serde::Serialize;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How a check without a timestamp reads the time.
@@ -113,8 +112,11 @@ pub struct SessionInfo {
 /// May be used from several threads at once.
 pub struct Engine {
     lines: Box<[SessionLine]>,
-    table: TierTable,
+    sides: Box<[SessionSide]>,
     clock: Clock,
+    /// Serializes every policy publication and session open (lock order: user, policy, sessions),
+    /// so a session is never opened on a tier definition that a concurrent change then misses.
+    policy: Mutex<()>,
     order_types: OrderTypes,
     tiers: Tiers,
     users: Users,
@@ -155,12 +157,12 @@ impl Engine {
             ClockConfig::Precise => Clock::precise(),
             ClockConfig::Manual(manual) => Clock::manual(manual),
         };
-        let table = TierTable::new(usize::from(config.max_tiers));
-        let tiers = Tiers::with_defaults(&table)?;
+        let tiers = Tiers::with_defaults(config.max_tiers)?;
         Ok(Engine {
             lines: (0..config.max_sessions).map(|_| SessionLine::new()).collect(),
-            table,
+            sides: (0..config.max_sessions).map(|_| SessionSide::new()).collect(),
             clock,
+            policy: Mutex::new(()),
             order_types: config.order_types,
             tiers,
             users: Users::default(),
@@ -182,9 +184,10 @@ impl Engine {
     #[inline(always)]
     pub fn check_at(&self, session: u64, class: MsgClass, now_ns: u64) -> Verdict {
         let handle = Handle::from_raw(session);
-        match self.lines.get(handle.index as usize) {
-            Some(line) => line.check(handle.generation, class, now_ns, &self.table),
-            None => Verdict::Stale,
+        let index = handle.index as usize;
+        match (self.lines.get(index), self.sides.get(index)) {
+            (Some(line), Some(side)) => line.check(handle.generation, class, now_ns, side),
+            _ => Verdict::Stale,
         }
     }
 
@@ -208,18 +211,23 @@ impl Engine {
 
     // ----- tiers and users -----
 
+    fn lock_policy(&self) -> MutexGuard<'_, ()> {
+        self.policy.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Defines a tier or changes one; live sessions on it enforce the change from their next message.
     ///
     /// When the rates change, those sessions' buckets start afresh under the new rates (a full
     /// burst): debt run up at one interval is meaningless at another. Violation counters are kept.
     pub fn tier_set(&self, name: &str, spec: TierSpec) -> Result<()> {
-        let before = self.tiers.snapshot().get(name).map(|t| t.spec.policy());
-        let index = self.tiers.set(&self.table, name, spec)?;
-        if before.is_some_and(|p| p != spec.policy()) {
-            for (line, meta) in self.sessions.all() {
-                let line_ref = &self.lines[line as usize];
-                if line_ref.state(meta.generation).is_some_and(|s| s.tier == index) {
-                    line_ref.refill(meta.generation);
+        let _policy = self.lock_policy();
+        let (index, before) = self.tiers.set(name, spec)?;
+        if before.is_some_and(|b| b.policy() != spec.policy()) {
+            let policy = spec.policy();
+            for (i, meta) in self.sessions.all() {
+                let (line, side) = (&self.lines[i as usize], &self.sides[i as usize]);
+                if line.state(meta.generation).is_some_and(|s| s.tier == index) {
+                    line.set_policy(meta.generation, index, &policy, side);
                 }
             }
         }
@@ -243,14 +251,19 @@ impl Engine {
         let index = self.tier(tier)?.index;
         let (user, _) = self.users.get_or_create(user, index)?;
         let mut state = user.lock();
+        let _policy = self.lock_policy();
+        // Read under the policy lock: the definition cannot change until the sessions have it.
+        let Some(spec) = self.tiers.snapshot().by_index(index).map(|t| t.spec) else {
+            return Err(Error::not_found("no such tier"));
+        };
         if state.tier == index {
             return Ok(());
         }
         state.tier = index;
-        for handle in &state.sessions {
-            let line = &self.lines[handle.index as usize];
-            line.set_tier(handle.generation, index);
-            line.refill(handle.generation);
+        let policy = spec.policy();
+        for h in &state.sessions {
+            let i = h.index as usize;
+            self.lines[i].set_policy(h.generation, index, &policy, &self.sides[i]);
         }
         Ok(())
     }
@@ -277,7 +290,14 @@ impl Engine {
     pub fn session_open(&self, user: &str) -> Result<u64> {
         let user = self.users.get(user)?;
         let mut state = user.lock();
-        let max = self.tiers.snapshot().by_index(state.tier).map_or(0, |t| t.spec.max_sessions);
+        let _policy = self.lock_policy();
+        let spec = self
+            .tiers
+            .snapshot()
+            .by_index(state.tier)
+            .map(|t| t.spec)
+            .ok_or(Error::Internal("a user's tier is missing".into()))?;
+        let max = spec.max_sessions;
         if !user.limit.try_acquire(max) {
             return Err(Error::limit(format!("the user has {max} of {max} sessions open")));
         }
@@ -288,7 +308,8 @@ impl Engine {
                 return Err(e);
             }
         };
-        let generation = self.lines[index as usize].open(state.tier);
+        let generation =
+            self.lines[index as usize].open(state.tier, &spec.policy(), &self.sides[index as usize]);
         let handle = Handle { index, generation };
         self.sessions
             .register(index, SessionMeta { user: user.clone(), generation, opened_unix_ms: unix_ms() });
@@ -296,16 +317,19 @@ impl Engine {
         Ok(handle.to_raw())
     }
 
-    fn line(&self, session: u64) -> Result<(&SessionLine, Handle)> {
+    fn line(&self, session: u64) -> Result<(&SessionLine, &SessionSide, Handle)> {
         let handle = Handle::from_raw(session);
-        let line = self.lines.get(handle.index as usize).ok_or(Error::StaleHandle)?;
-        Ok((line, handle))
+        let index = handle.index as usize;
+        match (self.lines.get(index), self.sides.get(index)) {
+            (Some(line), Some(side)) => Ok((line, side, handle)),
+            _ => Err(Error::StaleHandle),
+        }
     }
 
     /// Closes a session and frees its slot; the handle is stale from now on.
     pub fn session_close(&self, session: u64) -> Result<Counters> {
-        let (line, handle) = self.line(session)?;
-        let counters = line.close(handle.generation).ok_or(Error::StaleHandle)?;
+        let (line, side, handle) = self.line(session)?;
+        let counters = line.close(handle.generation, side).ok_or(Error::StaleHandle)?;
         if let Some(meta) = self.sessions.release(handle.index) {
             let mut state = meta.user.lock();
             state.sessions.retain(|h| *h != handle);
@@ -327,7 +351,7 @@ impl Engine {
     }
 
     fn kill_one(&self, session: u64, reason: KillReason) -> Result<()> {
-        let (line, handle) = self.line(session)?;
+        let (line, _, handle) = self.line(session)?;
         if line.kill(handle.generation, reason) {
             if let Some(meta) = self.sessions.meta(handle.index, handle.generation) {
                 self.emit(EventKind::SessionKilled, session, &meta.user.id, reason);
@@ -368,14 +392,15 @@ impl Engine {
 
     /// One session's listing.
     pub fn session_info(&self, session: u64) -> Result<SessionInfo> {
-        let (line, handle) = self.line(session)?;
+        let handle = Handle::from_raw(session);
         let meta = self.sessions.meta(handle.index, handle.generation).ok_or(Error::StaleHandle)?;
-        self.info(line, handle, &meta).ok_or(Error::StaleHandle)
+        self.info(handle, &meta).ok_or(Error::StaleHandle)
     }
 
-    fn info(&self, line: &SessionLine, handle: Handle, meta: &SessionMeta) -> Option<SessionInfo> {
+    fn info(&self, handle: Handle, meta: &SessionMeta) -> Option<SessionInfo> {
+        let (line, side) = (self.lines.get(handle.index as usize)?, self.sides.get(handle.index as usize)?);
         let state = line.state(handle.generation)?;
-        let c = line.counters(handle.generation)?;
+        let c = line.counters(handle.generation, side)?;
         Some(SessionInfo {
             session: handle.to_raw(),
             user: meta.user.id.clone(),
@@ -396,23 +421,20 @@ impl Engine {
             .all()
             .into_iter()
             .filter(|(_, meta)| user.is_none_or(|u| meta.user.id == u))
-            .filter_map(|(index, meta)| {
-                let handle = Handle { index, generation: meta.generation };
-                self.info(&self.lines[index as usize], handle, &meta)
-            })
+            .filter_map(|(index, meta)| self.info(Handle { index, generation: meta.generation }, &meta))
             .collect()
     }
 
     /// The counters of one session.
     pub fn session_counters(&self, session: u64) -> Result<Counters> {
-        let (line, handle) = self.line(session)?;
-        line.counters(handle.generation).ok_or(Error::StaleHandle)
+        let (line, side, handle) = self.line(session)?;
+        line.counters(handle.generation, side).ok_or(Error::StaleHandle)
     }
 
     /// Zeroes one session's violation counters and escalation window.
     pub fn session_reset_violations(&self, session: u64) -> Result<()> {
-        let (line, handle) = self.line(session)?;
-        line.reset_violations(handle.generation).then_some(()).ok_or(Error::StaleHandle)
+        let (line, side, handle) = self.line(session)?;
+        line.reset_violations(handle.generation, side).then_some(()).ok_or(Error::StaleHandle)
     }
 
     /// A user's violations: its closed sessions' and its live sessions'.
@@ -422,7 +444,9 @@ impl Engine {
         let live: u64 = state
             .sessions
             .iter()
-            .filter_map(|h| self.lines[h.index as usize].counters(h.generation))
+            .filter_map(|h| {
+                self.lines[h.index as usize].counters(h.generation, &self.sides[h.index as usize])
+            })
             .map(|c| c.violations())
             .sum();
         Ok(state.closed.violations() + live)
@@ -435,7 +459,7 @@ impl Engine {
         state.closed.throttled = 0;
         state.closed.disconnects = 0;
         for h in &state.sessions {
-            self.lines[h.index as usize].reset_violations(h.generation);
+            self.lines[h.index as usize].reset_violations(h.generation, &self.sides[h.index as usize]);
         }
         Ok(())
     }

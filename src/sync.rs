@@ -6,11 +6,7 @@
 //! because loom atomics cannot live in a `static` and cannot be touched outside a model.
 
 #[cfg(fixprov_loom)]
-pub(crate) use loom::hint::spin_loop;
-#[cfg(fixprov_loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 #[cfg(not(fixprov_loom))]
-pub(crate) use std::hint::spin_loop;
-#[cfg(not(fixprov_loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};

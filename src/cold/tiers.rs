@@ -1,17 +1,16 @@
 //! Rate-limit tiers: their definitions, the four defaults, and the registry that maps names to the
 //! hot path's tier table.
 //!
-//! Writers (tier set) are serialized by a mutex; readers (listing, session open) load an immutable
-//! snapshot through `arc-swap` without locking. Each change is published to the hot path's
-//! [`TierTable`] before the call returns, so live sessions enforce it on their next message.
+//! Writers (tier set) are serialized by the engine's policy lock; readers (listing, stats) load an
+//! immutable snapshot through `arc-swap` without locking. The engine pushes each change into the
+//! lines of the tier's live sessions before the call returns (see [`crate::hot::policy`]).
 
 use crate::error::{Error, Result};
-use crate::hot::gcra::Rate;
-use crate::hot::policy::{Escalation, Policy, TierTable};
+use crate::hot::policy::{Escalation, PackedRate, Policy};
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A tier as operators define it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +57,8 @@ impl TierSpec {
     /// The hot path's form.
     pub fn policy(&self) -> Policy {
         Policy {
-            messages: Rate::per_second(self.messages_per_sec, self.message_burst),
-            orders: Rate::per_second(self.orders_per_sec, self.order_burst),
+            messages: PackedRate::per_second(self.messages_per_sec, self.message_burst),
+            orders: PackedRate::per_second(self.orders_per_sec, self.order_burst),
             escalation: Escalation {
                 threshold: self.escalation_threshold,
                 window_ms: self.escalation_window_ms,
@@ -148,19 +147,20 @@ impl TierSnapshot {
 
 /// The tier registry.
 ///
-/// May be used from several threads at once.
+/// May be used from several threads at once; callers serialize [`Tiers::set`] (the engine's policy
+/// lock), readers never wait.
 pub struct Tiers {
     snapshot: ArcSwap<TierSnapshot>,
-    writer: Mutex<()>,
+    capacity: usize,
 }
 
 impl Tiers {
-    /// A registry holding the defaults, published into `table`.
-    pub fn with_defaults(table: &TierTable) -> Result<Tiers> {
+    /// A registry of at most `capacity` tiers holding the defaults.
+    pub fn with_defaults(capacity: u16) -> Result<Tiers> {
         let tiers =
-            Tiers { snapshot: ArcSwap::from_pointee(TierSnapshot::default()), writer: Mutex::new(()) };
+            Tiers { snapshot: ArcSwap::from_pointee(TierSnapshot::default()), capacity: capacity.into() };
         for (name, spec) in DEFAULT_TIERS {
-            tiers.set(table, name, spec)?;
+            tiers.set(name, spec)?;
         }
         Ok(tiers)
     }
@@ -170,28 +170,25 @@ impl Tiers {
         self.snapshot.load_full()
     }
 
-    /// Defines tier `name`, or changes it; returns its index. Live sessions on it enforce the new
-    /// definition from their next message.
-    pub fn set(&self, table: &TierTable, name: &str, spec: TierSpec) -> Result<u16> {
+    /// Defines tier `name`, or changes it; returns its index and the definition it replaced.
+    pub fn set(&self, name: &str, spec: TierSpec) -> Result<(u16, Option<TierSpec>)> {
         validate_name(name)?;
         spec.validate()?;
-        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = TierSnapshot::clone(&self.snapshot.load());
-        let index = match next.by_name.get(name) {
-            Some(tier) => tier.index,
+        let (index, before) = match next.by_name.get(name) {
+            Some(tier) => (tier.index, Some(tier.spec)),
             None => {
                 let index = next.names.len();
-                if index >= table.capacity() || index > usize::from(u16::MAX) {
-                    return Err(Error::limit(format!("the tier table holds {} tiers", table.capacity())));
+                if index >= self.capacity {
+                    return Err(Error::limit(format!("the tier table holds {} tiers", self.capacity)));
                 }
                 next.names.push(name.to_owned());
-                index as u16
+                (index as u16, None)
             }
         };
-        table.publish(usize::from(index), spec.policy());
         next.by_name.insert(name.to_owned(), Tier { name: name.to_owned(), index, spec });
         self.snapshot.store(Arc::new(next));
-        Ok(index)
+        Ok((index, before))
     }
 }
 
@@ -201,15 +198,14 @@ mod tests {
 
     #[test]
     fn defaults_match_the_table() {
-        let table = TierTable::new(8);
-        let tiers = Tiers::with_defaults(&table).unwrap();
+        let tiers = Tiers::with_defaults(8).unwrap();
         let snap = tiers.snapshot();
         let basic = snap.get("basic").unwrap();
         assert_eq!((basic.spec.orders_per_sec, basic.spec.messages_per_sec), (5, 20));
         assert_eq!((basic.spec.max_sessions, basic.spec.order_burst), (1, 10));
         let unlimited = snap.get("unlimited").unwrap().spec;
         assert_eq!(unlimited, TierSpec::new(10_000, 50_000, 100, 10_000));
-        assert_eq!(table.load(usize::from(basic.index)), basic.spec.policy());
+        assert_eq!(basic.spec.policy().orders.rate(), crate::hot::gcra::Rate::per_second(5, 10));
         assert_eq!(
             snap.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
             ["basic", "standard", "premium", "unlimited"]
@@ -218,35 +214,28 @@ mod tests {
 
     #[test]
     fn set_changes_in_place_and_adds_custom() {
-        let table = TierTable::new(5);
-        let tiers = Tiers::with_defaults(&table).unwrap();
-        let idx = tiers.set(&table, "basic", TierSpec::new(1, 2, 1, 1)).unwrap();
-        assert_eq!(idx, 0);
-        assert_eq!(table.load(0), TierSpec::new(1, 2, 1, 1).policy());
-        assert_eq!(tiers.set(&table, "mm-desk.1", TierSpec::new(1, 1, 1, 1)).unwrap(), 4);
-        assert!(matches!(
-            tiers.set(&table, "one-too-many", TierSpec::new(1, 1, 1, 1)),
-            Err(Error::LimitReached(_))
-        ));
+        let tiers = Tiers::with_defaults(5).unwrap();
+        let (idx, before) = tiers.set("basic", TierSpec::new(1, 2, 1, 1)).unwrap();
+        assert_eq!((idx, before), (0, Some(DEFAULT_TIERS[0].1)));
+        assert_eq!(tiers.set("mm-desk.1", TierSpec::new(1, 1, 1, 1)).unwrap(), (4, None));
+        assert!(matches!(tiers.set("one-too-many", TierSpec::new(1, 1, 1, 1)), Err(Error::LimitReached(_))));
+        assert_eq!(tiers.snapshot().by_index(4).unwrap().name, "mm-desk.1");
     }
 
     #[test]
     fn bad_tiers_are_refused() {
-        let table = TierTable::new(8);
-        let tiers = Tiers::with_defaults(&table).unwrap();
+        let tiers = Tiers::with_defaults(8).unwrap();
         for name in ["", "has space", "é", &"x".repeat(65)] {
-            assert!(
-                matches!(tiers.set(&table, name, TierSpec::new(1, 1, 1, 1)), Err(Error::InvalidArgument(_))),
-                "{name:?}"
-            );
+            let refused = tiers.set(name, TierSpec::new(1, 1, 1, 1));
+            assert!(matches!(refused, Err(Error::InvalidArgument(_))), "{name:?}");
         }
         let mut spec = TierSpec::new(1, 1, 1, 1);
         spec.order_burst = 0;
-        assert!(tiers.set(&table, "x", spec).is_err());
+        assert!(tiers.set("x", spec).is_err());
         let mut spec = TierSpec::new(1, 1, 1, 1);
         spec.escalation_window_ms = 0;
-        assert!(tiers.set(&table, "x", spec).is_err());
-        assert!(tiers.set(&table, "x", TierSpec::new(2_000_000_000, 1, 1, 1)).is_err());
+        assert!(tiers.set("x", spec).is_err());
+        assert!(tiers.set("x", TierSpec::new(2_000_000_000, 1, 1, 1)).is_err());
         assert!(tiers.snapshot().get("x").is_none());
     }
 }
