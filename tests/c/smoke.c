@@ -1,0 +1,101 @@
+/* fixprov from C: the core contract end to end through the shared library.
+ * Built and run by .ci/run (tests/c/Makefile); exits non-zero on any surprise. */
+#include "fixprov.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+
+#define EXPECT(cond)                                                                               \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: expected %s (last error: %s)\n", __FILE__, __LINE__, #cond,    \
+                    fixprov_last_error());                                                         \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+#define S(text) (const uint8_t *)(text), strlen(text)
+
+struct seen {
+    int kills;
+    uint64_t last_session;
+    char user[64];
+};
+
+static void on_event(void *context, const fixprov_event *event) {
+    struct seen *seen = (struct seen *)context;
+    if (event->kind == FIXPROV_EVENT_SESSION_KILLED) {
+        seen->kills++;
+        seen->last_session = event->session;
+        size_t n = event->user_id_len < sizeof seen->user - 1 ? event->user_id_len : sizeof seen->user - 1;
+        memcpy(seen->user, event->user_id, n);
+        seen->user[n] = '\0';
+    }
+}
+
+int main(void) {
+    EXPECT(strcmp(fixprov_version(), FIXPROV_VERSION_STRING) == 0);
+    EXPECT(strcmp(fixprov_status_str(FIXPROV_THROTTLED), "throttled") == 0);
+
+    fixprov_options *options = fixprov_options_new();
+    EXPECT(options != NULL);
+    EXPECT(fixprov_options_set_max_sessions(options, 1024) == FIXPROV_OK);
+    EXPECT(fixprov_options_set_clock(options, 99, 1) == FIXPROV_ERR_INVALID_ARGUMENT);
+    fixprov_engine *engine = NULL;
+    EXPECT(fixprov_engine_open(options, &engine) == FIXPROV_OK);
+    fixprov_options_free(options);
+    if (engine == NULL) return 1;
+
+    fixprov_tier_spec basic;
+    EXPECT(fixprov_tier_get(engine, S("basic"), &basic) == FIXPROV_OK);
+    EXPECT(basic.orders_per_sec == 5 && basic.messages_per_sec == 20 && basic.order_burst == 10);
+    EXPECT(fixprov_user_set_tier(engine, S("acme"), S("basic")) == FIXPROV_OK);
+
+    uint64_t session = 0;
+    EXPECT(fixprov_session_open(engine, S("acme"), &session) == FIXPROV_OK);
+    uint64_t second = 0;
+    EXPECT(fixprov_session_open(engine, S("acme"), &second) == FIXPROV_ERR_LIMIT_REACHED);
+    EXPECT(second == 0);
+
+    /* A burst of 15 orders at one instant: the basic tier admits its burst of 10. */
+    int ok = 0, throttled = 0;
+    for (int i = 0; i < 15; i++) {
+        fixprov_status s = fixprov_check_at(engine, session, FIXPROV_MSG_ORDER, 1000000000ull);
+        if (s == FIXPROV_OK) ok++;
+        else if (s == FIXPROV_THROTTLED) throttled++;
+    }
+    EXPECT(ok == 10 && throttled == 5);
+    EXPECT(fixprov_check_msgtype(engine, session, S("35=D")) == FIXPROV_ERR_INVALID_ARGUMENT);
+
+    struct seen seen = {0, 0, ""};
+    EXPECT(fixprov_set_event_callback(engine, on_event, &seen) == FIXPROV_OK);
+    EXPECT(fixprov_session_kill(engine, session) == FIXPROV_OK);
+    EXPECT(seen.kills == 1 && seen.last_session == session && strcmp(seen.user, "acme") == 0);
+    EXPECT(fixprov_check_msgtype(engine, session, S("D")) == FIXPROV_KILLED);
+
+    fixprov_session_stats stats;
+    EXPECT(fixprov_session_get_stats(engine, session, &stats) == FIXPROV_OK);
+    EXPECT(stats.orders == 10 && stats.throttled == 5 && stats.kill_reason == FIXPROV_KILL_ADMIN);
+
+    char *json = NULL;
+    EXPECT(fixprov_sessions_json(engine, S("acme"), &json) == FIXPROV_OK);
+    EXPECT(json != NULL && strstr(json, "\"user\":\"acme\"") != NULL);
+    fixprov_string_free(json);
+
+    EXPECT(fixprov_session_close(engine, session) == FIXPROV_OK);
+    EXPECT(fixprov_session_close(engine, session) == FIXPROV_ERR_STALE_HANDLE);
+    EXPECT(fixprov_check(engine, session, FIXPROV_MSG_OTHER) == FIXPROV_ERR_STALE_HANDLE);
+    EXPECT(fixprov_check(NULL, session, FIXPROV_MSG_OTHER) == FIXPROV_ERR_NULL);
+    EXPECT(fixprov_session_open(engine, NULL, 4, &session) == FIXPROV_ERR_NULL);
+
+    fixprov_engine_close(engine);
+    fixprov_engine_close(NULL);
+    if (failures != 0) {
+        fprintf(stderr, "smoke: %d failure(s)\n", failures);
+        return 1;
+    }
+    printf("smoke: 0 failures\n");
+    return 0;
+}
