@@ -8,7 +8,9 @@ use crate::cold::users::{User, Users};
 use crate::error::{Error, Result};
 use crate::hot::clock::{Clock, ManualClock};
 use crate::hot::msgtype::{self, MsgTypeError, OrderTypes};
-use crate::hot::session::{Counters, Handle, KillReason, MsgClass, SessionLine, SessionSide, Verdict};
+use crate::hot::session::{
+    Counters, Handle, KillReason, MsgClass, SessionLine, SessionSide, SessionSlot, Verdict,
+};
 use arc_swap::ArcSwapOption;
 use serde::Serialize;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -111,8 +113,7 @@ pub struct SessionInfo {
 ///
 /// May be used from several threads at once.
 pub struct Engine {
-    lines: Box<[SessionLine]>,
-    sides: Box<[SessionSide]>,
+    slots: Box<[SessionSlot]>,
     clock: Clock,
     /// Serializes every policy publication and session open (lock order: user, policy, sessions),
     /// so a session is never opened on a tier definition that a concurrent change then misses.
@@ -127,7 +128,7 @@ pub struct Engine {
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("capacity", &self.lines.len())
+            .field("capacity", &self.slots.len())
             .field("open_sessions", &self.sessions.len())
             .finish_non_exhaustive()
     }
@@ -159,8 +160,7 @@ impl Engine {
         };
         let tiers = Tiers::with_defaults(config.max_tiers)?;
         Ok(Engine {
-            lines: (0..config.max_sessions).map(|_| SessionLine::new()).collect(),
-            sides: (0..config.max_sessions).map(|_| SessionSide::new()).collect(),
+            slots: (0..config.max_sessions).map(|_| SessionSlot::default()).collect(),
             clock,
             policy: Mutex::new(()),
             order_types: config.order_types,
@@ -184,10 +184,9 @@ impl Engine {
     #[inline(always)]
     pub fn check_at(&self, session: u64, class: MsgClass, now_ns: u64) -> Verdict {
         let handle = Handle::from_raw(session);
-        let index = handle.index as usize;
-        match (self.lines.get(index), self.sides.get(index)) {
-            (Some(line), Some(side)) => line.check(handle.generation, class, now_ns, side),
-            _ => Verdict::Stale,
+        match self.slots.get(handle.index as usize) {
+            Some(slot) => slot.line.check(handle.generation, class, now_ns, &slot.side),
+            None => Verdict::Stale,
         }
     }
 
@@ -225,7 +224,7 @@ impl Engine {
         if before.is_some_and(|b| b.policy() != spec.policy()) {
             let policy = spec.policy();
             for (i, meta) in self.sessions.all() {
-                let (line, side) = (&self.lines[i as usize], &self.sides[i as usize]);
+                let SessionSlot { line, side } = &self.slots[i as usize];
                 if line.state(meta.generation).is_some_and(|s| s.tier == index) {
                     line.set_policy(meta.generation, index, &policy, side);
                 }
@@ -263,7 +262,8 @@ impl Engine {
         let policy = spec.policy();
         for h in &state.sessions {
             let i = h.index as usize;
-            self.lines[i].set_policy(h.generation, index, &policy, &self.sides[i]);
+            let slot = &self.slots[i];
+            slot.line.set_policy(h.generation, index, &policy, &slot.side);
         }
         Ok(())
     }
@@ -308,8 +308,11 @@ impl Engine {
                 return Err(e);
             }
         };
-        let generation =
-            self.lines[index as usize].open(state.tier, &spec.policy(), &self.sides[index as usize]);
+        let generation = self.slots[index as usize].line.open(
+            state.tier,
+            &spec.policy(),
+            &self.slots[index as usize].side,
+        );
         let handle = Handle { index, generation };
         self.sessions
             .register(index, SessionMeta { user: user.clone(), generation, opened_unix_ms: unix_ms() });
@@ -319,11 +322,8 @@ impl Engine {
 
     fn line(&self, session: u64) -> Result<(&SessionLine, &SessionSide, Handle)> {
         let handle = Handle::from_raw(session);
-        let index = handle.index as usize;
-        match (self.lines.get(index), self.sides.get(index)) {
-            (Some(line), Some(side)) => Ok((line, side, handle)),
-            _ => Err(Error::StaleHandle),
-        }
+        let slot = self.slots.get(handle.index as usize).ok_or(Error::StaleHandle)?;
+        Ok((&slot.line, &slot.side, handle))
     }
 
     /// Closes a session and frees its slot; the handle is stale from now on.
@@ -371,7 +371,7 @@ impl Engine {
         let handles = user.lock().sessions.clone();
         let mut killed = 0;
         for handle in handles {
-            if self.lines[handle.index as usize].kill(handle.generation, reason) {
+            if self.slots[handle.index as usize].line.kill(handle.generation, reason) {
                 killed += 1;
                 self.emit(EventKind::SessionKilled, handle.to_raw(), &user.id, reason);
             }
@@ -398,7 +398,7 @@ impl Engine {
     }
 
     fn info(&self, handle: Handle, meta: &SessionMeta) -> Option<SessionInfo> {
-        let (line, side) = (self.lines.get(handle.index as usize)?, self.sides.get(handle.index as usize)?);
+        let SessionSlot { line, side } = self.slots.get(handle.index as usize)?;
         let state = line.state(handle.generation)?;
         let c = line.counters(handle.generation, side)?;
         Some(SessionInfo {
@@ -445,7 +445,8 @@ impl Engine {
             .sessions
             .iter()
             .filter_map(|h| {
-                self.lines[h.index as usize].counters(h.generation, &self.sides[h.index as usize])
+                let slot = &self.slots[h.index as usize];
+                slot.line.counters(h.generation, &slot.side)
             })
             .map(|c| c.violations())
             .sum();
@@ -459,7 +460,8 @@ impl Engine {
         state.closed.throttled = 0;
         state.closed.disconnects = 0;
         for h in &state.sessions {
-            self.lines[h.index as usize].reset_violations(h.generation, &self.sides[h.index as usize]);
+            let slot = &self.slots[h.index as usize];
+            slot.line.reset_violations(h.generation, &slot.side);
         }
         Ok(())
     }

@@ -159,6 +159,17 @@ const _: () = assert!(std::mem::size_of::<SessionLine>() == 64);
 #[cfg(not(fixprov_loom))]
 const _: () = assert!(std::mem::align_of::<SessionLine>() == 64);
 
+/// A session's line and side line together: one element of the engine's session table, so a
+/// check does one bounds check and the side line sits next to the line it belongs to.
+#[repr(C, align(64))]
+#[derive(Default)]
+pub struct SessionSlot {
+    /// The hot line.
+    pub line: SessionLine,
+    /// The violation-path line.
+    pub side: SessionSide,
+}
+
 /// What a session touches only when a message is refused, kept off its hot line.
 #[repr(C, align(32))]
 pub struct SessionSide {
