@@ -27,8 +27,8 @@
 /**
  * The result of every fixprov call. Values are fixed forever and never reused.
  *
- * Values below 100 are the verdicts of a check; values from 100 on are errors. The text of the
- * last error on the calling thread is available from fixprov_last_error().
+ * Values below 100 are the verdicts of a check; 100 to 199 are errors, whose text is available from
+ * fixprov_last_error() on the calling thread; 200 to 299 are the reasons a logon was refused.
  */
 enum fixprov_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -83,6 +83,59 @@ enum fixprov_status
    * An internal failure (for example a thread that could not start).
    */
   FIXPROV_ERR_INTERNAL = 107,
+  /**
+   * The user or object already exists (provisioning a user twice).
+   */
+  FIXPROV_ERR_ALREADY_EXISTS = 108,
+  /**
+   * Not allowed in the current state (reactivating a revoked credential, ...).
+   */
+  FIXPROV_ERR_INVALID_STATE = 109,
+  /**
+   * The master password does not unlock the store.
+   */
+  FIXPROV_ERR_WRONG_MASTER_PASSWORD = 110,
+  /**
+   * The store failed an integrity check (a tampered or corrupted record or file).
+   */
+  FIXPROV_ERR_CORRUPT = 111,
+  /**
+   * The store could not be read or written (I/O, disk full); nothing was acknowledged.
+   */
+  FIXPROV_ERR_STORAGE = 112,
+  /**
+   * Logon refused: wrong password or Username (FIX 1409=5).
+   */
+  FIXPROV_LOGON_BAD_CREDENTIALS = 200,
+  /**
+   * Logon refused: unknown SenderCompID or wrong TargetCompID (1409=5; the peer is told the same
+   * as for a wrong password).
+   */
+  FIXPROV_LOGON_UNKNOWN_COMP_ID = 201,
+  /**
+   * Logon refused: the user is suspended (1409=6).
+   */
+  FIXPROV_LOGON_SUSPENDED = 202,
+  /**
+   * Logon refused: the credential is revoked (1409=6).
+   */
+  FIXPROV_LOGON_REVOKED = 203,
+  /**
+   * Logon refused: the credential expired (1409=8).
+   */
+  FIXPROV_LOGON_EXPIRED = 204,
+  /**
+   * Logon refused: the peer address is not on the user's allow-list (1409=7).
+   */
+  FIXPROV_LOGON_IP_NOT_ALLOWED = 205,
+  /**
+   * Logon refused: the user has all the sessions its tier allows (1409=7).
+   */
+  FIXPROV_LOGON_SESSION_LIMIT = 206,
+  /**
+   * Logon refused: too many failed attempts for the user or from the address (1409=6).
+   */
+  FIXPROV_LOGON_LOCKED_OUT = 207,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -331,6 +384,231 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Provisions a user: creates a credential with a unique SenderCompID, the venue's TargetCompID
+ * and a new password of 256 bits from the OS CSPRNG. The password is returned this once; nothing
+ * can read it back later. The change is durable (committed to the store) before this returns.
+ *
+ * Parameters:
+ * - user: the user id (1 to 128 bytes of UTF-8 without control characters).
+ * - tier: a tier name, or (NULL, 0) for the default tier "basic".
+ * - out_sender_comp_id, out_target_comp_id: NULL, or receive NUL-terminated strings.
+ * - out_password: receives the NUL-terminated password; required.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT,
+ * FIXPROV_ERR_NOT_FOUND (no such tier), FIXPROV_ERR_ALREADY_EXISTS, or FIXPROV_ERR_STORAGE.
+ * Ownership: returns new strings owned by the caller; free each with fixprov_string_free(), which
+ * wipes it. Does not take ownership of user or tier. Out-parameters are written only on success.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user and tier are NULL or readable for their lengths; out-parameters are
+ * NULL or writable.
+ */
+fixprov_status fixprov_provision(const struct fixprov_engine *engine,
+                                 const uint8_t *user,
+                                 size_t user_len,
+                                 const uint8_t *tier,
+                                 size_t tier_len,
+                                 char **out_sender_comp_id,
+                                 char **out_target_comp_id,
+                                 char **out_password);
+
+/**
+ * Revokes a user's credential for good: logons fail and live sessions are killed (their next
+ * check answers FIXPROV_KILLED; the event callback is told). Durable before it returns.
+ *
+ * Returns: FIXPROV_OK (also when already revoked), FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8,
+ * FIXPROV_ERR_NOT_FOUND, or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user is NULL or user_len readable bytes.
+ */
+fixprov_status fixprov_revoke(const struct fixprov_engine *engine,
+                              const uint8_t *user,
+                              size_t user_len);
+
+/**
+ * Suspends a user: logons fail and live sessions are killed, until fixprov_reactivate().
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_NOT_FOUND,
+ * FIXPROV_ERR_INVALID_STATE (revoked), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user is NULL or user_len readable bytes.
+ */
+fixprov_status fixprov_suspend(const struct fixprov_engine *engine,
+                               const uint8_t *user,
+                               size_t user_len);
+
+/**
+ * Lets a suspended user log on again.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_NOT_FOUND,
+ * FIXPROV_ERR_INVALID_STATE (revoked: revocation is permanent), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user is NULL or user_len readable bytes.
+ */
+fixprov_status fixprov_reactivate(const struct fixprov_engine *engine,
+                                  const uint8_t *user,
+                                  size_t user_len);
+
+/**
+ * Gives a user a new password, returned this once. The old password stops working at once, or
+ * overlap_secs seconds later so a gateway can rotate without downtime.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_NOT_FOUND,
+ * FIXPROV_ERR_INVALID_STATE (revoked), or FIXPROV_ERR_STORAGE.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free(), which
+ * wipes it. Does not take ownership of user.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user is NULL or user_len readable bytes; out_password NULL or writable.
+ */
+fixprov_status fixprov_regenerate_password(const struct fixprov_engine *engine,
+                                           const uint8_t *user,
+                                           size_t user_len,
+                                           uint32_t overlap_secs,
+                                           char **out_password);
+
+/**
+ * Sets when a user's credential expires, in milliseconds since the Unix epoch; 0 means never.
+ * Logons after it fail with FIXPROV_LOGON_EXPIRED; live sessions are killed within the expiry
+ * sweep period (200 ms) and the event callback is told.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_NOT_FOUND, or
+ * FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user is NULL or user_len readable bytes.
+ */
+fixprov_status fixprov_set_expiry(const struct fixprov_engine *engine,
+                                  const uint8_t *user,
+                                  size_t user_len,
+                                  uint64_t expires_unix_ms);
+
+/**
+ * Adds an address or CIDR range ("203.0.113.7", "10.0.0.0/8", "2001:db8::/32") to a user's
+ * allow-list. An empty list allows any address.
+ *
+ * Returns: FIXPROV_OK (also when already present), FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8,
+ * FIXPROV_ERR_INVALID_ARGUMENT (malformed rule, or 256 rules already), FIXPROV_ERR_NOT_FOUND, or
+ * FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user or rule.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user and rule are NULL or readable for their lengths.
+ */
+fixprov_status fixprov_ip_allow(const struct fixprov_engine *engine,
+                                const uint8_t *user,
+                                size_t user_len,
+                                const uint8_t *rule,
+                                size_t rule_len);
+
+/**
+ * Removes an address or range from a user's allow-list.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT,
+ * FIXPROV_ERR_NOT_FOUND (no such user, or the rule is not on the list), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user or rule.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user and rule are NULL or readable for their lengths.
+ */
+fixprov_status fixprov_ip_disallow(const struct fixprov_engine *engine,
+                                   const uint8_t *user,
+                                   size_t user_len,
+                                   const uint8_t *rule,
+                                   size_t rule_len);
+
+/**
+ * Reads a user's credential, everything but the secret, as a JSON object: user_id,
+ * sender_comp_id, target_comp_id, status ("active", "suspended", "revoked"), expired,
+ * expires_unix_ms, created_unix_ms, password_changed_unix_ms,
+ * previous_password_valid_until_unix_ms, tier, ip_allow, live_sessions.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_NOT_FOUND.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Does not take ownership of user.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user is NULL or user_len readable bytes; out_json NULL or writable.
+ */
+fixprov_status fixprov_credentials_get(const struct fixprov_engine *engine,
+                                       const uint8_t *user,
+                                       size_t user_len,
+                                       char **out_json);
+
+/**
+ * Validates a Logon (35=A) and, when it passes, opens a session on the user's tier.
+ *
+ * Parameters:
+ * - sender_comp_id, target_comp_id: tags 49 and 56 as received.
+ * - password: tag 554 as received (any bytes).
+ * - username: tag 553 if the peer sent one (it must then equal the user id), else (NULL, 0).
+ * - peer_ip: the peer's address as the host saw it ("203.0.113.7", "2001:db8::1", with or
+ *   without a port), or (NULL, 0) when the engine cannot tell; a user with a non-empty
+ *   allow-list is then refused.
+ * - out_session: receives the session handle on success.
+ * - out_session_status: NULL, or receives the FIX SessionStatus (1409) value on refusal.
+ * - out_text: NULL, or receives a static NUL-terminated text safe to send to the peer (tag 58)
+ *   on refusal; it never says whether the CompID or the password was wrong.
+ *
+ * Returns: FIXPROV_OK, a FIXPROV_LOGON_* refusal, FIXPROV_ERR_NULL, or
+ * FIXPROV_ERR_INVALID_ARGUMENT (a malformed peer_ip). Logon reads memory only (no disk).
+ * Ownership: does not take ownership of any argument; the text is static, do not free it. The
+ * session handle is released with fixprov_session_close().
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; every (pointer, length) pair is NULL or readable for its length;
+ * out-parameters are NULL or writable.
+ */
+fixprov_status fixprov_logon(const struct fixprov_engine *engine,
+                             const uint8_t *sender_comp_id,
+                             size_t sender_comp_id_len,
+                             const uint8_t *target_comp_id,
+                             size_t target_comp_id_len,
+                             const uint8_t *password,
+                             size_t password_len,
+                             const uint8_t *username,
+                             size_t username_len,
+                             const uint8_t *peer_ip,
+                             size_t peer_ip_len,
+                             uint64_t *out_session,
+                             uint32_t *out_session_status,
+                             const char **out_text);
+
+/**
+ * Changes the store's master password: the data key is re-wrapped under a key derived from the
+ * new one (PBKDF2-HMAC-SHA256, new salt); no record is rewritten and nothing stops. The next
+ * fixprov_engine_open() needs the new password.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (empty),
+ * FIXPROV_ERR_INVALID_STATE (no store), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of new_password.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; new_password is NULL or new_password_len readable bytes.
+ */
+fixprov_status fixprov_master_password_change(const struct fixprov_engine *engine,
+                                              const uint8_t *new_password,
+                                              size_t new_password_len);
+
+/**
  * Registers the engine's event callback, replacing any previous one; callback NULL removes it.
  *
  * Parameters:
@@ -449,13 +727,83 @@ fixprov_status fixprov_options_set_order_msgtypes(struct fixprov_options *option
                                                   size_t list_len);
 
 /**
- * Opens an engine: in memory, with the four default tiers (basic, standard, premium, unlimited).
+ * Sets the data directory of the embedded store (created if missing). Without one the engine
+ * keeps everything in memory and loses it at close.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (empty).
+ * Ownership: does not take ownership of options or path (it is copied).
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile; path is NULL
+ * or path_len readable bytes.
+ */
+fixprov_status fixprov_options_set_data_dir(struct fixprov_options *options,
+                                            const uint8_t *path,
+                                            size_t path_len);
+
+/**
+ * Sets the store's master password (any bytes). Without one, fixprov_engine_open() reads the
+ * FIX_MASTER_PASSWORD environment variable. The copy held by the options is wiped when they are
+ * freed.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (empty).
+ * Ownership: does not take ownership of options or password (it is copied).
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile; password is
+ * NULL or password_len readable bytes.
+ */
+fixprov_status fixprov_options_set_master_password(struct fixprov_options *options,
+                                                   const uint8_t *password,
+                                                   size_t password_len);
+
+/**
+ * Sets the venue's CompID, the TargetCompID (56) every provisioned user must address (default
+ * "FIXPROV"), and the prefix of generated SenderCompIDs (default "FP", at most 8 characters).
+ * (NULL, 0) leaves a value unchanged. Both are 1 to 64 printable ASCII characters without '='.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT.
+ * Ownership: does not take ownership of options or the strings (they are copied).
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile; each string is
+ * NULL or readable for its length.
+ */
+fixprov_status fixprov_options_set_comp_ids(struct fixprov_options *options,
+                                            const uint8_t *target_comp_id,
+                                            size_t target_comp_id_len,
+                                            const uint8_t *sender_comp_id_prefix,
+                                            size_t sender_comp_id_prefix_len);
+
+/**
+ * Sets the PBKDF2-HMAC-SHA256 iterations used for a new store or a master password change
+ * (default and minimum 600,000, OWASP's figure).
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (below 600,000).
+ * Ownership: does not take ownership of options.
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile.
+ */
+fixprov_status fixprov_options_set_pbkdf2_iterations(struct fixprov_options *options,
+                                                     uint32_t iterations);
+
+/**
+ * Opens an engine with the four default tiers (basic, standard, premium, unlimited): on the
+ * embedded store of the options' data directory, loading every user, credential, tier and
+ * allow-list into memory (so logon never touches the disk), or in memory without one.
  *
  * Parameters:
  * - options: NULL for the defaults, or options from fixprov_options_new().
  * - out_engine: receives the engine; written only on success.
  *
- * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT, or FIXPROV_ERR_INTERNAL.
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (including a data directory
+ * without a master password), FIXPROV_ERR_WRONG_MASTER_PASSWORD, FIXPROV_ERR_CORRUPT (a record
+ * failed authentication; nothing is accepted), FIXPROV_ERR_STORAGE, or FIXPROV_ERR_INTERNAL.
  * Ownership: returns a new fixprov_engine owned by the caller; free it with
  * fixprov_engine_close(). Does not take ownership of options.
  * Thread safety: may be called from several threads at once.

@@ -20,6 +20,21 @@ pub enum Error {
     /// A failure inside the library (a thread that could not start, ...).
     #[error("internal error: {0}")]
     Internal(Cow<'static, str>),
+    /// The user, CompID or tier already exists.
+    #[error("already exists: {0}")]
+    AlreadyExists(Cow<'static, str>),
+    /// The operation does not apply in the object's current state (reactivating a revoked user, ...).
+    #[error("not allowed in the current state: {0}")]
+    InvalidState(Cow<'static, str>),
+    /// The master password does not unlock the store.
+    #[error("wrong master password")]
+    WrongMasterPassword,
+    /// A record or the database failed an integrity check; the text names what.
+    #[error("store corrupted or tampered with: {0}")]
+    Corrupt(Cow<'static, str>),
+    /// The store could not be read or written (I/O, disk full, locked); nothing was acknowledged.
+    #[error("storage error: {0}")]
+    Storage(Cow<'static, str>),
 }
 
 /// Result with [`Error`].
@@ -36,5 +51,13 @@ impl Error {
 
     pub(crate) fn limit(msg: impl Into<Cow<'static, str>>) -> Error {
         Error::LimitReached(msg.into())
+    }
+
+    pub(crate) fn exists(msg: impl Into<Cow<'static, str>>) -> Error {
+        Error::AlreadyExists(msg.into())
+    }
+
+    pub(crate) fn state(msg: impl Into<Cow<'static, str>>) -> Error {
+        Error::InvalidState(msg.into())
     }
 }

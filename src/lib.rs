@@ -7,7 +7,7 @@
 //! live sessions on their next message.
 //!
 //! * [`hot`]: the per-message path. No lock, allocation, system call or I/O.
-//! * [`cold`]: tiers, users and session bookkeeping.
+//! * [`cold`]: tiers, users, session bookkeeping, credentials, crypto and the embedded store.
 //! * [`engine`]: the two joined behind one type.
 //! * [`ffi`]: the C ABI declared in `include/fixprov.h`.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
@@ -20,8 +20,11 @@ pub mod ffi;
 pub mod hot;
 mod sync;
 
+pub use cold::credentials::{CredentialInfo, CredentialStatus, LogonRefusal};
 pub use cold::tiers::TierSpec;
-pub use engine::{ClockConfig, Config, Engine, Event, EventKind, SessionInfo};
+pub use engine::{
+    ClockConfig, Config, Credentials, Engine, Event, EventKind, LogonRequest, Secret, SessionInfo,
+};
 pub use error::{Error, Result};
 pub use hot::clock::ManualClock;
 pub use hot::session::{Counters, KillReason, MsgClass, Verdict};

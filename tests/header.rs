@@ -27,7 +27,7 @@ fn every_export_is_declared_and_documented() {
         let mut lines = source.lines().peekable();
         while let Some(line) = lines.next() {
             if line.trim() == "#[no_mangle]" {
-                let sig = lines.next().unwrap();
+                let sig = lines.by_ref().find(|l| !l.trim_start().starts_with("#[")).unwrap();
                 let name = sig.split("fn ").nth(1).unwrap().split('(').next().unwrap().to_owned();
                 exports.push(name);
             }

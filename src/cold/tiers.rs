@@ -170,6 +170,18 @@ impl Tiers {
         self.snapshot.load_full()
     }
 
+    /// Checks that `set(name, spec)` would succeed, without changing anything.
+    pub fn check(&self, name: &str, spec: &TierSpec) -> Result<()> {
+        validate_name(name)?;
+        spec.validate()?;
+        let snapshot = self.snapshot.load();
+        if snapshot.by_name.contains_key(name) || snapshot.names.len() < self.capacity {
+            Ok(())
+        } else {
+            Err(Error::limit(format!("the tier table holds {} tiers", self.capacity)))
+        }
+    }
+
     /// Defines tier `name`, or changes it; returns its index and the definition it replaced.
     pub fn set(&self, name: &str, spec: TierSpec) -> Result<(u16, Option<TierSpec>)> {
         validate_name(name)?;

@@ -83,6 +83,11 @@ impl From<Error> for Failure {
                 return fail_static(fixprov_status::FIXPROV_ERR_STALE_HANDLE, c"stale session handle")
             }
             Error::Internal(_) => fixprov_status::FIXPROV_ERR_INTERNAL,
+            Error::AlreadyExists(_) => fixprov_status::FIXPROV_ERR_ALREADY_EXISTS,
+            Error::InvalidState(_) => fixprov_status::FIXPROV_ERR_INVALID_STATE,
+            Error::WrongMasterPassword => fixprov_status::FIXPROV_ERR_WRONG_MASTER_PASSWORD,
+            Error::Corrupt(_) => fixprov_status::FIXPROV_ERR_CORRUPT,
+            Error::Storage(_) => fixprov_status::FIXPROV_ERR_STORAGE,
         };
         fail_owned(status, e.to_string())
     }
@@ -246,6 +251,19 @@ pub(crate) unsafe fn from_raw<T>(ptr: *mut T) -> Option<Box<T>> {
 /// Hands a string to C as a NUL-terminated buffer; free it with `fixprov_string_free`.
 pub(crate) fn string_into_raw(s: String) -> *mut std::ffi::c_char {
     CString::new(s.replace('\0', " ")).unwrap_or_default().into_raw()
+}
+
+/// Hands bytes (a secret, valid UTF-8 without NUL) to C without an intermediate copy; free with
+/// `fixprov_string_free`, which wipes them.
+pub(crate) fn bytes_into_raw(bytes: Vec<u8>) -> *mut std::ffi::c_char {
+    match CString::new(bytes) {
+        Ok(s) => s.into_raw(),
+        Err(e) => {
+            let mut v = e.into_vec();
+            zeroize::Zeroize::zeroize(&mut v);
+            CString::default().into_raw()
+        }
+    }
 }
 
 /// Wipes and frees a string from [`string_into_raw`].

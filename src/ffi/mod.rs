@@ -9,6 +9,7 @@
 //! * Session handles are 64-bit generation-checked values: a closed, never-issued or reused handle
 //!   answers `FIXPROV_ERR_STALE_HANDLE`, never undefined behaviour.
 
+pub mod access;
 pub mod boundary;
 pub mod events;
 pub mod options;
@@ -16,6 +17,7 @@ pub mod session;
 pub mod status;
 pub mod tiers;
 
+pub use access::*;
 pub use boundary::fixprov_engine;
 #[cfg(feature = "test-hooks")]
 pub use boundary::inject_panic;

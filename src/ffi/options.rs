@@ -1,6 +1,6 @@
 //! `fixprov_options`: the extensible configuration of `fixprov_engine_open`.
 
-use crate::engine::{ClockConfig, Config};
+use crate::engine::{ClockConfig, Config, Secret};
 use crate::ffi::boundary::{self, fixprov_engine, guard, guard_void};
 use crate::ffi::status::fixprov_status;
 use crate::hot::msgtype::OrderTypes;
@@ -132,13 +132,152 @@ pub unsafe extern "C" fn fixprov_options_set_order_msgtypes(
     })
 }
 
-/// Opens an engine: in memory, with the four default tiers (basic, standard, premium, unlimited).
+/// Sets the data directory of the embedded store (created if missing). Without one the engine
+/// keeps everything in memory and loses it at close.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (empty).
+/// Ownership: does not take ownership of options or path (it is copied).
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile; path is NULL
+/// or path_len readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_data_dir(
+    options: *mut fixprov_options,
+    path: *const u8,
+    path_len: usize,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        // SAFETY: forwarded contract.
+        let path = unsafe { boundary::text(path, path_len, c"path is NULL") }?;
+        if path.is_empty() {
+            return Err(crate::Error::invalid("the data directory is empty").into());
+        }
+        options.config.data_dir = Some(path.into());
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Sets the store's master password (any bytes). Without one, fixprov_engine_open() reads the
+/// FIX_MASTER_PASSWORD environment variable. The copy held by the options is wiped when they are
+/// freed.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (empty).
+/// Ownership: does not take ownership of options or password (it is copied).
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile; password is
+/// NULL or password_len readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_master_password(
+    options: *mut fixprov_options,
+    password: *const u8,
+    password_len: usize,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        // SAFETY: forwarded contract.
+        let password = unsafe { boundary::bytes(password, password_len, c"password is NULL") }?;
+        if password.is_empty() {
+            return Err(crate::Error::invalid("the master password is empty").into());
+        }
+        options.config.master_password = Some(Secret::new(password.to_vec()));
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Sets the venue's CompID, the TargetCompID (56) every provisioned user must address (default
+/// "FIXPROV"), and the prefix of generated SenderCompIDs (default "FP", at most 8 characters).
+/// (NULL, 0) leaves a value unchanged. Both are 1 to 64 printable ASCII characters without '='.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT.
+/// Ownership: does not take ownership of options or the strings (they are copied).
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile; each string is
+/// NULL or readable for its length.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_comp_ids(
+    options: *mut fixprov_options,
+    target_comp_id: *const u8,
+    target_comp_id_len: usize,
+    sender_comp_id_prefix: *const u8,
+    sender_comp_id_prefix_len: usize,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        // SAFETY: forwarded contract.
+        let target = unsafe {
+            boundary::optional_text(target_comp_id, target_comp_id_len, c"target_comp_id is NULL")
+        }?;
+        // SAFETY: forwarded contract.
+        let prefix = unsafe {
+            boundary::optional_text(sender_comp_id_prefix, sender_comp_id_prefix_len, c"prefix is NULL")
+        }?;
+        if let Some(target) = target {
+            crate::cold::credentials::validate_comp_id("target_comp_id", target)?;
+        }
+        if let Some(prefix) = prefix {
+            crate::cold::credentials::validate_comp_id("sender_comp_id_prefix", prefix)?;
+            if prefix.len() > 8 {
+                return Err(
+                    crate::Error::invalid("sender_comp_id_prefix must be at most 8 characters").into()
+                );
+            }
+        }
+        if let Some(target) = target {
+            options.config.target_comp_id = target.to_owned();
+        }
+        if let Some(prefix) = prefix {
+            options.config.sender_comp_id_prefix = prefix.to_owned();
+        }
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Sets the PBKDF2-HMAC-SHA256 iterations used for a new store or a master password change
+/// (default and minimum 600,000, OWASP's figure).
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (below 600,000).
+/// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_pbkdf2_iterations(
+    options: *mut fixprov_options,
+    iterations: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        if iterations < crate::cold::crypto::MIN_PBKDF2_ITERATIONS {
+            return Err(crate::Error::invalid("PBKDF2 iterations must be at least 600,000").into());
+        }
+        options.config.pbkdf2_iterations = iterations;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Opens an engine with the four default tiers (basic, standard, premium, unlimited): on the
+/// embedded store of the options' data directory, loading every user, credential, tier and
+/// allow-list into memory (so logon never touches the disk), or in memory without one.
 ///
 /// Parameters:
 /// - options: NULL for the defaults, or options from fixprov_options_new().
 /// - out_engine: receives the engine; written only on success.
 ///
-/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT, or FIXPROV_ERR_INTERNAL.
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (including a data directory
+/// without a master password), FIXPROV_ERR_WRONG_MASTER_PASSWORD, FIXPROV_ERR_CORRUPT (a record
+/// failed authentication; nothing is accepted), FIXPROV_ERR_STORAGE, or FIXPROV_ERR_INTERNAL.
 /// Ownership: returns a new fixprov_engine owned by the caller; free it with
 /// fixprov_engine_close(). Does not take ownership of options.
 /// Thread safety: may be called from several threads at once.

@@ -1,13 +1,14 @@
 //! The one status enum of the C ABI, its text, the thread's last error, and the version.
 
+use crate::cold::credentials::LogonRefusal;
 use crate::ffi::boundary;
 use crate::hot::session::Verdict;
 use std::ffi::c_char;
 
 /// The result of every fixprov call. Values are fixed forever and never reused.
 ///
-/// Values below 100 are the verdicts of a check; values from 100 on are errors. The text of the
-/// last error on the calling thread is available from fixprov_last_error().
+/// Values below 100 are the verdicts of a check; 100 to 199 are errors, whose text is available from
+/// fixprov_last_error() on the calling thread; 200 to 299 are the reasons a logon was refused.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
@@ -36,6 +37,33 @@ pub enum fixprov_status {
     FIXPROV_ERR_PANIC = 106,
     /// An internal failure (for example a thread that could not start).
     FIXPROV_ERR_INTERNAL = 107,
+    /// The user or object already exists (provisioning a user twice).
+    FIXPROV_ERR_ALREADY_EXISTS = 108,
+    /// Not allowed in the current state (reactivating a revoked credential, ...).
+    FIXPROV_ERR_INVALID_STATE = 109,
+    /// The master password does not unlock the store.
+    FIXPROV_ERR_WRONG_MASTER_PASSWORD = 110,
+    /// The store failed an integrity check (a tampered or corrupted record or file).
+    FIXPROV_ERR_CORRUPT = 111,
+    /// The store could not be read or written (I/O, disk full); nothing was acknowledged.
+    FIXPROV_ERR_STORAGE = 112,
+    /// Logon refused: wrong password or Username (FIX 1409=5).
+    FIXPROV_LOGON_BAD_CREDENTIALS = 200,
+    /// Logon refused: unknown SenderCompID or wrong TargetCompID (1409=5; the peer is told the same
+    /// as for a wrong password).
+    FIXPROV_LOGON_UNKNOWN_COMP_ID = 201,
+    /// Logon refused: the user is suspended (1409=6).
+    FIXPROV_LOGON_SUSPENDED = 202,
+    /// Logon refused: the credential is revoked (1409=6).
+    FIXPROV_LOGON_REVOKED = 203,
+    /// Logon refused: the credential expired (1409=8).
+    FIXPROV_LOGON_EXPIRED = 204,
+    /// Logon refused: the peer address is not on the user's allow-list (1409=7).
+    FIXPROV_LOGON_IP_NOT_ALLOWED = 205,
+    /// Logon refused: the user has all the sessions its tier allows (1409=7).
+    FIXPROV_LOGON_SESSION_LIMIT = 206,
+    /// Logon refused: too many failed attempts for the user or from the address (1409=6).
+    FIXPROV_LOGON_LOCKED_OUT = 207,
 }
 
 impl From<Verdict> for fixprov_status {
@@ -49,6 +77,21 @@ impl From<Verdict> for fixprov_status {
             Verdict::Stale => {
                 boundary::fail_static(fixprov_status::FIXPROV_ERR_STALE_HANDLE, c"stale session handle").0
             }
+        }
+    }
+}
+
+impl From<LogonRefusal> for fixprov_status {
+    fn from(r: LogonRefusal) -> fixprov_status {
+        match r {
+            LogonRefusal::BadCredentials => fixprov_status::FIXPROV_LOGON_BAD_CREDENTIALS,
+            LogonRefusal::UnknownCompId => fixprov_status::FIXPROV_LOGON_UNKNOWN_COMP_ID,
+            LogonRefusal::Suspended => fixprov_status::FIXPROV_LOGON_SUSPENDED,
+            LogonRefusal::Revoked => fixprov_status::FIXPROV_LOGON_REVOKED,
+            LogonRefusal::Expired => fixprov_status::FIXPROV_LOGON_EXPIRED,
+            LogonRefusal::IpNotAllowed => fixprov_status::FIXPROV_LOGON_IP_NOT_ALLOWED,
+            LogonRefusal::SessionLimit => fixprov_status::FIXPROV_LOGON_SESSION_LIMIT,
+            LogonRefusal::LockedOut => fixprov_status::FIXPROV_LOGON_LOCKED_OUT,
         }
     }
 }
@@ -73,6 +116,19 @@ pub extern "C" fn fixprov_status_str(status: u32) -> *const c_char {
         105 => c"stale handle",
         106 => c"panic caught",
         107 => c"internal error",
+        108 => c"already exists",
+        109 => c"invalid state",
+        110 => c"wrong master password",
+        111 => c"store corrupted",
+        112 => c"storage error",
+        200 => c"logon refused: bad credentials",
+        201 => c"logon refused: unknown CompID",
+        202 => c"logon refused: suspended",
+        203 => c"logon refused: revoked",
+        204 => c"logon refused: expired",
+        205 => c"logon refused: address not allowed",
+        206 => c"logon refused: session limit",
+        207 => c"logon refused: too many failed attempts",
         _ => c"unknown status",
     };
     s.as_ptr()

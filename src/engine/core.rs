@@ -1,65 +1,22 @@
-//! The engine: the hot path's session table and tier table, and the cold path that manages them.
+//! The cold half of the engine: tiers, users, sessions, kills and listings. [`Engine`] dereferences
+//! to it; the hot path never touches it.
 //!
-//! [`Engine::check`] and its variants are the hot path; every other method is cold.
+//! Lock order, wherever several are taken: user, policy, session registry.
 
 use crate::cold::sessions::{SessionMeta, Sessions};
+use crate::cold::store::{Table, Write};
 use crate::cold::tiers::{Tier, TierSpec, Tiers, DEFAULT_TIER};
-use crate::cold::users::{User, Users};
+use crate::cold::users::{validate_id, User, Users};
+use crate::engine::access::AccessState;
 use crate::error::{Error, Result};
-use crate::hot::clock::{Clock, ManualClock};
-use crate::hot::msgtype::{self, MsgTypeError, OrderTypes};
-use crate::hot::session::{
-    Counters, Handle, KillReason, MsgClass, SessionLine, SessionSide, SessionSlot, Verdict,
-};
+use crate::hot::session::{Counters, Handle, KillReason, SessionLine, SessionSide, SessionSlot};
 use arc_swap::ArcSwapOption;
 use serde::Serialize;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// How a check without a timestamp reads the time.
-#[derive(Clone, Debug)]
-pub enum ClockConfig {
-    /// A ticker thread refreshes one atomic every `tick`; a check costs one load. Decisions lag real
-    /// time by less than one tick.
-    Coarse {
-        /// Refresh period.
-        tick: Duration,
-    },
-    /// Read the TSC on every check (about 9 ns more).
-    Precise,
-    /// A clock the caller moves (tests).
-    Manual(Arc<ManualClock>),
-}
-
-/// Engine configuration. Later layers add the store, the master password and the admin API.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Sessions open at once, all users together (the session table's size).
-    pub max_sessions: u32,
-    /// Tiers that can be defined, the four defaults included.
-    pub max_tiers: u16,
-    /// The clock of [`Engine::check`].
-    pub clock: ClockConfig,
-    /// MsgTypes counted as orders.
-    pub order_types: OrderTypes,
-}
-
-/// Default tick of the coarse clock.
-pub const DEFAULT_TICK: Duration = Duration::from_micros(500);
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            max_sessions: 65_536,
-            max_tiers: 1_024,
-            clock: ClockConfig::Coarse { tick: DEFAULT_TICK },
-            order_types: OrderTypes::default(),
-        }
-    }
-}
-
-/// Largest session table.
-pub const MAX_SESSIONS_LIMIT: u32 = 1 << 24;
+#[allow(unused_imports)] // named in docs
+use crate::engine::Engine;
 
 /// What happened, for the host's event listener.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,108 +66,49 @@ pub struct SessionInfo {
     pub escalated: bool,
 }
 
-/// The enforcement engine.
+/// The cold-path state of an engine, shared with its housekeeping thread.
 ///
 /// May be used from several threads at once.
-pub struct Engine {
-    slots: Box<[SessionSlot]>,
-    clock: Clock,
+pub struct Core {
+    pub(crate) slots: Arc<[SessionSlot]>,
     /// Serializes every policy publication and session open (lock order: user, policy, sessions),
     /// so a session is never opened on a tier definition that a concurrent change then misses.
     policy: Mutex<()>,
-    order_types: OrderTypes,
-    tiers: Tiers,
-    users: Users,
-    sessions: Sessions,
+    pub(crate) tiers: Tiers,
+    pub(crate) users: Users,
+    pub(crate) sessions: Sessions,
     listener: ArcSwapOption<Listener>,
+    pub(crate) access: AccessState,
 }
 
-impl std::fmt::Debug for Engine {
+impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine")
+        f.debug_struct("Core")
             .field("capacity", &self.slots.len())
             .field("open_sessions", &self.sessions.len())
             .finish_non_exhaustive()
     }
 }
 
-fn unix_ms() -> u64 {
+pub(crate) fn unix_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-impl Engine {
-    /// Opens an in-memory engine with the four default tiers.
-    pub fn open(config: Config) -> Result<Engine> {
-        if config.max_sessions == 0 || config.max_sessions > MAX_SESSIONS_LIMIT {
-            return Err(Error::invalid("max_sessions must be 1 to 16,777,216"));
-        }
-        if config.max_tiers < crate::cold::tiers::DEFAULT_TIERS.len() as u16 {
-            return Err(Error::invalid("max_tiers must be at least 4 (the defaults)"));
-        }
-        let clock = match config.clock {
-            ClockConfig::Coarse { tick } => {
-                if tick.is_zero() || tick > Duration::from_secs(1) {
-                    return Err(Error::invalid("the clock tick must be 1 us to 1 s"));
-                }
-                Clock::coarse(tick)
-                    .map_err(|e| Error::Internal(format!("cannot start the clock thread: {e}").into()))?
-            }
-            ClockConfig::Precise => Clock::precise(),
-            ClockConfig::Manual(manual) => Clock::manual(manual),
-        };
-        let tiers = Tiers::with_defaults(config.max_tiers)?;
-        Ok(Engine {
-            slots: (0..config.max_sessions).map(|_| SessionSlot::default()).collect(),
-            clock,
+impl Core {
+    pub(crate) fn new(slots: Arc<[SessionSlot]>, tiers: Tiers, access: AccessState) -> Core {
+        let capacity = slots.len() as u32;
+        Core {
+            slots,
             policy: Mutex::new(()),
-            order_types: config.order_types,
             tiers,
             users: Users::default(),
-            sessions: Sessions::new(config.max_sessions),
+            sessions: Sessions::new(capacity),
             listener: ArcSwapOption::empty(),
-        })
-    }
-
-    // ----- hot path -----
-
-    /// Decides one inbound message of `class` on `session`, at the engine clock's time.
-    #[inline(always)]
-    pub fn check(&self, session: u64, class: MsgClass) -> Verdict {
-        self.check_at(session, class, self.clock.now())
-    }
-
-    /// Decides one inbound message at the caller's time `now_ns` (for example the engine's receive
-    /// timestamp). Use one time base per session: do not mix it with [`Engine::check`].
-    #[inline(always)]
-    pub fn check_at(&self, session: u64, class: MsgClass, now_ns: u64) -> Verdict {
-        let handle = Handle::from_raw(session);
-        match self.slots.get(handle.index as usize) {
-            Some(slot) => slot.line.check(handle.generation, class, now_ns, &slot.side),
-            None => Verdict::Stale,
+            access,
         }
     }
 
-    /// Decides one inbound message given its raw MsgType (tag 35 value).
-    #[inline]
-    pub fn check_msgtype(&self, session: u64, msgtype: &[u8]) -> std::result::Result<Verdict, MsgTypeError> {
-        msgtype::validate(msgtype)?;
-        Ok(self.check(session, self.order_types.classify(msgtype)))
-    }
-
-    /// The class of a MsgType under this engine's order set.
-    pub fn classify(&self, msgtype: &[u8]) -> std::result::Result<MsgClass, MsgTypeError> {
-        msgtype::validate(msgtype)?;
-        Ok(self.order_types.classify(msgtype))
-    }
-
-    /// The engine clock's reading, in nanoseconds since open.
-    pub fn now(&self) -> u64 {
-        self.clock.now()
-    }
-
-    // ----- tiers and users -----
-
-    fn lock_policy(&self) -> MutexGuard<'_, ()> {
+    pub(crate) fn lock_policy(&self) -> MutexGuard<'_, ()> {
         self.policy.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -220,6 +118,19 @@ impl Engine {
     /// burst): debt run up at one interval is meaningless at another. Violation counters are kept.
     pub fn tier_set(&self, name: &str, spec: TierSpec) -> Result<()> {
         let _policy = self.lock_policy();
+        self.tiers.check(name, &spec)?;
+        let value = serde_json::to_vec(&spec).map_err(|e| Error::Internal(e.to_string().into()))?;
+        self.access.commit(&[Write::Put { table: Table::Tiers, key: name, value: &value }])?;
+        self.tier_publish_locked(name, spec)
+    }
+
+    /// Publishes a tier already committed (or loaded from the store).
+    pub(crate) fn tier_publish(&self, name: &str, spec: TierSpec) -> Result<()> {
+        let _policy = self.lock_policy();
+        self.tier_publish_locked(name, spec)
+    }
+
+    fn tier_publish_locked(&self, name: &str, spec: TierSpec) -> Result<()> {
         let (index, before) = self.tiers.set(name, spec)?;
         if before.is_some_and(|b| b.policy() != spec.policy()) {
             let policy = spec.policy();
@@ -247,7 +158,17 @@ impl Engine {
     /// their next message, with their buckets started afresh (see [`Engine::tier_set`]). Sessions
     /// already open above a lower max stay open.
     pub fn user_set_tier(&self, user: &str, tier: &str) -> Result<()> {
-        let index = self.tier(tier)?.index;
+        validate_id(user)?;
+        let tier = self.tier(tier)?;
+        let account = self.access.accounts.by_user(user).ok();
+        let _write = account.as_ref().map(|a| a.lock());
+        let profile = Self::profile_write(&tier.name, &self.allow_of(user));
+        self.access.commit(&[Write::Put { table: Table::Users, key: user, value: &profile }])?;
+        self.apply_user_tier(user, tier.index)
+    }
+
+    /// The in-memory half of a tier move (after the store committed it).
+    pub(crate) fn apply_user_tier(&self, user: &str, index: u16) -> Result<()> {
         let (user, _) = self.users.get_or_create(user, index)?;
         let mut state = user.lock();
         let _policy = self.lock_policy();
@@ -363,8 +284,16 @@ impl Engine {
 
     /// Kills every live session of `user`; returns how many were killed now.
     pub fn user_kill(&self, user: &str) -> Result<usize> {
-        let user = self.users.get(user)?;
-        self.kill_user(&user, KillReason::User)
+        self.kill_user_by_id(user, KillReason::User)
+    }
+
+    pub(crate) fn kill_user_by_id(&self, user: &str, reason: KillReason) -> Result<usize> {
+        match self.users.get(user) {
+            Ok(user) => self.kill_user(&user, reason),
+            // A provisioned user that never opened a session has none to kill.
+            Err(_) if self.access.accounts.has_user(user) => Ok(0),
+            Err(e) => Err(e),
+        }
     }
 
     pub(crate) fn kill_user(&self, user: &User, reason: KillReason) -> Result<usize> {

@@ -1,0 +1,303 @@
+//! The embedded store: SQLite (bundled, WAL, `synchronous=FULL`) in the engine's data directory.
+//!
+//! Every record is sealed (AES-256-GCM under the data key, see [`crate::cold::crypto`]) with its
+//! table and key as associated data, so a flipped byte, a truncated blob or a record moved to
+//! another key fails authentication and is reported as [`Error::Corrupt`], never accepted. The data
+//! key itself is stored wrapped under the key derived from the master password; a wrong master
+//! password is detected when it is unwrapped. The plaintext columns (keys, SenderCompID) are there
+//! for uniqueness and lookups only and are bound into each record's associated data.
+//!
+//! A write returns only after its transaction committed; with WAL and `synchronous=FULL` a commit
+//! survives a crash of the process or the machine, and an uncommitted one leaves nothing behind.
+//! The engine loads everything at open, so logon never touches the disk.
+
+use crate::cold::crypto::{CryptoError, DataKey, KdfParams, Kek, Keyring};
+use crate::error::{Error, Result};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The schema this build writes; older stores are migrated at open.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "fixprov.db";
+
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the initial schema.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;
+     CREATE TABLE tiers (name TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE users (id TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE credentials (
+         user_id TEXT PRIMARY KEY,
+         sender_comp_id TEXT NOT NULL UNIQUE,
+         sealed BLOB NOT NULL
+     ) STRICT;",
+];
+
+/// A table of sealed records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// Tier definitions, keyed by name.
+    Tiers,
+    /// User profiles (tier, IP allow-list), keyed by user id.
+    Users,
+    /// Credentials, keyed by user id.
+    Credentials,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Tiers => "tiers",
+            Table::Users => "users",
+            Table::Credentials => "credentials",
+        }
+    }
+
+    fn key_column(self) -> &'static str {
+        match self {
+            Table::Tiers => "name",
+            Table::Users => "id",
+            Table::Credentials => "user_id",
+        }
+    }
+
+    /// The associated data that binds a sealed record to where it is stored.
+    pub fn aad(self, key: &str, extra: &str) -> Vec<u8> {
+        format!("fixprov/v1/{}/{}/{}", self.name(), key, extra).into_bytes()
+    }
+}
+
+/// One write of a transaction.
+#[derive(Debug)]
+pub enum Write<'a> {
+    /// Insert or replace a tier or user record.
+    Put {
+        /// Which table.
+        table: Table,
+        /// The record's key.
+        key: &'a str,
+        /// The plaintext to seal.
+        value: &'a [u8],
+    },
+    /// Insert or replace a credential, whose SenderCompID must stay unique.
+    PutCredential {
+        /// The user it belongs to.
+        user_id: &'a str,
+        /// Its SenderCompID.
+        sender_comp_id: &'a str,
+        /// The plaintext to seal.
+        value: &'a [u8],
+    },
+}
+
+/// A record read back at open.
+#[derive(Debug)]
+pub struct Row {
+    /// Its key.
+    pub key: String,
+    /// For credentials, the SenderCompID; empty otherwise.
+    pub sender_comp_id: String,
+    /// The opened plaintext.
+    pub value: zeroize::Zeroizing<Vec<u8>>,
+}
+
+/// How to open or create a store.
+#[derive(Clone, Copy, Debug)]
+pub struct KdfSettings {
+    /// PBKDF2 iterations for a new store or a master password change.
+    pub iterations: u32,
+}
+
+/// The store. May be used from several threads at once; writes are serialized.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+fn db(e: rusqlite::Error) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::DatabaseCorrupt => {
+            Error::Corrupt("the database file is corrupt".into())
+        }
+        rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::NotADatabase => {
+            Error::Corrupt("the file is not a fixprov database".into())
+        }
+        other => Error::Storage(other.to_string().into()),
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, and the keyring it is sealed with.
+    pub fn open(dir: &Path, master_password: &[u8], kdf: KdfSettings) -> Result<(Store, Keyring)> {
+        if master_password.is_empty() {
+            return Err(Error::invalid("the master password is empty"));
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display()).into()))?;
+        let path = dir.join(DB_FILE);
+        let mut conn = Connection::open(&path).map_err(db)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(db)?;
+        let integrity: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(db)?;
+        if integrity != "ok" {
+            return Err(Error::Corrupt(format!("SQLite quick_check: {integrity}").into()));
+        }
+        migrate(&mut conn)?;
+        let keyring = unlock(&mut conn, master_password, kdf)?;
+        Ok((Store { conn: Mutex::new(conn), path }, keyring))
+    }
+
+    /// Where the database file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every record of `table`, opened; a record that fails authentication fails the whole load.
+    pub fn load(&self, keyring: &Keyring, table: Table) -> Result<Vec<Row>> {
+        let conn = self.lock();
+        let sql = match table {
+            Table::Credentials => {
+                "SELECT user_id, sender_comp_id, sealed FROM credentials ORDER BY user_id".to_owned()
+            }
+            _ => format!("SELECT {}, '', sealed FROM {} ORDER BY 1", table.key_column(), table.name()),
+        };
+        let mut stmt = conn.prepare(&sql).map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)))
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, sender, sealed) = row.map_err(db)?;
+            let value = keyring.open(&table.aad(&key, &sender), &sealed).map_err(|e| {
+                Error::Corrupt(format!("{} record '{}' failed authentication: {e}", table.name(), key).into())
+            })?;
+            out.push(Row { key, sender_comp_id: sender, value });
+        }
+        Ok(out)
+    }
+
+    /// Applies `writes` in one transaction; returns after it committed.
+    pub fn apply(&self, keyring: &Keyring, writes: &[Write<'_>]) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        for write in writes {
+            match write {
+                Write::Put { table, key, value } => {
+                    let sealed = keyring.seal(&table.aad(key, ""), value);
+                    let sql = format!(
+                        "INSERT INTO {} ({}, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
+                        table.name(),
+                        table.key_column()
+                    );
+                    tx.execute(&sql, params![key, sealed]).map_err(db)?;
+                }
+                Write::PutCredential { user_id, sender_comp_id, value } => {
+                    let sealed = keyring.seal(&Table::Credentials.aad(user_id, sender_comp_id), value);
+                    tx.execute(
+                        "INSERT INTO credentials (user_id, sender_comp_id, sealed) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (user_id) DO UPDATE SET sender_comp_id = excluded.sender_comp_id,
+                         sealed = excluded.sealed",
+                        params![user_id, sender_comp_id, sealed],
+                    )
+                    .map_err(db)?;
+                }
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    /// Re-wraps the data key under a new master password (new salt); the records are untouched, so
+    /// this is one small transaction whatever the size of the store.
+    pub fn change_master_password(
+        &self,
+        keyring: &Keyring,
+        new_password: &[u8],
+        kdf: KdfSettings,
+    ) -> Result<()> {
+        if new_password.is_empty() {
+            return Err(Error::invalid("the master password is empty"));
+        }
+        let params = KdfParams::generate(kdf.iterations).map_err(crypto)?;
+        let kek = Kek::derive(new_password, &params);
+        let wrapped = keyring.data_key().wrap(&kek);
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        put_meta(&tx, "kdf", &params.to_bytes())?;
+        put_meta(&tx, "wrapped_data_key", &wrapped)?;
+        tx.commit().map_err(db)
+    }
+}
+
+fn crypto(e: CryptoError) -> Error {
+    match e {
+        CryptoError::WrongMasterPassword => Error::WrongMasterPassword,
+        CryptoError::WeakKdf => Error::invalid(e.to_string()),
+        CryptoError::Tampered | CryptoError::Malformed => Error::Corrupt(e.to_string().into()),
+    }
+}
+
+fn get_meta(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(db)
+}
+
+fn put_meta(conn: &Connection, key: &str, value: &[u8]) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )
+    .map(drop)
+    .map_err(db)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db)?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::Storage(
+            format!("the store has schema {version}, newer than this build's {SCHEMA_VERSION}").into(),
+        ));
+    }
+    for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive).map_err(db)?;
+        tx.execute_batch(sql).map_err(db)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", from + 1)).map_err(db)?;
+        tx.commit().map_err(db)?;
+    }
+    Ok(())
+}
+
+fn unlock(conn: &mut Connection, master_password: &[u8], kdf: KdfSettings) -> Result<Keyring> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+    let keyring = match (get_meta(&tx, "kdf")?, get_meta(&tx, "wrapped_data_key")?) {
+        (Some(params), Some(wrapped)) => {
+            let params = KdfParams::from_bytes(&params).map_err(crypto)?;
+            let kek = Kek::derive(master_password, &params);
+            Keyring::new(DataKey::unwrap(&kek, &wrapped).map_err(crypto)?)
+        }
+        (None, None) => {
+            let params = KdfParams::generate(kdf.iterations).map_err(crypto)?;
+            let kek = Kek::derive(master_password, &params);
+            let dek = DataKey::generate();
+            put_meta(&tx, "kdf", &params.to_bytes())?;
+            put_meta(&tx, "wrapped_data_key", &dek.wrap(&kek))?;
+            Keyring::new(dek)
+        }
+        _ => return Err(Error::Corrupt("the store's key material is incomplete".into())),
+    };
+    tx.commit().map_err(db)?;
+    Ok(keyring)
+}

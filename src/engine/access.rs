@@ -1,0 +1,466 @@
+//! Who may log on: provisioning, the credential life cycle, IP allow-lists, master password
+//! rotation, and the logon check itself.
+//!
+//! Every change is validated first, then committed to the store (when there is one), and only then
+//! published in memory, so a failed call changes nothing and a successful one is durable. Logon
+//! reads memory only: an HMAC of the password, a few map lookups, no disk and no PBKDF2.
+
+use crate::cold::allowlist::{AllowList, IpRule};
+use crate::cold::attempts::FailedAttempts;
+use crate::cold::credentials::{
+    sender_comp_id_for, validate_comp_id, Account, Accounts, CredentialInfo, CredentialRecord,
+    CredentialStatus, LogonRefusal, PreviousVerifier, UserProfile,
+};
+use crate::cold::crypto::{generate_password, DataKey, Keyring};
+use crate::cold::store::{KdfSettings, Store, Table, Write};
+use crate::cold::users::validate_id;
+use crate::engine::core::{unix_ms, Core};
+use crate::engine::{Config, Secret};
+use crate::error::{Error, Result};
+use crate::hot::session::KillReason;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A new credential, returned once by provisioning: the password is never readable again.
+#[derive(Debug)]
+pub struct Credentials {
+    /// User id.
+    pub user_id: String,
+    /// SenderCompID (49) to log on with.
+    pub sender_comp_id: String,
+    /// TargetCompID (56) to address.
+    pub target_comp_id: String,
+    /// The password (554): 256 bits from the OS CSPRNG, base64url. Zeroized on drop; `Debug` hides it.
+    pub password: Secret,
+}
+
+/// A Logon (35=A) as the host saw it.
+#[derive(Clone, Copy)]
+pub struct LogonRequest<'a> {
+    /// SenderCompID (49) of the peer.
+    pub sender_comp_id: &'a str,
+    /// TargetCompID (56) the peer addressed.
+    pub target_comp_id: &'a str,
+    /// Password (554).
+    pub password: &'a [u8],
+    /// Username (553), when the peer sent one; it must then be the user id.
+    pub username: Option<&'a str>,
+    /// The peer's address as the host saw it; `None` when the engine cannot tell (QuickFIX C++), in
+    /// which case a user with a non-empty allow-list is refused (fail closed).
+    pub peer: Option<IpAddr>,
+}
+
+impl std::fmt::Debug for LogonRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogonRequest")
+            .field("sender_comp_id", &self.sender_comp_id)
+            .field("target_comp_id", &self.target_comp_id)
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Credential state of an engine.
+pub(crate) struct AccessState {
+    pub(crate) accounts: Accounts,
+    store: Option<Store>,
+    keyring: Keyring,
+    iterations: u32,
+    target_comp_id: String,
+    sender_prefix: String,
+    failed_by_user: FailedAttempts<String>,
+    failed_by_peer: FailedAttempts<IpAddr>,
+    /// Users whose credential has an expiry, for the housekeeper.
+    expiring: Mutex<HashMap<String, u64>>,
+    /// Serializes provisioning (SenderCompID allocation) and master password changes.
+    provisioning: Mutex<()>,
+}
+
+impl AccessState {
+    pub(crate) fn open(config: &Config) -> Result<AccessState> {
+        validate_comp_id("target_comp_id", &config.target_comp_id)?;
+        validate_comp_id("sender_comp_id_prefix", &config.sender_comp_id_prefix)?;
+        if config.sender_comp_id_prefix.len() > 8 {
+            return Err(Error::invalid("sender_comp_id_prefix must be at most 8 characters"));
+        }
+        let (store, keyring) = match &config.data_dir {
+            Some(dir) => {
+                let from_env;
+                let password = match &config.master_password {
+                    Some(p) => p.expose(),
+                    None => {
+                        from_env = Secret::new(std::env::var("FIX_MASTER_PASSWORD").unwrap_or_default());
+                        from_env.expose()
+                    }
+                };
+                if password.is_empty() {
+                    return Err(Error::invalid(
+                        "a data directory needs a master password: set FIX_MASTER_PASSWORD or pass one",
+                    ));
+                }
+                let (store, keyring) =
+                    Store::open(dir, password, KdfSettings { iterations: config.pbkdf2_iterations })?;
+                (Some(store), keyring)
+            }
+            None => (None, Keyring::new(DataKey::generate())),
+        };
+        Ok(AccessState {
+            accounts: Accounts::default(),
+            store,
+            keyring,
+            iterations: config.pbkdf2_iterations,
+            target_comp_id: config.target_comp_id.clone(),
+            sender_prefix: config.sender_comp_id_prefix.clone(),
+            failed_by_user: FailedAttempts::new(config.logon_attempts),
+            failed_by_peer: FailedAttempts::new(config.logon_attempts),
+            expiring: Mutex::new(HashMap::new()),
+            provisioning: Mutex::new(()),
+        })
+    }
+
+    /// Commits `writes` (nothing without a store).
+    pub(crate) fn commit(&self, writes: &[Write<'_>]) -> Result<()> {
+        match &self.store {
+            Some(store) => store.apply(&self.keyring, writes),
+            None => Ok(()),
+        }
+    }
+
+    fn track_expiry(&self, user: &str, expires: Option<u64>) {
+        let mut expiring = self.expiring.lock().unwrap_or_else(|p| p.into_inner());
+        match expires {
+            Some(at) => expiring.insert(user.to_owned(), at),
+            None => expiring.remove(user),
+        };
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> zeroize::Zeroizing<Vec<u8>> {
+    zeroize::Zeroizing::new(serde_json::to_vec(value).expect("records serialize"))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(table: &str, key: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::Corrupt(format!("{table} record '{key}' does not parse: {e}").into()))
+}
+
+impl Core {
+    /// Loads the store into memory (at open).
+    pub(crate) fn load(&self) -> Result<()> {
+        let Some(store) = &self.access.store else { return Ok(()) };
+        let keyring = &self.access.keyring;
+        for row in store.load(keyring, Table::Tiers)? {
+            self.tier_publish(&row.key, decode("tiers", &row.key, &row.value)?)?;
+        }
+        let mut allow_of = HashMap::new();
+        for row in store.load(keyring, Table::Users)? {
+            let profile: UserProfile = decode("users", &row.key, &row.value)?;
+            let index = self.tier(&profile.tier)?.index;
+            self.users.get_or_create(&row.key, index)?.0.lock().tier = index;
+            allow_of.insert(row.key, profile.allow);
+        }
+        for row in store.load(keyring, Table::Credentials)? {
+            let record: CredentialRecord = decode("credentials", &row.key, &row.value)?;
+            if record.user_id != row.key || record.sender_comp_id != row.sender_comp_id {
+                return Err(Error::Corrupt(
+                    format!("credentials record '{}' names another user", row.key).into(),
+                ));
+            }
+            self.access.track_expiry(&record.user_id, record.expires_unix_ms);
+            let allow = allow_of.remove(&row.key).unwrap_or_default();
+            self.access.accounts.insert(record, allow);
+        }
+        Ok(())
+    }
+
+    /// The profile record of `user` as it would be stored with `tier` and `allow`.
+    pub(crate) fn profile_write(tier: &str, allow: &AllowList) -> zeroize::Zeroizing<Vec<u8>> {
+        json(&UserProfile { tier: tier.to_owned(), allow: allow.clone() })
+    }
+
+    /// The allow-list `user` has now (empty without a credential).
+    pub(crate) fn allow_of(&self, user: &str) -> AllowList {
+        self.access.accounts.by_user(user).map(|a| AllowList::clone(&a.allow())).unwrap_or_default()
+    }
+
+    /// Provisions `user` on `tier` (the default tier when `None`): a unique SenderCompID, the venue's
+    /// TargetCompID and a new password, returned this once.
+    pub fn provision(&self, user: &str, tier: Option<&str>) -> Result<Credentials> {
+        validate_id(user)?;
+        let tier = self.tier(tier.unwrap_or(crate::cold::tiers::DEFAULT_TIER))?;
+        let _provisioning = self.access.provisioning.lock().unwrap_or_else(|p| p.into_inner());
+        if self.access.accounts.has_user(user) {
+            return Err(Error::exists("the user already has a credential"));
+        }
+        let accounts = &self.access.accounts;
+        let sender = sender_comp_id_for(&self.access.sender_prefix, user, |c| accounts.has_sender(c));
+        let password = generate_password();
+        let now = unix_ms();
+        let record = CredentialRecord {
+            user_id: user.to_owned(),
+            sender_comp_id: sender.clone(),
+            target_comp_id: self.access.target_comp_id.clone(),
+            status: CredentialStatus::Active,
+            verifier: self.access.keyring.verifier(password.as_bytes()),
+            previous: None,
+            expires_unix_ms: None,
+            created_unix_ms: now,
+            password_changed_unix_ms: now,
+        };
+        let allow = AllowList::new();
+        let profile = Self::profile_write(&tier.name, &allow);
+        let credential = json(&record);
+        self.access.commit(&[
+            Write::Put { table: Table::Users, key: user, value: &profile },
+            Write::PutCredential { user_id: user, sender_comp_id: &sender, value: &credential },
+        ])?;
+        self.apply_user_tier(user, tier.index)?;
+        accounts.insert(record, allow);
+        Ok(Credentials {
+            user_id: user.to_owned(),
+            sender_comp_id: sender,
+            target_comp_id: self.access.target_comp_id.clone(),
+            password: Secret::new(password.as_bytes().to_vec()),
+        })
+    }
+
+    /// Applies `change` to `user`'s credential record: commit, publish, then `after`.
+    fn change_credential(
+        &self,
+        user: &str,
+        change: impl FnOnce(&mut CredentialRecord) -> Result<bool>,
+    ) -> Result<Arc<Account>> {
+        let account = self.access.accounts.by_user(user)?;
+        let _write = account.lock();
+        let mut record = CredentialRecord::clone(&account.record());
+        if !change(&mut record)? {
+            return Ok(account.clone());
+        }
+        let value = json(&record);
+        self.access.commit(&[Write::PutCredential {
+            user_id: user,
+            sender_comp_id: &record.sender_comp_id,
+            value: &value,
+        }])?;
+        self.access.track_expiry(user, record.expires_unix_ms);
+        account.publish(record);
+        Ok(account.clone())
+    }
+
+    /// Revokes `user`'s credential for good and kills the user's live sessions.
+    pub fn revoke(&self, user: &str) -> Result<()> {
+        self.change_credential(user, |r| {
+            let changed = r.status != CredentialStatus::Revoked;
+            r.status = CredentialStatus::Revoked;
+            r.previous = None;
+            Ok(changed)
+        })?;
+        self.kill_user_by_id(user, KillReason::Revoked).map(drop)
+    }
+
+    /// Suspends `user` and kills the user's live sessions; a revoked user stays revoked.
+    pub fn suspend(&self, user: &str) -> Result<()> {
+        self.change_credential(user, |r| match r.status {
+            CredentialStatus::Revoked => Err(Error::state("the credential is revoked")),
+            CredentialStatus::Suspended => Ok(false),
+            CredentialStatus::Active => {
+                r.status = CredentialStatus::Suspended;
+                Ok(true)
+            }
+        })?;
+        self.kill_user_by_id(user, KillReason::Suspended).map(drop)
+    }
+
+    /// Lets a suspended user log on again; a revoked user cannot be reactivated.
+    pub fn reactivate(&self, user: &str) -> Result<()> {
+        self.change_credential(user, |r| match r.status {
+            CredentialStatus::Revoked => Err(Error::state("the credential is revoked")),
+            CredentialStatus::Active => Ok(false),
+            CredentialStatus::Suspended => {
+                r.status = CredentialStatus::Active;
+                Ok(true)
+            }
+        })
+        .map(drop)
+    }
+
+    /// Gives `user` a new password, returned this once. The old one stops working now, or after
+    /// `overlap` so a gateway can rotate without downtime.
+    pub fn regenerate_password(&self, user: &str, overlap: Duration) -> Result<Secret> {
+        let password = generate_password();
+        let verifier = self.access.keyring.verifier(password.as_bytes());
+        let now = unix_ms();
+        self.change_credential(user, |r| {
+            if r.status == CredentialStatus::Revoked {
+                return Err(Error::state("the credential is revoked"));
+            }
+            r.previous = (!overlap.is_zero()).then(|| PreviousVerifier {
+                verifier: r.verifier,
+                valid_until_unix_ms: now.saturating_add(overlap.as_millis() as u64),
+            });
+            r.verifier = verifier;
+            r.password_changed_unix_ms = now;
+            Ok(true)
+        })?;
+        Ok(Secret::new(password.as_bytes().to_vec()))
+    }
+
+    /// Sets when `user`'s credential expires (milliseconds since the Unix epoch; `None` never).
+    /// Logons after it fail; live sessions are killed by the housekeeper (and the host told).
+    pub fn set_expiry(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<()> {
+        self.change_credential(user, |r| {
+            let changed = r.expires_unix_ms != expires_unix_ms;
+            r.expires_unix_ms = expires_unix_ms;
+            Ok(changed)
+        })?;
+        self.expire_due(unix_ms());
+        Ok(())
+    }
+
+    fn change_allow(&self, user: &str, change: impl FnOnce(&mut AllowList) -> Result<bool>) -> Result<bool> {
+        let account = self.access.accounts.by_user(user)?;
+        let _write = account.lock();
+        let mut allow = AllowList::clone(&account.allow());
+        if !change(&mut allow)? {
+            return Ok(false);
+        }
+        let tier = self.user_tier(user)?;
+        let profile = Self::profile_write(&tier, &allow);
+        self.access.commit(&[Write::Put { table: Table::Users, key: user, value: &profile }])?;
+        account.publish_allow(allow);
+        Ok(true)
+    }
+
+    /// Allows logons of `user` from an address or CIDR range ("203.0.113.7", "10.0.0.0/8",
+    /// "2001:db8::/32"). An empty list allows any address. Returns false if it was already there.
+    pub fn ip_allow(&self, user: &str, rule: &str) -> Result<bool> {
+        let rule: IpRule = rule.parse().map_err(|e| Error::invalid(format!("{e}")))?;
+        self.change_allow(user, |allow| allow.add(rule).map_err(|e| Error::invalid(format!("{e}"))))
+    }
+
+    /// Removes an address or range from `user`'s allow-list.
+    pub fn ip_disallow(&self, user: &str, rule: &str) -> Result<()> {
+        let rule: IpRule = rule.parse().map_err(|e| Error::invalid(format!("{e}")))?;
+        let removed = self.change_allow(user, |allow| Ok(allow.remove(&rule)))?;
+        removed.then_some(()).ok_or_else(|| Error::not_found("the rule is not on the user's allow-list"))
+    }
+
+    /// Everything about `user`'s credential except the secret.
+    pub fn credentials(&self, user: &str) -> Result<CredentialInfo> {
+        let account = self.access.accounts.by_user(user)?;
+        let record = account.record();
+        let now = unix_ms();
+        Ok(CredentialInfo {
+            user_id: record.user_id.clone(),
+            sender_comp_id: record.sender_comp_id.clone(),
+            target_comp_id: record.target_comp_id.clone(),
+            status: record.status,
+            expired: record.expired(now),
+            expires_unix_ms: record.expires_unix_ms,
+            created_unix_ms: record.created_unix_ms,
+            password_changed_unix_ms: record.password_changed_unix_ms,
+            previous_password_valid_until_unix_ms: record
+                .previous
+                .as_ref()
+                .map(|p| p.valid_until_unix_ms)
+                .filter(|until| *until > now),
+            tier: self.user_tier(user)?,
+            ip_allow: account.allow().rules().iter().map(|r| r.to_string()).collect(),
+            live_sessions: self.user_live_sessions(user)?,
+        })
+    }
+
+    /// Re-wraps the store's data key under a new master password; nothing else is rewritten and
+    /// nothing stops. Fails without a store.
+    pub fn change_master_password(&self, new_password: &[u8]) -> Result<()> {
+        let Some(store) = &self.access.store else {
+            return Err(Error::state("the engine has no store"));
+        };
+        let _serial = self.access.provisioning.lock().unwrap_or_else(|p| p.into_inner());
+        store.change_master_password(
+            &self.access.keyring,
+            new_password,
+            KdfSettings { iterations: self.access.iterations },
+        )
+    }
+
+    /// Kills the live sessions of credentials expired at `now_ms` (the housekeeper's tick).
+    pub(crate) fn expire_due(&self, now_ms: u64) {
+        let due: Vec<String> = {
+            let mut expiring = self.access.expiring.lock().unwrap_or_else(|p| p.into_inner());
+            let due: Vec<String> =
+                expiring.iter().filter(|(_, at)| **at <= now_ms).map(|(u, _)| u.clone()).collect();
+            for user in &due {
+                expiring.remove(user);
+            }
+            due
+        };
+        for user in due {
+            let still = self.access.accounts.by_user(&user).is_ok_and(|a| a.record().expired(now_ms));
+            if still {
+                let _ = self.kill_user_by_id(&user, KillReason::Expired);
+            }
+        }
+    }
+
+    /// Validates a Logon and opens a session on the user's tier; or says why not.
+    pub fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
+        let now = Instant::now();
+        let access = &self.access;
+        if let Some(peer) = request.peer {
+            if access.failed_by_peer.locked(&peer, now).is_some() {
+                return Err(LogonRefusal::LockedOut);
+            }
+        }
+        let fail_peer = |refusal| {
+            if let Some(peer) = request.peer {
+                access.failed_by_peer.record_failure(&peer, now);
+            }
+            Err(refusal)
+        };
+        let Some(account) = access.accounts.by_sender(request.sender_comp_id) else {
+            return fail_peer(LogonRefusal::UnknownCompId);
+        };
+        let record = account.record();
+        if record.target_comp_id != request.target_comp_id {
+            return fail_peer(LogonRefusal::UnknownCompId);
+        }
+        if access.failed_by_user.locked(&account.user_id, now).is_some() {
+            return Err(LogonRefusal::LockedOut);
+        }
+        let now_ms = unix_ms();
+        let current = access.keyring.verify(request.password, &record.verifier);
+        let previous = record.previous.as_ref().is_some_and(|p| {
+            now_ms < p.valid_until_unix_ms && access.keyring.verify(request.password, &p.verifier)
+        });
+        let username_ok = request.username.is_none_or(|u| u == account.user_id);
+        if !(current || previous) || !username_ok {
+            access.failed_by_user.record_failure(&account.user_id, now);
+            return fail_peer(LogonRefusal::BadCredentials);
+        }
+        // The peer proved the password: from here on the answer may name the state.
+        access.failed_by_user.record_success(&account.user_id);
+        match record.status {
+            CredentialStatus::Revoked => return Err(LogonRefusal::Revoked),
+            CredentialStatus::Suspended => return Err(LogonRefusal::Suspended),
+            CredentialStatus::Active => {}
+        }
+        if record.expired(now_ms) {
+            return Err(LogonRefusal::Expired);
+        }
+        let allow = account.allow();
+        let permitted = match request.peer {
+            Some(peer) => allow.permits(peer),
+            None => allow.is_empty(),
+        };
+        if !permitted {
+            return Err(LogonRefusal::IpNotAllowed);
+        }
+        match self.session_open(&account.user_id) {
+            Ok(session) => Ok(session),
+            Err(_) => Err(LogonRefusal::SessionLimit),
+        }
+    }
+}

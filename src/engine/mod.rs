@@ -1,0 +1,205 @@
+//! The engine: the hot path's session table, and the cold path ([`Core`]) that manages it.
+//!
+//! [`Engine::check`] and its variants are the hot path; every other method is cold and reached
+//! through `Deref` to [`Core`].
+
+mod access;
+mod core;
+mod housekeeper;
+
+pub use self::access::{Credentials, LogonRequest};
+pub use self::core::{Core, Event, EventKind, Listener, SessionInfo};
+
+use crate::cold::attempts::AttemptPolicy;
+use crate::cold::tiers::Tiers;
+use crate::error::{Error, Result};
+use crate::hot::clock::{Clock, ManualClock};
+use crate::hot::msgtype::{self, MsgTypeError, OrderTypes};
+use crate::hot::session::{Handle, MsgClass, SessionSlot, Verdict};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a check without a timestamp reads the time.
+#[derive(Clone, Debug)]
+pub enum ClockConfig {
+    /// A ticker thread refreshes one atomic every `tick`; a check costs one load. Decisions lag real
+    /// time by less than one tick.
+    Coarse {
+        /// Refresh period.
+        tick: Duration,
+    },
+    /// Read the TSC on every check (about 9 ns more).
+    Precise,
+    /// A clock the caller moves (tests).
+    Manual(Arc<ManualClock>),
+}
+
+/// A secret held in memory: zeroized on drop, never shown by `Debug`.
+#[derive(Clone, Default)]
+pub struct Secret(zeroize::Zeroizing<Vec<u8>>);
+
+impl Secret {
+    /// Wraps secret bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Secret {
+        Secret(zeroize::Zeroizing::new(bytes.into()))
+    }
+
+    /// The bytes.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// Engine configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Sessions open at once, all users together (the session table's size).
+    pub max_sessions: u32,
+    /// Tiers that can be defined, the four defaults included.
+    pub max_tiers: u16,
+    /// The clock of [`Engine::check`].
+    pub clock: ClockConfig,
+    /// MsgTypes counted as orders.
+    pub order_types: OrderTypes,
+    /// Where the embedded store lives; `None` keeps everything in memory (lost at close).
+    pub data_dir: Option<PathBuf>,
+    /// The master password of the store; `None` reads the FIX_MASTER_PASSWORD environment variable.
+    pub master_password: Option<Secret>,
+    /// PBKDF2 iterations for a new store or a master password change (at least 600,000).
+    pub pbkdf2_iterations: u32,
+    /// The venue's CompID: the TargetCompID (56) every provisioned user must address.
+    pub target_comp_id: String,
+    /// Prefix of generated SenderCompIDs.
+    pub sender_comp_id_prefix: String,
+    /// Failed logons allowed per user and per peer address before a cool-down.
+    pub logon_attempts: AttemptPolicy,
+    /// How often expired credentials' live sessions are looked for and killed.
+    pub expiry_sweep: Duration,
+}
+
+/// Default tick of the coarse clock.
+pub const DEFAULT_TICK: Duration = Duration::from_micros(500);
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_sessions: 65_536,
+            max_tiers: 1_024,
+            clock: ClockConfig::Coarse { tick: DEFAULT_TICK },
+            order_types: OrderTypes::default(),
+            data_dir: None,
+            master_password: None,
+            pbkdf2_iterations: crate::cold::crypto::MIN_PBKDF2_ITERATIONS,
+            target_comp_id: "FIXPROV".into(),
+            sender_comp_id_prefix: "FP".into(),
+            logon_attempts: AttemptPolicy::default(),
+            expiry_sweep: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Largest session table.
+pub const MAX_SESSIONS_LIMIT: u32 = 1 << 24;
+
+/// The enforcement engine.
+///
+/// May be used from several threads at once.
+pub struct Engine {
+    slots: Arc<[SessionSlot]>,
+    clock: Clock,
+    order_types: OrderTypes,
+    core: Arc<Core>,
+    _housekeeper: housekeeper::Housekeeper,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("core", &self.core).finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Engine {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl Engine {
+    /// Opens an engine with the four default tiers: on the store in `config.data_dir` (loading
+    /// every user, credential, tier and allow-list into memory), or in memory without one.
+    pub fn open(config: Config) -> Result<Engine> {
+        if config.max_sessions == 0 || config.max_sessions > MAX_SESSIONS_LIMIT {
+            return Err(Error::invalid("max_sessions must be 1 to 16,777,216"));
+        }
+        if config.max_tiers < crate::cold::tiers::DEFAULT_TIERS.len() as u16 {
+            return Err(Error::invalid("max_tiers must be at least 4 (the defaults)"));
+        }
+        if config.expiry_sweep.is_zero() {
+            return Err(Error::invalid("expiry_sweep must be above zero"));
+        }
+        let clock = match &config.clock {
+            ClockConfig::Coarse { tick } => {
+                if tick.is_zero() || *tick > Duration::from_secs(1) {
+                    return Err(Error::invalid("the clock tick must be 1 us to 1 s"));
+                }
+                Clock::coarse(*tick)
+                    .map_err(|e| Error::Internal(format!("cannot start the clock thread: {e}").into()))?
+            }
+            ClockConfig::Precise => Clock::precise(),
+            ClockConfig::Manual(manual) => Clock::manual(manual.clone()),
+        };
+        let slots: Arc<[SessionSlot]> = (0..config.max_sessions).map(|_| SessionSlot::default()).collect();
+        let tiers = Tiers::with_defaults(config.max_tiers)?;
+        let access = access::AccessState::open(&config)?;
+        let core = Arc::new(Core::new(slots.clone(), tiers, access));
+        core.load()?;
+        let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
+        Ok(Engine { slots, clock, order_types: config.order_types, core, _housekeeper: housekeeper })
+    }
+
+    // ----- hot path -----
+
+    /// Decides one inbound message of `class` on `session`, at the engine clock's time.
+    #[inline(always)]
+    pub fn check(&self, session: u64, class: MsgClass) -> Verdict {
+        self.check_at(session, class, self.clock.now())
+    }
+
+    /// Decides one inbound message at the caller's time `now_ns` (for example the engine's receive
+    /// timestamp). Use one time base per session: do not mix it with [`Engine::check`].
+    #[inline(always)]
+    pub fn check_at(&self, session: u64, class: MsgClass, now_ns: u64) -> Verdict {
+        let handle = Handle::from_raw(session);
+        match self.slots.get(handle.index as usize) {
+            Some(slot) => slot.line.check(handle.generation, class, now_ns, &slot.side),
+            None => Verdict::Stale,
+        }
+    }
+
+    /// Decides one inbound message given its raw MsgType (tag 35 value).
+    #[inline]
+    pub fn check_msgtype(&self, session: u64, msgtype: &[u8]) -> std::result::Result<Verdict, MsgTypeError> {
+        msgtype::validate(msgtype)?;
+        Ok(self.check(session, self.order_types.classify(msgtype)))
+    }
+
+    /// The class of a MsgType under this engine's order set.
+    pub fn classify(&self, msgtype: &[u8]) -> std::result::Result<MsgClass, MsgTypeError> {
+        msgtype::validate(msgtype)?;
+        Ok(self.order_types.classify(msgtype))
+    }
+
+    /// The engine clock's reading, in nanoseconds since open.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+}
