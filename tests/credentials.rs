@@ -1,0 +1,330 @@
+//! Credentials and logon through the Rust API: every life-cycle transition and its effect on live
+//! sessions, expiry, rotation overlap, IP allow-lists, failed-attempt throttling, and the 1409 value
+//! and text of each refusal.
+
+use fixprov::cold::attempts::AttemptPolicy;
+use fixprov::{
+    ClockConfig, Config, CredentialStatus, Engine, EventKind, KillReason, LogonRefusal, LogonRequest,
+    ManualClock, MsgClass, Verdict,
+};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn engine() -> Engine {
+    Engine::open(Config { clock: ClockConfig::Manual(ManualClock::new(1)), ..Config::default() }).unwrap()
+}
+
+struct Login {
+    sender: String,
+    password: Vec<u8>,
+}
+
+fn provision(engine: &Engine, user: &str, tier: &str) -> Login {
+    let c = engine.provision(user, Some(tier)).unwrap();
+    assert_eq!(c.target_comp_id, "FIXPROV");
+    Login { sender: c.sender_comp_id, password: c.password.expose().to_vec() }
+}
+
+fn logon(engine: &Engine, login: &Login, peer: Option<&str>) -> Result<u64, LogonRefusal> {
+    logon_with(engine, &login.sender, &login.password, peer)
+}
+
+fn logon_with(
+    engine: &Engine,
+    sender: &str,
+    password: &[u8],
+    peer: Option<&str>,
+) -> Result<u64, LogonRefusal> {
+    let peer: Option<IpAddr> = peer.map(|p| p.parse().unwrap());
+    engine.logon(&LogonRequest {
+        sender_comp_id: sender,
+        target_comp_id: "FIXPROV",
+        password,
+        username: None,
+        peer,
+    })
+}
+
+#[test]
+fn provisioning_gives_a_credential_that_logs_on() {
+    let engine = engine();
+    let c = engine.provision("alice@desk", None).unwrap();
+    assert_eq!(c.sender_comp_id, "FP_ALICEDESK");
+    let password = std::str::from_utf8(c.password.expose()).unwrap();
+    assert_eq!(password.len(), 43, "256 bits, base64url");
+    assert!(password.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    let login = Login { sender: c.sender_comp_id.clone(), password: c.password.expose().to_vec() };
+    let s = logon(&engine, &login, Some("203.0.113.7")).unwrap();
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
+    assert_eq!(engine.session_info(s).unwrap().tier, "basic", "default tier");
+    // Username (553), when sent, must be the user id.
+    let with_user = |u| {
+        engine.logon(&LogonRequest {
+            sender_comp_id: &login.sender,
+            target_comp_id: "FIXPROV",
+            password: &login.password,
+            username: Some(u),
+            peer: None,
+        })
+    };
+    assert_eq!(with_user("mallory"), Err(LogonRefusal::BadCredentials));
+    assert_eq!(with_user("alice@desk"), Err(LogonRefusal::SessionLimit), "right username; basic allows 1");
+    // Twice is an error; a collision gets a suffix.
+    assert!(matches!(engine.provision("alice@desk", None), Err(fixprov::Error::AlreadyExists(_))));
+    assert_eq!(engine.provision("alice.desk", None).unwrap().sender_comp_id, "FP_ALICE.DESK");
+    assert_eq!(engine.provision("ALICE@DESK", None).unwrap().sender_comp_id, "FP_ALICEDESK_2");
+    assert!(matches!(engine.provision("x", Some("gold")), Err(fixprov::Error::NotFound(_))));
+    assert!(matches!(engine.provision("", None), Err(fixprov::Error::InvalidArgument(_))));
+}
+
+#[test]
+fn wrong_password_and_unknown_compid_look_the_same_to_the_peer() {
+    let engine = engine();
+    let login = provision(&engine, "bob", "standard");
+    let wrong = logon_with(&engine, &login.sender, b"guess", None).unwrap_err();
+    let unknown = logon_with(&engine, "FP_NOBODY", &login.password, None).unwrap_err();
+    let wrong_target = engine
+        .logon(&LogonRequest {
+            sender_comp_id: &login.sender,
+            target_comp_id: "OTHER",
+            password: &login.password,
+            username: None,
+            peer: None,
+        })
+        .unwrap_err();
+    assert_eq!(
+        (wrong, unknown, wrong_target),
+        (LogonRefusal::BadCredentials, LogonRefusal::UnknownCompId, LogonRefusal::UnknownCompId)
+    );
+    for r in [wrong, unknown, wrong_target] {
+        assert_eq!(r.session_status(), 5);
+        assert_eq!(r.text(), "Invalid username or password");
+    }
+}
+
+#[test]
+fn revoke_is_permanent_and_kills_live_sessions() {
+    let engine = engine();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    engine.set_listener(Some(Box::new(move |e| sink.lock().unwrap().push((e.kind, e.session, e.reason)))));
+    let login = provision(&engine, "carol", "premium");
+    let a = logon(&engine, &login, None).unwrap();
+    let b = logon(&engine, &login, None).unwrap();
+    engine.revoke("carol").unwrap();
+    assert_eq!(engine.check(a, MsgClass::Other), Verdict::Killed);
+    assert_eq!(engine.check(b, MsgClass::Order), Verdict::Killed);
+    assert_eq!(engine.session_info(a).unwrap().killed, Some(KillReason::Revoked));
+    let refusal = logon(&engine, &login, None).unwrap_err();
+    assert_eq!(
+        (refusal, refusal.session_status(), refusal.text()),
+        (LogonRefusal::Revoked, 6, "Credentials revoked")
+    );
+    assert!(matches!(engine.reactivate("carol"), Err(fixprov::Error::InvalidState(_))));
+    assert!(matches!(engine.suspend("carol"), Err(fixprov::Error::InvalidState(_))));
+    assert!(matches!(
+        engine.regenerate_password("carol", Duration::ZERO),
+        Err(fixprov::Error::InvalidState(_))
+    ));
+    engine.revoke("carol").unwrap(); // idempotent
+    assert_eq!(engine.credentials("carol").unwrap().status, CredentialStatus::Revoked);
+    let events = events.lock().unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e.0 == EventKind::SessionKilled && e.2 == KillReason::Revoked));
+    assert!(matches!(engine.revoke("nobody"), Err(fixprov::Error::NotFound(_))));
+}
+
+#[test]
+fn suspend_kills_and_reactivate_restores() {
+    let engine = engine();
+    let login = provision(&engine, "dave", "basic");
+    let s = logon(&engine, &login, None).unwrap();
+    engine.suspend("dave").unwrap();
+    assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed);
+    assert_eq!(engine.session_info(s).unwrap().killed, Some(KillReason::Suspended));
+    engine.session_close(s).unwrap();
+    let refusal = logon(&engine, &login, None).unwrap_err();
+    assert_eq!(
+        (refusal, refusal.session_status(), refusal.text()),
+        (LogonRefusal::Suspended, 6, "Account suspended")
+    );
+    engine.suspend("dave").unwrap(); // idempotent
+    engine.reactivate("dave").unwrap();
+    let s = logon(&engine, &login, None).unwrap();
+    assert_eq!(engine.check(s, MsgClass::Other), Verdict::Ok);
+    assert_eq!(engine.credentials("dave").unwrap().status, CredentialStatus::Active);
+}
+
+#[test]
+fn regeneration_replaces_the_password_with_optional_overlap() {
+    let engine = engine();
+    let old = provision(&engine, "erin", "premium");
+    let new = engine.regenerate_password("erin", Duration::ZERO).unwrap();
+    assert_ne!(new.expose(), &old.password[..]);
+    assert_eq!(logon(&engine, &old, None), Err(LogonRefusal::BadCredentials));
+    let new_login = Login { sender: old.sender.clone(), password: new.expose().to_vec() };
+    assert!(logon(&engine, &new_login, None).is_ok());
+    // A live session survives a rotation: the peer is already authenticated.
+    // With an overlap, both work until it ends.
+    let newer = engine.regenerate_password("erin", Duration::from_millis(400)).unwrap();
+    let newer_login = Login { sender: old.sender.clone(), password: newer.expose().to_vec() };
+    assert!(logon(&engine, &new_login, None).is_ok(), "the previous password during the overlap");
+    assert!(logon(&engine, &newer_login, None).is_ok());
+    assert!(engine.credentials("erin").unwrap().previous_password_valid_until_unix_ms.is_some());
+    std::thread::sleep(Duration::from_millis(450));
+    assert_eq!(logon(&engine, &new_login, None), Err(LogonRefusal::BadCredentials), "after the overlap");
+    assert!(logon(&engine, &newer_login, None).is_ok());
+    assert_eq!(logon(&engine, &old, None), Err(LogonRefusal::BadCredentials), "two rotations back");
+}
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+#[test]
+fn expiry_refuses_logons_and_kills_live_sessions() {
+    let engine = engine();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    engine.set_listener(Some(Box::new(move |e| sink.lock().unwrap().push((e.session, e.reason)))));
+    let login = provision(&engine, "fay", "standard");
+    engine.set_expiry("fay", Some(unix_ms() + 600)).unwrap();
+    let s = logon(&engine, &login, None).unwrap();
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
+    // The housekeeper (every 200 ms) kills the session after the expiry and tells the host.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while engine.check(s, MsgClass::Other) != Verdict::Killed {
+        assert!(std::time::Instant::now() < deadline, "the session was never killed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(events.lock().unwrap().as_slice(), &[(s, KillReason::Expired)]);
+    let refusal = logon(&engine, &login, None).unwrap_err();
+    assert_eq!(
+        (refusal, refusal.session_status(), refusal.text()),
+        (LogonRefusal::Expired, 8, "Credentials expired")
+    );
+    assert!(engine.credentials("fay").unwrap().expired);
+    // Extending (or clearing) the expiry lets the user back in.
+    engine.set_expiry("fay", None).unwrap();
+    assert!(logon(&engine, &login, None).is_ok());
+    // An expiry already past kills at once.
+    let t = logon(&engine, &login, None).unwrap();
+    engine.set_expiry("fay", Some(unix_ms() - 1)).unwrap();
+    assert_eq!(engine.check(t, MsgClass::Other), Verdict::Killed);
+}
+
+#[test]
+fn ip_allow_lists_v4_v6_cidr_and_empty() {
+    let engine = engine();
+    let login = provision(&engine, "gus", "unlimited");
+    let try_from =
+        |peer: Option<&str>| logon(&engine, &login, peer).map(|s| engine.session_close(s).unwrap());
+    // Empty: any address, and no address at all.
+    assert!(try_from(Some("198.51.100.1")).is_ok());
+    assert!(try_from(None).is_ok());
+    assert!(engine.ip_allow("gus", "10.1.0.0/16").unwrap());
+    assert!(!engine.ip_allow("gus", "10.1.0.0/16").unwrap(), "already there");
+    engine.ip_allow("gus", "2001:db8::/32").unwrap();
+    engine.ip_allow("gus", "203.0.113.7").unwrap();
+    for ok in ["10.1.0.0", "10.1.255.255", "2001:db8:ffff::1", "203.0.113.7", "::ffff:10.1.2.3"] {
+        assert!(try_from(Some(ok)).is_ok(), "{ok}");
+    }
+    for refused in ["10.2.0.1", "10.0.255.255", "2001:db9::1", "203.0.113.8", "::1"] {
+        let r = try_from(Some(refused)).unwrap_err();
+        assert_eq!(
+            (r, r.session_status(), r.text()),
+            (LogonRefusal::IpNotAllowed, 7, "Logon not allowed from this address"),
+            "{refused}"
+        );
+    }
+    assert_eq!(try_from(None), Err(LogonRefusal::IpNotAllowed), "unknown address with a list: fail closed");
+    assert!(
+        matches!(engine.ip_allow("gus", "10.1.2.3/8"), Err(fixprov::Error::InvalidArgument(m)) if m.contains("10.0.0.0/8"))
+    );
+    assert!(matches!(engine.ip_allow("gus", "banana"), Err(fixprov::Error::InvalidArgument(_))));
+    assert!(matches!(engine.ip_disallow("gus", "192.0.2.0/24"), Err(fixprov::Error::NotFound(_))));
+    assert_eq!(engine.credentials("gus").unwrap().ip_allow, ["10.1.0.0/16", "2001:db8::/32", "203.0.113.7"]);
+    for rule in ["10.1.0.0/16", "2001:db8::/32", "203.0.113.7"] {
+        engine.ip_disallow("gus", rule).unwrap();
+    }
+    assert!(try_from(Some("192.0.2.55")).is_ok(), "empty again: any address");
+}
+
+#[test]
+fn failed_attempts_lock_out_the_user_and_the_address() {
+    let engine = engine();
+    let login = provision(&engine, "hal", "premium");
+    for _ in 0..5 {
+        assert_eq!(
+            logon_with(&engine, &login.sender, b"guess", Some("192.0.2.1")),
+            Err(LogonRefusal::BadCredentials)
+        );
+    }
+    // Locked: even the right password from another address is refused without being checked.
+    let r = logon(&engine, &login, Some("192.0.2.99")).unwrap_err();
+    assert_eq!((r, r.session_status()), (LogonRefusal::LockedOut, 6));
+    assert_eq!(r.text(), "Too many failed logon attempts, try again later");
+
+    // An address spraying unknown CompIDs is locked out too, for every user.
+    let other = provision(&engine, "ivy", "premium");
+    for i in 0..5 {
+        let _ = logon_with(&engine, &format!("FP_GUESS{i}"), b"x", Some("198.51.100.66"));
+    }
+    assert_eq!(logon(&engine, &other, Some("198.51.100.66")), Err(LogonRefusal::LockedOut));
+    assert!(logon(&engine, &other, Some("198.51.100.67")).is_ok(), "other addresses are not affected");
+
+    // A short policy shows the cool-down ends.
+    let engine = Engine::open(Config {
+        logon_attempts: AttemptPolicy {
+            max_failures: 2,
+            cooldown: Duration::from_millis(300),
+            ..AttemptPolicy::default()
+        },
+        ..Config::default()
+    })
+    .unwrap();
+    let login = provision(&engine, "jo", "premium");
+    for _ in 0..2 {
+        let _ = logon_with(&engine, &login.sender, b"bad", None);
+    }
+    assert_eq!(logon(&engine, &login, None), Err(LogonRefusal::LockedOut));
+    std::thread::sleep(Duration::from_millis(350));
+    assert!(logon(&engine, &login, None).is_ok());
+}
+
+#[test]
+fn session_limit_is_a_logon_refusal() {
+    let engine = engine();
+    let login = provision(&engine, "kim", "basic");
+    let s = logon(&engine, &login, None).unwrap();
+    let r = logon(&engine, &login, None).unwrap_err();
+    assert_eq!((r, r.session_status(), r.text()), (LogonRefusal::SessionLimit, 7, "Session limit reached"));
+    engine.session_close(s).unwrap();
+    assert!(logon(&engine, &login, None).is_ok());
+}
+
+#[test]
+fn no_secret_in_debug_output_or_errors() {
+    let engine = engine();
+    let c = engine.provision("lee", None).unwrap();
+    let password = std::str::from_utf8(c.password.expose()).unwrap().to_owned();
+    let debug = format!("{c:?} {engine:?} {:?}", engine.credentials("lee").unwrap());
+    assert!(!debug.contains(&password), "{debug}");
+    assert!(debug.contains("Secret(..)"));
+    let request = LogonRequest {
+        sender_comp_id: &c.sender_comp_id,
+        target_comp_id: "FIXPROV",
+        password: password.as_bytes(),
+        username: None,
+        peer: None,
+    };
+    assert!(!format!("{request:?}").contains(&password));
+    let json = serde_json::to_string(&engine.credentials("lee").unwrap()).unwrap();
+    assert!(!json.contains(&password));
+    let new = engine.regenerate_password("lee", Duration::ZERO).unwrap();
+    assert_eq!(format!("{new:?}"), "Secret(..)");
+    for e in [engine.provision("lee", None).unwrap_err(), engine.reactivate("nobody").unwrap_err()] {
+        assert!(!e.to_string().contains(&password));
+    }
+}
