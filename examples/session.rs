@@ -1,10 +1,14 @@
-//! The main job, as it stands before the store and the QuickFIX acceptor land: one FIX session's
-//! inbound MsgTypes enforced through the C ABI, exactly as a gateway calls it, with a readable
-//! summary. `scripts/run.sh` runs it.
+//! The main job, as it stands before the QuickFIX acceptor lands: a FIX session enforced end to end
+//! through the C ABI, exactly as a gateway calls it, on the embedded encrypted store. It provisions
+//! a user, refuses a wrong password, logs on, sends bursts, upgrades the tier, kills the session
+//! from the operator side, and prints a summary. `scripts/run.sh` runs it.
+//!
+//! The store lives in `target/fixprov-demo` (or the directory given as the first argument); the
+//! master password comes from FIX_MASTER_PASSWORD, or a demo value that is said out loud.
 
 use fixprov::ffi::*;
 use std::collections::BTreeMap;
-use std::ffi::{c_void, CStr};
+use std::ffi::{c_char, c_void, CStr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static KILL_EVENTS: AtomicU64 = AtomicU64::new(0);
@@ -23,124 +27,198 @@ unsafe extern "C" fn on_event(_context: *mut c_void, event: *const fixprov_event
     KILL_EVENTS.fetch_add(1, Ordering::Relaxed);
 }
 
-fn status_name(s: fixprov_status) -> String {
-    // SAFETY: fixprov_status_str returns a static string.
-    unsafe { CStr::from_ptr(fixprov_status_str(s as u32)) }.to_string_lossy().into_owned()
+fn text(ptr: *const c_char) -> String {
+    // SAFETY: every pointer passed here is a NUL-terminated string from the library.
+    unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
 }
 
-fn check(
-    engine: *const fixprov_engine,
-    session: u64,
-    msgtype: &str,
-    tally: &mut BTreeMap<String, u64>,
-) -> fixprov_status {
+fn ok(status: fixprov_status, what: &str) {
+    assert_eq!(status, fixprov_status::FIXPROV_OK, "{what}: {}", text(fixprov_last_error()));
+}
+
+fn check(engine: *const fixprov_engine, session: u64, msgtype: &str, tally: &mut BTreeMap<String, u64>) {
     // SAFETY: engine is live; msgtype outlives the call.
     let s = unsafe { fixprov_check_msgtype(engine, session, msgtype.as_ptr(), msgtype.len()) };
-    *tally.entry(status_name(s)).or_default() += 1;
-    s
+    *tally.entry(text(fixprov_status_str(s as u32))).or_default() += 1;
+}
+
+fn logon(engine: *const fixprov_engine, sender: &str, password: &[u8]) -> Result<u64, (String, u32, String)> {
+    let (mut session, mut status_1409, mut reason) = (0u64, 0u32, std::ptr::null());
+    let (target, peer) = ("FIXPROV", "127.0.0.1");
+    // SAFETY: engine is live; every buffer outlives the call; out-parameters are writable.
+    let s = unsafe {
+        fixprov_logon(
+            engine,
+            sender.as_ptr(),
+            sender.len(),
+            target.as_ptr(),
+            target.len(),
+            password.as_ptr(),
+            password.len(),
+            std::ptr::null(),
+            0,
+            peer.as_ptr(),
+            peer.len(),
+            &mut session,
+            &mut status_1409,
+            &mut reason,
+        )
+    };
+    match s {
+        fixprov_status::FIXPROV_OK => Ok(session),
+        other => Err((text(fixprov_status_str(other as u32)), status_1409, text(reason))),
+    }
 }
 
 fn main() {
+    let dir = std::env::args().nth(1).unwrap_or_else(|| "target/fixprov-demo".into());
+    let master = std::env::var("FIX_MASTER_PASSWORD").unwrap_or_else(|_| {
+        println!("(FIX_MASTER_PASSWORD is not set: using the demo master password)");
+        "demo master password, not for production".into()
+    });
     let mut engine = std::ptr::null_mut();
     let options = fixprov_options_new();
-    // SAFETY: options is live; the manual clock is not exposed to C, so the precise clock is used and
-    // the scenario's "seconds" are real sleeps kept short.
+    // SAFETY: options is live until freed; strings outlive the calls; engine is writable.
     unsafe {
-        assert_eq!(
-            fixprov_options_set_clock(options, fixprov_clock::FIXPROV_CLOCK_PRECISE as u32, 0),
-            fixprov_status::FIXPROV_OK
-        );
-        assert_eq!(fixprov_engine_open(options, &mut engine), fixprov_status::FIXPROV_OK);
+        ok(fixprov_options_set_data_dir(options, dir.as_ptr(), dir.len()), "data dir");
+        ok(fixprov_options_set_master_password(options, master.as_ptr(), master.len()), "master password");
+        ok(fixprov_engine_open(options, &mut engine), "open");
         fixprov_options_free(options);
         fixprov_set_event_callback(engine, Some(on_event), std::ptr::null_mut());
     }
+    println!("fixprov {}: a FIX session enforced through the C ABI, store in {dir}", text(fixprov_version()));
+
+    // Provision (or, when an earlier run did, rotate the password: it is shown only once).
     let user = "acme-trading";
-    // A tier of 20 orders/s and 100 messages/s, burst 40: the "standard" default.
-    // SAFETY: engine is live; strings outlive the calls.
-    unsafe {
-        fixprov_user_set_tier(engine, user.as_ptr(), user.len(), b"standard".as_ptr(), 8);
+    let tier = "standard";
+    let (mut sender, mut target, mut password) =
+        (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: engine is live; strings outlive the call; out-parameters are writable.
+    let provisioned = unsafe {
+        fixprov_provision(
+            engine,
+            user.as_ptr(),
+            user.len(),
+            tier.as_ptr(),
+            tier.len(),
+            &mut sender,
+            &mut target,
+            &mut password,
+        )
+    };
+    let sender_comp_id = match provisioned {
+        fixprov_status::FIXPROV_OK => {
+            let s = text(sender);
+            println!(
+                "  provisioned {user}: SenderCompID {s}, TargetCompID {}, password shown once",
+                text(target)
+            );
+            // SAFETY: strings from the library, freed once.
+            unsafe {
+                fixprov_string_free(sender);
+                fixprov_string_free(target);
+            }
+            s
+        }
+        fixprov_status::FIXPROV_ERR_ALREADY_EXISTS => {
+            // SAFETY: engine is live; strings outlive the calls; out-parameters writable.
+            unsafe {
+                ok(fixprov_reactivate(engine, user.as_ptr(), user.len()), "reactivate");
+                ok(
+                    fixprov_user_set_tier(engine, user.as_ptr(), user.len(), tier.as_ptr(), tier.len()),
+                    "tier",
+                );
+                ok(
+                    fixprov_regenerate_password(engine, user.as_ptr(), user.len(), 0, &mut password),
+                    "regenerate",
+                );
+            }
+            println!("  {user} was provisioned by an earlier run: its password was regenerated");
+            let mut json = std::ptr::null_mut();
+            // SAFETY: engine is live; the string outlives the call; json is writable.
+            unsafe {
+                ok(fixprov_credentials_get(engine, user.as_ptr(), user.len(), &mut json), "credentials")
+            };
+            let info: serde_json::Value = serde_json::from_str(&text(json)).expect("credentials are JSON");
+            // SAFETY: a string from the library, freed once.
+            unsafe { fixprov_string_free(json) };
+            info["sender_comp_id"].as_str().expect("a SenderCompID").to_owned()
+        }
+        other => panic!("provision: {}", text(fixprov_status_str(other as u32))),
+    };
+    // SAFETY: a NUL-terminated secret from the library.
+    let secret = unsafe { CStr::from_ptr(password) }.to_bytes().to_vec();
+
+    let mut refused = 0;
+    match logon(engine, &sender_comp_id, b"a guessed password") {
+        Err((status, code, reason)) => {
+            refused += 1;
+            println!("  logon with a wrong password: {status} (1409={code}, 58=\"{reason}\")");
+        }
+        Ok(_) => panic!("a wrong password logged on"),
     }
-    let mut sessions = Vec::new();
-    let mut refused_logons = 0;
-    for _ in 0..4 {
-        let mut s = 0;
-        // SAFETY: engine is live; out-parameter writable.
-        match unsafe { fixprov_session_open(engine, user.as_ptr(), user.len(), &mut s) } {
-            fixprov_status::FIXPROV_OK => sessions.push(s),
-            _ => refused_logons += 1,
+    let mut sessions =
+        vec![logon(engine, &sender_comp_id, &secret).expect("the provisioned password logs on")];
+    println!("  logon with the provisioned password from 127.0.0.1: accepted");
+    for _ in 0..3 {
+        match logon(engine, &sender_comp_id, &secret) {
+            Ok(s) => sessions.push(s),
+            Err((status, code, _)) => {
+                refused += 1;
+                println!("  a 4th session: {status} (1409={code}; the standard tier allows 3)");
+            }
         }
     }
-    println!("fixprov {}: one FIX session enforced through the C ABI", {
-        // SAFETY: static string.
-        unsafe { CStr::from_ptr(fixprov_version()) }.to_string_lossy()
-    });
-    println!(
-        "  logons: {} accepted, {refused_logons} refused (standard tier: 3 sessions at most)",
-        sessions.len()
-    );
     let session = sessions[0];
     let mut tally = BTreeMap::new();
-
-    println!("  t=0.0s   a burst of 60 NewOrderSingle (35=D), then 5 MarketDataRequest (35=V)");
     let mut orders = BTreeMap::new();
     for _ in 0..60 {
         check(engine, session, "D", &mut orders);
     }
-    let mut requests = BTreeMap::new();
-    for _ in 0..5 {
-        check(engine, session, "V", &mut requests);
-    }
-    println!(
-        "           orders {orders:?}; requests {requests:?} (the 40 orders spent the 40-message burst too)"
-    );
-    merge(&mut tally, &orders);
-    merge(&mut tally, &requests);
+    println!("  a burst of 60 NewOrderSingle (35=D): {orders:?} (standard: burst 40)");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let mut second = BTreeMap::new();
+    let mut later = BTreeMap::new();
     for _ in 0..20 {
-        check(engine, session, "D", &mut second);
+        check(engine, session, "D", &mut later);
     }
-    println!("  t=0.5s   20 more orders: {second:?} (about 10 tokens refilled at 20/s)");
-    merge(&mut tally, &second);
-
+    println!("  0.5 s later, 20 more: {later:?} (about 10 refilled at 20/s)");
     // SAFETY: engine is live; strings outlive the call.
-    unsafe { fixprov_user_set_tier(engine, user.as_ptr(), user.len(), b"premium".as_ptr(), 7) };
-    let mut third = BTreeMap::new();
+    unsafe {
+        ok(fixprov_user_set_tier(engine, user.as_ptr(), user.len(), c"premium".as_ptr().cast(), 7), "upgrade")
+    };
+    let mut upgraded = BTreeMap::new();
     for _ in 0..250 {
-        check(engine, session, "D", &mut third);
+        check(engine, session, "D", &mut upgraded);
     }
-    println!("  upgrade to premium (100 orders/s, burst 200), 250 orders at once: {third:?}");
-    merge(&mut tally, &third);
-
+    println!("  upgraded to premium (burst 200), 250 orders at once: {upgraded:?}");
+    for t in [&orders, &later, &upgraded] {
+        for (k, v) in t {
+            *tally.entry(k.clone()).or_default() += v;
+        }
+    }
     // SAFETY: engine is live.
-    unsafe { fixprov_session_kill(engine, session) };
-    let after_kill = check(engine, session, "D", &mut tally);
-    println!("  operator kill: the next order answers {}", status_name(after_kill));
+    unsafe { ok(fixprov_session_kill(engine, session), "kill") };
+    check(engine, session, "D", &mut tally);
 
     let mut stats = fixprov_session_stats::default();
     // SAFETY: engine is live; stats writable.
-    unsafe { fixprov_session_get_stats(engine, session, &mut stats) };
+    unsafe { ok(fixprov_session_get_stats(engine, session, &mut stats), "stats") };
     println!("summary:");
-    println!("  admitted messages {}, of which orders {}", stats.messages, stats.orders);
-    println!("  throttled         {}", stats.throttled);
-    println!("  disconnected      {}", stats.disconnects);
+    println!("  accepted   {} messages, of which {} orders", stats.messages, stats.orders);
+    println!("  throttled  {}", stats.throttled);
+    println!("  refused    {refused} logons");
     println!(
-        "  killed            {} (kill events {})",
+        "  killed     {} session ({} kill event)",
         u32::from(stats.kill_reason != 0),
         KILL_EVENTS.load(Ordering::Relaxed)
     );
-    println!("  refused logons    {refused_logons}");
-    println!("  verdicts          {tally:?}");
-    for s in sessions {
-        // SAFETY: engine is live.
-        unsafe { fixprov_session_close(engine, s) };
-    }
-    // SAFETY: closed once.
-    unsafe { fixprov_engine_close(engine) };
-}
-
-fn merge(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
-    for (k, v) in from {
-        *into.entry(k.clone()).or_default() += v;
+    println!("  verdicts   {tally:?}");
+    // SAFETY: engine is live; handles and strings from the library, each released once.
+    unsafe {
+        for s in sessions {
+            fixprov_session_close(engine, s);
+        }
+        fixprov_string_free(password);
+        fixprov_engine_close(engine);
     }
 }
