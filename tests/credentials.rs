@@ -274,6 +274,18 @@ fn failed_attempts_lock_out_the_user_and_the_address() {
     assert_eq!(logon(&engine, &other, Some("198.51.100.66")), Err(LogonRefusal::LockedOut));
     assert!(logon(&engine, &other, Some("198.51.100.67")).is_ok(), "other addresses are not affected");
 
+    // A CompID that does not exist locks out exactly like one that does: a guesser learns nothing.
+    for _ in 0..5 {
+        assert_eq!(logon_with(&engine, "FP_NOBODY", b"guess", None), Err(LogonRefusal::UnknownCompId));
+    }
+    assert_eq!(logon_with(&engine, "FP_NOBODY", b"guess", None), Err(LogonRefusal::LockedOut));
+    // An IPv4-mapped IPv6 address is the same address for the lock-out.
+    let third = provision(&engine, "jay", "premium");
+    for i in 0..5 {
+        let _ = logon_with(&engine, &format!("FP_SPRAY{i}"), b"x", Some("::ffff:192.0.2.200"));
+    }
+    assert_eq!(logon(&engine, &third, Some("192.0.2.200")), Err(LogonRefusal::LockedOut));
+
     // A short policy shows the cool-down ends.
     let engine = Engine::open(Config {
         logon_attempts: AttemptPolicy {

@@ -220,15 +220,17 @@ pub fn validate_comp_id(what: &'static str, id: &str) -> Result<()> {
 }
 
 /// A readable SenderCompID for `user_id`: `PREFIX_USERID` in upper case, characters outside
-/// `A-Z 0-9 _ - .` dropped, at most 32 characters; `taken` decides collisions, which get `_2`, `_3`...
+/// `A-Z 0-9 _ - .` dropped, at most 32 characters before a collision suffix; `taken` decides
+/// collisions, which get `_2`, `_3`...
 pub fn sender_comp_id_for(prefix: &str, user_id: &str, taken: impl Fn(&str) -> bool) -> String {
+    let room = 32usize.saturating_sub(prefix.len() + 1).max(1);
     let cleaned: String = user_id
         .chars()
         .filter_map(|c| {
             let c = c.to_ascii_uppercase();
             (c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).then_some(c)
         })
-        .take(24)
+        .take(room)
         .collect();
     let base = if cleaned.is_empty() { format!("{prefix}_USER") } else { format!("{prefix}_{cleaned}") };
     if !taken(&base) {
@@ -304,7 +306,8 @@ mod tests {
         assert_eq!(sender_comp_id_for("FP", "bob@desk.io", |_| false), "FP_BOBDESK.IO");
         assert_eq!(sender_comp_id_for("FP", "alice", |c| taken.contains(&c)), "FP_ALICE_3");
         assert_eq!(sender_comp_id_for("FP", "ключ", |_| false), "FP_USER");
-        assert!(sender_comp_id_for("VENUE", &"x".repeat(100), |_| false).len() <= 32);
+        assert_eq!(sender_comp_id_for("VENUE", &"x".repeat(100), |_| false).len(), 32);
+        assert_eq!(sender_comp_id_for("PREFIX_8", &"x".repeat(100), |_| false).len(), 32);
     }
 
     #[test]

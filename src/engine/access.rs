@@ -70,7 +70,8 @@ pub(crate) struct AccessState {
     iterations: u32,
     target_comp_id: String,
     sender_prefix: String,
-    failed_by_user: FailedAttempts<String>,
+    /// Failed logons per SenderCompID, known or not.
+    failed_by_comp_id: FailedAttempts<String>,
     failed_by_peer: FailedAttempts<IpAddr>,
     /// Users whose credential has an expiry, for the housekeeper.
     expiring: Mutex<HashMap<String, u64>>,
@@ -113,7 +114,7 @@ impl AccessState {
             iterations: config.pbkdf2_iterations,
             target_comp_id: config.target_comp_id.clone(),
             sender_prefix: config.sender_comp_id_prefix.clone(),
-            failed_by_user: FailedAttempts::new(config.logon_attempts),
+            failed_by_comp_id: FailedAttempts::new(config.logon_attempts),
             failed_by_peer: FailedAttempts::new(config.logon_attempts),
             expiring: Mutex::new(HashMap::new()),
             provisioning: Mutex::new(()),
@@ -406,30 +407,37 @@ impl Core {
     }
 
     /// Validates a Logon and opens a session on the user's tier; or says why not.
+    ///
+    /// An unknown SenderCompID costs the same password hash as a known one and is throttled by the
+    /// same per-CompID counter, so neither the answer, its timing nor a lock-out tells a guesser
+    /// whether the CompID exists.
     pub fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
         let now = Instant::now();
         let access = &self.access;
-        if let Some(peer) = request.peer {
-            if access.failed_by_peer.locked(&peer, now).is_some() {
-                return Err(LogonRefusal::LockedOut);
-            }
-        }
-        let fail_peer = |refusal| {
-            if let Some(peer) = request.peer {
-                access.failed_by_peer.record_failure(&peer, now);
-            }
-            Err(refusal)
-        };
-        let Some(account) = access.accounts.by_sender(request.sender_comp_id) else {
-            return fail_peer(LogonRefusal::UnknownCompId);
-        };
-        let record = account.record();
-        if record.target_comp_id != request.target_comp_id {
-            return fail_peer(LogonRefusal::UnknownCompId);
-        }
-        if access.failed_by_user.locked(&account.user_id, now).is_some() {
+        // One key per address: ::ffff:a.b.c.d is a.b.c.d.
+        let peer = request.peer.map(|p| p.to_canonical());
+        let comp_id = request.sender_comp_id.to_owned();
+        if peer.is_some_and(|p| access.failed_by_peer.locked(&p, now).is_some())
+            || access.failed_by_comp_id.locked(&comp_id, now).is_some()
+        {
             return Err(LogonRefusal::LockedOut);
         }
+        let fail = |refusal| {
+            if let Some(peer) = peer {
+                access.failed_by_peer.record_failure(&peer, now);
+            }
+            access.failed_by_comp_id.record_failure(&comp_id, now);
+            Err(refusal)
+        };
+        let account = access.accounts.by_sender(request.sender_comp_id);
+        let record = account.as_ref().map(|a| a.record());
+        let Some((account, record)) =
+            account.zip(record).filter(|(_, r)| r.target_comp_id == request.target_comp_id)
+        else {
+            // Spend what a real check spends before refusing.
+            let _ = access.keyring.verify(request.password, &UNKNOWN_VERIFIER);
+            return fail(LogonRefusal::UnknownCompId);
+        };
         let now_ms = unix_ms();
         let current = access.keyring.verify(request.password, &record.verifier);
         let previous = record.previous.as_ref().is_some_and(|p| {
@@ -437,30 +445,42 @@ impl Core {
         });
         let username_ok = request.username.is_none_or(|u| u == account.user_id);
         if !(current || previous) || !username_ok {
-            access.failed_by_user.record_failure(&account.user_id, now);
-            return fail_peer(LogonRefusal::BadCredentials);
+            return fail(LogonRefusal::BadCredentials);
         }
         // The peer proved the password: from here on the answer may name the state.
-        access.failed_by_user.record_success(&account.user_id);
-        match record.status {
-            CredentialStatus::Revoked => return Err(LogonRefusal::Revoked),
-            CredentialStatus::Suspended => return Err(LogonRefusal::Suspended),
-            CredentialStatus::Active => {}
-        }
-        if record.expired(now_ms) {
-            return Err(LogonRefusal::Expired);
+        access.failed_by_comp_id.record_success(&comp_id);
+        if let Some(refusal) = Self::barred(&record, now_ms) {
+            return Err(refusal);
         }
         let allow = account.allow();
-        let permitted = match request.peer {
+        let permitted = match peer {
             Some(peer) => allow.permits(peer),
             None => allow.is_empty(),
         };
         if !permitted {
             return Err(LogonRefusal::IpNotAllowed);
         }
-        match self.session_open(&account.user_id) {
-            Ok(session) => Ok(session),
-            Err(_) => Err(LogonRefusal::SessionLimit),
+        let session = self.session_open(&account.user_id).map_err(|_| LogonRefusal::SessionLimit)?;
+        // A revoke, suspend or expiry that published its record after the read above may have run
+        // its kill step before this session was registered: read again now that it is. Whichever
+        // of the two came second sees the other (the session list is behind the user's lock), so
+        // no session outlives a revocation.
+        if let Some(refusal) = Self::barred(&account.record(), unix_ms()) {
+            let _ = self.session_close(session);
+            return Err(refusal);
+        }
+        Ok(session)
+    }
+
+    fn barred(record: &CredentialRecord, now_ms: u64) -> Option<LogonRefusal> {
+        match record.status {
+            CredentialStatus::Revoked => Some(LogonRefusal::Revoked),
+            CredentialStatus::Suspended => Some(LogonRefusal::Suspended),
+            CredentialStatus::Active if record.expired(now_ms) => Some(LogonRefusal::Expired),
+            CredentialStatus::Active => None,
         }
     }
 }
+
+/// Compared against when the SenderCompID is unknown, so that path costs one HMAC like the others.
+const UNKNOWN_VERIFIER: [u8; 32] = [0; 32];

@@ -90,6 +90,62 @@ int main(void) {
     EXPECT(fixprov_check(NULL, session, FIXPROV_MSG_OTHER) == FIXPROV_ERR_NULL);
     EXPECT(fixprov_session_open(engine, NULL, 4, &session) == FIXPROV_ERR_NULL);
 
+    /* Credentials: provision, log on with the returned password from a peer address, check a
+     * message, revoke, and see the live session answer KILLED. Every returned string is freed. */
+    char *sender = NULL, *target = NULL, *password = NULL;
+    EXPECT(fixprov_provision(engine, S("smoke-user"), S("standard"), &sender, &target, &password) ==
+           FIXPROV_OK);
+    if (sender == NULL || target == NULL || password == NULL) {
+        fprintf(stderr, "smoke: provisioning returned no credential\n");
+        fixprov_string_free(sender);
+        fixprov_string_free(target);
+        fixprov_string_free(password);
+        fixprov_engine_close(engine);
+        return 1;
+    }
+    EXPECT(strcmp(sender, "FP_SMOKE-USER") == 0 && strcmp(target, "FIXPROV") == 0);
+    EXPECT(strlen(password) == 43);
+    char *again = NULL;
+    EXPECT(fixprov_provision(engine, S("smoke-user"), NULL, 0, NULL, NULL, &again) ==
+           FIXPROV_ERR_ALREADY_EXISTS);
+    EXPECT(again == NULL);
+
+    uint64_t logged_on = 0;
+    uint32_t status_1409 = 0;
+    const char *text = NULL;
+    EXPECT(fixprov_logon(engine, S(sender), S(target), S("wrong password"), NULL, 0, S("203.0.113.7"),
+                         &logged_on, &status_1409, &text) == FIXPROV_LOGON_BAD_CREDENTIALS);
+    EXPECT(logged_on == 0 && status_1409 == 5 && text != NULL &&
+           strcmp(text, "Invalid username or password") == 0);
+    EXPECT(fixprov_logon(engine, S(sender), S(target), S(password), S("smoke-user"),
+                         S("203.0.113.7:5001"), &logged_on, &status_1409, &text) == FIXPROV_OK);
+    EXPECT(logged_on != 0);
+    EXPECT(fixprov_check_msgtype(engine, logged_on, S("D")) == FIXPROV_OK);
+    EXPECT(fixprov_check(engine, logged_on, FIXPROV_MSG_OTHER) == FIXPROV_OK);
+
+    char *credentials = NULL;
+    EXPECT(fixprov_credentials_get(engine, S("smoke-user"), &credentials) == FIXPROV_OK);
+    EXPECT(credentials != NULL && strstr(credentials, "\"status\":\"active\"") != NULL &&
+           strstr(credentials, "\"live_sessions\":1") != NULL && strstr(credentials, password) == NULL);
+    fixprov_string_free(credentials);
+
+    int kills_before = seen.kills;
+    EXPECT(fixprov_revoke(engine, S("smoke-user")) == FIXPROV_OK);
+    EXPECT(seen.kills == kills_before + 1 && seen.last_session == logged_on &&
+           strcmp(seen.user, "smoke-user") == 0);
+    EXPECT(fixprov_check_msgtype(engine, logged_on, S("D")) == FIXPROV_KILLED);
+    EXPECT(fixprov_session_get_stats(engine, logged_on, &stats) == FIXPROV_OK);
+    EXPECT(stats.kill_reason == FIXPROV_KILL_REVOKED && stats.orders == 1);
+    uint64_t refused = 0;
+    EXPECT(fixprov_logon(engine, S(sender), S(target), S(password), NULL, 0, S("203.0.113.7"), &refused,
+                         &status_1409, &text) == FIXPROV_LOGON_REVOKED);
+    EXPECT(refused == 0 && status_1409 == 6);
+    EXPECT(fixprov_reactivate(engine, S("smoke-user")) == FIXPROV_ERR_INVALID_STATE);
+    EXPECT(fixprov_session_close(engine, logged_on) == FIXPROV_OK);
+    fixprov_string_free(sender);
+    fixprov_string_free(target);
+    fixprov_string_free(password);
+
     fixprov_engine_close(engine);
     fixprov_engine_close(NULL);
     if (failures != 0) {
