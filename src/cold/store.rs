@@ -281,23 +281,29 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 fn unlock(conn: &mut Connection, master_password: &[u8], kdf: KdfSettings) -> Result<Keyring> {
+    // The slow key derivation runs outside any transaction, so an open never holds the write lock
+    // for the ~70-90 ms PBKDF2 takes.
+    if let (Some(params), Some(wrapped)) = (get_meta(conn, "kdf")?, get_meta(conn, "wrapped_data_key")?) {
+        let params = KdfParams::from_bytes(&params).map_err(crypto)?;
+        let kek = Kek::derive(master_password, &params);
+        return Ok(Keyring::new(DataKey::unwrap(&kek, &wrapped).map_err(crypto)?));
+    }
+    let params = KdfParams::generate(kdf.iterations).map_err(crypto)?;
+    let kek = Kek::derive(master_password, &params);
+    let dek = DataKey::generate();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-    let keyring = match (get_meta(&tx, "kdf")?, get_meta(&tx, "wrapped_data_key")?) {
-        (Some(params), Some(wrapped)) => {
-            let params = KdfParams::from_bytes(&params).map_err(crypto)?;
-            let kek = Kek::derive(master_password, &params);
-            Keyring::new(DataKey::unwrap(&kek, &wrapped).map_err(crypto)?)
-        }
+    match (get_meta(&tx, "kdf")?, get_meta(&tx, "wrapped_data_key")?) {
         (None, None) => {
-            let params = KdfParams::generate(kdf.iterations).map_err(crypto)?;
-            let kek = Kek::derive(master_password, &params);
-            let dek = DataKey::generate();
             put_meta(&tx, "kdf", &params.to_bytes())?;
             put_meta(&tx, "wrapped_data_key", &dek.wrap(&kek))?;
-            Keyring::new(dek)
+        }
+        // Another process created the key material meanwhile: use that.
+        (Some(_), Some(_)) => {
+            drop(tx);
+            return unlock(conn, master_password, kdf);
         }
         _ => return Err(Error::Corrupt("the store's key material is incomplete".into())),
-    };
+    }
     tx.commit().map_err(db)?;
-    Ok(keyring)
+    Ok(Keyring::new(dek))
 }
