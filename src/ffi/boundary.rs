@@ -54,6 +54,8 @@ pub fn inject_panic() {
 }
 
 /// Records a fixed message as the thread's last error; never allocates (safe on the hot path).
+#[cold]
+#[inline(never)]
 pub(crate) fn fail_static(status: fixprov_status, message: &'static CStr) -> Failure {
     LAST_ERROR.with(|m| {
         if let Ok(mut m) = m.try_borrow_mut() {
@@ -63,6 +65,8 @@ pub(crate) fn fail_static(status: fixprov_status, message: &'static CStr) -> Fai
     Failure(status)
 }
 
+#[cold]
+#[inline(never)]
 fn fail_owned(status: fixprov_status, message: String) -> Failure {
     let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
     LAST_ERROR.with(|m| {
@@ -130,6 +134,8 @@ pub(crate) fn guard_void(body: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(body));
 }
 
+#[cold]
+#[inline(never)]
 fn null(what: &'static CStr) -> Failure {
     fail_static(fixprov_status::FIXPROV_ERR_NULL, what)
 }
