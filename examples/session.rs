@@ -88,9 +88,41 @@ fn main() {
     }
     println!("fixprov {}: a FIX session enforced through the C ABI, store in {dir}", text(fixprov_version()));
 
+    // Eligibility first: the default rules want a balance of 1,000.00, a 30-day volume of
+    // 10,000.00, an account 30 days old and KYC level 2. A newcomer with a small balance is refused.
+    let newcomer = "newcomer";
+    let small = r#"{"balance": {"amount": "120.00", "currency": "USD"}, "kyc_level": 1}"#;
+    let (mut s1, mut s2, mut s3) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: engine is live; strings outlive the calls; out-parameters are writable.
+    unsafe {
+        ok(
+            fixprov_account_set(engine, newcomer.as_ptr(), newcomer.len(), small.as_ptr(), small.len()),
+            "facts",
+        );
+        let refused = fixprov_provision(
+            engine,
+            newcomer.as_ptr(),
+            newcomer.len(),
+            std::ptr::null(),
+            0,
+            &mut s1,
+            &mut s2,
+            &mut s3,
+        );
+        assert_eq!(refused, fixprov_status::FIXPROV_ERR_NOT_ELIGIBLE);
+    }
+    println!("  provisioning {newcomer}: refused, {}", text(fixprov_last_error()));
+
     // Provision (or, when an earlier run did, rotate the password: it is shown only once).
     let user = "acme-trading";
     let tier = "standard";
+    let facts = r#"{"balance": {"amount": "250000.00", "currency": "USD"},
+        "volume_30d": {"amount": "4200000.00", "currency": "USD"},
+        "account_created_unix_ms": 1577836800000, "kyc_level": 3, "groups": ["market-makers"]}"#;
+    // SAFETY: engine is live; strings outlive the call.
+    unsafe {
+        ok(fixprov_account_set(engine, user.as_ptr(), user.len(), facts.as_ptr(), facts.len()), "facts")
+    };
     let (mut sender, mut target, mut password) =
         (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
     // SAFETY: engine is live; strings outlive the call; out-parameters are writable.

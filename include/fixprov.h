@@ -104,6 +104,11 @@ enum fixprov_status
    */
   FIXPROV_ERR_STORAGE = 112,
   /**
+   * The user does not qualify for FIX access (provisioning); fixprov_last_error() lists every
+   * failing rule, fixprov_evaluate() gives them as JSON.
+   */
+  FIXPROV_ERR_NOT_ELIGIBLE = 113,
+  /**
    * Logon refused: wrong password or Username (FIX 1409=5).
    */
   FIXPROV_LOGON_BAD_CREDENTIALS = 200,
@@ -136,6 +141,11 @@ enum fixprov_status
    * Logon refused: too many failed attempts for the user or from the address (1409=6).
    */
   FIXPROV_LOGON_LOCKED_OUT = 207,
+  /**
+   * Logon refused: the account no longer qualifies (only when the engine re-checks eligibility at
+   * logon; 1409=7).
+   */
+  FIXPROV_LOGON_NOT_ELIGIBLE = 208,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -609,6 +619,173 @@ fixprov_status fixprov_master_password_change(const struct fixprov_engine *engin
                                               size_t new_password_len);
 
 /**
+ * Sets what is known of a user's account (the user need not be provisioned yet), as a JSON
+ * object: {"balance": {"amount": "1500.00", "currency": "USD"}, "volume_30d": {...},
+ * "account_created_unix_ms": 1700000000000, "kyc_level": 2, "groups": ["desk-a"],
+ * "custom": {"risk_score": 40}}. Every field is optional; amounts are strings (never floats).
+ * Durable before it returns.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (with the
+ * problem in fixprov_last_error()), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user or facts.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user and facts are NULL or readable for their lengths.
+ */
+fixprov_status fixprov_account_set(const struct fixprov_engine *engine,
+                                   const uint8_t *user,
+                                   size_t user_len,
+                                   const uint8_t *facts,
+                                   size_t facts_len);
+
+/**
+ * Evaluates a user against the rules now, as JSON: {"eligible": bool, "bypassed": bool,
+ * "failures": [{"rule_id", "description", "actual", "required"}]}.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Does not take ownership of user.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user is NULL or user_len readable bytes; out_json NULL or writable.
+ */
+fixprov_status fixprov_evaluate(const struct fixprov_engine *engine,
+                                const uint8_t *user,
+                                size_t user_len,
+                                char **out_json);
+
+/**
+ * Adds a rule from its JSON document, e.g. {"id": "min_kyc_level", "min_kyc_level": 2} or
+ * {"id": "vip", "when": {"fact": "groups", "op": "contains", "value": "vip"}}. Its id must be new.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (the
+ * document's problem, with its JSON path, in fixprov_last_error()), FIXPROV_ERR_ALREADY_EXISTS, or
+ * FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of document.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; document is NULL or document_len readable bytes.
+ */
+fixprov_status fixprov_rule_add(const struct fixprov_engine *engine,
+                                const uint8_t *document,
+                                size_t document_len);
+
+/**
+ * Removes, enables or disables a rule (the defaults included).
+ *
+ * Parameters:
+ * - action: 0 removes the rule, 1 enables it, 2 disables it.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (unknown
+ * action), FIXPROV_ERR_NOT_FOUND, or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of rule_id.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; rule_id is NULL or rule_id_len readable bytes.
+ */
+fixprov_status fixprov_rule_change(const struct fixprov_engine *engine,
+                                   const uint8_t *rule_id,
+                                   size_t rule_id_len,
+                                   uint32_t action);
+
+/**
+ * The rule set as a JSON array of rule documents, in evaluation order; with which (0 rules,
+ * 1 tier rules).
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; out_json is NULL or writable.
+ */
+fixprov_status fixprov_rules_json(const struct fixprov_engine *engine,
+                                  uint32_t which,
+                                  char **out_json);
+
+/**
+ * Sets or clears one user's override of one rule. override_json is "\"disabled\"" (the rule is
+ * skipped for this user) or {"threshold": <value>} (another threshold: money for balance and
+ * volume rules, an integer for age and KYC); (NULL, 0) clears the override.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (a value
+ * that does not fit the rule), FIXPROV_ERR_NOT_FOUND (no such rule, or no override to clear), or
+ * FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of any argument.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; each string is NULL or readable for its length.
+ */
+fixprov_status fixprov_override_set(const struct fixprov_engine *engine,
+                                    const uint8_t *user,
+                                    size_t user_len,
+                                    const uint8_t *rule_id,
+                                    size_t rule_id_len,
+                                    const uint8_t *override_json,
+                                    size_t override_json_len);
+
+/**
+ * Grants a user an eligibility bypass (eligible whatever the rules say), recording who granted it
+ * and why; (NULL, 0) for both granted_by and reason withdraws it.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (granted_by
+ * or reason empty), FIXPROV_ERR_NOT_FOUND (no bypass to withdraw), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of any argument.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; each string is NULL or readable for its length.
+ */
+fixprov_status fixprov_bypass_set(const struct fixprov_engine *engine,
+                                  const uint8_t *user,
+                                  size_t user_len,
+                                  const uint8_t *granted_by,
+                                  size_t granted_by_len,
+                                  const uint8_t *reason,
+                                  size_t reason_len);
+
+/**
+ * Replaces the tier rules with a JSON array of tier-rule documents, e.g.
+ * [{"tier": "premium", "when": {"fact": "volume_30d", "op": ">=", "value": {"amount":
+ * "1000000.00", "currency": "USD"}}}]; the first match wins; applied by fixprov_reevaluate().
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT,
+ * FIXPROV_ERR_NOT_FOUND (a tier that does not exist), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of documents.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; documents is NULL or documents_len readable bytes.
+ */
+fixprov_status fixprov_tier_rules_set(const struct fixprov_engine *engine,
+                                      const uint8_t *documents,
+                                      size_t documents_len);
+
+/**
+ * Re-evaluates every provisioned user: reports those who no longer qualify (and suspends them,
+ * killing their sessions, when suspend is 1), and moves users whose facts match a tier rule to
+ * that tier (live sessions enforce it from their next message). The report is JSON:
+ * {"checked", "not_eligible": [{"user", "verdict"}], "suspended": [users], "tier_changes":
+ * [[user, from, to]]}.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (suspend not 0 or 1), or
+ * FIXPROV_ERR_STORAGE (the report is then not written; changes made before the failure stay).
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; out_json is NULL or writable.
+ */
+fixprov_status fixprov_reevaluate(const struct fixprov_engine *engine,
+                                  uint32_t suspend,
+                                  char **out_json);
+
+/**
  * Registers the engine's event callback, replacing any previous one; callback NULL removes it.
  *
  * Parameters:
@@ -791,6 +968,23 @@ fixprov_status fixprov_options_set_comp_ids(struct fixprov_options *options,
  */
 fixprov_status fixprov_options_set_pbkdf2_iterations(struct fixprov_options *options,
                                                      uint32_t iterations);
+
+/**
+ * Chooses the eligibility set-up: default_rules 1 starts with the four default rules (balance
+ * 1,000.00, 30-day volume 10,000.00, account age 30 days, KYC level 2; the default), 0 with none;
+ * logon_check 1 makes fixprov_logon() re-check eligibility (default 0). A store's saved rule set
+ * replaces the starting one.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (a value other than 0 or 1).
+ * Ownership: does not take ownership of options.
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile.
+ */
+fixprov_status fixprov_options_set_eligibility(struct fixprov_options *options,
+                                               uint32_t default_rules,
+                                               uint32_t logon_check);
 
 /**
  * Opens an engine with the four default tiers (basic, standard, premium, unlimited): on the

@@ -32,6 +32,9 @@ pub enum Error {
     /// A record or the database failed an integrity check; the text names what.
     #[error("store corrupted or tampered with: {0}")]
     Corrupt(Cow<'static, str>),
+    /// The user does not qualify for FIX access; one line per failing rule (rule: actual (needs ...)).
+    #[error("not eligible: {}", .0.join("; "))]
+    NotEligible(Vec<String>),
     /// The store could not be read or written (I/O, disk full, locked); nothing was acknowledged.
     #[error("storage error: {0}")]
     Storage(Cow<'static, str>),

@@ -50,6 +50,7 @@ fn open(dir: &Path, logon_attempts: AttemptPolicy) -> fixprov::Result<Engine> {
         master_password: Some(fixprov::Secret::new(MASTER.to_vec())),
         clock: ClockConfig::Manual(fixprov::ManualClock::new(0)),
         logon_attempts,
+        default_rules: false,
         ..Config::default()
     })
 }

@@ -12,7 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn engine() -> Engine {
-    Engine::open(Config { clock: ClockConfig::Manual(ManualClock::new(1)), ..Config::default() }).unwrap()
+    Engine::open(Config {
+        clock: ClockConfig::Manual(ManualClock::new(1)),
+        default_rules: false,
+        ..Config::default()
+    })
+    .unwrap()
 }
 
 struct Login {
@@ -293,6 +298,7 @@ fn failed_attempts_lock_out_the_user_and_the_address() {
             cooldown: Duration::from_millis(300),
             ..AttemptPolicy::default()
         },
+        default_rules: false,
         ..Config::default()
     })
     .unwrap();

@@ -26,6 +26,7 @@ fn config(dir: &Path, master: &[u8]) -> Config {
         data_dir: Some(dir.to_owned()),
         master_password: Some(Secret::new(master.to_vec())),
         clock: ClockConfig::Manual(ManualClock::new(1)),
+        default_rules: false,
         ..Config::default()
     }
 }

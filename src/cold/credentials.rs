@@ -259,6 +259,8 @@ pub enum LogonRefusal {
     SessionLimit,
     /// Too many failed attempts for this user or from this address; refused without checking.
     LockedOut,
+    /// The account no longer qualifies (when the engine re-checks eligibility at logon).
+    NotEligible,
 }
 
 impl LogonRefusal {
@@ -272,7 +274,7 @@ impl LogonRefusal {
             // 8 = Password expired.
             LogonRefusal::Expired => 8,
             // 7 = Logons are not allowed at this time.
-            LogonRefusal::IpNotAllowed | LogonRefusal::SessionLimit => 7,
+            LogonRefusal::IpNotAllowed | LogonRefusal::SessionLimit | LogonRefusal::NotEligible => 7,
         }
     }
 
@@ -292,6 +294,7 @@ impl LogonRefusal {
             LogonRefusal::IpNotAllowed => c"Logon not allowed from this address",
             LogonRefusal::SessionLimit => c"Session limit reached",
             LogonRefusal::LockedOut => c"Too many failed logon attempts, try again later",
+            LogonRefusal::NotEligible => c"Account not eligible for FIX access",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod allowlist;
 pub mod attempts;
 pub mod credentials;
 pub mod crypto;
+pub mod rules;
 pub mod sessions;
 pub mod store;
 pub mod tiers;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The schema this build writes; older stores are migrated at open.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "fixprov.db";
@@ -33,6 +33,12 @@ const MIGRATIONS: &[&str] = &[
          sender_comp_id TEXT NOT NULL UNIQUE,
          sealed BLOB NOT NULL
      ) STRICT;",
+    // 1 -> 2: eligibility (account facts, per-user rule overrides, bypasses) and engine-wide
+    // settings (the rule set, the tier rules).
+    "CREATE TABLE facts (user_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE overrides (user_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE bypasses (user_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE settings (key TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;",
 ];
 
 /// A table of sealed records.
@@ -44,6 +50,14 @@ pub enum Table {
     Users,
     /// Credentials, keyed by user id.
     Credentials,
+    /// Account facts, keyed by user id.
+    Facts,
+    /// A user's rule overrides, keyed by user id.
+    Overrides,
+    /// Eligibility bypasses, keyed by user id.
+    Bypasses,
+    /// Engine-wide settings (the rule set, the tier rules), keyed by name.
+    Settings,
 }
 
 impl Table {
@@ -52,6 +66,10 @@ impl Table {
             Table::Tiers => "tiers",
             Table::Users => "users",
             Table::Credentials => "credentials",
+            Table::Facts => "facts",
+            Table::Overrides => "overrides",
+            Table::Bypasses => "bypasses",
+            Table::Settings => "settings",
         }
     }
 
@@ -59,7 +77,8 @@ impl Table {
         match self {
             Table::Tiers => "name",
             Table::Users => "id",
-            Table::Credentials => "user_id",
+            Table::Credentials | Table::Facts | Table::Overrides | Table::Bypasses => "user_id",
+            Table::Settings => "key",
         }
     }
 
@@ -80,6 +99,13 @@ pub enum Write<'a> {
         key: &'a str,
         /// The plaintext to seal.
         value: &'a [u8],
+    },
+    /// Delete a record (no error when absent).
+    Delete {
+        /// Which table.
+        table: Table,
+        /// The record's key.
+        key: &'a str,
     },
     /// Insert or replace a credential, whose SenderCompID must stay unique.
     PutCredential {
@@ -205,6 +231,10 @@ impl Store {
                         table.key_column()
                     );
                     tx.execute(&sql, params![key, sealed]).map_err(db)?;
+                }
+                Write::Delete { table, key } => {
+                    let sql = format!("DELETE FROM {} WHERE {} = ?1", table.name(), table.key_column());
+                    tx.execute(&sql, params![key]).map_err(db)?;
                 }
                 Write::PutCredential { user_id, sender_comp_id, value } => {
                     let sealed = keyring.seal(&Table::Credentials.aad(user_id, sender_comp_id), value);

@@ -162,6 +162,21 @@ impl Core {
             self.users.get_or_create(&row.key, index)?.0.lock().tier = index;
             allow_of.insert(row.key, profile.allow);
         }
+        let text = |row: &crate::cold::store::Row| String::from_utf8_lossy(&row.value).into_owned();
+        let mut rows = crate::engine::eligibility::EligibilityRows::default();
+        for row in store.load(keyring, Table::Settings)? {
+            match row.key.as_str() {
+                "rules" => rows.rules = Some(text(&row)),
+                "tier_rules" => rows.tier_rules = Some(text(&row)),
+                other => return Err(Error::Corrupt(format!("unknown setting '{other}'").into())),
+            }
+        }
+        rows.facts = store.load(keyring, Table::Facts)?.iter().map(|r| (r.key.clone(), text(r))).collect();
+        rows.overrides =
+            store.load(keyring, Table::Overrides)?.iter().map(|r| (r.key.clone(), text(r))).collect();
+        rows.bypasses =
+            store.load(keyring, Table::Bypasses)?.iter().map(|r| (r.key.clone(), text(r))).collect();
+        self.load_eligibility(rows)?;
         for row in store.load(keyring, Table::Credentials)? {
             let record: CredentialRecord = decode("credentials", &row.key, &row.value)?;
             if record.user_id != row.key || record.sender_comp_id != row.sender_comp_id {
@@ -191,6 +206,7 @@ impl Core {
     pub fn provision(&self, user: &str, tier: Option<&str>) -> Result<Credentials> {
         validate_id(user)?;
         let tier = self.tier(tier.unwrap_or(crate::cold::tiers::DEFAULT_TIER))?;
+        self.require_eligible(user)?;
         let _provisioning = self.access.provisioning.lock().unwrap_or_else(|p| p.into_inner());
         if self.access.accounts.has_user(user) {
             return Err(Error::exists("the user already has a credential"));
@@ -451,6 +467,9 @@ impl Core {
         access.failed_by_comp_id.record_success(&comp_id);
         if let Some(refusal) = Self::barred(&record, now_ms) {
             return Err(refusal);
+        }
+        if self.eligibility.check_at_logon && !self.evaluate(&account.user_id).eligible {
+            return Err(LogonRefusal::NotEligible);
         }
         let allow = account.allow();
         let permitted = match peer {

@@ -8,6 +8,7 @@ use crate::cold::store::{Table, Write};
 use crate::cold::tiers::{Tier, TierSpec, Tiers, DEFAULT_TIER};
 use crate::cold::users::{validate_id, User, Users};
 use crate::engine::access::AccessState;
+use crate::engine::eligibility::EligibilityState;
 use crate::error::{Error, Result};
 use crate::hot::session::{Counters, Handle, KillReason, SessionLine, SessionSide, SessionSlot};
 use arc_swap::ArcSwapOption;
@@ -79,6 +80,7 @@ pub struct Core {
     pub(crate) sessions: Sessions,
     listener: ArcSwapOption<Listener>,
     pub(crate) access: AccessState,
+    pub(crate) eligibility: EligibilityState,
 }
 
 impl std::fmt::Debug for Core {
@@ -95,7 +97,12 @@ pub(crate) fn unix_ms() -> u64 {
 }
 
 impl Core {
-    pub(crate) fn new(slots: Arc<[SessionSlot]>, tiers: Tiers, access: AccessState) -> Core {
+    pub(crate) fn new(
+        slots: Arc<[SessionSlot]>,
+        tiers: Tiers,
+        access: AccessState,
+        eligibility: EligibilityState,
+    ) -> Core {
         let capacity = slots.len() as u32;
         Core {
             slots,
@@ -105,6 +112,7 @@ impl Core {
             sessions: Sessions::new(capacity),
             listener: ArcSwapOption::empty(),
             access,
+            eligibility,
         }
     }
 

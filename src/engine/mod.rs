@@ -5,10 +5,12 @@
 
 mod access;
 mod core;
+mod eligibility;
 mod housekeeper;
 
 pub use self::access::{Credentials, LogonRequest};
 pub use self::core::{Core, Event, EventKind, Listener, SessionInfo};
+pub use self::eligibility::{Reevaluation, UserVerdict};
 
 use crate::cold::attempts::AttemptPolicy;
 use crate::cold::tiers::Tiers;
@@ -82,6 +84,14 @@ pub struct Config {
     pub logon_attempts: AttemptPolicy,
     /// How often expired credentials' live sessions are looked for and killed.
     pub expiry_sweep: Duration,
+    /// Currency of the default eligibility rules' thresholds (1,000.00 balance, 10,000.00 volume).
+    pub currency: String,
+    /// Start with the four default eligibility rules (balance 1,000.00, 30-day volume 10,000.00,
+    /// account age 30 days, KYC level 2), or with none. A store's saved rule set replaces either.
+    pub default_rules: bool,
+    /// Whether logon re-checks eligibility (off by default: facts change slowly, and re-evaluation
+    /// suspends users who stopped qualifying).
+    pub logon_checks_eligibility: bool,
 }
 
 /// Default tick of the coarse clock.
@@ -101,6 +111,9 @@ impl Default for Config {
             sender_comp_id_prefix: "FP".into(),
             logon_attempts: AttemptPolicy::default(),
             expiry_sweep: Duration::from_millis(200),
+            currency: "USD".into(),
+            default_rules: true,
+            logon_checks_eligibility: false,
         }
     }
 }
@@ -159,8 +172,15 @@ impl Engine {
         };
         let slots: Arc<[SessionSlot]> = (0..config.max_sessions).map(|_| SessionSlot::default()).collect();
         let tiers = Tiers::with_defaults(config.max_tiers)?;
+        let currency: crate::cold::rules::Currency =
+            config.currency.parse().map_err(|e| Error::invalid(format!("currency: {e}")))?;
+        let eligibility = eligibility::EligibilityState::new(
+            currency,
+            config.default_rules,
+            config.logon_checks_eligibility,
+        );
         let access = access::AccessState::open(&config)?;
-        let core = Arc::new(Core::new(slots.clone(), tiers, access));
+        let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility));
         core.load()?;
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
         Ok(Engine { slots, clock, order_types: config.order_types, core, _housekeeper: housekeeper })

@@ -92,6 +92,7 @@ impl From<Error> for Failure {
             Error::WrongMasterPassword => fixprov_status::FIXPROV_ERR_WRONG_MASTER_PASSWORD,
             Error::Corrupt(_) => fixprov_status::FIXPROV_ERR_CORRUPT,
             Error::Storage(_) => fixprov_status::FIXPROV_ERR_STORAGE,
+            Error::NotEligible(_) => fixprov_status::FIXPROV_ERR_NOT_ELIGIBLE,
         };
         fail_owned(status, e.to_string())
     }

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod boundary;
+pub mod eligibility;
 pub mod events;
 pub mod options;
 pub mod session;
@@ -21,6 +22,7 @@ pub use access::*;
 pub use boundary::fixprov_engine;
 #[cfg(feature = "test-hooks")]
 pub use boundary::inject_panic;
+pub use eligibility::*;
 pub use events::*;
 pub use options::*;
 pub use session::*;

@@ -267,6 +267,35 @@ pub unsafe extern "C" fn fixprov_options_set_pbkdf2_iterations(
     })
 }
 
+/// Chooses the eligibility set-up: default_rules 1 starts with the four default rules (balance
+/// 1,000.00, 30-day volume 10,000.00, account age 30 days, KYC level 2; the default), 0 with none;
+/// logon_check 1 makes fixprov_logon() re-check eligibility (default 0). A store's saved rule set
+/// replaces the starting one.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (a value other than 0 or 1).
+/// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_eligibility(
+    options: *mut fixprov_options,
+    default_rules: u32,
+    logon_check: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        if default_rules > 1 || logon_check > 1 {
+            return Err(crate::Error::invalid("default_rules and logon_check are 0 or 1").into());
+        }
+        options.config.default_rules = default_rules == 1;
+        options.config.logon_checks_eligibility = logon_check == 1;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Opens an engine with the four default tiers (basic, standard, premium, unlimited): on the
 /// embedded store of the options' data directory, loading every user, credential, tier and
 /// allow-list into memory (so logon never touches the disk), or in memory without one.

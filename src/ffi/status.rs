@@ -47,6 +47,9 @@ pub enum fixprov_status {
     FIXPROV_ERR_CORRUPT = 111,
     /// The store could not be read or written (I/O, disk full); nothing was acknowledged.
     FIXPROV_ERR_STORAGE = 112,
+    /// The user does not qualify for FIX access (provisioning); fixprov_last_error() lists every
+    /// failing rule, fixprov_evaluate() gives them as JSON.
+    FIXPROV_ERR_NOT_ELIGIBLE = 113,
     /// Logon refused: wrong password or Username (FIX 1409=5).
     FIXPROV_LOGON_BAD_CREDENTIALS = 200,
     /// Logon refused: unknown SenderCompID or wrong TargetCompID (1409=5; the peer is told the same
@@ -64,6 +67,9 @@ pub enum fixprov_status {
     FIXPROV_LOGON_SESSION_LIMIT = 206,
     /// Logon refused: too many failed attempts for the user or from the address (1409=6).
     FIXPROV_LOGON_LOCKED_OUT = 207,
+    /// Logon refused: the account no longer qualifies (only when the engine re-checks eligibility at
+    /// logon; 1409=7).
+    FIXPROV_LOGON_NOT_ELIGIBLE = 208,
 }
 
 impl From<Verdict> for fixprov_status {
@@ -92,6 +98,7 @@ impl From<LogonRefusal> for fixprov_status {
             LogonRefusal::IpNotAllowed => fixprov_status::FIXPROV_LOGON_IP_NOT_ALLOWED,
             LogonRefusal::SessionLimit => fixprov_status::FIXPROV_LOGON_SESSION_LIMIT,
             LogonRefusal::LockedOut => fixprov_status::FIXPROV_LOGON_LOCKED_OUT,
+            LogonRefusal::NotEligible => fixprov_status::FIXPROV_LOGON_NOT_ELIGIBLE,
         }
     }
 }
@@ -121,6 +128,7 @@ pub extern "C" fn fixprov_status_str(status: u32) -> *const c_char {
         110 => c"wrong master password",
         111 => c"store corrupted",
         112 => c"storage error",
+        113 => c"not eligible",
         200 => c"logon refused: bad credentials",
         201 => c"logon refused: unknown CompID",
         202 => c"logon refused: suspended",
@@ -129,6 +137,7 @@ pub extern "C" fn fixprov_status_str(status: u32) -> *const c_char {
         205 => c"logon refused: address not allowed",
         206 => c"logon refused: session limit",
         207 => c"logon refused: too many failed attempts",
+        208 => c"logon refused: not eligible",
         _ => c"unknown status",
     };
     s.as_ptr()

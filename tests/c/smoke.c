@@ -90,9 +90,27 @@ int main(void) {
     EXPECT(fixprov_check(NULL, session, FIXPROV_MSG_OTHER) == FIXPROV_ERR_NULL);
     EXPECT(fixprov_session_open(engine, NULL, 4, &session) == FIXPROV_ERR_NULL);
 
+    /* Eligibility: with the default rules, a user with no known facts is refused, with the failing
+     * rules listed; pushing qualifying facts makes it eligible. */
+    char *sender = NULL, *target = NULL, *password = NULL;
+    EXPECT(fixprov_provision(engine, S("smoke-user"), S("standard"), &sender, &target, &password) ==
+           FIXPROV_ERR_NOT_ELIGIBLE);
+    EXPECT(strstr(fixprov_last_error(), "min_kyc_level") != NULL);
+    EXPECT(password == NULL);
+    EXPECT(fixprov_account_set(engine, S("smoke-user"), S("{\"balance\": 1000}")) ==
+           FIXPROV_ERR_INVALID_ARGUMENT); /* money is never a JSON number */
+    EXPECT(fixprov_account_set(
+               engine, S("smoke-user"),
+               S("{\"balance\": {\"amount\": \"2500.00\", \"currency\": \"USD\"}, "
+                 "\"volume_30d\": {\"amount\": \"50000.00\", \"currency\": \"USD\"}, "
+                 "\"account_created_unix_ms\": 1600000000000, \"kyc_level\": 2}")) == FIXPROV_OK);
+    char *verdict = NULL;
+    EXPECT(fixprov_evaluate(engine, S("smoke-user"), &verdict) == FIXPROV_OK);
+    EXPECT(verdict != NULL && strstr(verdict, "\"eligible\":true") != NULL);
+    fixprov_string_free(verdict);
+
     /* Credentials: provision, log on with the returned password from a peer address, check a
      * message, revoke, and see the live session answer KILLED. Every returned string is freed. */
-    char *sender = NULL, *target = NULL, *password = NULL;
     EXPECT(fixprov_provision(engine, S("smoke-user"), S("standard"), &sender, &target, &password) ==
            FIXPROV_OK);
     if (sender == NULL || target == NULL || password == NULL) {
