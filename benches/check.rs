@@ -4,6 +4,9 @@
 //! (read back from criterion's estimates). Absolute times drift between machines; ratios measured
 //! side by side in one process are what is compared with ../shared/ANCHORS.md.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use criterion::{black_box, Criterion};
 use fixprov::ffi::{fixprov_check, fixprov_check_at, fixprov_engine, fixprov_engine_close, fixprov_status};
 use fixprov::{Config, Engine, TierSpec};
@@ -80,17 +83,7 @@ fn benches(c: &mut Criterion) {
     unsafe { fixprov_engine_close(engine) };
 }
 
-fn median_ns(target: &std::path::Path, id: &str) -> Option<f64> {
-    let path = target.join("criterion/check").join(id).join("new/estimates.json");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
 fn report() {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
-        std::path::PathBuf::from,
-    );
     let ids = [
         "fixprov_check_order",
         "fixprov_check_other",
@@ -99,7 +92,7 @@ fn report() {
         "governor_keyed",
         "bare_cas",
     ];
-    let medians: Vec<Option<f64>> = ids.iter().map(|id| median_ns(&target, id)).collect();
+    let medians: Vec<Option<f64>> = ids.iter().map(|id| common::median_ns("check", id)).collect();
     let (Some(order), Some(direct), Some(keyed)) = (medians[0], medians[3], medians[4]) else {
         return;
     };
@@ -125,7 +118,7 @@ fn main() {
         .configure_from_args();
     benches(&mut c);
     c.final_summary();
-    if !std::env::args().any(|a| a == "--list" || a == "--test") {
+    if !common::listing_only() {
         report();
     }
 }

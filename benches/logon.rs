@@ -4,6 +4,9 @@
 //! `cargo bench --bench logon` runs every benchmark, then prints the table of medians (read back from
 //! criterion's estimates) and the accepted logon's median against its target of 5 us.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use criterion::{black_box, Criterion};
 use fixprov::cold::attempts::AttemptPolicy;
 use fixprov::ffi::{
@@ -204,19 +207,9 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-fn median_ns(target: &std::path::Path, id: &str) -> Option<f64> {
-    let path = target.join("criterion").join(GROUP).join(id).join("new/estimates.json");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
 fn report() {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
-        std::path::PathBuf::from,
-    );
     let ids = [ACCEPTED, WRONG_PASSWORD, UNKNOWN_COMP_ID];
-    let medians: Vec<Option<f64>> = ids.iter().map(|id| median_ns(&target, id)).collect();
+    let medians: Vec<Option<f64>> = ids.iter().map(|id| common::median_ns(GROUP, id)).collect();
     println!("\n| benchmark | median us |");
     println!("| --- | ---: |");
     for (id, m) in ids.iter().zip(&medians) {
@@ -237,7 +230,7 @@ fn main() {
         .configure_from_args();
     benches(&mut c);
     c.final_summary();
-    if !std::env::args().any(|a| a == "--list" || a == "--test") {
+    if !common::listing_only() {
         report();
     }
 }

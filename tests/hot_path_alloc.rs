@@ -104,3 +104,22 @@ fn a_million_checks_allocate_nothing() {
     // SAFETY: closed once.
     unsafe { fixprov_engine_close(e) };
 }
+
+#[test]
+fn evaluating_an_eligible_user_allocates_nothing() {
+    use fixprov::cold::rules::{AccountFacts, Currency, Money};
+    let engine = Engine::open(Config::default()).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let facts = AccountFacts {
+        balance: Some(Money::new(250_000, Currency::USD)),
+        volume_30d: Some(Money::new(5_000_000, Currency::USD)),
+        account_created_unix_ms: Some(now - 90 * 86_400_000),
+        kyc_level: Some(3),
+        ..AccountFacts::default()
+    };
+    engine.account_set("eligible", facts).unwrap();
+    assert!(engine.evaluate("eligible").eligible);
+    let (eligible, allocations) = counted(|| (0..10_000).all(|_| engine.evaluate("eligible").eligible));
+    assert!(eligible);
+    assert_eq!(allocations, 0, "evaluating an eligible user against the default rules allocated");
+}
