@@ -40,7 +40,8 @@ fn failing(engine: &Engine, user: &str) -> Vec<String> {
 #[test]
 fn each_default_rule_at_just_below_and_just_above_its_threshold() {
     let engine = Engine::open(config()).unwrap();
-    let cases: [(&str, fn(&mut AccountFacts, i64)); 4] = [
+    type Setter = fn(&mut AccountFacts, i64);
+    let cases: [(&str, Setter); 4] = [
         ("min_balance", |f, d| f.balance = Some(Money::new(100_000 + d, Currency::USD))),
         ("min_volume_30d", |f, d| f.volume_30d = Some(Money::new(1_000_000 + d, Currency::USD))),
         ("min_kyc_level", |f, d| f.kyc_level = Some((2 + d) as u32)),
