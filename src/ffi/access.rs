@@ -47,9 +47,7 @@ pub unsafe extern "C" fn fixprov_provision(
     guard(|| {
         let password_out = boundary::out_ptr(out_password, c"out_password is NULL")?;
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let tier = unsafe { boundary::optional_text(tier, tier_len, c"tier is NULL") }?;
         let credentials = engine.provision(user, tier)?;
@@ -85,9 +83,7 @@ pub unsafe extern "C" fn fixprov_revoke(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         engine.revoke(user)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
@@ -110,9 +106,7 @@ pub unsafe extern "C" fn fixprov_suspend(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         engine.suspend(user)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
@@ -135,9 +129,7 @@ pub unsafe extern "C" fn fixprov_reactivate(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         engine.reactivate(user)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
@@ -165,9 +157,7 @@ pub unsafe extern "C" fn fixprov_regenerate_password(
     guard(|| {
         let out = boundary::out_ptr(out_password, c"out_password is NULL")?;
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         let password = engine.regenerate_password(user, Duration::from_secs(u64::from(overlap_secs)))?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(secret_into_raw(&password)) };
@@ -195,9 +185,7 @@ pub unsafe extern "C" fn fixprov_set_expiry(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         engine.set_expiry(user, (expires_unix_ms != 0).then_some(expires_unix_ms))?;
         Ok(fixprov_status::FIXPROV_OK)
     })
@@ -224,9 +212,7 @@ pub unsafe extern "C" fn fixprov_ip_allow(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let rule = unsafe { boundary::text(rule, rule_len, c"rule is NULL") }?;
         engine.ip_allow(user, rule)?;
@@ -253,9 +239,7 @@ pub unsafe extern "C" fn fixprov_ip_disallow(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let rule = unsafe { boundary::text(rule, rule_len, c"rule is NULL") }?;
         engine.ip_disallow(user, rule)?;
@@ -285,9 +269,7 @@ pub unsafe extern "C" fn fixprov_credentials_get(
     guard(|| {
         let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         let info = engine.credentials(user)?;
         let json = serde_json::to_string(&info).map_err(|e| crate::Error::Internal(e.to_string().into()))?;
         // SAFETY: checked non-NULL; writable per the contract.

@@ -154,6 +154,23 @@ pub(crate) unsafe fn engine<'a>(ptr: *const fixprov_engine) -> FfiResult<&'a Eng
     }
 }
 
+/// The engine and a user id: the first arguments of most calls.
+///
+/// # Safety
+/// As for [`engine`] and [`text`].
+#[inline]
+pub(crate) unsafe fn engine_and_user<'a>(
+    engine_ptr: *const fixprov_engine,
+    user: *const u8,
+    user_len: usize,
+) -> FfiResult<(&'a Engine, &'a str)> {
+    // SAFETY: forwarded contract.
+    let engine = unsafe { engine(engine_ptr) }?;
+    // SAFETY: forwarded contract.
+    let user = unsafe { text(user, user_len, c"user is NULL") }?;
+    Ok((engine, user))
+}
+
 /// `(ptr, len)` as bytes: `(NULL, 0)` is empty, `(NULL, n > 0)` is an error. Nothing is built
 /// before the NULL check.
 ///

@@ -36,9 +36,7 @@ pub unsafe extern "C" fn fixprov_account_set(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let facts = unsafe { boundary::text(facts, facts_len, c"facts is NULL") }?;
         let facts: AccountFacts =
@@ -68,9 +66,7 @@ pub unsafe extern "C" fn fixprov_evaluate(
     guard(|| {
         let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         crate::cold::users::validate_id(user)?;
         let json = to_json(&engine.evaluate(user))?;
         // SAFETY: checked non-NULL; writable per the contract.

@@ -88,9 +88,7 @@ pub unsafe extern "C" fn fixprov_session_open(
     guard(|| {
         let out = boundary::out_ptr(out_session, c"out_session is NULL")?;
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         let session = engine.session_open(user)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(session) };
@@ -157,9 +155,7 @@ pub unsafe extern "C" fn fixprov_user_kill(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         let killed = engine.user_kill(user)?;
         if let Ok(out) = boundary::out_ptr(out_killed, c"") {
             // SAFETY: checked non-NULL; writable per the contract.
@@ -338,9 +334,7 @@ pub unsafe extern "C" fn fixprov_user_violations(
     guard(|| {
         let out = boundary::out_ptr(out_violations, c"out_violations is NULL")?;
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         let violations = engine.user_violations(user)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(violations) };
@@ -364,9 +358,7 @@ pub unsafe extern "C" fn fixprov_user_reset_violations(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         engine.user_reset_violations(user)?;
         Ok(fixprov_status::FIXPROV_OK)
     })

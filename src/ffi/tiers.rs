@@ -141,9 +141,7 @@ pub unsafe extern "C" fn fixprov_user_set_tier(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        // SAFETY: forwarded contract.
-        let user = unsafe { boundary::text(user, user_len, c"user is NULL") }?;
+        let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let tier = unsafe { boundary::text(tier, tier_len, c"tier is NULL") }?;
         engine.user_set_tier(user, tier)?;
