@@ -311,8 +311,9 @@ typedef struct fixprov_event {
 } fixprov_event;
 
 /**
- * An event callback. It runs on the thread whose call raised the event, with no fixprov lock held,
- * so it may call fixprov functions (for example fixprov_session_close()). It must not unwind
+ * An event callback. It runs on the thread whose call raised the event (for expiries, the engine's
+ * housekeeping thread), with no fixprov lock held, so it may call fixprov functions (for example
+ * fixprov_session_close()), except fixprov_engine_close() on the same engine. It must not unwind
  * (throw a C++ exception) out of the call.
  */
 typedef void (*fixprov_event_fn)(void *context, const struct fixprov_event *event);

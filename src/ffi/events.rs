@@ -31,8 +31,9 @@ pub struct fixprov_event {
     pub user_id_len: usize,
 }
 
-/// An event callback. It runs on the thread whose call raised the event, with no fixprov lock held,
-/// so it may call fixprov functions (for example fixprov_session_close()). It must not unwind
+/// An event callback. It runs on the thread whose call raised the event (for expiries, the engine's
+/// housekeeping thread), with no fixprov lock held, so it may call fixprov functions (for example
+/// fixprov_session_close()), except fixprov_engine_close() on the same engine. It must not unwind
 /// (throw a C++ exception) out of the call.
 #[allow(non_camel_case_types)]
 pub type fixprov_event_fn = Option<unsafe extern "C" fn(context: *mut c_void, event: *const fixprov_event)>;
