@@ -839,6 +839,40 @@ fixprov_status fixprov_sessions_json(const struct fixprov_engine *engine,
 void fixprov_string_free(char *s);
 
 /**
+ * Verifies the audit log's hash chain: every record, in order, none edited, deleted, reordered or
+ * cut off the end. The report is JSON: {"records": n, "ok": bool, "problems": ["record 7: ..."]}.
+ *
+ * Returns: FIXPROV_OK (also when problems were found: read "ok"), FIXPROV_ERR_NULL,
+ * FIXPROV_ERR_CORRUPT (the chain's sealed head failed authentication), or FIXPROV_ERR_STORAGE.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; out_json is NULL or writable.
+ */
+fixprov_status fixprov_audit_verify(const struct fixprov_engine *engine, char **out_json);
+
+/**
+ * Reads audit records as JSON lines (one record per line: seq, at_unix_ms, actor, source, event,
+ * subject, details, outcome), in sequence order. filter is a JSON object with optional
+ * from_unix_ms, to_unix_ms, subject, event_prefix, after_seq (paging) and limit (at most 1,000),
+ * or (NULL, 0) for the first 1,000 records.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (a bad
+ * filter), or FIXPROV_ERR_STORAGE.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Does not take ownership of filter.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; filter is NULL or filter_len readable bytes; out_jsonl NULL or writable.
+ */
+fixprov_status fixprov_audit_query(const struct fixprov_engine *engine,
+                                   const uint8_t *filter,
+                                   size_t filter_len,
+                                   char **out_jsonl);
+
+/**
  * Creates options holding the defaults: 65,536 sessions, coarse clock at 500 us, the default
  * order MsgTypes (D F G E AB AC s q).
  *

@@ -54,6 +54,7 @@ const WRAP_AAD: &[u8] = b"fixprov/data-key/v1";
 const SEAL_LABEL: &[u8] = b"fixprov seal v1";
 /// HMAC message that derives the verifier subkey from the data key.
 const VERIFIER_LABEL: &[u8] = b"fixprov verifier v1";
+const AUDIT_LABEL: &[u8] = b"fixprov audit v1";
 
 /// Length of [`generate_password`]'s output: 32 bytes in unpadded base64.
 const PASSWORD_LEN: usize = 43;
@@ -273,6 +274,7 @@ pub struct Keyring {
     dek: DataKey,
     seal_key: SecretKey,
     verifier_key: SecretKey,
+    audit_key: SecretKey,
 }
 
 impl Keyring {
@@ -280,7 +282,8 @@ impl Keyring {
     pub fn new(dek: DataKey) -> Keyring {
         let seal_key = dek.0.hmac(SEAL_LABEL);
         let verifier_key = dek.0.hmac(VERIFIER_LABEL);
-        Keyring { dek, seal_key, verifier_key }
+        let audit_key = dek.0.hmac(AUDIT_LABEL);
+        Keyring { dek, seal_key, verifier_key, audit_key }
     }
 
     /// Encrypts `plaintext` with AES-256-GCM under the sealing key and a fresh random nonce, bound to
@@ -321,6 +324,16 @@ impl Keyring {
             .decrypt_in_place_detached(Nonce::from_slice(nonce), aad, &mut buf[..], Tag::from_slice(tag))
             .map_err(|_| CryptoError::Tampered)?;
         Ok(buf)
+    }
+
+    /// HMAC-SHA256 of `parts`, in order, under the audit subkey: the link of the audit log's chain,
+    /// which nobody without the master password can recompute after editing a record.
+    pub fn audit_mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = hmac_sha256(&self.audit_key.0[..]);
+        for part in parts {
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
     }
 
     /// HMAC-SHA256 of `password` under the verifier key: what is stored instead of the password.

@@ -3,6 +3,7 @@
 
 pub mod allowlist;
 pub mod attempts;
+pub mod audit;
 pub mod credentials;
 pub mod crypto;
 pub mod rules;

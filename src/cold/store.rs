@@ -11,6 +11,7 @@
 //! survives a crash of the process or the machine, and an uncommitted one leaves nothing behind.
 //! The engine loads everything at open, so logon never touches the disk.
 
+use crate::cold::audit::{AuditEvent, AuditQuery, AuditRecord, AuditVerification, ChainHead, MAX_PAGE};
 use crate::cold::crypto::{CryptoError, DataKey, KdfParams, Kek, Keyring};
 use crate::error::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The schema this build writes; older stores are migrated at open.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "fixprov.db";
@@ -39,7 +40,20 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE overrides (user_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
      CREATE TABLE bypasses (user_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
      CREATE TABLE settings (key TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;",
+    // 2 -> 3: the audit log (records in clear for queries, chained by MAC; see cold::audit).
+    "CREATE TABLE audit (
+         seq INTEGER PRIMARY KEY,
+         at_unix_ms INTEGER NOT NULL,
+         event TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         record TEXT NOT NULL,
+         mac BLOB NOT NULL
+     ) STRICT;
+     CREATE INDEX audit_at ON audit (at_unix_ms);
+     CREATE INDEX audit_subject ON audit (subject, seq);",
 ];
+
+const AUDIT_HEAD: &str = "audit_head";
 
 /// A table of sealed records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,7 +153,8 @@ pub struct KdfSettings {
 /// The store. May be used from several threads at once; writes are serialized.
 pub struct Store {
     conn: Mutex<Connection>,
-    path: PathBuf,
+    /// `None` for an in-memory store (an engine without a data directory).
+    path: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Store {
@@ -161,6 +176,14 @@ fn db(e: rusqlite::Error) -> Error {
 }
 
 impl Store {
+    /// An in-memory store (lost at close) sealed under a random data key: engines without a data
+    /// directory use the same code, transactions and audit chain as those with one.
+    pub fn open_in_memory() -> Result<(Store, Keyring)> {
+        let mut conn = Connection::open_in_memory().map_err(db)?;
+        migrate(&mut conn)?;
+        Ok((Store { conn: Mutex::new(conn), path: None }, Keyring::new(DataKey::generate())))
+    }
+
     /// Opens (creating if needed) the store in `dir`, and the keyring it is sealed with.
     pub fn open(dir: &Path, master_password: &[u8], kdf: KdfSettings) -> Result<(Store, Keyring)> {
         if master_password.is_empty() {
@@ -181,12 +204,12 @@ impl Store {
         }
         migrate(&mut conn)?;
         let keyring = unlock(&mut conn, master_password, kdf)?;
-        Ok((Store { conn: Mutex::new(conn), path }, keyring))
+        Ok((Store { conn: Mutex::new(conn), path: Some(path) }, keyring))
     }
 
-    /// Where the database file is.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the database file is; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -217,10 +240,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Applies `writes` in one transaction; returns after it committed.
-    pub fn apply(&self, keyring: &Keyring, writes: &[Write<'_>]) -> Result<()> {
+    /// Applies `writes` and appends `event` to the audit chain in one transaction; returns after it
+    /// committed. If the audit record cannot be written, nothing is.
+    pub fn apply(&self, keyring: &Keyring, event: &AuditEvent, writes: &[Write<'_>]) -> Result<()> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        append_audit(&tx, keyring, event)?;
         for write in writes {
             match write {
                 Write::Put { table, key, value } => {
@@ -270,6 +295,145 @@ impl Store {
         put_meta(&tx, "kdf", &params.to_bytes())?;
         put_meta(&tx, "wrapped_data_key", &wrapped)?;
         tx.commit().map_err(db)
+    }
+}
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+fn audit_mac(keyring: &Keyring, seq: u64, prev: &[u8; 32], record: &[u8]) -> [u8; 32] {
+    keyring.audit_mac(&[&seq.to_le_bytes(), prev, record])
+}
+
+fn head(tx: &Connection, keyring: &Keyring) -> Result<ChainHead> {
+    let sealed: Option<Vec<u8>> = tx
+        .query_row("SELECT sealed FROM settings WHERE key = ?1", [AUDIT_HEAD], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    let Some(sealed) = sealed else { return Ok(ChainHead::default()) };
+    let plain = keyring
+        .open(&Table::Settings.aad(AUDIT_HEAD, ""), &sealed)
+        .map_err(|e| Error::Corrupt(format!("the audit chain head failed authentication: {e}").into()))?;
+    serde_json::from_slice(&plain).map_err(|e| Error::Corrupt(format!("the audit chain head: {e}").into()))
+}
+
+fn append_audit(tx: &Connection, keyring: &Keyring, event: &AuditEvent) -> Result<()> {
+    let last = head(tx, keyring)?;
+    let record = AuditRecord::new(last.seq + 1, unix_ms(), event);
+    let bytes = record.canonical();
+    let mac = audit_mac(keyring, record.seq, &last.mac, &bytes);
+    tx.execute(
+        "INSERT INTO audit (seq, at_unix_ms, event, subject, record, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            record.seq as i64,
+            record.at_unix_ms as i64,
+            record.event,
+            record.subject,
+            std::str::from_utf8(&bytes).expect("JSON is UTF-8"),
+            mac
+        ],
+    )
+    .map_err(db)?;
+    let next = serde_json::to_vec(&ChainHead { seq: record.seq, mac }).expect("the head serializes");
+    let sealed = keyring.seal(&Table::Settings.aad(AUDIT_HEAD, ""), &next);
+    tx.execute(
+        "INSERT INTO settings (key, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
+        params![AUDIT_HEAD, sealed],
+    )
+    .map(drop)
+    .map_err(db)
+}
+
+impl Store {
+    /// Walks the whole audit chain and reports every break: an edited record (its MAC), a deleted
+    /// one (a gap), records out of order, columns that disagree with their record, or records cut
+    /// off the end (the sealed head).
+    pub fn audit_verify(&self, keyring: &Keyring) -> Result<AuditVerification> {
+        let conn = self.lock();
+        let mut report = AuditVerification::default();
+        let mut stmt = conn
+            .prepare("SELECT seq, at_unix_ms, event, subject, record, mac FROM audit ORDER BY rowid")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?.into_bytes(),
+                    r.get::<_, Vec<u8>>(5)?,
+                ))
+            })
+            .map_err(db)?;
+        let (mut expected, mut prev) = (1u64, [0u8; 32]);
+        for row in rows {
+            let (seq, at, event, subject, record, mac) = row.map_err(db)?;
+            let seq = seq as u64;
+            report.records += 1;
+            if seq != expected {
+                report
+                    .problems
+                    .push(format!("record {expected}: missing or out of order (found {seq} there)"));
+            }
+            if audit_mac(keyring, seq, &prev, &record)[..] != mac[..] {
+                report.problems.push(format!(
+                    "record {seq}: its MAC does not match (edited, or its predecessor changed)"
+                ));
+            }
+            match serde_json::from_slice::<AuditRecord>(&record) {
+                Ok(r)
+                    if r.seq == seq
+                        && r.at_unix_ms == at as u64
+                        && r.event == event
+                        && r.subject == subject => {}
+                _ => report.problems.push(format!("record {seq}: its columns disagree with the record")),
+            }
+            prev = mac.try_into().unwrap_or([0; 32]);
+            expected = seq + 1;
+        }
+        let head = head(&conn, keyring)?;
+        if head.seq != expected - 1 || head.mac != prev {
+            report.problems.push(format!(
+                "the chain ends at record {} but its sealed head names record {} (records cut off the end?)",
+                expected - 1,
+                head.seq
+            ));
+        }
+        report.ok = report.problems.is_empty();
+        Ok(report)
+    }
+
+    /// Records matching `query`, in sequence order.
+    pub fn audit_query(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
+        let limit = query.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT record FROM audit WHERE seq > ?1 AND at_unix_ms >= ?2 AND at_unix_ms < ?3
+                 AND (?4 IS NULL OR subject = ?4) AND (?5 IS NULL OR substr(event, 1, length(?5)) = ?5)
+                 ORDER BY seq LIMIT ?6",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    query.after_seq.unwrap_or(0) as i64,
+                    query.from_unix_ms.unwrap_or(0) as i64,
+                    query.to_unix_ms.map_or(i64::MAX, |t| t.min(i64::MAX as u64) as i64),
+                    query.subject,
+                    query.event_prefix,
+                    limit as i64,
+                ],
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(db)?;
+        rows.map(|row| {
+            let text = row.map_err(db)?;
+            serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("an audit record: {e}").into()))
+        })
+        .collect()
     }
 }
 

@@ -7,11 +7,12 @@
 
 use crate::cold::allowlist::{AllowList, IpRule};
 use crate::cold::attempts::FailedAttempts;
+use crate::cold::audit::{AuditEvent, AuditQuery, AuditRecord, AuditVerification};
 use crate::cold::credentials::{
     sender_comp_id_for, validate_comp_id, Account, Accounts, CredentialInfo, CredentialRecord,
     CredentialStatus, LogonRefusal, PreviousVerifier, UserProfile,
 };
-use crate::cold::crypto::{generate_password, DataKey, Keyring};
+use crate::cold::crypto::{generate_password, Keyring};
 use crate::cold::store::{KdfSettings, Store, Table, Write};
 use crate::cold::users::validate_id;
 use crate::engine::core::{unix_ms, Core};
@@ -65,7 +66,9 @@ impl std::fmt::Debug for LogonRequest<'_> {
 /// Credential state of an engine.
 pub(crate) struct AccessState {
     pub(crate) accounts: Accounts,
-    store: Option<Store>,
+    store: Store,
+    /// Whether the store is only in memory (no data directory).
+    in_memory: bool,
     keyring: Keyring,
     iterations: u32,
     target_comp_id: String,
@@ -101,14 +104,13 @@ impl AccessState {
                         "a data directory needs a master password: set FIX_MASTER_PASSWORD or pass one",
                     ));
                 }
-                let (store, keyring) =
-                    Store::open(dir, password, KdfSettings { iterations: config.pbkdf2_iterations })?;
-                (Some(store), keyring)
+                Store::open(dir, password, KdfSettings { iterations: config.pbkdf2_iterations })?
             }
-            None => (None, Keyring::new(DataKey::generate())),
+            None => Store::open_in_memory()?,
         };
         Ok(AccessState {
             accounts: Accounts::default(),
+            in_memory: config.data_dir.is_none(),
             store,
             keyring,
             iterations: config.pbkdf2_iterations,
@@ -121,12 +123,15 @@ impl AccessState {
         })
     }
 
-    /// Commits `writes` (nothing without a store).
-    pub(crate) fn commit(&self, writes: &[Write<'_>]) -> Result<()> {
-        match &self.store {
-            Some(store) => store.apply(&self.keyring, writes),
-            None => Ok(()),
-        }
+    /// Commits `writes` with the audit record of `event`, in one transaction: if the record cannot
+    /// be written, neither is the change (fail closed).
+    pub(crate) fn commit(&self, event: AuditEvent, writes: &[Write<'_>]) -> Result<()> {
+        self.store.apply(&self.keyring, &event, writes)
+    }
+
+    /// The store (audit queries).
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     fn track_expiry(&self, user: &str, expires: Option<u64>) {
@@ -150,8 +155,10 @@ fn decode<T: serde::de::DeserializeOwned>(table: &str, key: &str, bytes: &[u8]) 
 impl Core {
     /// Loads the store into memory (at open).
     pub(crate) fn load(&self) -> Result<()> {
-        let Some(store) = &self.access.store else { return Ok(()) };
-        let keyring = &self.access.keyring;
+        if self.access.in_memory {
+            return Ok(());
+        }
+        let (store, keyring) = (&self.access.store, &self.access.keyring);
         for row in store.load(keyring, Table::Tiers)? {
             self.tier_publish(&row.key, decode("tiers", &row.key, &row.value)?)?;
         }
@@ -168,6 +175,8 @@ impl Core {
             match row.key.as_str() {
                 "rules" => rows.rules = Some(text(&row)),
                 "tier_rules" => rows.tier_rules = Some(text(&row)),
+                // The audit chain's head belongs to the store (checked by audit_verify).
+                "audit_head" => {}
                 other => return Err(Error::Corrupt(format!("unknown setting '{other}'").into())),
             }
         }
@@ -229,10 +238,18 @@ impl Core {
         let allow = AllowList::new();
         let profile = Self::profile_write(&tier.name, &allow);
         let credential = json(&record);
-        self.access.commit(&[
-            Write::Put { table: Table::Users, key: user, value: &profile },
-            Write::PutCredential { user_id: user, sender_comp_id: &sender, value: &credential },
-        ])?;
+        let event = AuditEvent::host(
+            "credential.provision",
+            user,
+            serde_json::json!({"tier": tier.name, "sender_comp_id": sender, "target_comp_id": record.target_comp_id}),
+        );
+        self.access.commit(
+            event,
+            &[
+                Write::Put { table: Table::Users, key: user, value: &profile },
+                Write::PutCredential { user_id: user, sender_comp_id: &sender, value: &credential },
+            ],
+        )?;
         self.apply_user_tier(user, tier.index)?;
         accounts.insert(record, allow);
         Ok(Credentials {
@@ -247,6 +264,7 @@ impl Core {
     fn change_credential(
         &self,
         user: &str,
+        event: &'static str,
         change: impl FnOnce(&mut CredentialRecord) -> Result<bool>,
     ) -> Result<Arc<Account>> {
         let account = self.access.accounts.by_user(user)?;
@@ -256,11 +274,15 @@ impl Core {
             return Ok(account.clone());
         }
         let value = json(&record);
-        self.access.commit(&[Write::PutCredential {
-            user_id: user,
-            sender_comp_id: &record.sender_comp_id,
-            value: &value,
-        }])?;
+        let details = serde_json::json!({
+            "status": record.status,
+            "expires_unix_ms": record.expires_unix_ms,
+            "previous_password_valid_until_unix_ms": record.previous.as_ref().map(|p| p.valid_until_unix_ms),
+        });
+        self.access.commit(
+            AuditEvent::host(event, user, details),
+            &[Write::PutCredential { user_id: user, sender_comp_id: &record.sender_comp_id, value: &value }],
+        )?;
         self.access.track_expiry(user, record.expires_unix_ms);
         account.publish(record);
         Ok(account.clone())
@@ -268,7 +290,7 @@ impl Core {
 
     /// Revokes `user`'s credential for good and kills the user's live sessions.
     pub fn revoke(&self, user: &str) -> Result<()> {
-        self.change_credential(user, |r| {
+        self.change_credential(user, "credential.revoke", |r| {
             let changed = r.status != CredentialStatus::Revoked;
             r.status = CredentialStatus::Revoked;
             r.previous = None;
@@ -279,7 +301,7 @@ impl Core {
 
     /// Suspends `user` and kills the user's live sessions; a revoked user stays revoked.
     pub fn suspend(&self, user: &str) -> Result<()> {
-        self.change_credential(user, |r| match r.status {
+        self.change_credential(user, "credential.suspend", |r| match r.status {
             CredentialStatus::Revoked => Err(Error::state("the credential is revoked")),
             CredentialStatus::Suspended => Ok(false),
             CredentialStatus::Active => {
@@ -292,7 +314,7 @@ impl Core {
 
     /// Lets a suspended user log on again; a revoked user cannot be reactivated.
     pub fn reactivate(&self, user: &str) -> Result<()> {
-        self.change_credential(user, |r| match r.status {
+        self.change_credential(user, "credential.reactivate", |r| match r.status {
             CredentialStatus::Revoked => Err(Error::state("the credential is revoked")),
             CredentialStatus::Active => Ok(false),
             CredentialStatus::Suspended => {
@@ -309,7 +331,7 @@ impl Core {
         let password = generate_password();
         let verifier = self.access.keyring.verifier(password.as_bytes());
         let now = unix_ms();
-        self.change_credential(user, |r| {
+        self.change_credential(user, "credential.regenerate", |r| {
             if r.status == CredentialStatus::Revoked {
                 return Err(Error::state("the credential is revoked"));
             }
@@ -327,7 +349,7 @@ impl Core {
     /// Sets when `user`'s credential expires (milliseconds since the Unix epoch; `None` never).
     /// Logons after it fail; live sessions are killed by the housekeeper (and the host told).
     pub fn set_expiry(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<()> {
-        self.change_credential(user, |r| {
+        self.change_credential(user, "credential.expiry", |r| {
             let changed = r.expires_unix_ms != expires_unix_ms;
             r.expires_unix_ms = expires_unix_ms;
             Ok(changed)
@@ -336,7 +358,13 @@ impl Core {
         Ok(())
     }
 
-    fn change_allow(&self, user: &str, change: impl FnOnce(&mut AllowList) -> Result<bool>) -> Result<bool> {
+    fn change_allow(
+        &self,
+        user: &str,
+        event: &'static str,
+        rule: &IpRule,
+        change: impl FnOnce(&mut AllowList) -> Result<bool>,
+    ) -> Result<bool> {
         let account = self.access.accounts.by_user(user)?;
         let _write = account.lock();
         let mut allow = AllowList::clone(&account.allow());
@@ -345,7 +373,8 @@ impl Core {
         }
         let tier = self.user_tier(user)?;
         let profile = Self::profile_write(&tier, &allow);
-        self.access.commit(&[Write::Put { table: Table::Users, key: user, value: &profile }])?;
+        let event = AuditEvent::host(event, user, serde_json::json!({"rule": rule.to_string()}));
+        self.access.commit(event, &[Write::Put { table: Table::Users, key: user, value: &profile }])?;
         account.publish_allow(allow);
         Ok(true)
     }
@@ -354,13 +383,15 @@ impl Core {
     /// "2001:db8::/32"). An empty list allows any address. Returns false if it was already there.
     pub fn ip_allow(&self, user: &str, rule: &str) -> Result<bool> {
         let rule: IpRule = rule.parse().map_err(|e| Error::invalid(format!("{e}")))?;
-        self.change_allow(user, |allow| allow.add(rule).map_err(|e| Error::invalid(format!("{e}"))))
+        self.change_allow(user, "allowlist.add", &rule, |allow| {
+            allow.add(rule).map_err(|e| Error::invalid(format!("{e}")))
+        })
     }
 
     /// Removes an address or range from `user`'s allow-list.
     pub fn ip_disallow(&self, user: &str, rule: &str) -> Result<()> {
         let rule: IpRule = rule.parse().map_err(|e| Error::invalid(format!("{e}")))?;
-        let removed = self.change_allow(user, |allow| Ok(allow.remove(&rule)))?;
+        let removed = self.change_allow(user, "allowlist.remove", &rule, |allow| Ok(allow.remove(&rule)))?;
         removed.then_some(()).ok_or_else(|| Error::not_found("the rule is not on the user's allow-list"))
     }
 
@@ -392,15 +423,26 @@ impl Core {
     /// Re-wraps the store's data key under a new master password; nothing else is rewritten and
     /// nothing stops. Fails without a store.
     pub fn change_master_password(&self, new_password: &[u8]) -> Result<()> {
-        let Some(store) = &self.access.store else {
+        if self.access.in_memory {
             return Err(Error::state("the engine has no store"));
-        };
+        }
+        let store = &self.access.store;
         let _serial = self.access.provisioning.lock().unwrap_or_else(|p| p.into_inner());
         store.change_master_password(
             &self.access.keyring,
             new_password,
             KdfSettings { iterations: self.access.iterations },
         )
+    }
+
+    /// Walks the audit chain and reports every break (see [`crate::cold::audit`]).
+    pub fn audit_verify(&self) -> Result<AuditVerification> {
+        self.access.store().audit_verify(&self.access.keyring)
+    }
+
+    /// Audit records matching `query`, in sequence order (at most 1,000; page with `after_seq`).
+    pub fn audit_query(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
+        self.access.store().audit_query(query)
     }
 
     /// Kills the live sessions of credentials expired at `now_ms` (the housekeeper's tick).

@@ -3,6 +3,7 @@
 //!
 //! Lock order, wherever several are taken: user, policy, session registry.
 
+use crate::cold::audit::AuditEvent;
 use crate::cold::sessions::{SessionMeta, Sessions};
 use crate::cold::store::{Table, Write};
 use crate::cold::tiers::{Tier, TierSpec, Tiers, DEFAULT_TIER};
@@ -128,7 +129,8 @@ impl Core {
         let _policy = self.lock_policy();
         self.tiers.check(name, &spec)?;
         let value = serde_json::to_vec(&spec).map_err(|e| Error::Internal(e.to_string().into()))?;
-        self.access.commit(&[Write::Put { table: Table::Tiers, key: name, value: &value }])?;
+        let event = AuditEvent::host("tier.set", name, serde_json::to_value(spec).unwrap_or_default());
+        self.access.commit(event, &[Write::Put { table: Table::Tiers, key: name, value: &value }])?;
         self.tier_publish_locked(name, spec)
     }
 
@@ -171,7 +173,8 @@ impl Core {
         let account = self.access.accounts.by_user(user).ok();
         let _write = account.as_ref().map(|a| a.lock());
         let profile = Self::profile_write(&tier.name, &self.allow_of(user));
-        self.access.commit(&[Write::Put { table: Table::Users, key: user, value: &profile }])?;
+        let event = AuditEvent::host("user.tier", user, serde_json::json!({"tier": tier.name}));
+        self.access.commit(event, &[Write::Put { table: Table::Users, key: user, value: &profile }])?;
         self.apply_user_tier(user, tier.index)
     }
 

@@ -5,6 +5,7 @@
 //! a map of `Arc`s per user for the rest), so evaluation reads without a lock on the values and a
 //! failed call changes nothing.
 
+use crate::cold::audit::AuditEvent;
 use crate::cold::credentials::CredentialStatus;
 use crate::cold::rules::{
     self, default_rules, evaluate, parse_rule, parse_tier_rule, pick_tier, rule_to_json, tier_rule_to_json,
@@ -147,7 +148,8 @@ impl Core {
         }
         let _w = self.eligibility.lock();
         let value = serde_json::to_vec(&facts).map_err(rule_error)?;
-        self.access.commit(&[Write::Put { table: Table::Facts, key: user, value: &value }])?;
+        let event = AuditEvent::host("account.facts", user, serde_json::to_value(&facts).unwrap_or_default());
+        self.access.commit(event, &[Write::Put { table: Table::Facts, key: user, value: &value }])?;
         put(&self.eligibility.facts, user, Some(facts));
         Ok(())
     }
@@ -186,12 +188,22 @@ impl Core {
         Vec::clone(&self.eligibility.rules.load())
     }
 
-    fn change_rules(&self, change: impl FnOnce(&mut Vec<Rule>) -> Result<()>) -> Result<()> {
+    fn change_rules(
+        &self,
+        event: &'static str,
+        id: &str,
+        change: impl FnOnce(&mut Vec<Rule>) -> Result<()>,
+    ) -> Result<()> {
         let _w = self.eligibility.lock();
         let mut rules = self.rules();
         change(&mut rules)?;
         let value = json_array(rules.iter().map(rule_to_json));
-        self.access.commit(&[Write::Put { table: Table::Settings, key: RULES_KEY, value: &value }])?;
+        let details = rules
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(serde_json::Value::Null, |r| serde_json::from_str(&rule_to_json(r)).unwrap_or_default());
+        let event = AuditEvent::host(event, id, details);
+        self.access.commit(event, &[Write::Put { table: Table::Settings, key: RULES_KEY, value: &value }])?;
         self.eligibility.rules.store(Arc::new(rules));
         Ok(())
     }
@@ -199,7 +211,8 @@ impl Core {
     /// Adds a rule from its JSON document (see [`crate::cold::rules`]); its id must be new.
     pub fn rule_add(&self, document: &str) -> Result<()> {
         let rule = parse_rule(document).map_err(rule_error)?;
-        self.change_rules(|rules| {
+        let id = rule.id.clone();
+        self.change_rules("rule.add", &id, |rules| {
             if rules.iter().any(|r| r.id == rule.id) {
                 return Err(Error::exists(format!("a rule '{}' exists", rule.id)));
             }
@@ -210,7 +223,7 @@ impl Core {
 
     /// Removes the rule `id`.
     pub fn rule_remove(&self, id: &str) -> Result<()> {
-        self.change_rules(|rules| {
+        self.change_rules("rule.remove", id, |rules| {
             let before = rules.len();
             rules.retain(|r| r.id != id);
             if rules.len() == before {
@@ -222,7 +235,8 @@ impl Core {
 
     /// Enables or disables the rule `id`.
     pub fn rule_enable(&self, id: &str, enabled: bool) -> Result<()> {
-        self.change_rules(|rules| {
+        let event = if enabled { "rule.enable" } else { "rule.disable" };
+        self.change_rules(event, id, |rules| {
             let rule =
                 rules.iter_mut().find(|r| r.id == id).ok_or_else(|| Error::not_found("no such rule"))?;
             rule.enabled = enabled;
@@ -250,12 +264,14 @@ impl Core {
             }
         }
         let value = serde_json::to_vec(&overrides).map_err(rule_error)?;
+        let details = serde_json::json!({"rule": rule_id, "override": overrides.get(rule_id)});
+        let event = AuditEvent::host("rule.override", user, details);
         let write = if overrides.is_empty() {
             Write::Delete { table: Table::Overrides, key: user }
         } else {
             Write::Put { table: Table::Overrides, key: user, value: &value }
         };
-        self.access.commit(&[write])?;
+        self.access.commit(event, &[write])?;
         put(&self.eligibility.overrides, user, (!overrides.is_empty()).then_some(overrides));
         Ok(())
     }
@@ -278,11 +294,12 @@ impl Core {
             None => None,
         };
         let value = serde_json::to_vec(&bypass).map_err(rule_error)?;
+        let event = AuditEvent::host("rule.bypass", user, serde_json::to_value(&bypass).unwrap_or_default());
         let write = match bypass {
             Some(_) => Write::Put { table: Table::Bypasses, key: user, value: &value },
             None => Write::Delete { table: Table::Bypasses, key: user },
         };
-        self.access.commit(&[write])?;
+        self.access.commit(event, &[write])?;
         put(&self.eligibility.bypasses, user, bypass);
         Ok(())
     }
@@ -300,7 +317,10 @@ impl Core {
         }
         let _w = self.eligibility.lock();
         let value = json_array(parsed.iter().map(tier_rule_to_json));
-        self.access.commit(&[Write::Put { table: Table::Settings, key: TIER_RULES_KEY, value: &value }])?;
+        let details = serde_json::from_slice(&value).unwrap_or_default();
+        let event = AuditEvent::host("tier_rules.set", "", details);
+        self.access
+            .commit(event, &[Write::Put { table: Table::Settings, key: TIER_RULES_KEY, value: &value }])?;
         self.eligibility.tier_rules.store(Arc::new(parsed));
         Ok(())
     }

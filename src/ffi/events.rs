@@ -131,3 +131,76 @@ pub unsafe extern "C" fn fixprov_string_free(s: *mut c_char) {
     // SAFETY: forwarded contract.
     guard_void(|| unsafe { boundary::string_free(s) });
 }
+
+/// Verifies the audit log's hash chain: every record, in order, none edited, deleted, reordered or
+/// cut off the end. The report is JSON: {"records": n, "ok": bool, "problems": ["record 7: ..."]}.
+///
+/// Returns: FIXPROV_OK (also when problems were found: read "ok"), FIXPROV_ERR_NULL,
+/// FIXPROV_ERR_CORRUPT (the chain's sealed head failed authentication), or FIXPROV_ERR_STORAGE.
+/// Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; out_json is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_audit_verify(
+    engine: *const fixprov_engine,
+    out_json: *mut *mut c_char,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let report = engine.audit_verify()?;
+        let json =
+            serde_json::to_string(&report).map_err(|e| crate::Error::Internal(e.to_string().into()))?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(boundary::string_into_raw(json)) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Reads audit records as JSON lines (one record per line: seq, at_unix_ms, actor, source, event,
+/// subject, details, outcome), in sequence order. filter is a JSON object with optional
+/// from_unix_ms, to_unix_ms, subject, event_prefix, after_seq (paging) and limit (at most 1,000),
+/// or (NULL, 0) for the first 1,000 records.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (a bad
+/// filter), or FIXPROV_ERR_STORAGE.
+/// Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+/// Does not take ownership of filter.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; filter is NULL or filter_len readable bytes; out_jsonl NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_audit_query(
+    engine: *const fixprov_engine,
+    filter: *const u8,
+    filter_len: usize,
+    out_jsonl: *mut *mut c_char,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_jsonl, c"out_jsonl is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        let filter = unsafe { boundary::optional_text(filter, filter_len, c"filter is NULL") }?;
+        let query: crate::cold::audit::AuditQuery = match filter {
+            Some(f) => {
+                serde_json::from_str(f).map_err(|e| crate::Error::invalid(format!("audit filter: {e}")))?
+            }
+            None => Default::default(),
+        };
+        let mut lines = String::new();
+        for record in engine.audit_query(&query)? {
+            let line =
+                serde_json::to_string(&record).map_err(|e| crate::Error::Internal(e.to_string().into()))?;
+            lines.push_str(&line);
+            lines.push('\n');
+        }
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(boundary::string_into_raw(lines)) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
