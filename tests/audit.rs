@@ -227,3 +227,85 @@ fn a_change_whose_audit_record_cannot_be_written_does_not_happen() {
     engine.provision("carol", None).unwrap();
     assert!(engine.audit_verify().unwrap().ok);
 }
+
+#[test]
+fn logons_and_session_events_are_recorded_without_tags_553_and_554() {
+    use fixprov::{LogonRequest, MsgClass};
+    let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
+    let c = engine.provision("dora", Some("premium")).unwrap();
+    let logon = |password: &[u8], username| {
+        engine.logon(&LogonRequest {
+            sender_comp_id: &c.sender_comp_id,
+            target_comp_id: "FIXPROV",
+            password,
+            username,
+            peer: Some("::ffff:192.0.2.10".parse().unwrap()),
+        })
+    };
+    assert!(logon(b"not-the-password-xyzzy", Some("secret-username-553")).is_err());
+    let session = logon(c.password.expose(), None).unwrap();
+    assert_eq!(engine.check(session, MsgClass::Order), fixprov::Verdict::Ok);
+    engine.session_kill(session).unwrap();
+    engine.session_close(session).unwrap();
+    engine.audit_flush().unwrap();
+    let records = engine.audit_query(&AuditQuery::default()).unwrap();
+    let seen: Vec<&str> = records.iter().map(|r| r.event.as_str()).collect();
+    assert_eq!(
+        seen,
+        [
+            "credential.provision",
+            "logon.refused",
+            "session.open",
+            "logon.accepted",
+            "session.kill",
+            "session.close"
+        ]
+    );
+    assert_eq!(records[1].details["refusal"], "bad_credentials");
+    assert_eq!(records[1].details["peer"], "192.0.2.10");
+    assert_eq!(records[3].details["session"], session);
+    assert_eq!(records[5].details["orders"], 1);
+    let text = serde_json::to_string(&records).unwrap();
+    for secret in
+        [std::str::from_utf8(c.password.expose()).unwrap(), "not-the-password-xyzzy", "secret-username-553"]
+    {
+        assert!(!text.contains(secret), "{secret} is in the audit log");
+    }
+    assert!(engine.audit_verify().unwrap().ok);
+}
+
+#[test]
+fn a_million_throttled_checks_make_a_handful_of_aggregated_records() {
+    use fixprov::{MsgClass, Verdict};
+    let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
+    engine.tier_set("tight", TierSpec { escalation_threshold: 0, ..TierSpec::new(1, 1, 1, 1) }).unwrap();
+    engine.user_set_tier("flooder", "tight").unwrap();
+    let session = engine.session_open("flooder").unwrap();
+    let mut throttled = 0u64;
+    for _ in 0..1_000_000 {
+        if engine.check(session, MsgClass::Order) == Verdict::Throttled {
+            throttled += 1;
+        }
+    }
+    assert!(throttled >= 999_990, "{throttled}");
+    engine.audit_flush().unwrap();
+    let records = engine
+        .audit_query(&AuditQuery { event_prefix: Some("session.violations".into()), ..AuditQuery::default() })
+        .unwrap();
+    // The housekeeper may have aggregated once or twice during the flood; never one per message.
+    assert!((1..=10).contains(&records.len()), "{} records", records.len());
+    let recorded: u64 = records.iter().map(|r| r.details["throttled"].as_u64().unwrap()).sum();
+    assert_eq!(recorded, throttled, "every violation is counted exactly once");
+    engine.audit_flush().unwrap();
+    assert_eq!(
+        engine
+            .audit_query(&AuditQuery {
+                event_prefix: Some("session.violations".into()),
+                ..AuditQuery::default()
+            })
+            .unwrap()
+            .len(),
+        records.len(),
+        "nothing new: no record"
+    );
+}

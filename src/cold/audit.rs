@@ -120,3 +120,58 @@ pub struct AuditVerification {
     /// Every problem found, each naming the sequence number where it shows.
     pub problems: Vec<String>,
 }
+
+/// Events of the logon and session paths, queued for the housekeeping thread to write in batches so
+/// that neither a logon nor a check ever waits on the store. Bounded: past `capacity` events are
+/// counted and the count is recorded instead ("audit.dropped").
+///
+/// May be used from several threads at once.
+#[derive(Debug)]
+pub struct AuditQueue {
+    pending: std::sync::Mutex<Vec<AuditEvent>>,
+    dropped: std::sync::atomic::AtomicU64,
+    capacity: usize,
+}
+
+impl AuditQueue {
+    /// A queue of at most `capacity` events.
+    pub fn new(capacity: usize) -> AuditQueue {
+        AuditQueue { pending: Default::default(), dropped: Default::default(), capacity }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<AuditEvent>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `event`, or counts it as dropped when the queue is full.
+    pub fn push(&self, event: AuditEvent) {
+        let mut pending = self.lock();
+        if pending.len() < self.capacity {
+            pending.push(event);
+        } else {
+            self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Everything queued, with a record of how many were dropped since the last take.
+    pub fn take(&self) -> Vec<AuditEvent> {
+        let mut events = std::mem::take(&mut *self.lock());
+        let dropped = self.dropped.swap(0, std::sync::atomic::Ordering::Relaxed);
+        if dropped > 0 {
+            events.push(AuditEvent::host("audit.dropped", "", serde_json::json!({ "events": dropped })));
+        }
+        events
+    }
+
+    /// Puts back events that could not be written, ahead of newer ones, within capacity.
+    pub fn put_back(&self, mut events: Vec<AuditEvent>) {
+        let mut pending = self.lock();
+        events.append(&mut pending);
+        let excess = events.len().saturating_sub(self.capacity);
+        if excess > 0 {
+            events.truncate(self.capacity);
+            self.dropped.fetch_add(excess as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        *pending = events;
+    }
+}

@@ -346,6 +346,20 @@ fn append_audit(tx: &Connection, keyring: &Keyring, event: &AuditEvent) -> Resul
 }
 
 impl Store {
+    /// Appends `events` to the audit chain in one transaction (records without a change of their
+    /// own: logons, session events, violations).
+    pub fn append_audit(&self, keyring: &Keyring, events: &[AuditEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        for event in events {
+            append_audit(&tx, keyring, event)?;
+        }
+        tx.commit().map_err(db)
+    }
+
     /// Walks the whole audit chain and reports every break: an edited record (its MAC), a deleted
     /// one (a gap), records out of order, columns that disagree with their record, or records cut
     /// off the end (the sealed head).

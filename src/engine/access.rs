@@ -129,6 +129,11 @@ impl AccessState {
         self.store.apply(&self.keyring, &event, writes)
     }
 
+    /// Appends audit records that come with no change of their own.
+    pub(crate) fn append_audit(&self, events: &[AuditEvent]) -> Result<()> {
+        self.store.append_audit(&self.keyring, events)
+    }
+
     /// The store (audit queries).
     pub(crate) fn store(&self) -> &Store {
         &self.store
@@ -470,6 +475,29 @@ impl Core {
     /// same per-CompID counter, so neither the answer, its timing nor a lock-out tells a guesser
     /// whether the CompID exists.
     pub fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
+        let result = self.logon_unaudited(request);
+        // Tags 553 (Username) and 554 (Password) are never recorded.
+        let user = self.access.accounts.by_sender(request.sender_comp_id).map(|a| a.user_id.clone());
+        let mut details = serde_json::json!({
+            "sender_comp_id": request.sender_comp_id,
+            "target_comp_id": request.target_comp_id,
+            "peer": request.peer.map(|p| p.to_canonical().to_string()),
+        });
+        let event = match result {
+            Ok(session) => {
+                details["session"] = session.into();
+                "logon.accepted"
+            }
+            Err(refusal) => {
+                details["refusal"] = serde_json::to_value(refusal).unwrap_or_default();
+                "logon.refused"
+            }
+        };
+        self.audit_later(AuditEvent::host(event, user.as_deref().unwrap_or(""), details));
+        result
+    }
+
+    fn logon_unaudited(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
         let now = Instant::now();
         let access = &self.access;
         // One key per address: ::ffff:a.b.c.d is a.b.c.d.

@@ -3,7 +3,7 @@
 //!
 //! Lock order, wherever several are taken: user, policy, session registry.
 
-use crate::cold::audit::AuditEvent;
+use crate::cold::audit::{AuditEvent, AuditQueue};
 use crate::cold::sessions::{SessionMeta, Sessions};
 use crate::cold::store::{Table, Write};
 use crate::cold::tiers::{Tier, TierSpec, Tiers, DEFAULT_TIER};
@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::hot::session::{Counters, Handle, KillReason, SessionLine, SessionSide, SessionSlot};
 use arc_swap::ArcSwapOption;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -82,6 +83,11 @@ pub struct Core {
     listener: ArcSwapOption<Listener>,
     pub(crate) access: AccessState,
     pub(crate) eligibility: EligibilityState,
+    /// Logon, session and violation events waiting for the housekeeper to write them.
+    audit_queue: AuditQueue,
+    /// Violation counters already recorded, per open session, and when they were last read.
+    violations_seen: Mutex<HashMap<u64, (u64, u64)>>,
+    violations_read: Mutex<std::time::Instant>,
 }
 
 impl std::fmt::Debug for Core {
@@ -92,6 +98,12 @@ impl std::fmt::Debug for Core {
             .finish_non_exhaustive()
     }
 }
+
+/// Logon and session events queued at most before they are counted as dropped.
+const AUDIT_QUEUE: usize = 100_000;
+
+/// How often violations are aggregated into audit records.
+const VIOLATION_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub(crate) fn unix_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
@@ -114,6 +126,9 @@ impl Core {
             listener: ArcSwapOption::empty(),
             access,
             eligibility,
+            audit_queue: AuditQueue::new(AUDIT_QUEUE),
+            violations_seen: Mutex::new(HashMap::new()),
+            violations_read: Mutex::new(std::time::Instant::now()),
         }
     }
 
@@ -249,6 +264,8 @@ impl Core {
         self.sessions
             .register(index, SessionMeta { user: user.clone(), generation, opened_unix_ms: unix_ms() });
         state.sessions.push(handle);
+        let details = serde_json::json!({"session": handle.to_raw(), "tier": self.tier_name(state.tier)});
+        self.audit_later(AuditEvent::host("session.open", &user.id, details));
         Ok(handle.to_raw())
     }
 
@@ -272,8 +289,79 @@ impl Core {
             closed.disconnects += counters.disconnects;
             drop(state);
             meta.user.limit.release();
+            let details = serde_json::json!({
+                "session": session,
+                "messages": counters.messages,
+                "orders": counters.orders,
+                "throttled": counters.throttled,
+                "disconnects": counters.disconnects,
+            });
+            self.audit_later(AuditEvent::host("session.close", &meta.user.id, details));
+            self.violations_seen.lock().unwrap_or_else(|p| p.into_inner()).remove(&session);
         }
         Ok(counters)
+    }
+
+    /// Queues a logon or session event for the housekeeper (the caller never waits on the store).
+    pub(crate) fn audit_later(&self, event: AuditEvent) {
+        self.audit_queue.push(event);
+    }
+
+    /// Records violations since the last call, one aggregated record per session that had any.
+    /// The hot path only bumps its counters; this reads them on the cold path.
+    pub(crate) fn aggregate_violations(&self) {
+        let mut seen = self.violations_seen.lock().unwrap_or_else(|p| p.into_inner());
+        for (index, meta) in self.sessions.all() {
+            let handle = Handle { index, generation: meta.generation };
+            let slot = &self.slots[index as usize];
+            let Some(c) = slot.line.counters(meta.generation, &slot.side) else { continue };
+            let last = seen.entry(handle.to_raw()).or_insert((0, 0));
+            // A reset of the counters shows as a drop: count from the new value.
+            let throttled = c.throttled.checked_sub(last.0).unwrap_or(c.throttled);
+            let disconnects = c.disconnects.checked_sub(last.1).unwrap_or(c.disconnects);
+            if throttled + disconnects > 0 {
+                let details = serde_json::json!({
+                    "session": handle.to_raw(),
+                    "throttled": throttled,
+                    "disconnects": disconnects,
+                });
+                self.audit_queue.push(AuditEvent::host("session.violations", &meta.user.id, details));
+            }
+            *last = (c.throttled, c.disconnects);
+        }
+    }
+
+    /// The housekeeper's tick: violations are aggregated once a second (one record per session per
+    /// second at most), queued events written every tick.
+    pub(crate) fn audit_tick(&self) -> Result<()> {
+        let due = {
+            let mut read = self.violations_read.lock().unwrap_or_else(|p| p.into_inner());
+            let due = read.elapsed() >= VIOLATION_WINDOW;
+            if due {
+                *read = std::time::Instant::now();
+            }
+            due
+        };
+        if due {
+            self.aggregate_violations();
+        }
+        self.write_queued()
+    }
+
+    /// Writes the queued logon, session and violation events now, violations aggregated first (the
+    /// housekeeper does this on its own every second; closing the engine does it once more).
+    pub fn audit_flush(&self) -> Result<()> {
+        self.aggregate_violations();
+        self.write_queued()
+    }
+
+    fn write_queued(&self) -> Result<()> {
+        let events = self.audit_queue.take();
+        if let Err(e) = self.access.append_audit(&events) {
+            self.audit_queue.put_back(events);
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Kills a session: its next check answers KILLED and the listener is told. Killing a killed
@@ -320,6 +408,11 @@ impl Core {
     }
 
     fn emit(&self, kind: EventKind, session: u64, user: &str, reason: KillReason) {
+        self.audit_later(AuditEvent::host(
+            "session.kill",
+            user,
+            serde_json::json!({"session": session, "reason": reason}),
+        ));
         if let Some(listener) = self.listener.load_full() {
             listener(&Event { kind, session, user, reason });
         }

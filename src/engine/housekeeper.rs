@@ -1,6 +1,8 @@
 //! The engine's housekeeping thread: kills the live sessions of credentials that expired, so the host
 //! hears of it through the event callback (and the session's next check answers KILLED) without
-//! waiting for a logon. Stopped and joined when the engine closes: no thread outlives its engine.
+//! waiting for a logon; and writes the queued logon, session and aggregated violation records to
+//! the audit log, so neither logon nor the check ever waits on the store. Stopped and joined when
+//! the engine closes (after a last flush): no thread outlives its engine.
 
 use crate::engine::core::{unix_ms, Core};
 use crate::error::{Error, Result};
@@ -26,12 +28,17 @@ impl Housekeeper {
                     while !*stopped {
                         drop(stopped);
                         core.expire_due(unix_ms());
+                        // A store that cannot be written keeps the events queued for the next tick.
+                        let _ = core.audit_tick();
                         stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
                         if *stopped {
                             break;
                         }
                         stopped = wake.wait_timeout(stopped, every).unwrap_or_else(|p| p.into_inner()).0;
                     }
+                    drop(stopped);
+                    // Closing: what is still queued is written once more.
+                    let _ = core.audit_flush();
                 })
                 .map_err(|e| Error::Internal(format!("cannot start the housekeeping thread: {e}").into()))?
         };
