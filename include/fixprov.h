@@ -873,6 +873,21 @@ fixprov_status fixprov_audit_query(const struct fixprov_engine *engine,
                                    char **out_jsonl);
 
 /**
+ * The engine's statistics as JSON: users by state, credentials, totals (live sessions, admitted
+ * messages and orders, throttled, disconnects), the same per tier, logons accepted and refused by
+ * reason, and the ten users with the most violations. Computed on demand from per-session
+ * counters; the check path writes no shared counter.
+ *
+ * Returns: FIXPROV_OK or FIXPROV_ERR_NULL.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; out_json is NULL or writable.
+ */
+fixprov_status fixprov_stats_json(const struct fixprov_engine *engine, char **out_json);
+
+/**
  * Creates options holding the defaults: 65,536 sessions, coarse clock at 500 us, the default
  * order MsgTypes (D F G E AB AC s q).
  *

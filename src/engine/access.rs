@@ -476,6 +476,7 @@ impl Core {
     /// whether the CompID exists.
     pub fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
         let result = self.logon_unaudited(request);
+        self.logon_counters.count(&result);
         // Tags 553 (Username) and 554 (Password) are never recorded.
         let user = self.access.accounts.by_sender(request.sender_comp_id).map(|a| a.user_id.clone());
         let mut details = serde_json::json!({

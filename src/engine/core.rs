@@ -10,6 +10,7 @@ use crate::cold::tiers::{Tier, TierSpec, Tiers, DEFAULT_TIER};
 use crate::cold::users::{validate_id, User, Users};
 use crate::engine::access::AccessState;
 use crate::engine::eligibility::EligibilityState;
+use crate::engine::stats::LogonCounters;
 use crate::error::{Error, Result};
 use crate::hot::session::{Counters, Handle, KillReason, SessionLine, SessionSide, SessionSlot};
 use arc_swap::ArcSwapOption;
@@ -88,6 +89,7 @@ pub struct Core {
     /// Violation counters already recorded, per open session, and when they were last read.
     violations_seen: Mutex<HashMap<u64, (u64, u64)>>,
     violations_read: Mutex<std::time::Instant>,
+    pub(crate) logon_counters: LogonCounters,
 }
 
 impl std::fmt::Debug for Core {
@@ -129,6 +131,7 @@ impl Core {
             audit_queue: AuditQueue::new(AUDIT_QUEUE),
             violations_seen: Mutex::new(HashMap::new()),
             violations_read: Mutex::new(std::time::Instant::now()),
+            logon_counters: LogonCounters::default(),
         }
     }
 

@@ -7,10 +7,12 @@ mod access;
 mod core;
 mod eligibility;
 mod housekeeper;
+mod stats;
 
 pub use self::access::{Credentials, LogonRequest};
 pub use self::core::{Core, Event, EventKind, Listener, SessionInfo};
 pub use self::eligibility::{Reevaluation, UserVerdict};
+pub use self::stats::{LogonCounts, Stats, Totals, UserCounts};
 
 use crate::cold::attempts::AttemptPolicy;
 use crate::cold::tiers::Tiers;

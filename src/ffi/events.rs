@@ -204,3 +204,31 @@ pub unsafe extern "C" fn fixprov_audit_query(
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
+
+/// The engine's statistics as JSON: users by state, credentials, totals (live sessions, admitted
+/// messages and orders, throttled, disconnects), the same per tier, logons accepted and refused by
+/// reason, and the ten users with the most violations. Computed on demand from per-session
+/// counters; the check path writes no shared counter.
+///
+/// Returns: FIXPROV_OK or FIXPROV_ERR_NULL.
+/// Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; out_json is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_stats_json(
+    engine: *const fixprov_engine,
+    out_json: *mut *mut c_char,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let json = serde_json::to_string(&engine.stats())
+            .map_err(|e| crate::Error::Internal(e.to_string().into()))?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(boundary::string_into_raw(json)) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
