@@ -620,6 +620,37 @@ fixprov_status fixprov_master_password_change(const struct fixprov_engine *engin
                                               size_t new_password_len);
 
 /**
+ * Runs one admin request, as the HTTP API would (same routes, validation, audit and answers), on
+ * behalf of the host (actor "host", role admin).
+ *
+ * Parameters:
+ * - method: "GET" or "POST".
+ * - path: a route such as "/admin/fix/provision" or "/admin/fix/sessions/user?user=alice".
+ * - body: a JSON object, or (NULL, 0) for none; at most 64 KiB; unknown fields are refused.
+ * - out_http_status: receives the HTTP status of the answer (200, 400, 404, 409, 422, ...).
+ * - out_json: receives the answer's JSON body; errors are {"error": {"code", "message"}}.
+ *
+ * Returns: FIXPROV_OK whenever an answer was produced (read out_http_status), FIXPROV_ERR_NULL,
+ * or FIXPROV_ERR_UTF8 (method or path).
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free() (it may
+ * hold a new password: the string is wiped when freed). Does not take ownership of the arguments.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; each string is NULL or readable for its length; out-parameters are NULL
+ * or writable.
+ */
+fixprov_status fixprov_admin_request(const struct fixprov_engine *engine,
+                                     const uint8_t *method,
+                                     size_t method_len,
+                                     const uint8_t *path,
+                                     size_t path_len,
+                                     const uint8_t *body,
+                                     size_t body_len,
+                                     uint32_t *out_http_status,
+                                     char **out_json);
+
+/**
  * Sets what is known of a user's account (the user need not be provisioned yet), as a JSON
  * object: {"balance": {"amount": "1500.00", "currency": "USD"}, "volume_30d": {...},
  * "account_created_unix_ms": 1700000000000, "kyc_level": 2, "groups": ["desk-a"],

@@ -9,10 +9,12 @@
 //! * [`hot`]: the per-message path. No lock, allocation, system call or I/O.
 //! * [`cold`]: tiers, users, session bookkeeping, credentials, crypto and the embedded store.
 //! * [`engine`]: the two joined behind one type.
+//! * [`admin`]: the admin command layer shared by the C ABI and (later) the HTTP API.
 //! * [`ffi`]: the C ABI declared in `include/fixprov.h`.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod cold;
 pub mod engine;
 pub mod error;

@@ -33,10 +33,33 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
 }
 
+thread_local! {
+    /// Who is making the calls on this thread: set by the admin command layer for the duration of
+    /// one request (`with_actor`), "host" otherwise.
+    static ACTOR: std::cell::RefCell<Option<(String, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with every audit record it causes on this thread attributed to `actor` from `source`.
+pub fn with_actor<R>(actor: &str, source: &str, f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<(String, String)>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            ACTOR.with(|a| *a.borrow_mut() = previous);
+        }
+    }
+    let previous = ACTOR.with(|a| a.borrow_mut().replace((actor.to_owned(), source.to_owned())));
+    let _reset = Reset(previous);
+    f()
+}
+
 impl AuditEvent {
-    /// An in-process change by the host.
+    /// A change made by whoever is calling on this thread ("host" unless the admin command layer
+    /// said otherwise, see [`with_actor`]).
     pub fn host(event: &'static str, subject: &str, details: serde_json::Value) -> AuditEvent {
-        AuditEvent { actor: "host".into(), source: String::new(), event, subject: subject.into(), details }
+        let (actor, source) =
+            ACTOR.with(|a| a.borrow().clone()).unwrap_or_else(|| ("host".into(), String::new()));
+        AuditEvent { actor, source, event, subject: subject.into(), details }
     }
 }
 

@@ -10,6 +10,7 @@
 //!   answers `FIXPROV_ERR_STALE_HANDLE`, never undefined behaviour.
 
 pub mod access;
+pub mod admin;
 pub mod boundary;
 pub mod eligibility;
 pub mod events;
@@ -19,6 +20,7 @@ pub mod status;
 pub mod tiers;
 
 pub use access::*;
+pub use admin::*;
 pub use boundary::fixprov_engine;
 #[cfg(feature = "test-hooks")]
 pub use boundary::inject_panic;

@@ -1,0 +1,192 @@
+//! The admin command layer: every operator operation as one request/response function that the C
+//! ABI (`fixprov_admin_request`) and the HTTP API share, so C++ and Java hosts reach every operation
+//! without HTTP, and both paths check roles, validate, audit and answer the same way.
+//!
+//! A request is a method, a path (with an optional `?user=...` query) and a JSON body; the answer is
+//! an HTTP status and a JSON body. Errors are `{"error": {"code": "...", "message": "..."}}` with a
+//! stable code. Bodies are limited to 64 KiB and unknown fields are refused. Every request runs with
+//! its actor recorded on the audit records it causes; a refused one is recorded as `admin.refused`.
+
+mod routes;
+
+use crate::cold::audit::{with_actor, AuditEvent};
+use crate::engine::Core;
+use crate::error::Error;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+pub use routes::ROUTES;
+
+/// Largest request body.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// What an actor may do. Each role includes the ones before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read-only: GET requests.
+    Viewer,
+    /// Sessions, suspensions, tiers, violations.
+    Operator,
+    /// Everything, provisioning and rules included.
+    Admin,
+}
+
+/// Who is asking, and from where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// Token name ("host" for in-process calls).
+    pub name: String,
+    /// Role of the token.
+    pub role: Role,
+    /// Client address; empty in-process.
+    pub source: String,
+}
+
+impl Actor {
+    /// The host process itself (the C ABI and Rust callers): an admin.
+    pub fn host() -> Actor {
+        Actor { name: "host".into(), role: Role::Admin, source: String::new() }
+    }
+}
+
+/// An answer: an HTTP status and a JSON body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: Value,
+}
+
+impl Response {
+    fn ok(body: Value) -> Response {
+        Response { status: 200, body }
+    }
+
+    /// An error answer with a stable code.
+    pub fn error(status: u16, code: &str, message: impl Into<String>) -> Response {
+        Response { status, body: json!({"error": {"code": code, "message": message.into()}}) }
+    }
+}
+
+impl From<Error> for Response {
+    fn from(e: Error) -> Response {
+        let (status, code) = match &e {
+            Error::InvalidArgument(_) => (400, "invalid_argument"),
+            Error::NotFound(_) | Error::StaleHandle => (404, "not_found"),
+            Error::AlreadyExists(_) => (409, "already_exists"),
+            Error::InvalidState(_) => (409, "invalid_state"),
+            Error::LimitReached(_) => (409, "limit_reached"),
+            Error::NotEligible(_) => (422, "not_eligible"),
+            Error::WrongMasterPassword | Error::Corrupt(_) | Error::Storage(_) | Error::Internal(_) => {
+                (500, "internal")
+            }
+        };
+        let mut response = Response::error(status, code, e.to_string());
+        if let Error::NotEligible(failures) = &e {
+            response.body["error"]["failures"] = json!(failures);
+        }
+        response
+    }
+}
+
+/// What a route handler returns.
+pub(crate) type Answer = std::result::Result<Value, Response>;
+
+/// The parsed request a handler sees.
+pub(crate) struct Call<'a> {
+    pub(crate) core: &'a Core,
+    pub(crate) actor: &'a Actor,
+    pub(crate) query_user: Option<String>,
+    body: &'a [u8],
+}
+
+impl Call<'_> {
+    /// The body as `T` (unknown fields refused by `T`'s serde attributes).
+    pub(crate) fn body<T: DeserializeOwned>(&self) -> std::result::Result<T, Response> {
+        let body = if self.body.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { self.body };
+        serde_json::from_slice(body).map_err(|e| Response::error(400, "bad_json", e.to_string()))
+    }
+
+    /// The raw body.
+    pub(crate) fn body_bytes(&self) -> &[u8] {
+        self.body
+    }
+
+    /// The `user` query parameter, required.
+    pub(crate) fn user(&self) -> std::result::Result<&str, Response> {
+        self.query_user
+            .as_deref()
+            .ok_or_else(|| Response::error(400, "invalid_argument", "the query needs ?user="))
+    }
+}
+
+fn query_user(query: &str) -> std::result::Result<Option<String>, Response> {
+    let mut user = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "user" {
+            return Err(Response::error(400, "invalid_argument", format!("unknown query parameter '{key}'")));
+        }
+        user = Some(percent_decode(value)?);
+    }
+    Ok(user)
+}
+
+fn percent_decode(text: &str) -> std::result::Result<String, Response> {
+    let bad = || Response::error(400, "invalid_argument", "malformed percent-encoding in the query");
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'%' => {
+                let hex = [bytes.next().ok_or_else(bad)?, bytes.next().ok_or_else(bad)?];
+                let hex = std::str::from_utf8(&hex).map_err(|_| bad())?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+    }
+    String::from_utf8(out).map_err(|_| Response::error(400, "invalid_argument", "the query is not UTF-8"))
+}
+
+/// Handles one admin request for `actor`.
+pub fn handle(core: &Core, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Response {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let Some(route) = ROUTES.iter().find(|r| r.path == path) else {
+        return Response::error(404, "no_such_route", format!("no route {path}"));
+    };
+    let Some(route) = ROUTES.iter().find(|r| r.path == path && r.method == method) else {
+        return Response::error(405, "method_not_allowed", format!("{path} takes {}", route.method));
+    };
+    if actor.role < route.role {
+        refused(core, actor, path, "forbidden");
+        return Response::error(403, "forbidden", format!("{path} needs the {:?} role", route.role));
+    }
+    if body.len() > MAX_BODY {
+        return Response::error(413, "body_too_large", format!("the body is over {MAX_BODY} bytes"));
+    }
+    let query_user = match query_user(query) {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let call = Call { core, actor, query_user, body };
+    let answer = with_actor(&actor.name, &actor.source, || (route.handler)(&call));
+    match answer {
+        Ok(body) => Response::ok(body),
+        Err(response) => {
+            if route.method == "POST" {
+                refused(core, actor, path, response.body["error"]["code"].as_str().unwrap_or(""));
+            }
+            response
+        }
+    }
+}
+
+fn refused(core: &Core, actor: &Actor, path: &str, code: &str) {
+    with_actor(&actor.name, &actor.source, || {
+        core.audit_later(AuditEvent::host("admin.refused", "", json!({"path": path, "code": code})));
+    });
+}

@@ -1,0 +1,358 @@
+//! The admin routes: path, method, the role each needs, and a thin handler over the engine.
+
+use super::{Answer, Call, Response, Role};
+use crate::cold::audit::AuditQuery;
+use crate::cold::rules::{AccountFacts, Override};
+use crate::cold::tiers::TierSpec;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// One route.
+pub struct Route {
+    /// "GET" or "POST".
+    pub method: &'static str,
+    /// The path, without query.
+    pub path: &'static str,
+    /// The least role that may call it.
+    pub role: Role,
+    pub(crate) handler: fn(&Call<'_>) -> Answer,
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} ({:?})", self.method, self.path, self.role)
+    }
+}
+
+fn err(e: crate::Error) -> Response {
+    e.into()
+}
+
+fn to_json<T: serde::Serialize>(value: T) -> Answer {
+    serde_json::to_value(value).map_err(|e| err(crate::Error::Internal(e.to_string().into())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct User {
+    user: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Provision {
+    user: String,
+    tier: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Regenerate {
+    user: String,
+    #[serde(default)]
+    overlap_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Kill {
+    session: Option<u64>,
+    user: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserTier {
+    user: String,
+    tier: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierDefinition {
+    name: String,
+    spec: TierSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetViolations {
+    session: Option<u64>,
+    user: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleId {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expiry {
+    user: String,
+    expires_unix_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IpRule {
+    user: String,
+    rule: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Facts {
+    user: String,
+    facts: AccountFacts,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideBody {
+    user: String,
+    rule: String,
+    #[serde(rename = "override")]
+    value: Option<Override>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bypass {
+    user: String,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reevaluate {
+    #[serde(default)]
+    suspend: bool,
+}
+
+fn provision(c: &Call<'_>) -> Answer {
+    let b: Provision = c.body()?;
+    let creds = c.core.provision(&b.user, b.tier.as_deref()).map_err(err)?;
+    let password = String::from_utf8(creds.password.expose().to_vec()).unwrap_or_default();
+    // The password appears in this one response only.
+    Ok(json!({"user": creds.user_id, "sender_comp_id": creds.sender_comp_id,
+              "target_comp_id": creds.target_comp_id, "password": password}))
+}
+
+fn user_op(c: &Call<'_>, op: fn(&crate::engine::Core, &str) -> crate::Result<()>) -> Answer {
+    let b: User = c.body()?;
+    op(c.core, &b.user).map_err(err)?;
+    Ok(json!({"user": b.user}))
+}
+
+fn regenerate(c: &Call<'_>) -> Answer {
+    let b: Regenerate = c.body()?;
+    let password = c.core.regenerate_password(&b.user, Duration::from_secs(b.overlap_secs)).map_err(err)?;
+    Ok(json!({"user": b.user, "password": String::from_utf8(password.expose().to_vec()).unwrap_or_default()}))
+}
+
+fn credentials(c: &Call<'_>) -> Answer {
+    let mut all: Vec<_> =
+        c.core.access.accounts.all().iter().filter_map(|a| c.core.credentials(&a.user_id).ok()).collect();
+    all.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    to_json(all)
+}
+
+fn credentials_user(c: &Call<'_>) -> Answer {
+    to_json(c.core.credentials(c.user()?).map_err(err)?)
+}
+
+fn sessions(c: &Call<'_>) -> Answer {
+    to_json(c.core.sessions(None))
+}
+
+fn sessions_user(c: &Call<'_>) -> Answer {
+    let user = c.user()?;
+    c.core.user_tier(user).map_err(err)?;
+    to_json(c.core.sessions(Some(user)))
+}
+
+fn kill(c: &Call<'_>) -> Answer {
+    match c.body::<Kill>()? {
+        Kill { session: Some(s), user: None } => {
+            c.core.session_kill(s).map_err(err)?;
+            Ok(json!({"killed": 1}))
+        }
+        Kill { session: None, user: Some(u) } => Ok(json!({"killed": c.core.user_kill(&u).map_err(err)?})),
+        _ => Err(Response::error(400, "invalid_argument", "give either a session or a user")),
+    }
+}
+
+fn rate_limits(c: &Call<'_>) -> Answer {
+    let mut users: Vec<Value> = c
+        .core
+        .users
+        .all()
+        .iter()
+        .map(|u| {
+            json!({"user": u.id, "tier": c.core.user_tier(&u.id).unwrap_or_default(),
+                   "live_sessions": u.limit.live(), "violations": c.core.user_violations(&u.id).unwrap_or(0)})
+        })
+        .collect();
+    users.sort_by(|a, b| a["user"].as_str().cmp(&b["user"].as_str()));
+    Ok(json!({"users": users}))
+}
+
+fn rate_limits_update(c: &Call<'_>) -> Answer {
+    let b: UserTier = c.body()?;
+    c.core.user_set_tier(&b.user, &b.tier).map_err(err)?;
+    Ok(json!({"user": b.user, "tier": b.tier}))
+}
+
+fn tiers(c: &Call<'_>) -> Answer {
+    to_json(c.core.tiers())
+}
+
+fn tier_set(c: &Call<'_>) -> Answer {
+    let b: TierDefinition = c.body()?;
+    c.core.tier_set(&b.name, b.spec).map_err(err)?;
+    to_json(c.core.tier(&b.name).map_err(err)?)
+}
+
+fn reset_violations(c: &Call<'_>) -> Answer {
+    match c.body::<ResetViolations>()? {
+        ResetViolations { session: Some(s), user: None } => {
+            c.core.session_reset_violations(s).map_err(err)?
+        }
+        ResetViolations { session: None, user: Some(u) } => c.core.user_reset_violations(&u).map_err(err)?,
+        _ => return Err(Response::error(400, "invalid_argument", "give either a session or a user")),
+    }
+    Ok(json!({"reset": true}))
+}
+
+fn rules(c: &Call<'_>) -> Answer {
+    let documents: Vec<Value> = c
+        .core
+        .rules()
+        .iter()
+        .map(|r| serde_json::from_str(&crate::cold::rules::rule_to_json(r)).unwrap_or_default())
+        .collect();
+    Ok(json!({"rules": documents}))
+}
+
+fn rule_add(c: &Call<'_>) -> Answer {
+    let document =
+        std::str::from_utf8(c.body_bytes()).map_err(|_| Response::error(400, "bad_json", "not UTF-8"))?;
+    c.core.rule_add(document).map_err(err)?;
+    rules(c)
+}
+
+fn rule_change(c: &Call<'_>, action: fn(&crate::engine::Core, &str) -> crate::Result<()>) -> Answer {
+    let b: RuleId = c.body()?;
+    action(c.core, &b.id).map_err(err)?;
+    rules(c)
+}
+
+fn expiry(c: &Call<'_>) -> Answer {
+    let b: Expiry = c.body()?;
+    c.core.set_expiry(&b.user, b.expires_unix_ms).map_err(err)?;
+    to_json(c.core.credentials(&b.user).map_err(err)?)
+}
+
+fn ip_allow(c: &Call<'_>) -> Answer {
+    let b: IpRule = c.body()?;
+    c.core.ip_allow(&b.user, &b.rule).map_err(err)?;
+    to_json(c.core.credentials(&b.user).map_err(err)?)
+}
+
+fn ip_disallow(c: &Call<'_>) -> Answer {
+    let b: IpRule = c.body()?;
+    c.core.ip_disallow(&b.user, &b.rule).map_err(err)?;
+    to_json(c.core.credentials(&b.user).map_err(err)?)
+}
+
+fn accounts(c: &Call<'_>) -> Answer {
+    let b: Facts = c.body()?;
+    c.core.account_set(&b.user, b.facts).map_err(err)?;
+    to_json(c.core.evaluate(&b.user))
+}
+
+fn eligibility(c: &Call<'_>) -> Answer {
+    let user = c.user()?;
+    crate::cold::users::validate_id(user).map_err(err)?;
+    to_json(c.core.evaluate(user))
+}
+
+fn override_set(c: &Call<'_>) -> Answer {
+    let b: OverrideBody = c.body()?;
+    c.core.override_set(&b.user, &b.rule, b.value).map_err(err)?;
+    to_json(c.core.evaluate(&b.user))
+}
+
+fn bypass(c: &Call<'_>) -> Answer {
+    let b: Bypass = c.body()?;
+    let grant = b.reason.as_deref().map(|why| (c.actor.name.as_str(), why));
+    c.core.bypass_set(&b.user, grant).map_err(err)?;
+    to_json(c.core.evaluate(&b.user))
+}
+
+fn reevaluate(c: &Call<'_>) -> Answer {
+    let b: Reevaluate = c.body()?;
+    to_json(c.core.reevaluate(b.suspend).map_err(err)?)
+}
+
+fn stats(c: &Call<'_>) -> Answer {
+    to_json(c.core.stats())
+}
+
+fn audit(c: &Call<'_>) -> Answer {
+    let mut query: AuditQuery = c.body()?;
+    if query.subject.is_none() {
+        query.subject = c.query_user.clone();
+    }
+    to_json(c.core.audit_query(&query).map_err(err)?)
+}
+
+fn audit_verify(c: &Call<'_>) -> Answer {
+    to_json(c.core.audit_verify().map_err(err)?)
+}
+
+macro_rules! route {
+    ($method:literal, $path:literal, $role:ident, $handler:expr) => {
+        Route { method: $method, path: $path, role: Role::$role, handler: $handler }
+    };
+}
+
+/// Every admin route.
+pub static ROUTES: &[Route] = &[
+    route!("POST", "/admin/fix/provision", Admin, provision),
+    route!("POST", "/admin/fix/revoke", Admin, |c| user_op(c, |core, u| core.revoke(u))),
+    route!("POST", "/admin/fix/suspend", Operator, |c| user_op(c, |core, u| core.suspend(u))),
+    route!("POST", "/admin/fix/reactivate", Operator, |c| user_op(c, |core, u| core.reactivate(u))),
+    route!("POST", "/admin/fix/regenerate-password", Admin, regenerate),
+    route!("POST", "/admin/fix/expiry", Admin, expiry),
+    route!("POST", "/admin/fix/ip-allow", Admin, ip_allow),
+    route!("POST", "/admin/fix/ip-disallow", Admin, ip_disallow),
+    route!("GET", "/admin/fix/credentials", Viewer, credentials),
+    route!("GET", "/admin/fix/credentials/user", Viewer, credentials_user),
+    route!("GET", "/admin/fix/sessions", Viewer, sessions),
+    route!("GET", "/admin/fix/sessions/user", Viewer, sessions_user),
+    route!("POST", "/admin/fix/sessions/kill", Operator, kill),
+    route!("GET", "/admin/fix/rate-limits", Viewer, rate_limits),
+    route!("POST", "/admin/fix/rate-limits/update", Operator, rate_limits_update),
+    route!("POST", "/admin/fix/rate-limits/reset-violations", Operator, reset_violations),
+    route!("GET", "/admin/fix/rate-limits/tiers", Viewer, tiers),
+    route!("POST", "/admin/fix/rate-limits/tiers", Operator, tier_set),
+    route!("GET", "/admin/fix/rules", Viewer, rules),
+    route!("POST", "/admin/fix/rules/add", Admin, rule_add),
+    route!("POST", "/admin/fix/rules/remove", Admin, |c| rule_change(c, |core, id| core.rule_remove(id))),
+    route!("POST", "/admin/fix/rules/enable", Admin, |c| rule_change(c, |core, id| core
+        .rule_enable(id, true))),
+    route!("POST", "/admin/fix/rules/disable", Admin, |c| rule_change(c, |core, id| core
+        .rule_enable(id, false))),
+    route!("POST", "/admin/fix/rules/override", Admin, override_set),
+    route!("POST", "/admin/fix/rules/bypass", Admin, bypass),
+    route!("POST", "/admin/fix/accounts", Admin, accounts),
+    route!("GET", "/admin/fix/eligibility", Viewer, eligibility),
+    route!("POST", "/admin/fix/eligibility/reevaluate", Admin, reevaluate),
+    route!("GET", "/admin/fix/stats", Viewer, stats),
+    route!("GET", "/admin/fix/audit", Viewer, audit),
+    route!("GET", "/admin/fix/audit/verify", Viewer, audit_verify),
+];

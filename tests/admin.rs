@@ -1,0 +1,212 @@
+//! The admin command layer: every route answers, roles are enforced, bad input gets a JSON error
+//! with a stable code, and the actor is on the audit records. The same layer behind the C ABI.
+
+use fixprov::admin::{handle, Actor, Response, Role, ROUTES};
+use fixprov::cold::audit::AuditQuery;
+use fixprov::{Config, Engine};
+use serde_json::{json, Value};
+
+fn engine() -> Engine {
+    Engine::open(Config { default_rules: false, ..Config::default() }).unwrap()
+}
+
+fn actor(role: Role) -> Actor {
+    Actor { name: format!("{role:?}-token").to_lowercase(), role, source: "127.0.0.1".into() }
+}
+
+fn call(engine: &Engine, role: Role, method: &str, path: &str, body: Value) -> Response {
+    let body = if body.is_null() { Vec::new() } else { body.to_string().into_bytes() };
+    handle(engine, &actor(role), method, path, &body)
+}
+
+fn ok(engine: &Engine, method: &str, path: &str, body: Value) -> Value {
+    let r = call(engine, Role::Admin, method, path, body);
+    assert_eq!(r.status, 200, "{method} {path}: {}", r.body);
+    r.body
+}
+
+#[test]
+fn every_route_answers_its_happy_path() {
+    let e = engine();
+    let created = ok(&e, "POST", "/admin/fix/provision", json!({"user": "alice", "tier": "premium"}));
+    assert_eq!(created["sender_comp_id"], "FP_ALICE");
+    assert_eq!(created["password"].as_str().unwrap().len(), 43, "shown in this one response");
+    let session = e.session_open("alice").unwrap();
+    let steps: Vec<(&str, &str, Value)> = vec![
+        ("POST", "/admin/fix/regenerate-password", json!({"user": "alice", "overlap_secs": 60})),
+        ("POST", "/admin/fix/expiry", json!({"user": "alice", "expires_unix_ms": 4102444800000u64})),
+        ("POST", "/admin/fix/ip-allow", json!({"user": "alice", "rule": "10.0.0.0/8"})),
+        ("POST", "/admin/fix/ip-disallow", json!({"user": "alice", "rule": "10.0.0.0/8"})),
+        ("GET", "/admin/fix/credentials", Value::Null),
+        ("GET", "/admin/fix/credentials/user?user=alice", Value::Null),
+        ("GET", "/admin/fix/sessions", Value::Null),
+        ("GET", "/admin/fix/sessions/user?user=alice", Value::Null),
+        ("GET", "/admin/fix/rate-limits", Value::Null),
+        ("POST", "/admin/fix/rate-limits/update", json!({"user": "alice", "tier": "standard"})),
+        ("POST", "/admin/fix/rate-limits/reset-violations", json!({"user": "alice"})),
+        ("GET", "/admin/fix/rate-limits/tiers", Value::Null),
+        (
+            "POST",
+            "/admin/fix/rate-limits/tiers",
+            json!({"name": "desk", "spec": {"orders_per_sec": 7,
+            "messages_per_sec": 70, "max_sessions": 2, "order_burst": 14, "message_burst": 14,
+            "escalation_threshold": 0, "escalation_window_ms": 1000}}),
+        ),
+        ("GET", "/admin/fix/rules", Value::Null),
+        ("POST", "/admin/fix/rules/add", json!({"id": "kyc2", "min_kyc_level": 2})),
+        ("POST", "/admin/fix/rules/disable", json!({"id": "kyc2"})),
+        ("POST", "/admin/fix/rules/enable", json!({"id": "kyc2"})),
+        ("POST", "/admin/fix/accounts", json!({"user": "alice", "facts": {"kyc_level": 1}})),
+        (
+            "POST",
+            "/admin/fix/rules/override",
+            json!({"user": "alice", "rule": "kyc2", "override": "disabled"}),
+        ),
+        ("POST", "/admin/fix/rules/bypass", json!({"user": "alice", "reason": "pilot"})),
+        ("GET", "/admin/fix/eligibility?user=alice", Value::Null),
+        ("POST", "/admin/fix/eligibility/reevaluate", json!({"suspend": false})),
+        ("POST", "/admin/fix/rules/remove", json!({"id": "kyc2"})),
+        ("POST", "/admin/fix/suspend", json!({"user": "alice"})),
+        ("POST", "/admin/fix/reactivate", json!({"user": "alice"})),
+        ("POST", "/admin/fix/sessions/kill", json!({"session": session})),
+        ("GET", "/admin/fix/stats", Value::Null),
+        ("GET", "/admin/fix/audit?user=alice", Value::Null),
+        ("GET", "/admin/fix/audit/verify", Value::Null),
+        ("POST", "/admin/fix/revoke", json!({"user": "alice"})),
+    ];
+    for (method, path, body) in &steps {
+        ok(&e, method, path, body.clone());
+    }
+    // Every route of the table was exercised.
+    for route in ROUTES {
+        let covered = route.path == "/admin/fix/provision"
+            || steps.iter().any(|(m, p, _)| *m == route.method && p.split('?').next() == Some(route.path));
+        assert!(covered, "{route:?} has no happy-path test");
+    }
+    let credentials = ok(&e, "GET", "/admin/fix/credentials/user?user=alice", Value::Null);
+    assert_eq!(
+        (credentials["status"].as_str(), credentials["tier"].as_str()),
+        (Some("revoked"), Some("standard"))
+    );
+    assert_eq!(ok(&e, "GET", "/admin/fix/audit/verify", Value::Null)["ok"], true);
+}
+
+#[test]
+fn roles_bad_input_and_unknown_routes_get_json_errors() {
+    let e = engine();
+    let code = |r: &Response| r.body["error"]["code"].as_str().unwrap_or("").to_owned();
+    let r = call(&e, Role::Viewer, "POST", "/admin/fix/suspend", json!({"user": "x"}));
+    assert_eq!((r.status, code(&r)), (403, "forbidden".into()));
+    let r = call(&e, Role::Operator, "POST", "/admin/fix/provision", json!({"user": "x"}));
+    assert_eq!((r.status, code(&r)), (403, "forbidden".into()));
+    assert_eq!(call(&e, Role::Viewer, "GET", "/admin/fix/stats", Value::Null).status, 200);
+    let r = call(&e, Role::Admin, "GET", "/admin/fix/nope", Value::Null);
+    assert_eq!((r.status, code(&r)), (404, "no_such_route".into()));
+    let r = call(&e, Role::Admin, "GET", "/admin/fix/provision", Value::Null);
+    assert_eq!((r.status, code(&r)), (405, "method_not_allowed".into()));
+    let r = handle(&e, &actor(Role::Admin), "POST", "/admin/fix/provision", b"{\"user\": ");
+    assert_eq!((r.status, code(&r)), (400, "bad_json".into()));
+    let r = call(&e, Role::Admin, "POST", "/admin/fix/provision", json!({"user": "x", "colour": "red"}));
+    assert_eq!((r.status, code(&r)), (400, "bad_json".into()));
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("colour"));
+    let big = vec![b' '; 64 * 1024 + 1];
+    let r = handle(&e, &actor(Role::Admin), "POST", "/admin/fix/provision", &big);
+    assert_eq!((r.status, code(&r)), (413, "body_too_large".into()));
+    let r = call(&e, Role::Admin, "POST", "/admin/fix/revoke", json!({"user": "ghost"}));
+    assert_eq!((r.status, code(&r)), (404, "not_found".into()));
+    let r = call(&e, Role::Admin, "GET", "/admin/fix/credentials/user", Value::Null);
+    assert_eq!((r.status, code(&r)), (400, "invalid_argument".into()));
+    let r = call(&e, Role::Admin, "GET", "/admin/fix/credentials/user?user=a%ZZ", Value::Null);
+    assert_eq!(r.status, 400);
+    let r = call(&e, Role::Admin, "GET", "/admin/fix/sessions/user?who=a", Value::Null);
+    assert_eq!(r.status, 400);
+    let r = call(&e, Role::Admin, "POST", "/admin/fix/sessions/kill", json!({"session": 1, "user": "a"}));
+    assert_eq!(r.status, 400);
+    ok(&e, "POST", "/admin/fix/provision", json!({"user": "bo"}));
+    let r = call(&e, Role::Admin, "POST", "/admin/fix/provision", json!({"user": "bo"}));
+    assert_eq!((r.status, code(&r)), (409, "already_exists".into()));
+
+    // Ineligible users are refused with the failing rules.
+    let strict = Engine::open(Config::default()).unwrap();
+    let r = call(&strict, Role::Admin, "POST", "/admin/fix/provision", json!({"user": "newbie"}));
+    assert_eq!((r.status, code(&r)), (422, "not_eligible".into()));
+    assert_eq!(r.body["error"]["failures"].as_array().unwrap().len(), 4);
+
+    // The actor is on the audit records, refused requests included.
+    e.audit_flush().unwrap();
+    let records = e.audit_query(&AuditQuery::default()).unwrap();
+    let provision = records.iter().find(|r| r.event == "credential.provision").unwrap();
+    assert_eq!((provision.actor.as_str(), provision.source.as_str()), ("admin-token", "127.0.0.1"));
+    let refused: Vec<_> = records.iter().filter(|r| r.event == "admin.refused").collect();
+    assert!(refused.iter().any(|r| r.actor == "viewer-token" && r.details["code"] == "forbidden"));
+    assert!(refused.iter().any(|r| r.details["code"] == "already_exists"));
+}
+
+#[test]
+fn the_same_layer_through_the_c_abi() {
+    use fixprov::ffi::*;
+    let e = fixprov_engine::into_raw(engine());
+    let request = |method: &str, path: &str, body: &str| {
+        let (mut status, mut json) = (0u32, std::ptr::null_mut());
+        // SAFETY: `e` is live; the strings outlive the call; out-parameters are writable.
+        let rc = unsafe {
+            fixprov_admin_request(
+                e,
+                method.as_ptr(),
+                method.len(),
+                path.as_ptr(),
+                path.len(),
+                body.as_ptr(),
+                body.len(),
+                &mut status,
+                &mut json,
+            )
+        };
+        assert_eq!(rc, fixprov_status::FIXPROV_OK);
+        // SAFETY: a NUL-terminated string from the library, freed once below.
+        let text = unsafe { std::ffi::CStr::from_ptr(json) }.to_str().unwrap().to_owned();
+        // SAFETY: as above.
+        unsafe { fixprov_string_free(json) };
+        (status, serde_json::from_str::<Value>(&text).unwrap())
+    };
+    let (status, body) = request("POST", "/admin/fix/provision", r#"{"user": "cy", "tier": "standard"}"#);
+    assert_eq!((status, body["sender_comp_id"].as_str()), (200, Some("FP_CY")));
+    let (status, body) = request("GET", "/admin/fix/sessions/user?user=cy", "");
+    assert_eq!((status, body), (200, json!([])));
+    let (status, _) = request("POST", "/admin/fix/suspend", "{bad");
+    assert_eq!(status, 400);
+    let (mut status, mut json) = (0u32, std::ptr::null_mut());
+    // SAFETY: `e` is live; NULL arguments are what is tested.
+    unsafe {
+        assert_eq!(
+            fixprov_admin_request(
+                e,
+                std::ptr::null(),
+                3,
+                b"/".as_ptr(),
+                1,
+                std::ptr::null(),
+                0,
+                &mut status,
+                &mut json
+            ),
+            fixprov_status::FIXPROV_ERR_NULL
+        );
+        assert_eq!(
+            fixprov_admin_request(
+                e,
+                b"GET".as_ptr(),
+                3,
+                b"/".as_ptr(),
+                1,
+                std::ptr::null(),
+                0,
+                std::ptr::null_mut(),
+                &mut json
+            ),
+            fixprov_status::FIXPROV_ERR_NULL
+        );
+        fixprov_engine_close(e);
+    }
+    assert!(json.is_null());
+}
