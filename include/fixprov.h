@@ -651,6 +651,46 @@ fixprov_status fixprov_admin_request(const struct fixprov_engine *engine,
                                      char **out_json);
 
 /**
+ * Starts the admin HTTP API of the engine on its own thread, serving the same routes as
+ * fixprov_admin_request() behind bearer tokens. A running server is replaced.
+ *
+ * Parameters:
+ * - bind_addr: "127.0.0.1:8700", or port 0 for any free port; a non-loopback address is refused
+ *   unless allow_remote is 1.
+ * - tokens_json: a JSON array of {"name", "role" ("viewer" | "operator" | "admin"), "token" (at
+ *   least 32 characters)}; the tokens are kept only as SHA-256 hashes.
+ * - out_port: NULL, or receives the port it listens on.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (address,
+ * tokens or allow_remote), FIXPROV_ERR_STORAGE (the address cannot be bound), or
+ * FIXPROV_ERR_INTERNAL.
+ * Ownership: does not take ownership of the strings. The server stops with fixprov_admin_stop() or
+ * fixprov_engine_close(), which join its thread.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; each string is NULL or readable for its length; out_port NULL or writable.
+ */
+fixprov_status fixprov_admin_start(const struct fixprov_engine *engine,
+                                   const uint8_t *bind_addr,
+                                   size_t bind_addr_len,
+                                   const uint8_t *tokens_json,
+                                   size_t tokens_json_len,
+                                   uint32_t allow_remote,
+                                   uint16_t *out_port);
+
+/**
+ * Stops the admin HTTP API and joins its thread; nothing happens when it is not running.
+ *
+ * Returns: FIXPROV_OK or FIXPROV_ERR_NULL.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live.
+ */
+fixprov_status fixprov_admin_stop(const struct fixprov_engine *engine);
+
+/**
  * Sets what is known of a user's account (the user need not be provisioned yet), as a JSON
  * object: {"balance": {"amount": "1500.00", "currency": "USD"}, "volume_30d": {...},
  * "account_created_unix_ms": 1700000000000, "kyc_level": 2, "groups": ["desk-a"],

@@ -7,6 +7,7 @@
 //! stable code. Bodies are limited to 64 KiB and unknown fields are refused. Every request runs with
 //! its actor recorded on the audit records it causes; a refused one is recorded as `admin.refused`.
 
+pub mod http;
 mod routes;
 
 use crate::cold::audit::{with_actor, AuditEvent};

@@ -131,6 +131,7 @@ pub struct Engine {
     clock: Clock,
     order_types: OrderTypes,
     core: Arc<Core>,
+    admin: std::sync::Mutex<Option<crate::admin::http::AdminServer>>,
     _housekeeper: housekeeper::Housekeeper,
 }
 
@@ -185,7 +186,36 @@ impl Engine {
         let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility));
         core.load()?;
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
-        Ok(Engine { slots, clock, order_types: config.order_types, core, _housekeeper: housekeeper })
+        Ok(Engine {
+            slots,
+            clock,
+            order_types: config.order_types,
+            core,
+            admin: std::sync::Mutex::new(None),
+            _housekeeper: housekeeper,
+        })
+    }
+
+    /// Starts the admin HTTP API on `bind` (port 0 picks one) with `tokens`; returns the address it
+    /// listens on. A second start replaces the first server. Stopped by [`Engine::admin_stop`] or
+    /// when the engine closes, with its thread joined.
+    pub fn admin_start(
+        &self,
+        bind: std::net::SocketAddr,
+        tokens: Vec<crate::admin::http::TokenConfig>,
+        allow_remote: bool,
+    ) -> Result<std::net::SocketAddr> {
+        let mut admin = self.admin.lock().unwrap_or_else(|p| p.into_inner());
+        drop(admin.take());
+        let server = crate::admin::http::AdminServer::start(self.core.clone(), bind, tokens, allow_remote)?;
+        let address = server.address();
+        *admin = Some(server);
+        Ok(address)
+    }
+
+    /// Stops the admin HTTP API (nothing when it is not running).
+    pub fn admin_stop(&self) {
+        drop(self.admin.lock().unwrap_or_else(|p| p.into_inner()).take());
     }
 
     // ----- hot path -----

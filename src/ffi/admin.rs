@@ -59,3 +59,75 @@ pub unsafe extern "C" fn fixprov_admin_request(
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
+
+/// Starts the admin HTTP API of the engine on its own thread, serving the same routes as
+/// fixprov_admin_request() behind bearer tokens. A running server is replaced.
+///
+/// Parameters:
+/// - bind_addr: "127.0.0.1:8700", or port 0 for any free port; a non-loopback address is refused
+///   unless allow_remote is 1.
+/// - tokens_json: a JSON array of {"name", "role" ("viewer" | "operator" | "admin"), "token" (at
+///   least 32 characters)}; the tokens are kept only as SHA-256 hashes.
+/// - out_port: NULL, or receives the port it listens on.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (address,
+/// tokens or allow_remote), FIXPROV_ERR_STORAGE (the address cannot be bound), or
+/// FIXPROV_ERR_INTERNAL.
+/// Ownership: does not take ownership of the strings. The server stops with fixprov_admin_stop() or
+/// fixprov_engine_close(), which join its thread.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; each string is NULL or readable for its length; out_port NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_admin_start(
+    engine: *const fixprov_engine,
+    bind_addr: *const u8,
+    bind_addr_len: usize,
+    tokens_json: *const u8,
+    tokens_json_len: usize,
+    allow_remote: u32,
+    out_port: *mut u16,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract (each pair).
+        let (bind, tokens) = unsafe {
+            (
+                boundary::text(bind_addr, bind_addr_len, c"bind_addr is NULL")?,
+                boundary::text(tokens_json, tokens_json_len, c"tokens_json is NULL")?,
+            )
+        };
+        let bind: std::net::SocketAddr =
+            bind.parse().map_err(|e| crate::Error::invalid(format!("bind_addr '{bind}': {e}")))?;
+        let tokens =
+            serde_json::from_str(tokens).map_err(|e| crate::Error::invalid(format!("tokens_json: {e}")))?;
+        if allow_remote > 1 {
+            return Err(crate::Error::invalid("allow_remote must be 0 or 1").into());
+        }
+        let address = engine.admin_start(bind, tokens, allow_remote == 1)?;
+        if let Ok(out) = boundary::out_ptr(out_port, c"") {
+            // SAFETY: checked non-NULL; writable per the contract.
+            unsafe { out.write(address.port()) };
+        }
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Stops the admin HTTP API and joins its thread; nothing happens when it is not running.
+///
+/// Returns: FIXPROV_OK or FIXPROV_ERR_NULL.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_admin_stop(engine: *const fixprov_engine) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        engine.admin_stop();
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
