@@ -270,10 +270,9 @@ pub unsafe extern "C" fn fixprov_credentials_get(
         let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        let info = engine.credentials(user)?;
-        let json = serde_json::to_string(&info).map_err(|e| crate::Error::Internal(e.to_string().into()))?;
+        let json = boundary::json_into_raw(&engine.credentials(user)?)?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out.write(boundary::string_into_raw(json)) };
+        unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
     })
 }

@@ -290,6 +290,13 @@ pub(crate) fn bytes_into_raw(bytes: Vec<u8>) -> *mut std::ffi::c_char {
     }
 }
 
+/// Serializes `value` as JSON and hands it to C; free with `fixprov_string_free`.
+pub(crate) fn json_into_raw<T: serde::Serialize>(value: &T) -> FfiResult<*mut std::ffi::c_char> {
+    serde_json::to_string(value)
+        .map(string_into_raw)
+        .map_err(|e| Error::Internal(format!("serializing the answer: {e}").into()).into())
+}
+
 /// Wipes and frees a string from [`string_into_raw`].
 ///
 /// # Safety

@@ -7,12 +7,6 @@ use crate::ffi::boundary::{self, fixprov_engine, guard};
 use crate::ffi::status::fixprov_status;
 use std::ffi::c_char;
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<*mut c_char, crate::Error> {
-    serde_json::to_string(value)
-        .map(boundary::string_into_raw)
-        .map_err(|e| crate::Error::Internal(e.to_string().into()))
-}
-
 /// Sets what is known of a user's account (the user need not be provisioned yet), as a JSON
 /// object: {"balance": {"amount": "1500.00", "currency": "USD"}, "volume_30d": {...},
 /// "account_created_unix_ms": 1700000000000, "kyc_level": 2, "groups": ["desk-a"],
@@ -68,7 +62,7 @@ pub unsafe extern "C" fn fixprov_evaluate(
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         crate::cold::users::validate_id(user)?;
-        let json = to_json(&engine.evaluate(user))?;
+        let json = boundary::json_into_raw(&engine.evaluate(user))?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -309,7 +303,7 @@ pub unsafe extern "C" fn fixprov_reevaluate(
         if suspend > 1 {
             return Err(crate::Error::invalid("suspend must be 0 or 1").into());
         }
-        let json = to_json(&engine.reevaluate(suspend == 1)?)?;
+        let json = boundary::json_into_raw(&engine.reevaluate(suspend == 1)?)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)

@@ -111,10 +111,9 @@ pub unsafe extern "C" fn fixprov_sessions_json(
         let engine = unsafe { boundary::engine(engine) }?;
         // SAFETY: forwarded contract.
         let user = unsafe { boundary::optional_text(user, user_len, c"user is NULL") }?;
-        let json = serde_json::to_string(&engine.sessions(user))
-            .map_err(|e| crate::Error::Internal(format!("serializing sessions: {e}").into()))?;
+        let json = boundary::json_into_raw(&engine.sessions(user))?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out.write(boundary::string_into_raw(json)) };
+        unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -151,11 +150,9 @@ pub unsafe extern "C" fn fixprov_audit_verify(
         let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        let report = engine.audit_verify()?;
-        let json =
-            serde_json::to_string(&report).map_err(|e| crate::Error::Internal(e.to_string().into()))?;
+        let json = boundary::json_into_raw(&engine.audit_verify()?)?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out.write(boundary::string_into_raw(json)) };
+        unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -225,10 +222,9 @@ pub unsafe extern "C" fn fixprov_stats_json(
         let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        let json = serde_json::to_string(&engine.stats())
-            .map_err(|e| crate::Error::Internal(e.to_string().into()))?;
+        let json = boundary::json_into_raw(&engine.stats())?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out.write(boundary::string_into_raw(json)) };
+        unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
