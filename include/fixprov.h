@@ -628,7 +628,8 @@ fixprov_status fixprov_master_password_change(const struct fixprov_engine *engin
  * - path: a route such as "/admin/fix/provision" or "/admin/fix/sessions/user?user=alice".
  * - body: a JSON object, or (NULL, 0) for none; at most 64 KiB; unknown fields are refused.
  * - out_http_status: receives the HTTP status of the answer (200, 400, 404, 409, 422, ...).
- * - out_json: receives the answer's JSON body; errors are {"error": {"code", "message"}}.
+ * - out_json: receives the answer's body: JSON; errors are {"error": {"code", "message"}}. Two
+ *   routes answer other text: "/admin/fix/audit/export" (JSON lines) and "/metrics" (OpenMetrics).
  *
  * Returns: FIXPROV_OK whenever an answer was produced (read out_http_status), FIXPROV_ERR_NULL,
  * or FIXPROV_ERR_UTF8 (method or path).

@@ -72,6 +72,9 @@ fn every_route_answers_its_happy_path() {
         ("GET", "/admin/fix/stats", Value::Null),
         ("GET", "/admin/fix/audit?user=alice", Value::Null),
         ("GET", "/admin/fix/audit/verify", Value::Null),
+        ("GET", "/admin/fix/audit/export?user=alice", Value::Null),
+        ("GET", "/admin/fix/openapi.json", Value::Null),
+        ("GET", "/metrics", Value::Null),
         ("POST", "/admin/fix/revoke", json!({"user": "alice"})),
     ];
     for (method, path, body) in &steps {

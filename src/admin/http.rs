@@ -6,7 +6,8 @@
 //!   (they are machine-generated secrets, not passwords) and compared in constant time; each has a
 //!   name (the audit actor) and a role. A missing or bad token is 401; an address with repeated
 //!   failures is refused with 429 for a cool-down.
-//! * `GET /healthz` answers without a token.
+//! * `GET /healthz` answers without a token; `GET /metrics` (Prometheus) needs a viewer token, as
+//!   every admin route does (Prometheus sends one with `authorization: {credentials: ...}`).
 //! * Stopping (or dropping) the server shuts the runtime down and joins its thread.
 
 use crate::admin::{handle, Actor, Response, Role, MAX_BODY};
@@ -157,7 +158,12 @@ impl Drop for AdminServer {
 
 fn json(response: Response) -> axum::response::Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(response.body)).into_response()
+    match response.text {
+        Some((content_type, text)) => {
+            (status, [(axum::http::header::CONTENT_TYPE, content_type)], text).into_response()
+        }
+        None => (status, axum::Json(response.body)).into_response(),
+    }
 }
 
 fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
@@ -180,27 +186,43 @@ async fn serve(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> axum::response::Response {
+    let response = match body {
+        Ok(body) => answer(&shared, peer, &method, &uri, &headers, &body),
+        // Over the limit (or unreadable): answered in JSON like every other error.
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Response::error(413, "body_too_large", format!("the body is over {MAX_BODY} bytes"))
+        }
+        Err(rejection) => Response::error(400, "bad_request", rejection.body_text()),
+    };
+    shared.core.metrics.count_request(method.as_str(), uri.path(), response.status);
+    json(response)
+}
+
+fn answer(
+    shared: &Shared,
+    peer: SocketAddr,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let now = Instant::now();
     let ip = peer.ip().to_canonical();
     if shared.failures.locked(&ip, now).is_some() {
-        return json(Response::error(
-            429,
-            "too_many_failures",
-            "too many failed requests from this address; wait",
-        ));
+        return Response::error(429, "too_many_failures", "too many failed requests from this address; wait");
     }
-    let Some(mut actor) = authenticate(&shared, &headers) else {
+    let Some(mut actor) = authenticate(shared, headers) else {
         shared.failures.record_failure(&ip, now);
-        return json(Response::error(401, "unauthorized", "a valid bearer token is required"));
+        return Response::error(401, "unauthorized", "a valid bearer token is required");
     };
     actor.source = ip.to_string();
     if body.len() > MAX_BODY {
-        return json(Response::error(413, "body_too_large", format!("the body is over {MAX_BODY} bytes")));
+        return Response::error(413, "body_too_large", format!("the body is over {MAX_BODY} bytes"));
     }
     let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
     // Cold-path calls are short (a lock, a SQLite commit): requests are served one at a time on
     // the server's own thread, which no blocking pool outlives.
-    json(handle(&shared.core, &actor, method.as_str(), &path, &body))
+    handle(&shared.core, &actor, method.as_str(), &path, body)
 }

@@ -2,12 +2,15 @@
 //! ABI (`fixprov_admin_request`) and the HTTP API share, so C++ and Java hosts reach every operation
 //! without HTTP, and both paths check roles, validate, audit and answer the same way.
 //!
-//! A request is a method, a path (with an optional `?user=...` query) and a JSON body; the answer is
-//! an HTTP status and a JSON body. Errors are `{"error": {"code": "...", "message": "..."}}` with a
+//! A request is a method, a path (with the query parameters its route names, such as `?user=...`)
+//! and a JSON body; the answer is an HTTP status and a JSON body (the audit export alone answers
+//! JSON lines). Errors are `{"error": {"code": "...", "message": "..."}}` with a
 //! stable code. Bodies are limited to 64 KiB and unknown fields are refused. Every request runs with
 //! its actor recorded on the audit records it causes; a refused one is recorded as `admin.refused`.
 
 pub mod http;
+pub mod metrics;
+pub mod openapi;
 mod routes;
 
 use crate::cold::audit::{with_actor, AuditEvent};
@@ -16,7 +19,7 @@ use crate::error::Error;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-pub use routes::ROUTES;
+pub use routes::{Route, ROUTES};
 
 /// Largest request body.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -51,23 +54,39 @@ impl Actor {
     }
 }
 
-/// An answer: an HTTP status and a JSON body.
+/// An answer: an HTTP status and a JSON body, or for the few routes that answer another format
+/// (JSON lines), that text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     /// HTTP status.
     pub status: u16,
-    /// JSON body.
+    /// JSON body (`Null` when `text` is set).
     pub body: Value,
+    /// A body that is not one JSON document: its content type and text.
+    pub text: Option<(&'static str, String)>,
 }
 
 impl Response {
     fn ok(body: Value) -> Response {
-        Response { status: 200, body }
+        Response { status: 200, body, text: None }
     }
 
     /// An error answer with a stable code.
     pub fn error(status: u16, code: &str, message: impl Into<String>) -> Response {
-        Response { status, body: json!({"error": {"code": code, "message": message.into()}}) }
+        Response { status, body: json!({"error": {"code": code, "message": message.into()}}), text: None }
+    }
+
+    /// The body as the client receives it.
+    pub fn body_text(&self) -> String {
+        match &self.text {
+            Some((_, text)) => text.clone(),
+            None => self.body.to_string(),
+        }
+    }
+
+    /// The body's content type.
+    pub fn content_type(&self) -> &'static str {
+        self.text.as_ref().map_or("application/json", |(content_type, _)| content_type)
     }
 }
 
@@ -99,7 +118,7 @@ pub(crate) type Answer = std::result::Result<Value, Response>;
 pub(crate) struct Call<'a> {
     pub(crate) core: &'a Core,
     pub(crate) actor: &'a Actor,
-    pub(crate) query_user: Option<String>,
+    query: Vec<(&'static str, String)>,
     body: &'a [u8],
 }
 
@@ -115,24 +134,54 @@ impl Call<'_> {
         self.body
     }
 
+    /// A query parameter, if given.
+    pub(crate) fn param(&self, key: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter that must be a whole number, if given.
+    pub(crate) fn param_u64(&self, key: &str) -> std::result::Result<Option<u64>, Response> {
+        self.param(key)
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    Response::error(
+                        400,
+                        "invalid_argument",
+                        format!("query parameter '{key}' must be a whole number"),
+                    )
+                })
+            })
+            .transpose()
+    }
+
     /// The `user` query parameter, required.
     pub(crate) fn user(&self) -> std::result::Result<&str, Response> {
-        self.query_user
-            .as_deref()
-            .ok_or_else(|| Response::error(400, "invalid_argument", "the query needs ?user="))
+        self.param("user").ok_or_else(|| Response::error(400, "invalid_argument", "the query needs ?user="))
     }
 }
 
-fn query_user(query: &str) -> std::result::Result<Option<String>, Response> {
-    let mut user = None;
+/// Splits a query into the parameters `allowed` names, refusing any other and any repeated one.
+fn parse_query(
+    query: &str,
+    allowed: &[&'static str],
+) -> std::result::Result<Vec<(&'static str, String)>, Response> {
+    let mut params: Vec<(&'static str, String)> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if key != "user" {
+        let Some(&key) = allowed.iter().find(|k| **k == key) else {
+            let key: String = key.chars().take(64).collect();
             return Err(Response::error(400, "invalid_argument", format!("unknown query parameter '{key}'")));
+        };
+        if params.iter().any(|(k, _)| *k == key) {
+            return Err(Response::error(
+                400,
+                "invalid_argument",
+                format!("query parameter '{key}' is repeated"),
+            ));
         }
-        user = Some(percent_decode(value)?);
+        params.push((key, percent_decode(value)?));
     }
-    Ok(user)
+    Ok(params)
 }
 
 fn percent_decode(text: &str) -> std::result::Result<String, Response> {
@@ -169,14 +218,14 @@ pub fn handle(core: &Core, actor: &Actor, method: &str, path: &str, body: &[u8])
     if body.len() > MAX_BODY {
         return Response::error(413, "body_too_large", format!("the body is over {MAX_BODY} bytes"));
     }
-    let query_user = match query_user(query) {
-        Ok(user) => user,
+    let query = match parse_query(query, route.query) {
+        Ok(query) => query,
         Err(response) => return response,
     };
-    let call = Call { core, actor, query_user, body };
-    let answer = with_actor(&actor.name, &actor.source, || (route.handler)(&call));
+    let call = Call { core, actor, query, body };
+    let answer = with_actor(&actor.name, &actor.source, || route.handler.run(&call));
     match answer {
-        Ok(body) => Response::ok(body),
+        Ok(response) => response,
         Err(response) => {
             if route.method == "POST" {
                 refused(core, actor, path, response.body["error"]["code"].as_str().unwrap_or(""));

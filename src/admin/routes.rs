@@ -16,7 +16,28 @@ pub struct Route {
     pub path: &'static str,
     /// The least role that may call it.
     pub role: Role,
-    pub(crate) handler: fn(&Call<'_>) -> Answer,
+    /// The query parameters it takes (any other is refused).
+    pub query: &'static [&'static str],
+    pub(crate) handler: Handler,
+}
+
+/// A route's handler: most answer JSON; a few answer text in another format.
+pub(crate) enum Handler {
+    Json(fn(&Call<'_>) -> Answer),
+    Text(&'static str, fn(&Call<'_>) -> std::result::Result<String, Response>),
+}
+
+impl Handler {
+    pub(crate) fn run(&self, call: &Call<'_>) -> std::result::Result<Response, Response> {
+        match self {
+            Handler::Json(handler) => handler(call).map(Response::ok),
+            Handler::Text(content_type, handler) => handler(call).map(|text| Response {
+                status: 200,
+                body: Value::Null,
+                text: Some((content_type, text)),
+            }),
+        }
+    }
 }
 
 impl std::fmt::Debug for Route {
@@ -240,6 +261,10 @@ fn rules(c: &Call<'_>) -> Answer {
 fn rule_add(c: &Call<'_>) -> Answer {
     let document =
         std::str::from_utf8(c.body_bytes()).map_err(|_| Response::error(400, "bad_json", "not UTF-8"))?;
+    // Malformed JSON is bad_json here as on every route; a well-formed document that is not a valid
+    // rule is invalid_argument, with the rule parser's message.
+    serde_json::from_str::<serde::de::IgnoredAny>(document)
+        .map_err(|e| Response::error(400, "bad_json", e.to_string()))?;
     c.core.rule_add(document).map_err(err)?;
     rules(c)
 }
@@ -302,12 +327,46 @@ fn stats(c: &Call<'_>) -> Answer {
     to_json(c.core.stats())
 }
 
-fn audit(c: &Call<'_>) -> Answer {
+/// The audit filter: the JSON body's, with each query parameter given replacing its field.
+fn audit_filter(c: &Call<'_>) -> std::result::Result<AuditQuery, Response> {
     let mut query: AuditQuery = c.body()?;
-    if query.subject.is_none() {
-        query.subject = c.query_user.clone();
+    if let Some(user) = c.param("user") {
+        query.subject = Some(user.to_owned());
     }
-    to_json(c.core.audit_query(&query).map_err(err)?)
+    if let Some(event) = c.param("event") {
+        query.event_prefix = Some(event.to_owned());
+    }
+    for (key, field) in [
+        ("from_unix_ms", &mut query.from_unix_ms),
+        ("to_unix_ms", &mut query.to_unix_ms),
+        ("after_seq", &mut query.after_seq),
+    ] {
+        if let Some(value) = c.param_u64(key)? {
+            *field = Some(value);
+        }
+    }
+    if let Some(limit) = c.param_u64("limit")? {
+        query.limit = Some(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    Ok(query)
+}
+
+fn audit(c: &Call<'_>) -> Answer {
+    to_json(c.core.audit_query(&audit_filter(c)?).map_err(err)?)
+}
+
+fn audit_export(c: &Call<'_>) -> std::result::Result<String, Response> {
+    let mut out = Vec::new();
+    c.core.audit_export(&audit_filter(c)?, &mut out).map_err(err)?;
+    String::from_utf8(out).map_err(|e| err(crate::Error::Internal(e.to_string().into())))
+}
+
+fn metrics(c: &Call<'_>) -> std::result::Result<String, Response> {
+    Ok(c.core.metrics_text())
+}
+
+fn openapi(_: &Call<'_>) -> Answer {
+    Ok(super::openapi::document())
 }
 
 fn audit_verify(c: &Call<'_>) -> Answer {
@@ -316,7 +375,17 @@ fn audit_verify(c: &Call<'_>) -> Answer {
 
 macro_rules! route {
     ($method:literal, $path:literal, $role:ident, $handler:expr) => {
-        Route { method: $method, path: $path, role: Role::$role, handler: $handler }
+        route!($method, $path, $role, [], $handler)
+    };
+    ($method:literal, $path:literal, $role:ident, [$($param:literal),*], $handler:expr) => {
+        Route { method: $method, path: $path, role: Role::$role, query: &[$($param),*], handler: Handler::Json($handler) }
+    };
+}
+
+/// Query parameters of the audit query and export.
+macro_rules! audit_params {
+    () => {
+        ["user", "event", "from_unix_ms", "to_unix_ms", "after_seq", "limit"]
     };
 }
 
@@ -331,9 +400,9 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/admin/fix/ip-allow", Admin, ip_allow),
     route!("POST", "/admin/fix/ip-disallow", Admin, ip_disallow),
     route!("GET", "/admin/fix/credentials", Viewer, credentials),
-    route!("GET", "/admin/fix/credentials/user", Viewer, credentials_user),
+    route!("GET", "/admin/fix/credentials/user", Viewer, ["user"], credentials_user),
     route!("GET", "/admin/fix/sessions", Viewer, sessions),
-    route!("GET", "/admin/fix/sessions/user", Viewer, sessions_user),
+    route!("GET", "/admin/fix/sessions/user", Viewer, ["user"], sessions_user),
     route!("POST", "/admin/fix/sessions/kill", Operator, kill),
     route!("GET", "/admin/fix/rate-limits", Viewer, rate_limits),
     route!("POST", "/admin/fix/rate-limits/update", Operator, rate_limits_update),
@@ -350,9 +419,30 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/admin/fix/rules/override", Admin, override_set),
     route!("POST", "/admin/fix/rules/bypass", Admin, bypass),
     route!("POST", "/admin/fix/accounts", Admin, accounts),
-    route!("GET", "/admin/fix/eligibility", Viewer, eligibility),
+    route!("GET", "/admin/fix/eligibility", Viewer, ["user"], eligibility),
     route!("POST", "/admin/fix/eligibility/reevaluate", Admin, reevaluate),
     route!("GET", "/admin/fix/stats", Viewer, stats),
-    route!("GET", "/admin/fix/audit", Viewer, audit),
+    Route {
+        method: "GET",
+        path: "/admin/fix/audit",
+        role: Role::Viewer,
+        query: &audit_params!(),
+        handler: Handler::Json(audit),
+    },
+    Route {
+        method: "GET",
+        path: "/admin/fix/audit/export",
+        role: Role::Viewer,
+        query: &audit_params!(),
+        handler: Handler::Text("application/x-ndjson", audit_export),
+    },
     route!("GET", "/admin/fix/audit/verify", Viewer, audit_verify),
+    route!("GET", "/admin/fix/openapi.json", Viewer, openapi),
+    Route {
+        method: "GET",
+        path: "/metrics",
+        role: Role::Viewer,
+        query: &[],
+        handler: Handler::Text("application/openmetrics-text; version=1.0.0; charset=utf-8", metrics),
+    },
 ];

@@ -153,13 +153,19 @@ pub struct AuditVerification {
 pub struct AuditQueue {
     pending: std::sync::Mutex<Vec<AuditEvent>>,
     dropped: std::sync::atomic::AtomicU64,
+    dropped_total: std::sync::atomic::AtomicU64,
     capacity: usize,
 }
 
 impl AuditQueue {
     /// A queue of at most `capacity` events.
     pub fn new(capacity: usize) -> AuditQueue {
-        AuditQueue { pending: Default::default(), dropped: Default::default(), capacity }
+        AuditQueue {
+            pending: Default::default(),
+            dropped: Default::default(),
+            dropped_total: Default::default(),
+            capacity,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<AuditEvent>> {
@@ -173,7 +179,13 @@ impl AuditQueue {
             pending.push(event);
         } else {
             self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.dropped_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// Events dropped since the queue was made.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped_total.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Everything queued, with a record of how many were dropped since the last take.
@@ -194,6 +206,7 @@ impl AuditQueue {
         if excess > 0 {
             events.truncate(self.capacity);
             self.dropped.fetch_add(excess as u64, std::sync::atomic::Ordering::Relaxed);
+            self.dropped_total.fetch_add(excess as u64, std::sync::atomic::Ordering::Relaxed);
         }
         *pending = events;
     }

@@ -450,6 +450,29 @@ impl Core {
         self.access.store().audit_query(query)
     }
 
+    /// Writes every audit record matching `query` to `out` as JSON lines (one record a line, in
+    /// sequence order), paging through the store; `query.limit` caps the total if given. Returns how
+    /// many records were written.
+    pub fn audit_export(&self, query: &AuditQuery, out: &mut dyn std::io::Write) -> Result<u64> {
+        let mut page = query.clone();
+        let mut left = query.limit.map_or(u64::MAX, |l| l as u64);
+        let mut written = 0;
+        while left > 0 {
+            page.limit = Some(usize::try_from(left).unwrap_or(usize::MAX));
+            let records = self.audit_query(&page)?;
+            let Some(last) = records.last() else { break };
+            page.after_seq = Some(last.seq);
+            for record in &records {
+                serde_json::to_writer(&mut *out, record)
+                    .map_err(|e| Error::Internal(e.to_string().into()))?;
+                out.write_all(b"\n").map_err(|e| Error::Internal(e.to_string().into()))?;
+            }
+            written += records.len() as u64;
+            left -= records.len() as u64;
+        }
+        Ok(written)
+    }
+
     /// Kills the live sessions of credentials expired at `now_ms` (the housekeeper's tick).
     pub(crate) fn expire_due(&self, now_ms: u64) {
         let due: Vec<String> = {

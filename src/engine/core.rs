@@ -90,6 +90,8 @@ pub struct Core {
     violations_seen: Mutex<HashMap<u64, (u64, u64)>>,
     violations_read: Mutex<std::time::Instant>,
     pub(crate) logon_counters: LogonCounters,
+    /// This engine's Prometheus registry.
+    pub(crate) metrics: crate::admin::metrics::Metrics,
 }
 
 impl std::fmt::Debug for Core {
@@ -117,6 +119,7 @@ impl Core {
         tiers: Tiers,
         access: AccessState,
         eligibility: EligibilityState,
+        me: std::sync::Weak<Core>,
     ) -> Core {
         let capacity = slots.len() as u32;
         Core {
@@ -132,7 +135,20 @@ impl Core {
             violations_seen: Mutex::new(HashMap::new()),
             violations_read: Mutex::new(std::time::Instant::now()),
             logon_counters: LogonCounters::default(),
+            metrics: crate::admin::metrics::Metrics::new(me),
         }
+    }
+
+    /// The engine's metrics in the OpenMetrics text format Prometheus scrapes (what `GET /metrics`
+    /// answers): users, credentials, sessions and message totals by tier, logons by outcome, admin
+    /// requests. Computed now, like [`Core::stats`].
+    pub fn metrics_text(&self) -> String {
+        self.metrics.encode()
+    }
+
+    /// Audit events dropped since open because the queue was full.
+    pub(crate) fn audit_dropped(&self) -> u64 {
+        self.audit_queue.dropped_total()
     }
 
     pub(crate) fn lock_policy(&self) -> MutexGuard<'_, ()> {

@@ -7,7 +7,7 @@ mod access;
 mod core;
 mod eligibility;
 mod housekeeper;
-mod stats;
+pub(crate) mod stats;
 
 pub use self::access::{Credentials, LogonRequest};
 pub use self::core::{Core, Event, EventKind, Listener, SessionInfo};
@@ -183,7 +183,7 @@ impl Engine {
             config.logon_checks_eligibility,
         );
         let access = access::AccessState::open(&config)?;
-        let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility));
+        let core = Arc::new_cyclic(|me| Core::new(slots.clone(), tiers, access, eligibility, me.clone()));
         core.load()?;
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
         Ok(Engine {

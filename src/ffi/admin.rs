@@ -13,7 +13,8 @@ use std::ffi::c_char;
 /// - path: a route such as "/admin/fix/provision" or "/admin/fix/sessions/user?user=alice".
 /// - body: a JSON object, or (NULL, 0) for none; at most 64 KiB; unknown fields are refused.
 /// - out_http_status: receives the HTTP status of the answer (200, 400, 404, 409, 422, ...).
-/// - out_json: receives the answer's JSON body; errors are {"error": {"code", "message"}}.
+/// - out_json: receives the answer's body: JSON; errors are {"error": {"code", "message"}}. Two
+///   routes answer other text: "/admin/fix/audit/export" (JSON lines) and "/metrics" (OpenMetrics).
 ///
 /// Returns: FIXPROV_OK whenever an answer was produced (read out_http_status), FIXPROV_ERR_NULL,
 /// or FIXPROV_ERR_UTF8 (method or path).
@@ -54,7 +55,7 @@ pub unsafe extern "C" fn fixprov_admin_request(
         // SAFETY: both checked non-NULL; writable per the contract.
         unsafe {
             status_out.write(u32::from(response.status));
-            json_out.write(boundary::string_into_raw(response.body.to_string()));
+            json_out.write(boundary::string_into_raw(response.body_text()));
         }
         Ok(fixprov_status::FIXPROV_OK)
     })
