@@ -35,6 +35,9 @@ step "C smoke test against the shared library, under valgrind memcheck"
 cargo build --release --quiet
 make -s -C tests/c run VALGRIND=1
 
+step "C example: installed layout, pkg-config and CMake builds, valgrind (ffi-examples/c)"
+bash ffi-examples/c/run.sh
+
 step "loom models (LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:=3})"
 RUSTFLAGS="--cfg fixprov_loom" LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS CARGO_TARGET_DIR=target/loom \
     cargo test --release --lib loom 2>&1 | tee -a "$log"

@@ -25,7 +25,10 @@ fn secret_into_raw(secret: &Secret) -> *mut c_char {
 /// - out_password: receives the NUL-terminated password; required.
 ///
 /// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT,
-/// FIXPROV_ERR_NOT_FOUND (no such tier), FIXPROV_ERR_ALREADY_EXISTS, or FIXPROV_ERR_STORAGE.
+/// FIXPROV_ERR_NOT_FOUND (no such tier), FIXPROV_ERR_ALREADY_EXISTS, FIXPROV_ERR_NOT_ELIGIBLE (the
+/// eligibility rules refuse the user: with the default rules, a user without account facts is
+/// refused; set them with fixprov_account_set() or choose rules with
+/// fixprov_options_set_eligibility()), or FIXPROV_ERR_STORAGE.
 /// Ownership: returns new strings owned by the caller; free each with fixprov_string_free(), which
 /// wipes it. Does not take ownership of user or tier. Out-parameters are written only on success.
 /// Thread safety: may be called from several threads at once.
