@@ -255,6 +255,29 @@ fn stale_handles_are_errors_not_undefined_behaviour() {
 }
 
 #[test]
+fn a_session_handle_from_a_closed_engine_is_stale_on_another() {
+    // Each engine starts its generations at a random point (one of 2^20), so a handle of another
+    // engine names none of this one's sessions; this fails by chance once in about a million runs.
+    let old = Engine::open();
+    old.user("eve", "basic");
+    let handle = old.open_session("eve").unwrap();
+    drop(old);
+    let new = Engine::open();
+    new.user("eve", "basic");
+    let live = new.open_session("eve").unwrap();
+    assert_eq!(live as u32, handle as u32, "the same slot");
+    assert_ne!(live, handle, "another generation");
+    // SAFETY: live engine.
+    unsafe {
+        assert_eq!(fixprov_check(new.0, handle, OTHER), FIXPROV_ERR_STALE_HANDLE);
+        assert_eq!(fixprov_session_kill(new.0, handle), FIXPROV_ERR_STALE_HANDLE);
+        assert_eq!(fixprov_session_close(new.0, handle), FIXPROV_ERR_STALE_HANDLE);
+        assert_eq!(fixprov_check(new.0, live, OTHER), FIXPROV_OK, "the engine's own session is untouched");
+    }
+    assert!(live < 1 << 53, "handles stay exact as JSON numbers");
+}
+
+#[test]
 fn session_limit_through_the_c_abi() {
     let e = Engine::open();
     e.user("eve", "standard");

@@ -173,7 +173,12 @@ impl Engine {
             ClockConfig::Precise => Clock::precise(),
             ClockConfig::Manual(manual) => Clock::manual(manual.clone()),
         };
-        let slots: Arc<[SessionSlot]> = (0..config.max_sessions).map(|_| SessionSlot::default()).collect();
+        // Generations start at a random point below 2^20, so a handle from another engine is
+        // refused as stale (all but certainly), while handles stay below 2^53 (exact as JSON
+        // numbers in every language) for the first million sessions of each slot.
+        let first_generation = rand::random::<u32>() & ((1 << 20) - 1);
+        let slots: Arc<[SessionSlot]> =
+            (0..config.max_sessions).map(|_| SessionSlot::with_generation(first_generation)).collect();
         let tiers = Tiers::with_defaults(config.max_tiers)?;
         let currency: crate::cold::rules::Currency =
             config.currency.parse().map_err(|e| Error::invalid(format!("currency: {e}")))?;

@@ -170,6 +170,14 @@ pub struct SessionSlot {
     pub side: SessionSide,
 }
 
+impl SessionSlot {
+    /// A free slot whose first session gets generation `after + 1` (see
+    /// [`SessionLine::with_generation`]).
+    pub fn with_generation(after: u32) -> SessionSlot {
+        SessionSlot { line: SessionLine::with_generation(after), side: SessionSide::new() }
+    }
+}
+
 /// What a session touches only when a message is refused, kept off its hot line.
 #[repr(C, align(32))]
 pub struct SessionSide {
@@ -212,8 +220,15 @@ impl Default for SessionLine {
 impl SessionLine {
     /// A free line (generation 0, never valid for a handle).
     pub fn new() -> SessionLine {
+        SessionLine::with_generation(0)
+    }
+
+    /// A free line whose first session gets generation `after + 1`. An engine starts its lines at
+    /// a random generation, so that a handle from another engine (one closed, say) is refused as
+    /// stale instead of naming a session of this one.
+    pub fn with_generation(after: u32) -> SessionLine {
         SessionLine {
-            state: AtomicU64::new(0),
+            state: AtomicU64::new((after as u64) << GEN_SHIFT),
             msg_tat: AtomicU64::new(0),
             ord_tat: AtomicU64::new(0),
             rates: RateWords::new(),
