@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: a FIX session's inbound messages enforced end to end through the C ABI, with a
-# readable summary (accepted, throttled, refused, killed).
+# The main job: a real FIX session enforced end to end. A QuickFIX C++ acceptor loads fixprov (on
+# its embedded encrypted store) and its admin API; QuickFIX initiators log on, send bursts, are
+# throttled, refused, killed and suspended; the summary says what happened (accepted, throttled,
+# refused, killed). Installs what it needs (libquickfix-dev, ...) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v cargo >/dev/null || { echo "cargo (Rust 1.85 or newer) is required" >&2; exit 1; }
-cargo run --release --quiet --example session
+exec bash ffi-examples/cpp/demo.sh "$@"

@@ -38,6 +38,12 @@ make -s -C tests/c run VALGRIND=1
 step "C example: installed layout, pkg-config and CMake builds, valgrind (ffi-examples/c)"
 bash ffi-examples/c/run.sh
 
+step "C++: the wrapper under valgrind, and a real QuickFIX acceptor end to end (ffi-examples/cpp)"
+bash ffi-examples/cpp/e2e.sh
+
+step "Java: the JNI binding's JUnit 5 tests and a short benchmark (ffi-examples/java)"
+bash ffi-examples/java/run.sh
+
 step "loom models (LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:=3})"
 RUSTFLAGS="--cfg fixprov_loom" LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS CARGO_TARGET_DIR=target/loom \
     cargo test --release --lib loom 2>&1 | tee -a "$log"

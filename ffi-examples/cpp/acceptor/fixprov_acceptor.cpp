@@ -1,0 +1,649 @@
+// A QuickFIX C++ (1.15.1) acceptor whose every Logon and inbound application message is decided by
+// fixprov, through the C++ wrapper (../include/fixprov.hpp).
+//
+//   Logon (35=A)      fromAdmin: fixprov logon with 49, 56, 554, 553 (no peer address: QuickFIX
+//                     1.15.1 does not give one); a refusal throws FIX::RejectLogon and the Logout
+//                     carries fixprov's text (58) and SessionStatus (1409).
+//   application msg   fromApp: fixprov_check_msgtype with tag 35. OK: processed (a NewOrderSingle
+//                     gets an ExecutionReport). THROTTLED: BusinessMessageReject (35=j, 380=0,
+//                     45, 372, 58), not processed. DISCONNECT / KILLED: Logout.
+//   logout/disconnect onLogout: the fixprov session is closed.
+//   kill elsewhere    fixprov's event callback (admin HTTP thread, housekeeping thread) logs the
+//                     FIX session out at once.
+//
+// QuickFIX 1.15.1 accepts only the sessions declared in its settings, so the acceptor declares one
+// per fixprov credential (per BeginString), read from the admin command layer; SIGHUP re-reads the
+// credentials and, when new ones appeared, restarts the FIX acceptor (live sessions are logged out).
+//
+// Usage: see usage() below or ../README.md.
+#include "fixprov.hpp"
+
+#include <quickfix/Application.h>
+#include <quickfix/FileLog.h>
+#include <quickfix/FileStore.h>
+#include <quickfix/Message.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/ThreadedSocketAcceptor.h>
+
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Logging: one line per event on stdout, safe from any thread.
+std::mutex log_mutex;
+
+template <class... Args> void log_line(Args &&...args) {
+    std::ostringstream line;
+    using expand = int[];
+    (void)expand{0, ((void)(line << std::forward<Args>(args)), 0)...};
+    std::lock_guard<std::mutex> lock(log_mutex);
+    std::cout << "acceptor: " << line.str() << std::endl;
+}
+
+// FIX tags used here (QuickFIX's generated field classes would do as well).
+constexpr int TAG_MSG_TYPE = 35, TAG_MSG_SEQ_NUM = 34, TAG_SENDER = 49, TAG_TARGET = 56;
+constexpr int TAG_PASSWORD = 554, TAG_USERNAME = 553, TAG_TEXT = 58, TAG_SESSION_STATUS = 1409;
+constexpr int TAG_REF_SEQ_NUM = 45, TAG_REF_MSG_TYPE = 372, TAG_BUSINESS_REJECT_REF_ID = 379;
+constexpr int TAG_BUSINESS_REJECT_REASON = 380, TAG_CL_ORD_ID = 11, TAG_SYMBOL = 55, TAG_SIDE = 54;
+constexpr int TAG_ORDER_QTY = 38, TAG_ORDER_ID = 37, TAG_EXEC_ID = 17, TAG_EXEC_TYPE = 150;
+constexpr int TAG_ORD_STATUS = 39, TAG_LEAVES_QTY = 151, TAG_CUM_QTY = 14, TAG_AVG_PX = 6;
+constexpr int TAG_EXEC_TRANS_TYPE = 20;
+
+std::string field_or(const FIX::FieldMap &map, int tag, const std::string &fallback = std::string()) {
+    return map.isSetField(tag) ? map.getField(tag) : fallback;
+}
+
+const char *kill_text(std::uint32_t reason) {
+    switch (reason) {
+    case FIXPROV_KILL_SUSPENDED:
+        return "Account suspended";
+    case FIXPROV_KILL_REVOKED:
+        return "Credentials revoked";
+    case FIXPROV_KILL_EXPIRED:
+        return "Credentials expired";
+    case FIXPROV_KILL_SHUTDOWN:
+        return "Venue shutting down";
+    default:
+        return "Session terminated by the venue";
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The FIX application: fixprov decides, QuickFIX speaks FIX.
+class Gateway : public FIX::Application {
+  public:
+    explicit Gateway(const fixprov::Engine &engine) : engine_(engine) {}
+
+    struct Counters {
+        std::atomic<std::uint64_t> logons_accepted{0}, logons_refused{0}, processed{0}, throttled{0},
+            disconnects{0}, killed{0}, kill_events{0}, exec_reports{0}, stale{0};
+    };
+    const Counters &counters() const { return counters_; }
+
+    void onCreate(const FIX::SessionID &) override {}
+
+    void onLogon(const FIX::SessionID &id) override { log_line("logged on ", id.toString()); }
+
+    // Disconnect or logout: close the fixprov session, and re-enable a QuickFIX session this
+    // gateway disabled with Session::logout(), so that the peer may log on again later.
+    void onLogout(const FIX::SessionID &id) override {
+        Live closing;
+        bool reenable = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto it = live_.find(id);
+            if (it != live_.end()) {
+                by_handle_.erase(it->second.session.handle());
+                closing = std::move(it->second);
+                live_.erase(it);
+            }
+            reenable = disabled_.erase(id) > 0;
+        }
+        if (closing.session) {
+            fixprov_session_stats st;
+            std::memset(&st, 0, sizeof st);
+            fixprov_session_get_stats(closing.session.engine(), closing.session.handle(), &st);
+            fixprov_status s = closing.session.close();
+            log_line("logged out ", id.toString(), "; fixprov session ", closing.handle, " closed (",
+                     fixprov::status_name(s), "): admitted=", st.messages, " throttled=", st.throttled,
+                     " disconnects=", st.disconnects, " kill_reason=", st.kill_reason);
+        } else {
+            log_line("disconnected ", id.toString());
+        }
+        if (reenable) {
+            if (FIX::Session *session = FIX::Session::lookupSession(id)) session->logon();
+        }
+    }
+
+    // Outgoing admin messages: a Logout answering a refused Logon carries fixprov's exact text (58)
+    // and SessionStatus (1409); QuickFIX alone would send "Rejected Logon Attempt: <text>".
+    void toAdmin(FIX::Message &message, const FIX::SessionID &id) override {
+        if (field_or(message.getHeader(), TAG_MSG_TYPE) != "5") return;
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = refusals_.find(id);
+        if (it == refusals_.end()) return;
+        message.setField(TAG_TEXT, it->second.text);
+        message.setField(TAG_SESSION_STATUS, std::to_string(it->second.session_status));
+        refusals_.erase(it);
+    }
+
+    void toApp(FIX::Message &, const FIX::SessionID &) throw(FIX::DoNotSend) override {}
+
+    void fromAdmin(const FIX::Message &message, const FIX::SessionID &id) throw(
+        FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override {
+        const FIX::Header &header = message.getHeader();
+        if (header.getField(TAG_MSG_TYPE) != "A") return;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            refusals_.erase(id);
+        }
+        const std::string sender = header.getField(TAG_SENDER);
+        const std::string target = header.getField(TAG_TARGET);
+        const std::string password = field_or(message, TAG_PASSWORD);
+        const bool has_username = message.isSetField(TAG_USERNAME);
+        const std::string username = field_or(message, TAG_USERNAME);
+        fixprov_status status;
+        std::uint32_t session_status = 5;
+        std::string text = "Logon refused";
+        fixprov::Session session;
+        try {
+            // No peer address: QuickFIX 1.15.1 does not hand it to the application. A user with an
+            // allow-list is therefore refused (fail closed); see README.md.
+            fixprov::LogonResult r = engine_.logon(sender, target, password,
+                                                   has_username ? fixprov::StrRef(username) : fixprov::StrRef(),
+                                                   fixprov::StrRef());
+            status = r.status();
+            session_status = r.session_status();
+            text = r.text();
+            session = r.take_session();
+        } catch (const fixprov::Error &e) {
+            status = e.status();
+            log_line("logon error for ", id.toString(), ": ", e.what());
+        }
+        if (!session) {
+            ++counters_.logons_refused;
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                refusals_[id] = Refusal{session_status, text};
+            }
+            log_line("logon refused ", id.toString(), ": ", fixprov::status_name(status), " 1409=", session_status,
+                     " text=\"", text, "\"");
+            throw FIX::RejectLogon(text);
+        }
+        ++counters_.logons_accepted;
+        const fixprov::SessionHandle handle = session.handle();
+        Live previous;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            Live &slot = live_[id];
+            if (slot.session) { // a session QuickFIX never reported closed: release its slot
+                by_handle_.erase(slot.handle);
+                previous = std::move(slot);
+            }
+            slot.session = std::move(session);
+            slot.handle = handle;
+            by_handle_[handle] = id;
+        }
+        log_line("logon accepted ", id.toString(), ": fixprov session ", handle);
+    }
+
+    void fromApp(const FIX::Message &message, const FIX::SessionID &id) throw(
+        FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) override {
+        const std::string &msg_type = message.getHeader().getField(TAG_MSG_TYPE);
+        fixprov::SessionHandle handle = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto it = live_.find(id);
+            if (it != live_.end()) handle = it->second.handle;
+        }
+        // The per-message decision: lock-free, no allocation, the raw verdict.
+        const fixprov_status verdict = engine_.check_msgtype(handle, msg_type.data(), msg_type.size());
+        switch (verdict) {
+        case FIXPROV_OK:
+            ++counters_.processed;
+            process(message, id, msg_type);
+            break;
+        case FIXPROV_THROTTLED:
+            ++counters_.throttled;
+            business_reject(message, id, msg_type);
+            break;
+        case FIXPROV_DISCONNECT:
+            ++counters_.disconnects;
+            if (logout(id, "Rate limit exceeded repeatedly"))
+                log_line("rate limit escalated on ", id.toString(), ": logging out");
+            break;
+        case FIXPROV_KILLED:
+            ++counters_.killed;
+            logout(id, "Session terminated by the venue");
+            break;
+        default: // a stale handle or an error: never process what fixprov did not admit
+            ++counters_.stale;
+            log_line("check on ", id.toString(), " answered ", fixprov::status_name(verdict), ": logging out");
+            logout(id, "Session not authorised");
+            break;
+        }
+    }
+
+    // fixprov's event callback (any thread; no fixprov lock held). Looks the FIX session up and
+    // asks QuickFIX to log it out; the Logout goes out on the session's own thread within its next
+    // tick (at most about a second on an idle session).
+    void on_event(const fixprov_event &event) {
+        if (event.kind != FIXPROV_EVENT_SESSION_KILLED) return;
+        std::shared_lock<std::shared_timed_mutex> running(lifecycle_);
+        if (!events_on_) return;
+        FIX::SessionID id;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto it = by_handle_.find(event.session);
+            if (it == by_handle_.end()) return;
+            id = it->second;
+        }
+        ++counters_.kill_events;
+        log_line("fixprov killed session ", event.session, " (user ", fixprov::event_user(event), ", reason ",
+                 event.reason, "): logging out ", id.toString());
+        logout(id, kill_text(event.reason));
+    }
+
+    // While paused, events are ignored; pausing waits for callbacks in flight, so the QuickFIX
+    // sessions can be destroyed safely afterwards.
+    void set_events(bool on) {
+        std::unique_lock<std::shared_timed_mutex> exclusive(lifecycle_);
+        events_on_ = on;
+    }
+
+    // Closes every fixprov session still held (after the FIX acceptor stopped).
+    void close_all() {
+        std::map<FIX::SessionID, Live> left;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            left.swap(live_);
+            by_handle_.clear();
+            disabled_.clear();
+            refusals_.clear();
+        }
+        for (auto &entry : left) log_line("closing leftover fixprov session of ", entry.first.toString());
+    }
+
+  private:
+    struct Live {
+        fixprov::Session session;
+        fixprov::SessionHandle handle = 0;
+    };
+    struct Refusal {
+        std::uint32_t session_status;
+        std::string text;
+    };
+
+    // Asks QuickFIX to log the session out (Session::logout: the Logout goes out from the session's
+    // own thread). False when it is already on its way out.
+    bool logout(const FIX::SessionID &id, const char *text) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!disabled_.insert(id).second) return false;
+        }
+        if (FIX::Session *session = FIX::Session::lookupSession(id)) session->logout(text);
+        return true;
+    }
+
+    // An admitted application message. NewOrderSingle gets an ExecutionReport (new); other types are
+    // counted only.
+    void process(const FIX::Message &message, const FIX::SessionID &id, const std::string &msg_type) {
+        if (msg_type != "D") return;
+        const std::uint64_t n = ++counters_.exec_reports;
+        FIX::Message report;
+        report.getHeader().setField(TAG_MSG_TYPE, "8");
+        report.setField(TAG_ORDER_ID, "O-" + std::to_string(n));
+        report.setField(TAG_EXEC_ID, "E-" + std::to_string(n));
+        if (id.getBeginString() < FIX::BeginString_FIX43) report.setField(TAG_EXEC_TRANS_TYPE, "0");
+        report.setField(TAG_EXEC_TYPE, "0");
+        report.setField(TAG_ORD_STATUS, "0");
+        report.setField(TAG_CL_ORD_ID, field_or(message, TAG_CL_ORD_ID, "?"));
+        report.setField(TAG_SYMBOL, field_or(message, TAG_SYMBOL, "?"));
+        report.setField(TAG_SIDE, field_or(message, TAG_SIDE, "1"));
+        report.setField(TAG_ORDER_QTY, field_or(message, TAG_ORDER_QTY, "0"));
+        report.setField(TAG_LEAVES_QTY, field_or(message, TAG_ORDER_QTY, "0"));
+        report.setField(TAG_CUM_QTY, "0");
+        report.setField(TAG_AVG_PX, "0");
+        send(report, id);
+    }
+
+    // THROTTLED: BusinessMessageReject, BusinessRejectReason 0 (Other), the session stays up.
+    void business_reject(const FIX::Message &message, const FIX::SessionID &id, const std::string &msg_type) {
+        FIX::Message reject;
+        reject.getHeader().setField(TAG_MSG_TYPE, "j");
+        reject.setField(TAG_REF_SEQ_NUM, field_or(message.getHeader(), TAG_MSG_SEQ_NUM, "0"));
+        reject.setField(TAG_REF_MSG_TYPE, msg_type);
+        if (message.isSetField(TAG_CL_ORD_ID))
+            reject.setField(TAG_BUSINESS_REJECT_REF_ID, message.getField(TAG_CL_ORD_ID));
+        reject.setField(TAG_BUSINESS_REJECT_REASON, "0");
+        reject.setField(TAG_TEXT, "Throttle limit exceeded");
+        send(reject, id);
+    }
+
+    void send(FIX::Message &message, const FIX::SessionID &id) {
+        try {
+            FIX::Session::sendToTarget(message, id);
+        } catch (const FIX::SessionNotFound &) {
+            log_line("session ", id.toString(), " is gone; reply dropped");
+        }
+    }
+
+    const fixprov::Engine &engine_;
+    Counters counters_;
+    std::mutex mutex_; // guards the maps below; never held while calling into QuickFIX
+    std::map<FIX::SessionID, Live> live_;
+    std::unordered_map<fixprov::SessionHandle, FIX::SessionID> by_handle_;
+    std::set<FIX::SessionID> disabled_;
+    std::map<FIX::SessionID, Refusal> refusals_;
+    std::shared_timed_mutex lifecycle_; // callbacks hold it shared; pause/stop exclusive
+    bool events_on_ = true;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Configuration.
+struct Config {
+    std::string data_dir, state_dir, tokens_file, status_file;
+    std::string admin_bind = "127.0.0.1:0";
+    std::string venue = "FIXPROV";
+    std::vector<std::string> begin_strings{"FIX.4.4"};
+    int fix_port = 0;
+    bool default_rules = true;
+};
+
+void usage() {
+    std::cerr << "usage: fixprov_acceptor --data-dir DIR --state-dir DIR --tokens-file FILE\n"
+                 "         [--status-file FILE] [--fix-port N (0: a free port)] [--admin-bind 127.0.0.1:0]\n"
+                 "         [--begin-strings FIX.4.4,FIX.4.2] [--venue FIXPROV] [--no-default-rules]\n"
+                 "  The store's master password comes from FIX_MASTER_PASSWORD.\n"
+                 "  SIGHUP: declare newly provisioned credentials (restarts the FIX acceptor).\n"
+                 "  SIGINT/SIGTERM: log everyone out, close, print a summary.\n";
+}
+
+std::vector<std::string> split(const std::string &s, char sep) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    std::string item;
+    while (std::getline(in, item, sep))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+bool parse(int argc, char **argv, Config &c) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&](std::string &out) {
+            if (i + 1 >= argc) return false;
+            out = argv[++i];
+            return true;
+        };
+        std::string v;
+        if (a == "--data-dir") {
+            if (!next(c.data_dir)) return false;
+        } else if (a == "--state-dir") {
+            if (!next(c.state_dir)) return false;
+        } else if (a == "--tokens-file") {
+            if (!next(c.tokens_file)) return false;
+        } else if (a == "--status-file") {
+            if (!next(c.status_file)) return false;
+        } else if (a == "--admin-bind") {
+            if (!next(c.admin_bind)) return false;
+        } else if (a == "--venue") {
+            if (!next(c.venue)) return false;
+        } else if (a == "--fix-port") {
+            if (!next(v)) return false;
+            c.fix_port = std::atoi(v.c_str());
+        } else if (a == "--begin-strings") {
+            if (!next(v)) return false;
+            c.begin_strings = split(v, ',');
+        } else if (a == "--no-default-rules") {
+            c.default_rules = false;
+        } else {
+            std::cerr << "unknown argument: " << a << "\n";
+            return false;
+        }
+    }
+    return !c.data_dir.empty() && !c.state_dir.empty() && !c.tokens_file.empty() && !c.begin_strings.empty();
+}
+
+std::string read_file(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// A free loopback port for QuickFIX, which cannot listen on port 0 and report the port.
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket() failed");
+    sockaddr_in addr;
+    std::memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot find a free port");
+    }
+    int port = ntohs(addr.sin_port);
+    ::close(fd);
+    return port;
+}
+
+// The SessionIDs to declare: one per credential and BeginString, from the admin command layer's
+// credential listing (the same JSON GET /admin/fix/credentials serves over HTTP).
+std::set<FIX::SessionID> declared_sessions(const fixprov::Engine &engine, const Config &config) {
+    fixprov::AdminResponse r = engine.admin_request("GET", "/admin/fix/credentials");
+    if (r.http_status != 200) throw std::runtime_error(std::string("credentials listing failed: ") + r.body.c_str());
+    nlohmann::json list = nlohmann::json::parse(r.body.c_str());
+    std::set<FIX::SessionID> ids;
+    for (const auto &credential : list) {
+        const std::string sender = credential.at("sender_comp_id").get<std::string>();
+        const std::string target = credential.at("target_comp_id").get<std::string>();
+        for (const auto &begin : config.begin_strings)
+            ids.insert(FIX::SessionID(begin, target, sender)); // ours: the venue; theirs: the user's
+    }
+    return ids;
+}
+
+FIX::SessionSettings make_settings(const Config &config, int port, const std::set<FIX::SessionID> &ids) {
+    FIX::SessionSettings settings;
+    FIX::Dictionary defaults;
+    defaults.setString("ConnectionType", "acceptor");
+    defaults.setInt("SocketAcceptPort", port);
+    // QuickFIX 1.15.1 has no SocketAcceptHost: the acceptor listens on every interface.
+    defaults.setString("SocketReuseAddress", "Y");
+    defaults.setString("StartTime", "00:00:00");
+    defaults.setString("EndTime", "00:00:00");
+    defaults.setString("UseDataDictionary", "N");
+    defaults.setString("ResetOnLogon", "Y");
+    defaults.setString("ResetOnDisconnect", "Y");
+    defaults.setInt("LogoutTimeout", 2);
+    defaults.setString("FileStorePath", config.state_dir + "/store");
+    defaults.setString("FileLogPath", config.state_dir + "/log");
+    settings.set(defaults);
+    for (const auto &id : ids) settings.set(id, FIX::Dictionary());
+    return settings;
+}
+
+// The FIX side: QuickFIX's acceptor with its stores and logs, restartable with new sessions.
+class FixSide {
+  public:
+    FixSide(Gateway &app, const Config &config, int port) : app_(app), config_(config), port_(port) {}
+    ~FixSide() { stop(); }
+
+    std::size_t sessions() const { return declared_.size(); }
+    int port() const { return port_; }
+    bool running() const { return static_cast<bool>(acceptor_); }
+
+    // Declares ids and (re)starts; returns false when nothing changed.
+    bool apply(const std::set<FIX::SessionID> &ids) {
+        if (applied_ && ids == declared_) return false;
+        applied_ = true;
+        stop("Venue reloading sessions, log on again");
+        declared_ = ids;
+        if (ids.empty()) return true;
+        settings_.reset(new FIX::SessionSettings(make_settings(config_, port_, ids)));
+        store_.reset(new FIX::FileStoreFactory(*settings_));
+        logs_.reset(new FIX::FileLogFactory(*settings_));
+        acceptor_.reset(new FIX::ThreadedSocketAcceptor(app_, *store_, *settings_, *logs_));
+        acceptor_->start();
+        return true;
+    }
+
+    // Logs every session out with a reason, stops and destroys the acceptor.
+    void stop(const char *reason = "Venue shutting down") {
+        if (!acceptor_) return;
+        app_.set_events(false); // no kill callback may touch a QuickFIX session being destroyed
+        for (const auto &id : declared_) {
+            FIX::Session *session = FIX::Session::lookupSession(id);
+            if (session != nullptr && session->isLoggedOn()) session->logout(reason);
+        }
+        acceptor_->stop(); // waits for the Logouts; onLogout closes the fixprov sessions
+        acceptor_.reset();
+        app_.close_all();
+        app_.set_events(true);
+    }
+
+  private:
+    Gateway &app_;
+    const Config &config_;
+    int port_;
+    bool applied_ = false;
+    std::set<FIX::SessionID> declared_;
+    std::unique_ptr<FIX::SessionSettings> settings_;
+    std::unique_ptr<FIX::FileStoreFactory> store_;
+    std::unique_ptr<FIX::FileLogFactory> logs_;
+    std::unique_ptr<FIX::ThreadedSocketAcceptor> acceptor_;
+};
+
+void write_status(const std::string &path, std::uint16_t admin_port, int fix_port, std::size_t sessions,
+                  int generation) {
+    if (path.empty()) return;
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << "pid=" << ::getpid() << "\nadmin_port=" << admin_port << "\nfix_port=" << fix_port
+            << "\nfix_sessions=" << sessions << "\ngeneration=" << generation << "\n";
+    }
+    std::rename(tmp.c_str(), path.c_str());
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    Config config;
+    if (!parse(argc, argv, config)) {
+        usage();
+        return 2;
+    }
+    // Signals are taken by sigwait in main only: block them before any thread (fixprov's or
+    // QuickFIX's) starts, so every thread inherits the mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    const char *master = std::getenv("FIX_MASTER_PASSWORD");
+    if (master == nullptr || *master == '\0') {
+        std::cerr << "fixprov_acceptor: set FIX_MASTER_PASSWORD (the store's master password)\n";
+        return 2;
+    }
+    try {
+        fixprov::Options options;
+        options.data_dir(config.data_dir)
+            .master_password(master)
+            .comp_ids(config.venue)
+            .eligibility(config.default_rules, false);
+        fixprov::Engine engine(options);
+        log_line("fixprov ", fixprov::version(), " engine open on ", config.data_dir,
+                 config.default_rules ? " (default eligibility rules)" : " (no default eligibility rules)");
+
+        Gateway app(engine);
+        engine.set_event_handler([&app](const fixprov_event &event) { app.on_event(event); });
+
+        const std::uint16_t admin_port = engine.admin_start(config.admin_bind, read_file(config.tokens_file));
+        log_line("admin API on http://127.0.0.1:", admin_port, "/admin/fix/ (bearer tokens from ",
+                 config.tokens_file, ")");
+
+        const int port = config.fix_port > 0 ? config.fix_port : free_port();
+        int generation = 0;
+        {
+            FixSide fix(app, config, port);
+            auto reload = [&]() {
+                std::set<FIX::SessionID> ids = declared_sessions(engine, config);
+                if (fix.apply(ids)) {
+                    ++generation;
+                    if (ids.empty())
+                        log_line("no credentials yet: FIX acceptor not started (provision, then SIGHUP)");
+                    else
+                        log_line("FIX acceptor on 127.0.0.1:", port, " with ", ids.size(),
+                                 " declared session(s), generation ", generation);
+                } else {
+                    log_line("credentials unchanged: FIX acceptor left running");
+                }
+                write_status(config.status_file, admin_port, port, ids.size(), generation);
+            };
+            reload();
+            for (;;) {
+                int sig = 0;
+                if (sigwait(&signals, &sig) != 0) continue;
+                if (sig == SIGHUP) {
+                    try {
+                        reload();
+                    } catch (const std::exception &e) {
+                        log_line("reload failed: ", e.what());
+                    }
+                    continue;
+                }
+                log_line("signal ", sig, ": shutting down");
+                break;
+            }
+            fix.stop();
+        }
+        engine.clear_event_callback();
+        app.set_events(false);
+        const Gateway::Counters &c = app.counters();
+        log_line("summary: logons accepted=", c.logons_accepted.load(), " refused=", c.logons_refused.load(),
+                 "; messages processed=", c.processed.load(), " throttled=", c.throttled.load(),
+                 " disconnect=", c.disconnects.load(), " killed=", c.killed.load(),
+                 "; kill events=", c.kill_events.load(), " execution reports=", c.exec_reports.load());
+        engine.admin_stop();
+        engine.close();
+        return 0;
+    } catch (const std::exception &e) {
+        std::cerr << "fixprov_acceptor: " << e.what() << "\n";
+        return 1;
+    }
+}

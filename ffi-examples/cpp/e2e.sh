@@ -1,0 +1,392 @@
+#!/usr/bin/env bash
+# End-to-end test of the C++ integration: a QuickFIX C++ acceptor enforced by fixprov, driven by a
+# QuickFIX C++ initiator over loopback and by the admin HTTP API (curl), with exact counts.
+#
+#   bash ffi-examples/cpp/e2e.sh          the test: wrapper unit test under valgrind, then the FIX
+#                                         scenarios; exits non-zero on any wrong count or timeout
+#   bash ffi-examples/cpp/e2e.sh --demo   the same scenarios told as a story (demo.sh), no valgrind
+#
+# Installs what it needs when missing (g++, make, libquickfix-dev, nlohmann-json3-dev, curl, jq,
+# valgrind), builds target/release/libfixprov.so only when it is missing, builds the C++ programs
+# with ffi-examples/cpp/Makefile, and cleans up every process it started. KEEP=1 keeps the work
+# directory (logs, QuickFIX message logs) after a pass; after a failure it is always kept.
+# ACCEPTOR_VALGRIND=1 also runs the acceptor itself under valgrind memcheck (about 30 s more).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+MODE=test
+case "${1:-}" in
+--demo) MODE=demo ;;
+"") ;;
+*)
+    echo "usage: $0 [--demo]" >&2
+    exit 2
+    ;;
+esac
+START_NS=$(date +%s%N)
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n== %s\n' "$*"; }
+detail() { [[ $MODE == demo ]] || printf '   %s\n' "$*"; }
+story() { [[ $MODE == demo ]] && printf '   %s\n' "$*" || true; }
+
+# ------------------------------------------------------------------------------------------------
+# Requirements.
+need_packages=()
+command -v g++ >/dev/null || need_packages+=(g++)
+command -v make >/dev/null || need_packages+=(make)
+command -v curl >/dev/null || need_packages+=(curl)
+command -v jq >/dev/null || need_packages+=(jq)
+command -v timeout >/dev/null || need_packages+=(coreutils)
+[[ -f /usr/include/quickfix/Application.h ]] || need_packages+=(libquickfix-dev)
+[[ -f /usr/include/nlohmann/json.hpp ]] || need_packages+=(nlohmann-json3-dev)
+[[ $MODE == demo ]] || command -v valgrind >/dev/null || need_packages+=(valgrind)
+if ((${#need_packages[@]})); then
+    say "installing: ${need_packages[*]}"
+    SUDO=
+    [[ $(id -u) == 0 ]] || SUDO=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${need_packages[@]}" >/dev/null 2>&1 ||
+        { $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+            $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${need_packages[@]}" >/dev/null; }
+fi
+if [[ ! -f $ROOT/target/release/libfixprov.so ]]; then
+    command -v cargo >/dev/null || { say "cargo (Rust 1.85 or newer) is needed to build libfixprov.so" >&2; exit 1; }
+    say "building target/release/libfixprov.so (cargo build --release)"
+    (cd "$ROOT" && cargo build --release --quiet)
+fi
+
+step "build (ffi-examples/cpp/Makefile)"
+make -s -C "$HERE" -j2 all >/dev/null
+detail "built wrapper_test (C++14 and C++17), fixprov_acceptor, fixprov_initiator"
+BUILD=$HERE/build
+
+if [[ $MODE == test ]]; then
+    step "wrapper unit test under valgrind memcheck"
+    valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+        --errors-for-leak-kinds=definite,indirect -q "$BUILD/wrapper_test"
+    "$BUILD/wrapper_test_cxx17" >/dev/null
+    detail "memcheck clean (no definite or indirect leak, no invalid access); C++17 build passes too"
+fi
+
+# ------------------------------------------------------------------------------------------------
+# Work directory, secrets, clean-up.
+umask 077
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fixprov-cpp-e2e.XXXXXX")
+ACCEPTOR_PID=
+BG_PIDS=()
+PASSED=0
+
+stop_pid() { # pid, seconds to wait after SIGTERM before SIGKILL
+    local pid=$1 deadline=$((SECONDS + $2))
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    for pid in "${BG_PIDS[@]}"; do stop_pid "$pid" 2; done
+    [[ -n $ACCEPTOR_PID ]] && stop_pid "$ACCEPTOR_PID" 15
+    if ((rc != 0 || PASSED == 0)); then
+        echo >&2
+        echo "---- acceptor log (last 40 lines) ----" >&2
+        tail -n 40 "$WORK/acceptor.log" >&2 2>/dev/null
+        echo "---- work directory kept: $WORK ----" >&2
+    elif [[ ${KEEP:-0} == 1 ]]; then
+        echo "work directory kept: $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ASSERTIONS=0
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+expect() { # description, actual, expected
+    ASSERTIONS=$((ASSERTIONS + 1))
+    [[ "$2" == "$3" ]] || fail "$1: expected '$3', got '$2'"
+    detail "ok  $1 = $3"
+}
+expect_lt() { # description, actual, bound
+    ASSERTIONS=$((ASSERTIONS + 1))
+    (($2 < $3)) || fail "$1: expected < $3, got $2"
+    detail "ok  $1 = $2 (< $3)"
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+wait_until() { # seconds, description, command...
+    local deadline=$(($(date +%s%N) + $1 * 1000000000)) what=$2
+    shift 2
+    until "$@"; do
+        (($(date +%s%N) < deadline)) || fail "timed out waiting for $what"
+        sleep 0.05
+    done
+}
+kv() { sed -n "s/^$2=//p" "$1" | head -n 1; } # file, key
+
+TOKEN_ADMIN=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)
+TOKEN_OPERATOR=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)
+jq -n --arg a "$TOKEN_ADMIN" --arg o "$TOKEN_OPERATOR" \
+    '[{name: "e2e-admin", role: "admin", token: $a}, {name: "e2e-operator", role: "operator", token: $o}]' \
+    >"$WORK/tokens.json"
+MASTER_FROM="a random one for this run (set FIX_MASTER_PASSWORD to choose it)"
+if [[ -n ${FIX_MASTER_PASSWORD:-} ]]; then
+    MASTER=$FIX_MASTER_PASSWORD
+    MASTER_FROM="FIX_MASTER_PASSWORD"
+else
+    MASTER=$(head -c 24 /dev/urandom | base64)
+fi
+
+HTTP_CODE=
+BODY=
+api() { # token, method, path, [json body] -> $HTTP_CODE and $BODY (not in a subshell: globals)
+    local token=$1 method=$2 path=$3 body=${4:-}
+    local args=(-sS --max-time 10 -o "$WORK/http.body" -w '%{http_code}' -X "$method"
+        -H "Authorization: Bearer $token" "http://127.0.0.1:$ADMIN_PORT$path")
+    [[ -n $body ]] && args+=(-H 'Content-Type: application/json' --data "$body")
+    HTTP_CODE=$(curl "${args[@]}") || fail "curl $method $path failed"
+    BODY=$(cat "$WORK/http.body")
+}
+
+# ------------------------------------------------------------------------------------------------
+step "start the acceptor: fixprov engine on an encrypted store, admin HTTP API, QuickFIX acceptor"
+ACCEPTOR_CMD=("$BUILD/fixprov_acceptor")
+START_TIMEOUT=30
+if [[ ${ACCEPTOR_VALGRIND:-0} == 1 ]]; then # the acceptor itself under memcheck (slower start)
+    command -v valgrind >/dev/null || fail "ACCEPTOR_VALGRIND=1 needs valgrind"
+    ACCEPTOR_CMD=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+        --errors-for-leak-kinds=definite,indirect --log-file="$WORK/acceptor.valgrind" "${ACCEPTOR_CMD[@]}")
+    START_TIMEOUT=180
+    detail "the acceptor runs under valgrind memcheck (log: acceptor.valgrind)"
+fi
+FIX_MASTER_PASSWORD=$MASTER "${ACCEPTOR_CMD[@]}" --data-dir "$WORK/store" --state-dir "$WORK/quickfix" \
+    --tokens-file "$WORK/tokens.json" --status-file "$WORK/status" --begin-strings FIX.4.4,FIX.4.2 \
+    >"$WORK/acceptor.log" 2>&1 &
+ACCEPTOR_PID=$!
+status_is() { [[ -f $WORK/status ]] && grep -qx "$1" "$WORK/status"; }
+acceptor_alive() { kill -0 "$ACCEPTOR_PID" 2>/dev/null || fail "the acceptor exited early"; }
+wait_until "$START_TIMEOUT" "the acceptor's admin API" eval 'acceptor_alive && status_is generation=1'
+ADMIN_PORT=$(kv "$WORK/status" admin_port)
+FIX_PORT=$(kv "$WORK/status" fix_port)
+expect "fix sessions declared before provisioning" "$(kv "$WORK/status" fix_sessions)" 0
+story "store: $WORK/store, sealed under the master password ($MASTER_FROM)"
+story "admin API on 127.0.0.1:$ADMIN_PORT (bearer tokens: an admin and an operator), FIX port $FIX_PORT"
+
+step "tiers and eligibility through the admin API"
+tier() { # name, escalation threshold
+    jq -cn --arg n "$1" --argjson e "$2" '{name: $n, spec: {orders_per_sec: 1, messages_per_sec: 1,
+        order_burst: 10, message_burst: 10, max_sessions: 1, escalation_threshold: $e,
+        escalation_window_ms: 10000}}'
+}
+api "$TOKEN_OPERATOR" POST /admin/fix/rate-limits/tiers "$(tier e2e-burst 0)"
+expect "tier e2e-burst (burst 10, 1/s, max 1 session) HTTP" "$HTTP_CODE" 200
+api "$TOKEN_OPERATOR" POST /admin/fix/rate-limits/tiers "$(tier e2e-escalate 5)"
+expect "tier e2e-escalate (same, DISCONNECT after 5 violations) HTTP" "$HTTP_CODE" 200
+story "custom tiers: burst 10 at 1 order/s, one session per user (e2e-escalate also logs out after 5 rejects)"
+
+api "$TOKEN_ADMIN" POST /admin/fix/provision '{"user": "mallory", "tier": "e2e-burst"}'
+expect "provisioning a user without account facts HTTP" "$HTTP_CODE" 422
+expect "provisioning a user without account facts error" "$(jq -r .error.code <<<"$BODY")" not_eligible
+expect "failing rules listed" "$(jq '.error.failures | length' <<<"$BODY")" 4
+story "mallory (no balance, volume, age or KYC known) is refused: not_eligible"
+FACTS='{"balance": {"amount": "2500.00", "currency": "USD"}, "volume_30d": {"amount": "50000.00",
+  "currency": "USD"}, "account_created_unix_ms": 1600000000000, "kyc_level": 2}'
+provision() { # user, tier -> password file
+    api "$TOKEN_ADMIN" POST /admin/fix/accounts "$(jq -cn --arg u "$1" --argjson f "$FACTS" '{user: $u, facts: $f}')"
+    expect "account facts for $1 HTTP" "$HTTP_CODE" 200
+    expect "$1 eligible" "$(jq .eligible <<<"$BODY")" true
+    api "$TOKEN_ADMIN" POST /admin/fix/provision "$(jq -cn --arg u "$1" --arg t "$2" '{user: $u, tier: $t}')"
+    expect "provision $1 HTTP" "$HTTP_CODE" 200
+    jq -r .password <<<"$BODY" >"$WORK/$1.password"
+    expect "$1's SenderCompID" "$(jq -r .sender_comp_id <<<"$BODY")" "FP_${1^^}"
+}
+provision alice e2e-burst
+provision bob e2e-escalate
+provision carol e2e-burst
+api "$TOKEN_ADMIN" POST /admin/fix/ip-allow '{"user": "carol", "rule": "127.0.0.1/32"}'
+expect "carol's allow-list 127.0.0.1/32 HTTP" "$HTTP_CODE" 200
+story "alice, bob and carol qualify and are provisioned (SenderCompIDs FP_ALICE, FP_BOB, FP_CAROL);"
+story "carol may only log on from 127.0.0.1"
+
+step "SIGHUP: the acceptor declares a QuickFIX session per credential and BeginString"
+kill -HUP "$ACCEPTOR_PID"
+wait_until "$START_TIMEOUT" "the FIX acceptor restart" eval 'acceptor_alive && status_is generation=2'
+expect "declared QuickFIX sessions (3 users x FIX.4.4, FIX.4.2)" "$(kv "$WORK/status" fix_sessions)" 6
+story "6 QuickFIX sessions declared from GET /admin/fix/credentials (3 users x FIX.4.4, FIX.4.2)"
+
+# ------------------------------------------------------------------------------------------------
+RUN=0
+initiator() { # name, args... (foreground; output in $WORK/name.out)
+    local name=$1
+    shift
+    RUN=$((RUN + 1))
+    timeout 60 "$BUILD/fixprov_initiator" --port "$FIX_PORT" --state-dir "$WORK/initiator-$name" "$@" \
+        >"$WORK/$name.out" 2>"$WORK/$name.err" || fail "initiator $name exited with $? ($(cat "$WORK/$name.err"))"
+    [[ $(kv "$WORK/$name.out" done) == 1 ]] || fail "initiator $name did not finish"
+}
+as_user() { echo --sender "FP_${1^^}" --username "$1" --password-file "$WORK/$1.password"; }
+
+step "logon refusals that reach fixprov"
+printf 'not-the-password\n' >"$WORK/wrong.password"
+initiator wrong --sender FP_ALICE --username alice --password-file "$WORK/wrong.password" --timeout 10
+expect "wrong password: logon" "$(kv "$WORK/wrong.out" logon)" refused
+expect "wrong password: Logout 58" "$(kv "$WORK/wrong.out" logon_text)" "Invalid username or password"
+expect "wrong password: Logout 1409" "$(kv "$WORK/wrong.out" logon_1409)" 5
+story "a wrong password gets a Logout: 58=\"Invalid username or password\", 1409=5"
+initiator carol $(as_user carol) --timeout 10
+expect "allow-listed user (QuickFIX gives no peer address): logon" "$(kv "$WORK/carol.out" logon)" refused
+expect "allow-listed user: Logout 58" "$(kv "$WORK/carol.out" logon_text)" "Logon not allowed from this address"
+expect "allow-listed user: Logout 1409" "$(kv "$WORK/carol.out" logon_1409)" 7
+story "carol is refused even from 127.0.0.1: QuickFIX C++ 1.15.1 does not tell the application the peer"
+story "address, and fixprov fails closed for a user with an allow-list"
+
+step "an unknown CompID never reaches fixprov: QuickFIX drops the connection"
+printf 'x\n' >"$WORK/nobody.password"
+initiator nobody --sender FP_NOBODY --password-file "$WORK/nobody.password" --timeout 10
+expect "undeclared SenderCompID: logon" "$(kv "$WORK/nobody.out" logon)" dropped
+expect "undeclared SenderCompID: Logout text (none sent)" "$(kv "$WORK/nobody.out" logon_text)" ""
+story "FP_NOBODY is not a declared session: QuickFIX closes the connection, fixprov is never asked"
+
+step "alice logs on and sends a burst of 25 orders (tier: burst 10, 1 order/s)"
+BG=alice-burst
+timeout 90 "$BUILD/fixprov_initiator" --port "$FIX_PORT" --state-dir "$WORK/initiator-$BG" $(as_user alice) \
+    --burst 25 --timeout 15 --hold 60 --ready-file "$WORK/$BG.ready" >"$WORK/$BG.out" 2>"$WORK/$BG.err" &
+ALICE_PID=$!
+BG_PIDS+=("$ALICE_PID")
+alice_alive() { kill -0 "$ALICE_PID" 2>/dev/null || fail "alice's initiator exited early ($(cat "$WORK/$BG.out"))"; }
+wait_until 30 "alice's burst answers" eval 'alice_alive && [[ -f $WORK/$BG.ready ]]'
+expect "alice: logon" "$(kv "$WORK/$BG.out" logon)" accepted
+expect "alice: every order answered" "$(kv "$WORK/$BG.out" answered)" 1
+expect "alice: orders accepted (35=8)" "$(kv "$WORK/$BG.out" exec_reports)" 10
+expect "alice: orders throttled (35=j)" "$(kv "$WORK/$BG.out" rejects)" 15
+expect "alice: 35=j BusinessRejectReason (380)" "$(kv "$WORK/$BG.out" reject_380)" 0
+expect "alice: 35=j Text (58)" "$(kv "$WORK/$BG.out" reject_text)" "Throttle limit exceeded"
+expect_lt "alice: burst send time, ms (refill takes 1000)" "$(kv "$WORK/$BG.out" burst_send_ms)" 500
+api "$TOKEN_OPERATOR" GET '/admin/fix/sessions/user?user=alice'
+sessions=$BODY
+expect "fixprov: alice's live sessions" "$(jq length <<<"$sessions")" 1
+expect "fixprov: alice's admitted orders" "$(jq '.[0].orders' <<<"$sessions")" 10
+expect "fixprov: alice's throttled checks" "$(jq '.[0].throttled' <<<"$sessions")" 15
+ALICE_SESSION=$(jq '.[0].session' <<<"$sessions")
+story "25 orders sent back to back: 10 accepted (ExecutionReport), 15 throttled (35=j, 380=0);"
+story "the session stays up"
+
+step "a second session for alice is refused"
+initiator dup $(as_user alice) --timeout 15
+expect "same CompIDs again (QuickFIX allows one connection per SessionID): logon" "$(kv "$WORK/dup.out" logon)" dropped
+expect "same CompIDs again: Logout text (none sent)" "$(kv "$WORK/dup.out" logon_text)" ""
+initiator second $(as_user alice) --begin-string FIX.4.2 --timeout 10
+expect "second session over FIX.4.2 (reaches fixprov): logon" "$(kv "$WORK/second.out" logon)" refused
+expect "second session: Logout 58" "$(kv "$WORK/second.out" logon_text)" "Session limit reached"
+expect "second session: Logout 1409" "$(kv "$WORK/second.out" logon_1409)" 7
+story "the same CompIDs again are held by QuickFIX for 5 s, then dropped without a Logout; over"
+story "FIX.4.2 (another declared SessionID) fixprov answers: \"Session limit reached\", 1409=7"
+
+step "an operator kills alice's session through the admin HTTP API"
+KILL_MS=$(now_ms)
+api "$TOKEN_OPERATOR" POST /admin/fix/sessions/kill "{\"session\": $ALICE_SESSION}"
+expect "POST /admin/fix/sessions/kill HTTP" "$HTTP_CODE" 200
+expect "sessions killed" "$(jq .killed <<<"$BODY")" 1
+wait_until 15 "alice's initiator to be logged out" eval '! kill -0 $ALICE_PID 2>/dev/null'
+wait "$ALICE_PID" || fail "alice's initiator failed: $(cat "$WORK/$BG.err")"
+expect "alice: logged out by the acceptor" "$(kv "$WORK/$BG.out" logged_out)" 1
+expect "alice: Logout 58" "$(kv "$WORK/$BG.out" logout_text)" "Session terminated by the venue"
+KILL_LATENCY=$(($(kv "$WORK/$BG.out" logout_unix_ms) - KILL_MS))
+expect_lt "kill to Logout received, ms" "$KILL_LATENCY" 3000
+no_alice_session() {
+    api "$TOKEN_OPERATOR" GET '/admin/fix/sessions/user?user=alice'
+    [[ $HTTP_CODE == 200 && $(jq length <<<"$BODY") == 0 ]]
+}
+wait_until 10 "alice's fixprov session to close" no_alice_session
+story "the event callback logs the idle session out: Logout received ${KILL_LATENCY} ms after the HTTP call"
+
+step "alice logs on again, then is suspended and refused"
+initiator again $(as_user alice) --timeout 10
+expect "alice after the kill: logon" "$(kv "$WORK/again.out" logon)" accepted
+wait_until 10 "alice's fixprov session to close" no_alice_session
+api "$TOKEN_OPERATOR" POST /admin/fix/suspend '{"user": "alice"}'
+expect "POST /admin/fix/suspend HTTP" "$HTTP_CODE" 200
+initiator suspended $(as_user alice) --timeout 10
+expect "suspended user: logon" "$(kv "$WORK/suspended.out" logon)" refused
+expect "suspended user: Logout 58" "$(kv "$WORK/suspended.out" logon_text)" "Account suspended"
+expect "suspended user: Logout 1409" "$(kv "$WORK/suspended.out" logon_1409)" 6
+story "after the kill alice can log on again; once suspended she is refused: \"Account suspended\", 1409=6"
+
+step "bob keeps sending past the limit: throttled, then logged out (DISCONNECT)"
+initiator bob $(as_user bob) --burst 30 --timeout 15
+expect "bob: logon" "$(kv "$WORK/bob.out" logon)" accepted
+expect "bob: orders accepted (35=8)" "$(kv "$WORK/bob.out" exec_reports)" 10
+expect "bob: orders throttled (35=j) before the escalation" "$(kv "$WORK/bob.out" rejects)" 5
+expect "bob: logged out by the acceptor" "$(kv "$WORK/bob.out" logged_out)" 1
+expect "bob: Logout 58" "$(kv "$WORK/bob.out" logout_text)" "Rate limit exceeded repeatedly"
+story "30 orders: 10 accepted, 5 throttled, the 6th violation escalates to DISCONNECT: Logout;"
+story "the 15 orders after it are not processed"
+
+# ------------------------------------------------------------------------------------------------
+step "fixprov's own statistics agree (GET /admin/fix/stats, audit chain verified)"
+api "$TOKEN_OPERATOR" GET /admin/fix/stats
+stats=$BODY
+expect "logons accepted" "$(jq .logons.accepted <<<"$stats")" 3
+expect "logons refused, bad credentials" "$(jq .logons.refused.bad_credentials <<<"$stats")" 1
+expect "logons refused, address not allowed" "$(jq .logons.refused.ip_not_allowed <<<"$stats")" 1
+expect "logons refused, session limit" "$(jq .logons.refused.session_limit <<<"$stats")" 1
+expect "logons refused, suspended" "$(jq .logons.refused.suspended <<<"$stats")" 1
+expect "logons refused, unknown CompID (QuickFIX dropped it first)" "$(jq '.logons.refused.unknown_comp_id // 0' <<<"$stats")" 0
+expect "orders admitted" "$(jq .totals.orders <<<"$stats")" 20
+expect "checks throttled" "$(jq .totals.throttled <<<"$stats")" 20
+expect "checks escalated to DISCONNECT" "$(jq .totals.disconnects <<<"$stats")" 1
+expect "live sessions" "$(jq .totals.live_sessions <<<"$stats")" 0
+api "$TOKEN_OPERATOR" GET /admin/fix/audit/verify
+expect "audit chain intact" "$(jq .ok <<<"$BODY")" true
+
+step "stop the acceptor (SIGTERM)"
+kill -TERM "$ACCEPTOR_PID"
+wait_until "$START_TIMEOUT" "the acceptor to exit" eval '! kill -0 $ACCEPTOR_PID 2>/dev/null'
+acceptor_rc=0
+wait "$ACCEPTOR_PID" || acceptor_rc=$?
+ACCEPTOR_PID=
+expect "acceptor exit status (99: a memcheck error under ACCEPTOR_VALGRIND=1)" "$acceptor_rc" 0
+summary=$(sed -n 's/^acceptor: summary: //p' "$WORK/acceptor.log")
+acceptor_count() { grep -o "$1=[0-9]*" <<<"$summary" | head -n 1 | cut -d= -f2; }
+expect "acceptor: logons accepted" "$(acceptor_count accepted)" 3
+expect "acceptor: logons refused (throw FIX::RejectLogon)" "$(acceptor_count refused)" 4
+expect "acceptor: messages processed" "$(acceptor_count processed)" 20
+expect "acceptor: messages answered 35=j" "$(acceptor_count throttled)" 20
+expect "acceptor: kill events from fixprov's callback" "$(acceptor_count events)" 1
+expect "acceptor: execution reports" "$(acceptor_count reports)" 20
+# bob's orders after the escalation answer DISCONNECT until the peer's Logout reply arrives: at least
+# one, at most 15 (his orders and his Logout reply share one socket).
+DISCONNECT_VERDICTS=$(acceptor_count disconnect)
+ASSERTIONS=$((ASSERTIONS + 1))
+((DISCONNECT_VERDICTS >= 1 && DISCONNECT_VERDICTS <= 15)) || fail "acceptor: DISCONNECT verdicts $DISCONNECT_VERDICTS not in 1..15"
+detail "ok  acceptor: DISCONNECT verdicts = $DISCONNECT_VERDICTS (1..15)"
+
+PASSED=1
+ELAPSED_MS=$((($(date +%s%N) - START_NS) / 1000000))
+echo
+if [[ $MODE == test ]]; then
+    say "fixprov C++ / QuickFIX end-to-end: PASS ($ASSERTIONS assertions, $((ELAPSED_MS / 1000)).$(printf '%03d' $((ELAPSED_MS % 1000))) s)"
+else
+    say "fixprov C++ / QuickFIX demo: done in $((ELAPSED_MS / 1000)).$(printf '%03d' $((ELAPSED_MS % 1000))) s ($ASSERTIONS checks held)"
+fi
+ACCEPTED=$(jq .logons.accepted <<<"$stats")
+REFUSED=$(jq '[.logons.refused[]] | add' <<<"$stats")
+ORDERS=$(jq .totals.orders <<<"$stats")
+THROTTLED=$(jq .totals.throttled <<<"$stats")
+say "  accepted : $ACCEPTED logons; $ORDERS orders admitted, each answered with an ExecutionReport (35=8)"
+say "  throttled: $THROTTLED orders answered 35=j (380=0, not processed): alice $(kv "$WORK/$BG.out" rejects) of a 25-order"
+say "             burst, bob $(kv "$WORK/bob.out" rejects) before his escalation"
+say "  refused  : $REFUSED logons by fixprov with a Logout (bad password, address not allowed, session limit,"
+say "             suspended); 2 connections dropped by QuickFIX before fixprov (unknown CompID, same"
+say "             CompIDs twice); 1 provisioning (not eligible)"
+say "  killed   : 1 session through POST /admin/fix/sessions/kill (Logout ${KILL_LATENCY} ms later);"
+say "             1 logged out on DISCONNECT (bob; his $DISCONNECT_VERDICTS orders after it not processed)"

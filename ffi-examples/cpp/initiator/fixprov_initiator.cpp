@@ -1,0 +1,250 @@
+// A QuickFIX C++ (1.15.1) initiator that logs on to the fixprov acceptor, optionally sends a burst
+// of NewOrderSingle (35=D) as fast as it can, counts the answers (35=8 ExecutionReport, 35=j
+// BusinessMessageReject) and optionally stays logged on until the acceptor logs it out.
+//
+// Every outcome is printed as key=value lines on stdout for e2e.sh to assert on:
+//   logon=accepted|refused|dropped|timeout   refused: the acceptor answered the Logon with a
+//                                            Logout; dropped: the connection closed without one
+//   logon_text=..., logon_1409=...           the refusal's 58 and 1409
+//   sent=N exec_reports=N rejects=N reject_380=0 burst_ms=...
+//   logged_out=1 logout_text=... logout_unix_ms=...   the acceptor logged us out (hold mode)
+// Exit status: 0 when the run completed (whatever the outcome), 2 on bad arguments, 1 on errors.
+#include <quickfix/Application.h>
+#include <quickfix/FileLog.h>
+#include <quickfix/MessageStore.h>
+#include <quickfix/Message.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/SocketInitiator.h>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace {
+
+std::int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct Config {
+    std::string host = "127.0.0.1", sender, target = "FIXPROV", password, username, state_dir, ready_file;
+    std::string begin_string = "FIX.4.4";
+    int port = 0, burst = 0;
+    double timeout_s = 10.0, hold_s = 0.0;
+};
+
+std::string get(const FIX::FieldMap &map, int tag) { return map.isSetField(tag) ? map.getField(tag) : std::string(); }
+
+class Client : public FIX::Application {
+  public:
+    explicit Client(const Config &config) : config_(config) {}
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool logged_on = false, disconnected = false, got_logout = false;
+    std::string logout_text, logout_1409;
+    std::int64_t logout_unix_ms = 0;
+    int exec_reports = 0, rejects = 0, others = 0;
+    std::set<std::string> reject_reasons, reject_texts;
+
+    void onCreate(const FIX::SessionID &) override {}
+    void onLogon(const FIX::SessionID &) override { update([&] { logged_on = true; }); }
+    void onLogout(const FIX::SessionID &) override { update([&] { disconnected = true; }); }
+
+    // Adds the credentials to our Logon (554 Password, 553 Username).
+    void toAdmin(FIX::Message &message, const FIX::SessionID &) override {
+        if (get(message.getHeader(), 35) != "A") return;
+        message.setField(554, config_.password);
+        if (!config_.username.empty()) message.setField(553, config_.username);
+    }
+    void toApp(FIX::Message &, const FIX::SessionID &) throw(FIX::DoNotSend) override {}
+
+    void fromAdmin(const FIX::Message &message, const FIX::SessionID &) throw(
+        FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override {
+        if (get(message.getHeader(), 35) != "5") return;
+        update([&] {
+            got_logout = true;
+            logout_text = get(message, 58);
+            logout_1409 = get(message, 1409);
+            logout_unix_ms = unix_ms();
+        });
+    }
+
+    void fromApp(const FIX::Message &message, const FIX::SessionID &) throw(
+        FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) override {
+        const std::string type = get(message.getHeader(), 35);
+        update([&] {
+            if (type == "8") {
+                ++exec_reports;
+            } else if (type == "j") {
+                ++rejects;
+                reject_reasons.insert(get(message, 380));
+                reject_texts.insert(get(message, 58));
+            } else {
+                ++others;
+            }
+        });
+    }
+
+    template <class F> void update(F f) {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            f();
+        }
+        changed.notify_all();
+    }
+
+    // Waits until pred() holds or the deadline passes; returns pred().
+    template <class P> bool wait(double seconds, P pred) {
+        std::unique_lock<std::mutex> lock(mutex);
+        return changed.wait_for(lock, std::chrono::duration<double>(seconds), pred);
+    }
+
+  private:
+    const Config &config_;
+};
+
+bool parse(int argc, char **argv, Config &c) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (i + 1 >= argc) return false;
+        std::string v = argv[++i];
+        if (a == "--host") c.host = v;
+        else if (a == "--port") c.port = std::atoi(v.c_str());
+        else if (a == "--sender") c.sender = v;
+        else if (a == "--target") c.target = v;
+        else if (a == "--password") c.password = v;
+        else if (a == "--password-file") {
+            std::ifstream in(v);
+            std::getline(in, c.password);
+        } else if (a == "--username") c.username = v;
+        else if (a == "--begin-string") c.begin_string = v;
+        else if (a == "--burst") c.burst = std::atoi(v.c_str());
+        else if (a == "--timeout") c.timeout_s = std::atof(v.c_str());
+        else if (a == "--hold") c.hold_s = std::atof(v.c_str());
+        else if (a == "--state-dir") c.state_dir = v;
+        else if (a == "--ready-file") c.ready_file = v;
+        else {
+            std::cerr << "unknown argument: " << a << "\n";
+            return false;
+        }
+    }
+    return c.port > 0 && !c.sender.empty() && !c.state_dir.empty();
+}
+
+void say(const std::string &line) { std::cout << line << std::endl; }
+
+} // namespace
+
+int main(int argc, char **argv) {
+    Config config;
+    if (!parse(argc, argv, config)) {
+        std::cerr << "usage: fixprov_initiator --port N --sender COMPID --state-dir DIR [--target FIXPROV]\n"
+                     "         [--password PW | --password-file F] [--username USER] [--begin-string FIX.4.4]\n"
+                     "         [--burst N] [--timeout S] [--hold S] [--ready-file F] [--host 127.0.0.1]\n";
+        return 2;
+    }
+    try {
+        ::mkdir(config.state_dir.c_str(), 0700);
+        FIX::SessionSettings settings;
+        FIX::Dictionary defaults;
+        defaults.setString("ConnectionType", "initiator");
+        defaults.setString("SocketConnectHost", config.host);
+        defaults.setInt("SocketConnectPort", config.port);
+        defaults.setString("StartTime", "00:00:00");
+        defaults.setString("EndTime", "00:00:00");
+        defaults.setInt("HeartBtInt", 30);
+        defaults.setInt("ReconnectInterval", 600); // one connection per run: e2e.sh decides retries
+        defaults.setInt("LogoutTimeout", 2);
+        defaults.setString("UseDataDictionary", "N");
+        defaults.setString("FileLogPath", config.state_dir + "/log");
+        settings.set(defaults);
+        const FIX::SessionID id(config.begin_string, config.sender, config.target);
+        settings.set(id, FIX::Dictionary());
+
+        Client client(config);
+        FIX::MemoryStoreFactory store; // sequence numbers start at 1 each run; the acceptor resets on Logon
+        FIX::FileLogFactory logs(settings);
+        FIX::SocketInitiator initiator(client, store, settings, logs);
+        initiator.start();
+
+        // Logon: accepted, refused with a Logout, or dropped without one.
+        client.wait(config.timeout_s, [&] { return client.logged_on || client.disconnected; });
+        {
+            std::lock_guard<std::mutex> lock(client.mutex);
+            if (!client.logged_on) {
+                say(std::string("logon=") + (client.got_logout ? "refused" : client.disconnected ? "dropped" : "timeout"));
+                say("logon_text=" + client.logout_text);
+                say("logon_1409=" + client.logout_1409);
+            } else {
+                say("logon=accepted");
+            }
+        }
+        bool logged_on;
+        {
+            std::lock_guard<std::mutex> lock(client.mutex);
+            logged_on = client.logged_on;
+        }
+        if (logged_on && config.burst > 0) {
+            // The burst: every order built and handed to QuickFIX back to back.
+            const auto start = std::chrono::steady_clock::now();
+            for (int i = 1; i <= config.burst; ++i) {
+                FIX::Message order;
+                order.getHeader().setField(35, "D");
+                order.setField(11, "ORD-" + std::to_string(i));
+                if (config.begin_string < "FIX.4.3") order.setField(21, "1"); // HandlInst, FIX.4.2
+                order.setField(55, "FIXP");
+                order.setField(54, "1");
+                order.setField(38, "100");
+                order.setField(40, "1");
+                order.setField(60, FIX::UtcTimeStampConvertor::convert(FIX::UtcTimeStamp(), 3));
+                FIX::Session::sendToTarget(order, id);
+            }
+            const auto sent = std::chrono::steady_clock::now();
+            const int n = config.burst;
+            const bool answered = client.wait(config.timeout_s, [&] {
+                return client.exec_reports + client.rejects >= n || client.disconnected;
+            });
+            std::lock_guard<std::mutex> lock(client.mutex);
+            say("sent=" + std::to_string(n));
+            say("burst_send_ms=" +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(sent - start).count()));
+            say("answered=" + std::string(answered ? "1" : "0"));
+            say("exec_reports=" + std::to_string(client.exec_reports));
+            say("rejects=" + std::to_string(client.rejects));
+            std::string reasons, texts;
+            for (const auto &r : client.reject_reasons) reasons += (reasons.empty() ? "" : ",") + r;
+            for (const auto &t : client.reject_texts) texts += (texts.empty() ? "" : "|") + t;
+            say("reject_380=" + reasons);
+            say("reject_text=" + texts);
+        }
+        if (!config.ready_file.empty()) std::ofstream(config.ready_file) << "ready\n";
+        if (logged_on && config.hold_s > 0) {
+            // Stay logged on until the acceptor logs us out (a kill, an escalation) or time is up.
+            client.wait(config.hold_s, [&] { return client.got_logout || client.disconnected; });
+        }
+        if (logged_on) {
+            std::lock_guard<std::mutex> lock(client.mutex);
+            say(std::string("logged_out=") + (client.got_logout ? "1" : "0"));
+            say("logout_text=" + client.logout_text);
+            say("logout_unix_ms=" + std::to_string(client.logout_unix_ms));
+        }
+        initiator.stop(); // sends our Logout if still logged on
+        say("done=1");
+        return 0;
+    } catch (const std::exception &e) {
+        std::cerr << "fixprov_initiator: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,117 @@
+package io.fixprov;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Options for {@link Engine#open(EngineOptions)}, applied to a {@code fixprov_options} at open time.
+ * Unset values keep the library's defaults. The master password is copied in and wiped by
+ * {@link #close()} (and its native copy is wiped when the native options are freed, right after open).
+ */
+public final class EngineOptions implements AutoCloseable {
+    private Path dataDir;
+    private byte[] masterPassword;
+    private Integer maxSessions;
+    private Integer clock;
+    private int tickUs;
+    private String orderMsgTypes;
+    private String targetCompId;
+    private String senderCompIdPrefix;
+    private Integer pbkdf2Iterations;
+    private Integer defaultRules;
+    private Integer logonCheck;
+
+    public EngineOptions() {}
+
+    /** The embedded store's directory (created if missing); without one, everything stays in memory. */
+    public EngineOptions dataDir(Path dir) {
+        this.dataDir = dir;
+        return this;
+    }
+
+    /** The store's master password (any bytes); copied. Without one, FIX_MASTER_PASSWORD is read. */
+    public EngineOptions masterPassword(byte[] password) {
+        wipeMasterPassword();
+        this.masterPassword = password == null ? null : password.clone();
+        return this;
+    }
+
+    /** Sessions open at once, all users together (1 to 16,777,216). */
+    public EngineOptions maxSessions(int maxSessions) {
+        this.maxSessions = maxSessions;
+        return this;
+    }
+
+    /** The clock of {@link Engine#check}: {@link FixProv#CLOCK_COARSE} with its tick, or CLOCK_PRECISE. */
+    public EngineOptions clock(int clock, int tickUs) {
+        this.clock = clock;
+        this.tickUs = tickUs;
+        return this;
+    }
+
+    /** The MsgTypes counted as orders, e.g. "D,F,G,AB". */
+    public EngineOptions orderMsgTypes(String commaSeparated) {
+        this.orderMsgTypes = commaSeparated;
+        return this;
+    }
+
+    /** The venue's TargetCompID and the SenderCompID prefix; null leaves one unchanged. */
+    public EngineOptions compIds(String targetCompId, String senderCompIdPrefix) {
+        this.targetCompId = targetCompId;
+        this.senderCompIdPrefix = senderCompIdPrefix;
+        return this;
+    }
+
+    /** PBKDF2 iterations for a new store (default and minimum 600,000). */
+    public EngineOptions pbkdf2Iterations(int iterations) {
+        this.pbkdf2Iterations = iterations;
+        return this;
+    }
+
+    /** Start with the four default eligibility rules or none; re-check eligibility at logon or not. */
+    public EngineOptions eligibility(boolean defaultRules, boolean logonCheck) {
+        this.defaultRules = defaultRules ? 1 : 0;
+        this.logonCheck = logonCheck ? 1 : 0;
+        return this;
+    }
+
+    /** Builds the native options; the caller frees them with FixProv.optionsFree. */
+    long toNative() {
+        long o = FixProv.optionsNew();
+        try {
+            if (dataDir != null) FixProv.optionsSetDataDir(o, FixProv.utf8(dataDir.toString()));
+            if (masterPassword != null) FixProv.optionsSetMasterPassword(o, masterPassword);
+            if (maxSessions != null) FixProv.optionsSetMaxSessions(o, maxSessions);
+            if (clock != null) FixProv.optionsSetClock(o, clock, tickUs);
+            if (orderMsgTypes != null) FixProv.optionsSetOrderMsgTypes(o, FixProv.utf8(orderMsgTypes));
+            if (targetCompId != null || senderCompIdPrefix != null) {
+                FixProv.optionsSetCompIds(o, FixProv.utf8(targetCompId), FixProv.utf8(senderCompIdPrefix));
+            }
+            if (pbkdf2Iterations != null) FixProv.optionsSetPbkdf2Iterations(o, pbkdf2Iterations);
+            if (defaultRules != null) FixProv.optionsSetEligibility(o, defaultRules, logonCheck);
+            return o;
+        } catch (RuntimeException | Error e) {
+            FixProv.optionsFree(o);
+            throw e;
+        }
+    }
+
+    private void wipeMasterPassword() {
+        if (masterPassword != null) {
+            Arrays.fill(masterPassword, (byte) 0);
+            masterPassword = null;
+        }
+    }
+
+    /** Wipes the copy of the master password. */
+    @Override
+    public void close() {
+        wipeMasterPassword();
+    }
+
+    @Override
+    public String toString() {
+        return "EngineOptions[dataDir=" + dataDir + ", masterPassword=" + (masterPassword == null ? "unset" : "(hidden)")
+                + "]";
+    }
+}
