@@ -580,8 +580,9 @@ fixprov_status fixprov_credentials_get(const struct fixprov_engine *engine,
  * - out_text: NULL, or receives a static NUL-terminated text safe to send to the peer (tag 58)
  *   on refusal; it never says whether the CompID or the password was wrong.
  *
- * Returns: FIXPROV_OK, a FIXPROV_LOGON_* refusal, FIXPROV_ERR_NULL, or
- * FIXPROV_ERR_INVALID_ARGUMENT (a malformed peer_ip). Logon reads memory only (no disk).
+ * Returns: FIXPROV_OK, a FIXPROV_LOGON_* refusal, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8 (peer_ip is
+ * not UTF-8), or FIXPROV_ERR_INVALID_ARGUMENT (a malformed peer_ip). Logon reads memory only (no
+ * disk).
  * Ownership: does not take ownership of any argument; the text is static, do not free it. The
  * session handle is released with fixprov_session_close().
  * Thread safety: may be called from several threads at once.
@@ -1032,7 +1033,8 @@ fixprov_status fixprov_options_set_order_msgtypes(struct fixprov_options *option
  * Sets the data directory of the embedded store (created if missing). Without one the engine
  * keeps everything in memory and loses it at close.
  *
- * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (empty).
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (empty,
+ * or holding a NUL byte: path_len counts the path's bytes, not a terminator).
  * Ownership: does not take ownership of options or path (it is copied).
  * Thread safety: one thread at a time per options object.
  *

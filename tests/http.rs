@@ -123,6 +123,15 @@ fn the_admin_api_refuses_bad_configurations() {
         Err(fixprov::Error::InvalidArgument(_))
     ));
     assert!(!format!("{:?}", tokens()).contains(ADMIN), "Debug hides the token");
+    // A refused configuration leaves the running server alone.
+    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    assert!(engine.admin_start("127.0.0.1:0".parse().unwrap(), short_tokens(), false).is_err());
+    assert_eq!(request(addr, "GET", "/admin/fix/stats", Some(VIEWER), b"").0, 200, "still serving");
+    engine.admin_stop();
+}
+
+fn short_tokens() -> Vec<TokenConfig> {
+    vec![TokenConfig { name: "t".into(), role: Role::Admin, token: "short".into() }]
 }
 
 fn checked_in_openapi() -> std::path::PathBuf {
@@ -365,6 +374,10 @@ fn audit_queries_take_query_parameters_and_refuse_unknown_ones() {
         (s, t)
     };
     assert!(text.lines().count() >= 1 && text.lines().all(|l| l.contains("\"subject\":\"carol\"")));
+    for huge in ["after_seq", "from_unix_ms"] {
+        let path = format!("/admin/fix/audit?{huge}={}", u64::MAX);
+        assert_eq!(request(addr, "GET", &path, Some(VIEWER), b""), (200, serde_json::json!([])), "{huge}");
+    }
     for bad in ["/admin/fix/audit?colour=red", "/admin/fix/audit?limit=ten", "/admin/fix/audit?user=a&user=b"]
     {
         let (status, body) = request(addr, "GET", bad, Some(VIEWER), b"");

@@ -86,18 +86,7 @@ impl AdminServer {
         tokens: Vec<TokenConfig>,
         allow_remote: bool,
     ) -> Result<AdminServer> {
-        if !bind.ip().is_loopback() && !allow_remote {
-            return Err(Error::invalid("the admin API binds to loopback unless a remote address is allowed"));
-        }
-        if tokens.is_empty() {
-            return Err(Error::invalid("the admin API needs at least one token"));
-        }
-        if let Some(t) = tokens.iter().find(|t| t.token.len() < 32 || t.name.is_empty()) {
-            return Err(Error::invalid(format!(
-                "token '{}': a name and at least 32 characters are needed",
-                t.name
-            )));
-        }
+        AdminServer::check_config(bind, &tokens, allow_remote)?;
         let tokens = tokens
             .into_iter()
             .map(|t| Token { name: t.name, role: t.role, hash: token_hash(t.token.as_bytes()) })
@@ -137,6 +126,23 @@ impl AdminServer {
             })
             .map_err(|e| Error::Internal(format!("cannot start the admin thread: {e}").into()))?;
         Ok(AdminServer { address, stop: Some(stop), thread: Some(thread) })
+    }
+
+    /// Checks an address and token list as [`AdminServer::start`] would, without starting anything.
+    pub fn check_config(bind: SocketAddr, tokens: &[TokenConfig], allow_remote: bool) -> Result<()> {
+        if !bind.ip().is_loopback() && !allow_remote {
+            return Err(Error::invalid("the admin API binds to loopback unless a remote address is allowed"));
+        }
+        if tokens.is_empty() {
+            return Err(Error::invalid("the admin API needs at least one token"));
+        }
+        if let Some(t) = tokens.iter().find(|t| t.token.len() < 32 || t.name.is_empty()) {
+            return Err(Error::invalid(format!(
+                "token '{}': a name and at least 32 characters are needed",
+                t.name
+            )));
+        }
+        Ok(())
     }
 
     /// The address it listens on.

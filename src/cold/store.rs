@@ -433,8 +433,8 @@ impl Store {
         let rows = stmt
             .query_map(
                 params![
-                    query.after_seq.unwrap_or(0) as i64,
-                    query.from_unix_ms.unwrap_or(0) as i64,
+                    query.after_seq.unwrap_or(0).min(i64::MAX as u64) as i64,
+                    query.from_unix_ms.unwrap_or(0).min(i64::MAX as u64) as i64,
                     query.to_unix_ms.map_or(i64::MAX, |t| t.min(i64::MAX as u64) as i64),
                     query.subject,
                     query.event_prefix,

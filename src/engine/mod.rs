@@ -210,6 +210,9 @@ impl Engine {
         tokens: Vec<crate::admin::http::TokenConfig>,
         allow_remote: bool,
     ) -> Result<std::net::SocketAddr> {
+        // A bad configuration leaves the running server alone; a good one replaces it (stopped
+        // first, so the new one may bind the same address).
+        crate::admin::http::AdminServer::check_config(bind, &tokens, allow_remote)?;
         let mut admin = self.admin.lock().unwrap_or_else(|p| p.into_inner());
         drop(admin.take());
         let server = crate::admin::http::AdminServer::start(self.core.clone(), bind, tokens, allow_remote)?;

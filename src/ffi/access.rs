@@ -294,8 +294,9 @@ pub unsafe extern "C" fn fixprov_credentials_get(
 /// - out_text: NULL, or receives a static NUL-terminated text safe to send to the peer (tag 58)
 ///   on refusal; it never says whether the CompID or the password was wrong.
 ///
-/// Returns: FIXPROV_OK, a FIXPROV_LOGON_* refusal, FIXPROV_ERR_NULL, or
-/// FIXPROV_ERR_INVALID_ARGUMENT (a malformed peer_ip). Logon reads memory only (no disk).
+/// Returns: FIXPROV_OK, a FIXPROV_LOGON_* refusal, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8 (peer_ip is
+/// not UTF-8), or FIXPROV_ERR_INVALID_ARGUMENT (a malformed peer_ip). Logon reads memory only (no
+/// disk).
 /// Ownership: does not take ownership of any argument; the text is static, do not free it. The
 /// session handle is released with fixprov_session_close().
 /// Thread safety: may be called from several threads at once.
@@ -340,10 +341,15 @@ pub unsafe extern "C" fn fixprov_logon(
             None => None,
         };
         // Peer-supplied fields that are not UTF-8 cannot match anything: they fail as the peer's
-        // logon, not as the host's call.
+        // logon, not as the host's call. Nor can a CompID longer than any credential's: it is not
+        // copied into the lock-out table and the audit log either (a peer could send megabytes).
+        let comp_id = |raw| match std::str::from_utf8(raw) {
+            Ok(id) if raw.len() <= crate::cold::credentials::MAX_COMP_ID => id,
+            _ => "\u{FFFD}",
+        };
         let request = LogonRequest {
-            sender_comp_id: std::str::from_utf8(sender).unwrap_or("\u{FFFD}"),
-            target_comp_id: std::str::from_utf8(target).unwrap_or("\u{FFFD}"),
+            sender_comp_id: comp_id(sender),
+            target_comp_id: comp_id(target),
             password: if password.len() > MAX_PASSWORD { &[] } else { password },
             username: (!username.is_empty()).then(|| std::str::from_utf8(username).unwrap_or("\u{FFFD}")),
             peer,

@@ -201,7 +201,9 @@ pub(crate) unsafe fn text<'a>(ptr: *const u8, len: usize, what: &'static CStr) -
         .map_err(|_| fail_static(fixprov_status::FIXPROV_ERR_UTF8, c"a string argument is not valid UTF-8"))
 }
 
-/// Like [`text`], but a `(NULL, 0)` argument means "none".
+/// Like [`text`], but an empty argument means "none": `(NULL, 0)` and a non-NULL pointer with
+/// length 0 alike, since the header makes `(NULL, 0)` the empty string (a C++ host passes an empty
+/// `std::string` as a non-NULL pointer, an empty `std::string_view` as NULL).
 ///
 /// # Safety
 /// As for [`bytes`].
@@ -210,7 +212,7 @@ pub(crate) unsafe fn optional_text<'a>(
     len: usize,
     what: &'static CStr,
 ) -> FfiResult<Option<&'a str>> {
-    if ptr.is_null() && len == 0 {
+    if len == 0 {
         return Ok(None);
     }
     // SAFETY: forwarded contract.

@@ -135,7 +135,8 @@ pub unsafe extern "C" fn fixprov_options_set_order_msgtypes(
 /// Sets the data directory of the embedded store (created if missing). Without one the engine
 /// keeps everything in memory and loses it at close.
 ///
-/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (empty).
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (empty,
+/// or holding a NUL byte: path_len counts the path's bytes, not a terminator).
 /// Ownership: does not take ownership of options or path (it is copied).
 /// Thread safety: one thread at a time per options object.
 ///
@@ -155,6 +156,9 @@ pub unsafe extern "C" fn fixprov_options_set_data_dir(
         let path = unsafe { boundary::text(path, path_len, c"path is NULL") }?;
         if path.is_empty() {
             return Err(crate::Error::invalid("the data directory is empty").into());
+        }
+        if path.contains('\0') {
+            return Err(crate::Error::invalid("the data directory holds a NUL byte").into());
         }
         options.config.data_dir = Some(path.into());
         Ok(fixprov_status::FIXPROV_OK)

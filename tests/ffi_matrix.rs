@@ -1,0 +1,2489 @@
+//! The entry-point matrix: every function of include/fixprov.h, called as C would call it with
+//! NULL for each pointer, invalid UTF-8, embedded NUL, empty, (NULL, 0) and 1 MiB strings,
+//! out-of-range enums and flags, closed, never-issued and foreign session handles, and an injected
+//! panic. Every call must answer a status its doc comment lists (the expected one), leave its
+//! out-parameters untouched when it fails, return promptly, and leave the engine working.
+//!
+//! The functions and their parameters are read from the header at test time:
+//! `the_table_covers_the_header` fails for a function without an entry in [`table`], for an entry
+//! the header lacks, for arguments that do not match the declared parameters, for a string without
+//! its string cases, for an integer without a case, and for an expected status the function's
+//! "Returns:" paragraph does not list. The NULL cases are generated for every pointer parameter the
+//! header declares, the string cases for every `(const uint8_t *x, size_t x_len)` pair and the
+//! stale-handle cases for every `uint64_t session`; the table says only what each must answer.
+
+use fixprov::ffi::*;
+use fixprov_status::*;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::ffi::{c_char, c_void, CStr};
+use std::path::{Path, PathBuf};
+use std::ptr::{null, null_mut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+// ----- the header -----
+
+/// What a parameter (or a string's pointer and length together) is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Engine,
+    Options,
+    /// `const uint8_t *x, size_t x_len`: one slot.
+    Str,
+    Out,
+    Spec,
+    Callback,
+    Context,
+    /// A string the library handed out, given back (`fixprov_string_free`).
+    Owned,
+    U16,
+    U32,
+    U64,
+}
+
+impl Kind {
+    fn is_pointer(self) -> bool {
+        !matches!(self, Kind::U16 | Kind::U32 | Kind::U64)
+    }
+}
+
+#[derive(Debug)]
+struct Slot {
+    name: String,
+    kind: Kind,
+}
+
+/// One declared function.
+#[derive(Debug)]
+struct Decl {
+    name: String,
+    ret: String,
+    slots: Vec<Slot>,
+    /// The statuses its "Returns:" paragraph names.
+    documented: BTreeSet<String>,
+    /// "a FIXPROV_LOGON_* refusal".
+    any_logon_refusal: bool,
+}
+
+impl Decl {
+    fn returns_status(&self) -> bool {
+        self.ret == "fixprov_status"
+    }
+
+    fn slot(&self, name: &str) -> Option<usize> {
+        self.slots.iter().position(|s| s.name == name)
+    }
+}
+
+fn header_text() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/fixprov.h"))
+        .expect("include/fixprov.h")
+}
+
+/// The statuses named in a "Returns:" paragraph, whether it allows any logon refusal, and the
+/// function it defers to ("as fixprov_check()").
+fn statuses(text: &str) -> (BTreeSet<String>, bool, Option<String>) {
+    let mut found = BTreeSet::new();
+    let mut wildcard = false;
+    for (at, _) in text.match_indices("FIXPROV_") {
+        let rest = &text[at..];
+        let end = rest.find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'));
+        let token = &rest[..end.unwrap_or(rest.len())];
+        if rest[token.len()..].starts_with('*') {
+            wildcard |= token == "FIXPROV_LOGON_";
+        } else {
+            found.insert(token.to_owned());
+        }
+    }
+    let defers = text.find("as fixprov_").map(|at| {
+        let rest = &text[at + 3..];
+        rest[..rest.find('(').unwrap_or(rest.len())].to_owned()
+    });
+    (found, wildcard, defers)
+}
+
+fn parse_header(text: &str) -> Vec<Decl> {
+    let fn_types: BTreeSet<String> = text
+        .lines()
+        .filter(|l| l.starts_with("typedef") && l.contains("(*"))
+        .map(|l| l.split("(*").nth(1).unwrap().split(')').next().unwrap().to_owned())
+        .collect();
+    let mut decls: Vec<Decl> = Vec::new();
+    let mut deferred = Vec::new();
+    let mut doc = String::new();
+    let mut in_doc = false;
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let t = line.trim();
+        if t.starts_with("/**") {
+            in_doc = true;
+            doc.clear();
+        }
+        if in_doc {
+            doc.push_str(t.trim_start_matches('/').trim_start_matches('*').trim_end_matches("*/").trim());
+            doc.push('\n');
+            in_doc = !t.ends_with("*/");
+            continue;
+        }
+        let Some(open) = t.find('(') else { continue };
+        if ["typedef", "#", "//", "/*", "*"].iter().any(|p| t.starts_with(p)) {
+            continue;
+        }
+        let before = &t[..open];
+        let name_at = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        let name = &before[name_at..];
+        if !name.starts_with("fixprov_") || name_at == 0 {
+            continue;
+        }
+        let ret = before[..name_at].trim().to_owned();
+        let mut declaration = t.to_owned();
+        while !declaration.ends_with(");") {
+            declaration.push(' ');
+            declaration.push_str(lines.next().expect("a declaration ends with ');'").trim());
+        }
+        let inner = &declaration[open + 1..declaration.len() - 2];
+        assert!(!inner.contains('('), "{name}: a parameter declared inline as a function pointer");
+        let params: Vec<(String, String)> = inner
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && *p != "void")
+            .map(|p| {
+                let at = p.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+                (p[..at].trim().to_owned(), p[at..].to_owned())
+            })
+            .collect();
+        let mut slots = Vec::new();
+        let mut i = 0;
+        while i < params.len() {
+            let (ty, pname) = (&params[i].0, params[i].1.clone());
+            let kind = match ty.as_str() {
+                "const uint8_t *" => {
+                    let len = params.get(i + 1);
+                    assert!(
+                        len.is_some_and(|(t, n)| t == "size_t" && *n == format!("{pname}_len")),
+                        "{name}: `{pname}` is not followed by `size_t {pname}_len`"
+                    );
+                    i += 1;
+                    Kind::Str
+                }
+                "uint16_t" => Kind::U16,
+                "uint32_t" => Kind::U32,
+                "uint64_t" => Kind::U64,
+                t if fn_types.contains(t) => Kind::Callback,
+                "const struct fixprov_engine *" | "struct fixprov_engine *" if pname == "engine" => {
+                    Kind::Engine
+                }
+                t if t.ends_with("fixprov_options *") => Kind::Options,
+                _ if pname.starts_with("out_") && ty.ends_with('*') => Kind::Out,
+                "const struct fixprov_tier_spec *" => Kind::Spec,
+                "void *" => Kind::Context,
+                "char *" => Kind::Owned,
+                other => panic!("{name}: parameter `{other} {pname}` is of a kind the matrix does not know"),
+            };
+            slots.push(Slot { name: pname, kind });
+            i += 1;
+        }
+        let returns = doc.find("Returns:").map_or("", |at| {
+            let r = &doc[at..];
+            let end = ["Ownership:", "Thread safety:", "# Safety"]
+                .iter()
+                .filter_map(|stop| r.find(stop))
+                .min()
+                .unwrap_or(r.len());
+            &r[..end]
+        });
+        let (documented, any_logon_refusal, defers) = statuses(returns);
+        if let Some(other) = defers {
+            deferred.push((decls.len(), other));
+        }
+        decls.push(Decl { name: name.to_owned(), ret, slots, documented, any_logon_refusal });
+    }
+    for (i, other) in deferred {
+        let from = decls.iter().find(|d| d.name == other).unwrap_or_else(|| panic!("no {other}"));
+        let (inherited, wildcard) = (from.documented.clone(), from.any_logon_refusal);
+        decls[i].documented.extend(inherited);
+        decls[i].any_logon_refusal |= wildcard;
+    }
+    decls
+}
+
+// ----- arguments, answers, expectations -----
+
+/// Who disposes of an object an argument points to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Own {
+    /// The matrix's own engine: never disposed of by a case.
+    Shared,
+    /// Made for this call; the harness disposes of it afterwards.
+    Temp,
+    /// The call consumes it (a close or free); disposed of by the harness only if a case replaced it.
+    Consumed,
+}
+
+/// What an out-parameter receives, for the clean-up after a call that wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OutKind {
+    Plain,
+    /// A string to give back with `fixprov_string_free`.
+    Str,
+    /// An engine to close.
+    Engine,
+    /// A session handle to close.
+    Session,
+    /// A static text.
+    Static,
+}
+
+const SENTINEL: u64 = 0xA5A5_A5A5_A5A5_A5A5;
+
+enum Arg {
+    Engine(*mut fixprov_engine, Own),
+    Options(*mut fixprov_options, Own),
+    /// The bytes (None: NULL) and the length passed with them.
+    Str(Option<Vec<u8>>, usize),
+    /// A 64-byte buffer filled with [`SENTINEL`] (None: NULL).
+    Out(Option<Box<[u64; 8]>>, OutKind),
+    Spec(Option<Box<fixprov_tier_spec>>),
+    Callback(fixprov_event_fn),
+    Context(*mut c_void),
+    Owned(*mut c_char),
+    U32(u32),
+    U64(u64),
+}
+
+fn s(text: impl AsRef<[u8]>) -> Arg {
+    let bytes = text.as_ref().to_vec();
+    let len = bytes.len();
+    Arg::Str(Some(bytes), len)
+}
+
+fn out(kind: OutKind) -> Arg {
+    Arg::Out(Some(Box::new([SENTINEL; 8])), kind)
+}
+
+impl Arg {
+    fn kind(&self) -> Kind {
+        match self {
+            Arg::Engine(..) => Kind::Engine,
+            Arg::Options(..) => Kind::Options,
+            Arg::Str(..) => Kind::Str,
+            Arg::Out(..) => Kind::Out,
+            Arg::Spec(_) => Kind::Spec,
+            Arg::Callback(_) => Kind::Callback,
+            Arg::Context(_) => Kind::Context,
+            Arg::Owned(_) => Kind::Owned,
+            Arg::U32(_) => Kind::U32,
+            Arg::U64(_) => Kind::U64,
+        }
+    }
+
+    /// Sets the pointer to NULL (a string keeps its length).
+    fn set_null(&mut self) {
+        match self {
+            Arg::Engine(p, _) => *p = null_mut(),
+            Arg::Options(p, _) => *p = null_mut(),
+            Arg::Str(bytes, _) => *bytes = None,
+            Arg::Out(buffer, _) => *buffer = None,
+            Arg::Spec(spec) => *spec = None,
+            Arg::Callback(f) => *f = None,
+            Arg::Context(p) => *p = null_mut(),
+            Arg::Owned(p) => *p = null_mut(),
+            Arg::U32(_) | Arg::U64(_) => panic!("not a pointer"),
+        }
+    }
+
+    fn set_int(&mut self, value: u64) {
+        match self {
+            Arg::U32(x) => *x = value as u32,
+            Arg::U64(x) => *x = value,
+            _ => panic!("not an integer"),
+        }
+    }
+
+    fn e(&self) -> *mut fixprov_engine {
+        match self {
+            Arg::Engine(p, _) => *p,
+            _ => panic!("not an engine"),
+        }
+    }
+
+    fn opts(&self) -> *mut fixprov_options {
+        match self {
+            Arg::Options(p, _) => *p,
+            _ => panic!("not options"),
+        }
+    }
+
+    fn p(&self) -> *const u8 {
+        match self {
+            Arg::Str(Some(bytes), _) => bytes.as_ptr(),
+            Arg::Str(None, _) => null(),
+            _ => panic!("not a string"),
+        }
+    }
+
+    fn n(&self) -> usize {
+        match self {
+            Arg::Str(_, len) => *len,
+            _ => panic!("not a string"),
+        }
+    }
+
+    fn o<T>(&mut self) -> *mut T {
+        match self {
+            Arg::Out(Some(buffer), _) => buffer.as_mut_ptr().cast(),
+            Arg::Out(None, _) => null_mut(),
+            _ => panic!("not an out-parameter"),
+        }
+    }
+
+    fn spec(&self) -> *const fixprov_tier_spec {
+        match self {
+            Arg::Spec(Some(spec)) => &**spec,
+            Arg::Spec(None) => null(),
+            _ => panic!("not a tier spec"),
+        }
+    }
+
+    fn callback(&self) -> fixprov_event_fn {
+        match self {
+            Arg::Callback(f) => *f,
+            _ => panic!("not a callback"),
+        }
+    }
+
+    fn context(&self) -> *mut c_void {
+        match self {
+            Arg::Context(p) => *p,
+            _ => panic!("not a context"),
+        }
+    }
+
+    fn owned(&self) -> *mut c_char {
+        match self {
+            Arg::Owned(p) => *p,
+            _ => panic!("not an owned string"),
+        }
+    }
+
+    fn u32(&self) -> u32 {
+        match self {
+            Arg::U32(x) => *x,
+            _ => panic!("not a uint32_t"),
+        }
+    }
+
+    fn u64(&self) -> u64 {
+        match self {
+            Arg::U64(x) => *x,
+            _ => panic!("not a uint64_t"),
+        }
+    }
+
+    /// A string argument's bytes (none when NULL).
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Arg::Str(bytes, _) => bytes.clone().unwrap_or_default(),
+            _ => panic!("not a string"),
+        }
+    }
+
+    /// The first word of an out-parameter: None when it is NULL or untouched.
+    fn written(&self) -> Option<u64> {
+        match self {
+            Arg::Out(Some(buffer), _) if buffer.iter().any(|w| *w != SENTINEL) => Some(buffer[0]),
+            _ => None,
+        }
+    }
+
+    /// A `uint32_t` out-parameter's value.
+    fn written_u32(&self) -> Option<u32> {
+        self.written().map(|w| u32::from_ne_bytes(w.to_ne_bytes()[..4].try_into().unwrap()))
+    }
+}
+
+/// The arguments of one call, addressed by the header's parameter names.
+struct Args<'d> {
+    decl: &'d Decl,
+    v: Vec<Arg>,
+}
+
+impl Args<'_> {
+    fn at(&mut self, name: &str) -> &mut Arg {
+        let i = self.decl.slot(name).unwrap_or_else(|| panic!("{} has no `{name}`", self.decl.name));
+        &mut self.v[i]
+    }
+
+    fn text(&mut self, name: &str) -> String {
+        String::from_utf8_lossy(&self.at(name).bytes()).into_owned()
+    }
+}
+
+enum Ret {
+    St(fixprov_status),
+    /// fixprov_admin_request: the status and the HTTP status it wrote.
+    Http(fixprov_status, Option<u32>),
+    Void,
+    Text(*const c_char),
+    Options(*mut fixprov_options),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    St(fixprov_status),
+    /// FIXPROV_OK with this HTTP status.
+    Http(u32),
+    Void,
+    /// A non-NULL text, equal to this when given.
+    Text(Option<&'static str>),
+    /// A new, non-NULL object.
+    Object,
+}
+
+const E_OK: Expect = Expect::St(FIXPROV_OK);
+const E_NULL: Expect = Expect::St(FIXPROV_ERR_NULL);
+const E_INV: Expect = Expect::St(FIXPROV_ERR_INVALID_ARGUMENT);
+const E_UTF8: Expect = Expect::St(FIXPROV_ERR_UTF8);
+const E_NF: Expect = Expect::St(FIXPROV_ERR_NOT_FOUND);
+const E_STATE: Expect = Expect::St(FIXPROV_ERR_INVALID_STATE);
+
+fn st(status: fixprov_status) -> Ret {
+    Ret::St(status)
+}
+
+/// What a string parameter answers: invalid UTF-8, an embedded NUL, empty (both a non-NULL pointer
+/// with length 0 and (NULL, 0): the header says "(NULL, 0) is an empty string"), and 1 MiB.
+#[derive(Clone, Copy, Debug)]
+struct S {
+    utf8: Expect,
+    nul: Expect,
+    empty: Expect,
+    long: Expect,
+}
+
+impl S {
+    const fn all(e: Expect) -> S {
+        S { utf8: e, nul: e, empty: e, long: e }
+    }
+}
+
+/// A user id to create or validate: 1 to 128 bytes of UTF-8 without control characters.
+const NEW_USER: S = S { utf8: E_UTF8, nul: E_INV, empty: E_INV, long: E_INV };
+/// A name that is looked up: what names nothing is not found.
+const LOOKUP: S = S { utf8: E_UTF8, nul: E_NF, empty: E_NF, long: E_NF };
+/// A document or value that is parsed (JSON, an address, a name with a syntax).
+const PARSED: S = S { utf8: E_UTF8, nul: E_INV, empty: E_INV, long: E_INV };
+
+const INVALID_UTF8: &[u8] = &[0x66, 0xff, 0xfe];
+const MIB: usize = 1 << 20;
+
+/// A string case from the argument's valid bytes: the bytes to pass, None for NULL.
+type Variant = fn(&[u8]) -> Option<Vec<u8>>;
+type Make = fn(&Ctx) -> Vec<Arg>;
+type Call = fn(&mut [Arg]) -> Ret;
+type Edit = Box<dyn Fn(&Ctx, &mut Args<'_>)>;
+
+struct Case {
+    param: &'static str,
+    label: String,
+    edit: Edit,
+    expect: Expect,
+}
+
+struct Entry {
+    name: &'static str,
+    make: Make,
+    call: Call,
+    ok: Expect,
+    /// Pointers whose NULL is not FIXPROV_ERR_NULL (optional out-parameters, callbacks, ...).
+    nulls: Vec<(&'static str, Expect)>,
+    /// Every string parameter's answers.
+    strs: Vec<(&'static str, S)>,
+    cases: Vec<Case>,
+}
+
+impl Entry {
+    fn new(name: &'static str, make: Make, call: Call, ok: Expect) -> Entry {
+        Entry { name, make, call, ok, nulls: Vec::new(), strs: Vec::new(), cases: Vec::new() }
+    }
+
+    fn null(mut self, param: &'static str, expect: Expect) -> Entry {
+        self.nulls.push((param, expect));
+        self
+    }
+
+    fn text(mut self, param: &'static str, answers: S) -> Entry {
+        self.strs.push((param, answers));
+        self
+    }
+
+    /// An integer parameter set to `value`.
+    fn set(mut self, param: &'static str, value: u64, expect: Expect) -> Entry {
+        let edit: Edit = Box::new(move |_, a| a.at(param).set_int(value));
+        self.cases.push(Case { param, label: format!("{param} = {value}"), edit, expect });
+        self
+    }
+
+    /// A string parameter set to `bytes`.
+    fn bytes(mut self, param: &'static str, label: &str, bytes: impl AsRef<[u8]>, expect: Expect) -> Entry {
+        let bytes = bytes.as_ref().to_vec();
+        let edit: Edit = Box::new(move |_, a| *a.at(param) = s(&bytes));
+        self.cases.push(Case { param, label: format!("{param}: {label}"), edit, expect });
+        self
+    }
+
+    fn case(
+        mut self,
+        param: &'static str,
+        label: &str,
+        edit: fn(&Ctx, &mut Args<'_>),
+        expect: Expect,
+    ) -> Entry {
+        self.cases.push(Case { param, label: format!("{param}: {label}"), edit: Box::new(edit), expect });
+        self
+    }
+}
+
+// ----- the engines the cases run on -----
+
+struct Creds {
+    user: String,
+    sender: String,
+    target: String,
+    password: String,
+}
+
+/// The engines and what the cases need on them.
+struct Ctx {
+    /// In memory, without eligibility rules (provisioning needs no account facts).
+    main: *mut fixprov_engine,
+    /// In memory, with the rule "base" (KYC level 2): rules, overrides and tier rules change here.
+    elig: *mut fixprov_engine,
+    /// On a store (PBKDF2 at open and at each master password change): opened when first needed.
+    store: Cell<*mut fixprov_engine>,
+    dir: PathBuf,
+    counter: Cell<u64>,
+    /// Sessions the current call's arguments opened, closed after it.
+    sessions: RefCell<Vec<(*mut fixprov_engine, u64)>>,
+    /// A handle of an engine that was closed since.
+    foreign: u64,
+}
+
+fn ok(rc: fixprov_status, what: &str) {
+    assert_eq!(rc, FIXPROV_OK, "{what}: {}", last_error());
+}
+
+fn last_error() -> String {
+    // SAFETY: fixprov_last_error never returns NULL; the text lives until the next failing call.
+    unsafe { CStr::from_ptr(fixprov_last_error()) }.to_string_lossy().into_owned()
+}
+
+/// Takes a string the library returned.
+fn take(p: *mut c_char) -> String {
+    assert!(!p.is_null());
+    // SAFETY: a NUL-terminated string from the library, freed once here.
+    unsafe {
+        let text = CStr::from_ptr(p).to_string_lossy().into_owned();
+        fixprov_string_free(p);
+        text
+    }
+}
+
+fn open_engine(no_rules: bool, store: Option<(&Path, &str)>) -> *mut fixprov_engine {
+    let options = fixprov_options_new();
+    let mut engine = null_mut();
+    // SAFETY: live options used by this thread only, freed once; every string outlives its call.
+    unsafe {
+        if no_rules {
+            ok(fixprov_options_set_eligibility(options, 0, 0), "eligibility");
+        }
+        if let Some((dir, password)) = store {
+            let dir = dir.to_str().unwrap();
+            ok(fixprov_options_set_data_dir(options, dir.as_ptr(), dir.len()), "data dir");
+            ok(fixprov_options_set_master_password(options, password.as_ptr(), password.len()), "password");
+        }
+        let rc = fixprov_engine_open(options, &mut engine);
+        fixprov_options_free(options);
+        ok(rc, "open");
+    }
+    engine
+}
+
+const TOKENS: &str = r#"[{"name": "ops", "role": "admin", "token": "matrix-token-0123456789-0123456789"}]"#;
+
+impl Ctx {
+    fn new() -> Ctx {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "ffi-matrix-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let foreign = {
+            let other = open_engine(true, None);
+            Ctx::set_tier(other, "eve", "basic");
+            let handle = Ctx::open_session(other, "eve");
+            // SAFETY: opened above, closed once; only its handle value is kept.
+            unsafe { fixprov_engine_close(other) };
+            handle
+        };
+        let c = Ctx {
+            main: open_engine(true, None),
+            elig: open_engine(true, None),
+            store: Cell::new(null_mut()),
+            dir,
+            counter: Cell::new(0),
+            sessions: RefCell::new(Vec::new()),
+            foreign,
+        };
+        let tiny = fixprov_tier_spec {
+            orders_per_sec: 1,
+            order_burst: 1,
+            messages_per_sec: 1_000,
+            message_burst: 1_000,
+            max_sessions: 100,
+            escalation_threshold: 1,
+            escalation_window_ms: 60_000,
+            reserved: 0,
+        };
+        // SAFETY: live engine; the name and spec outlive the call.
+        ok(unsafe { fixprov_tier_set(c.main, b"tiny".as_ptr(), 4, &tiny) }, "tier tiny");
+        for engine in [c.main, c.elig] {
+            Ctx::set_tier(engine, "holder", "unlimited");
+        }
+        c.provision_as(c.main, "alice");
+        let base = r#"{"id": "base", "min_kyc_level": 2}"#;
+        // SAFETY: live engine; the document outlives the call.
+        ok(unsafe { fixprov_rule_add(c.elig, base.as_ptr(), base.len()) }, "rule base");
+        c
+    }
+
+    fn m(&self) -> Arg {
+        Arg::Engine(self.main, Own::Shared)
+    }
+
+    fn el(&self) -> Arg {
+        Arg::Engine(self.elig, Own::Shared)
+    }
+
+    fn store(&self) -> *mut fixprov_engine {
+        if self.store.get().is_null() {
+            let engine = open_engine(true, Some((&self.dir.join("store"), "matrix master password")));
+            Ctx::set_tier(engine, "keeper", "basic");
+            self.store.set(engine);
+        }
+        self.store.get()
+    }
+
+    fn next(&self) -> u64 {
+        self.counter.set(self.counter.get() + 1);
+        self.counter.get()
+    }
+
+    fn name(&self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.next())
+    }
+
+    fn set_tier(engine: *mut fixprov_engine, user: &str, tier: &str) {
+        // SAFETY: live engine; the strings outlive the call.
+        let rc =
+            unsafe { fixprov_user_set_tier(engine, user.as_ptr(), user.len(), tier.as_ptr(), tier.len()) };
+        ok(rc, "user_set_tier");
+    }
+
+    fn open_session(engine: *mut fixprov_engine, user: &str) -> u64 {
+        let mut session = 0;
+        // SAFETY: live engine; the string and out-parameter outlive the call.
+        ok(unsafe { fixprov_session_open(engine, user.as_ptr(), user.len(), &mut session) }, "session_open");
+        session
+    }
+
+    /// A user on `tier` of the main engine.
+    fn user(&self, tier: &str) -> String {
+        let user = self.name("user");
+        Ctx::set_tier(self.main, &user, tier);
+        user
+    }
+
+    /// A live session of the main engine, closed after the call.
+    fn session_of(&self, user: &str) -> u64 {
+        let session = Ctx::open_session(self.main, user);
+        self.sessions.borrow_mut().push((self.main, session));
+        session
+    }
+
+    fn session(&self) -> u64 {
+        self.session_of("holder")
+    }
+
+    fn closed_session(&self) -> u64 {
+        let session = Ctx::open_session(self.main, "holder");
+        // SAFETY: live engine.
+        ok(unsafe { fixprov_session_close(self.main, session) }, "session_close");
+        session
+    }
+
+    fn provision_as(&self, engine: *mut fixprov_engine, user: &str) -> Creds {
+        Ctx::provision_on(engine, user)
+    }
+
+    fn provision_on(engine: *mut fixprov_engine, user: &str) -> Creds {
+        let (mut sender, mut target, mut password) = (null_mut(), null_mut(), null_mut());
+        // SAFETY: live engine; the strings and out-parameters outlive the call.
+        let rc = unsafe {
+            fixprov_provision(
+                engine,
+                user.as_ptr(),
+                user.len(),
+                null(),
+                0,
+                &mut sender,
+                &mut target,
+                &mut password,
+            )
+        };
+        ok(rc, "provision");
+        Creds { user: user.to_owned(), sender: take(sender), target: take(target), password: take(password) }
+    }
+
+    /// A new user of the main engine, provisioned on "basic".
+    fn provision(&self) -> Creds {
+        self.provision_as(self.main, &self.name("prov"))
+    }
+
+    fn user_call(
+        &self,
+        f: unsafe extern "C" fn(*const fixprov_engine, *const u8, usize) -> fixprov_status,
+        u: &str,
+    ) {
+        // SAFETY: live engine; the string outlives the call.
+        ok(unsafe { f(self.main, u.as_ptr(), u.len()) }, "user call");
+    }
+
+    fn revoked(&self) -> String {
+        let user = self.provision().user;
+        self.user_call(fixprov_revoke, &user);
+        user
+    }
+
+    /// A string the library allocated.
+    fn lib_string(&self) -> *mut c_char {
+        let mut json = null_mut();
+        // SAFETY: live engine; `json` is writable.
+        ok(unsafe { fixprov_rules_json(self.main, 0, &mut json) }, "rules_json");
+        json
+    }
+
+    fn options(&self, own: Own) -> Arg {
+        Arg::Options(fixprov_options_new(), own)
+    }
+
+    /// Closes what the last call's arguments opened.
+    fn after_call(&self) {
+        for (engine, session) in self.sessions.borrow_mut().drain(..) {
+            // SAFETY: live engine; a session the call closed already answers STALE_HANDLE.
+            unsafe { fixprov_session_close(engine, session) };
+        }
+    }
+
+    /// After each function's cases: every engine still does its job.
+    fn canary(&self) -> Result<(), String> {
+        let fail = |what: &str| format!("canary {what}: {}", last_error());
+        let creds = self.provision();
+        let peer = format!("198.51.100.{}", self.next() % 250);
+        let mut session = 0;
+        // SAFETY: live engines; every pair and out-parameter outlives its call.
+        unsafe {
+            let rc = fixprov_logon(
+                self.main,
+                creds.sender.as_ptr(),
+                creds.sender.len(),
+                creds.target.as_ptr(),
+                creds.target.len(),
+                creds.password.as_ptr(),
+                creds.password.len(),
+                null(),
+                0,
+                peer.as_ptr(),
+                peer.len(),
+                &mut session,
+                null_mut(),
+                null_mut(),
+            );
+            (rc == FIXPROV_OK).then_some(()).ok_or_else(|| fail("logon"))?;
+            (fixprov_check(self.main, session, 1) == FIXPROV_OK)
+                .then_some(())
+                .ok_or_else(|| fail("check"))?;
+            (fixprov_session_close(self.main, session) == FIXPROV_OK)
+                .then_some(())
+                .ok_or_else(|| fail("close"))?;
+            let mut engines = vec![(self.elig, "holder")];
+            if !self.store.get().is_null() {
+                engines.push((self.store.get(), "keeper"));
+            }
+            for (engine, user) in engines {
+                let mut s = 0;
+                (fixprov_session_open(engine, user.as_ptr(), user.len(), &mut s) == FIXPROV_OK)
+                    .then_some(())
+                    .ok_or_else(|| fail("session_open"))?;
+                (fixprov_check_at(engine, s, 0, 1) == FIXPROV_OK)
+                    .then_some(())
+                    .ok_or_else(|| fail("check"))?;
+                (fixprov_session_close(engine, s) == FIXPROV_OK)
+                    .then_some(())
+                    .ok_or_else(|| fail("close"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After each function: no admin server or callback is left behind.
+    fn after_entry(&self) {
+        // SAFETY: live engine; removing the callback and stopping a server that may not run.
+        unsafe {
+            ok(fixprov_set_event_callback(self.main, None, null_mut()), "callback");
+            ok(fixprov_admin_stop(self.main), "admin_stop");
+        }
+    }
+}
+
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        // SAFETY: opened by Ctx, closed once (NULL is a no-op).
+        unsafe {
+            fixprov_engine_close(self.main);
+            fixprov_engine_close(self.elig);
+            fixprov_engine_close(self.store.get());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+static EVENTS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn on_event(context: *mut c_void, _event: *const fixprov_event) {
+    // SAFETY: the context registered with this callback is `&EVENTS`.
+    unsafe { &*(context as *const AtomicUsize) }.fetch_add(1, Ordering::Relaxed);
+}
+
+fn events_context() -> Arg {
+    Arg::Context(&EVENTS as *const AtomicUsize as *mut c_void)
+}
+
+// ----- the table -----
+
+const BAD_CREDS: Expect = Expect::St(FIXPROV_LOGON_BAD_CREDENTIALS);
+const UNKNOWN: Expect = Expect::St(FIXPROV_LOGON_UNKNOWN_COMP_ID);
+
+fn logon_args(c: &Ctx, creds: &Creds) -> Vec<Arg> {
+    let n = c.next();
+    let peer = format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+    vec![
+        c.m(),
+        s(&creds.sender),
+        s(&creds.target),
+        s(&creds.password),
+        s(&creds.user),
+        s(peer),
+        out(OutKind::Session),
+        out(OutKind::Plain),
+        out(OutKind::Static),
+    ]
+}
+
+fn user_entry(name: &'static str, call: Call) -> Entry {
+    let entry = Entry::new(name, |c| vec![c.m(), s(c.provision().user)], call, E_OK);
+    entry.text("user", LOOKUP).bytes("user", "never provisioned", "nobody", E_NF)
+}
+
+fn table() -> Vec<Entry> {
+    vec![
+        // ----- credentials and logon -----
+        Entry::new(
+            "fixprov_provision",
+            |c| {
+                vec![
+                    c.m(),
+                    s(c.name("prov")),
+                    s("standard"),
+                    out(OutKind::Str),
+                    out(OutKind::Str),
+                    out(OutKind::Str),
+                ]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe {
+                    fixprov_provision(
+                        a[0].e(),
+                        a[1].p(),
+                        a[1].n(),
+                        a[2].p(),
+                        a[2].n(),
+                        a[3].o(),
+                        a[4].o(),
+                        a[5].o(),
+                    )
+                })
+            },
+            E_OK,
+        )
+        .null("out_sender_comp_id", E_OK)
+        .null("out_target_comp_id", E_OK)
+        .text("user", NEW_USER)
+        .text("tier", S { utf8: E_UTF8, nul: E_NF, empty: E_OK, long: E_NF })
+        .bytes("tier", "no such tier", "gold", E_NF)
+        .case(
+            "user",
+            "already provisioned",
+            |_, a| *a.at("user") = s("alice"),
+            Expect::St(FIXPROV_ERR_ALREADY_EXISTS),
+        )
+        .case(
+            "user",
+            "refused by an eligibility rule",
+            |c, a| *a.at("engine") = c.el(),
+            Expect::St(FIXPROV_ERR_NOT_ELIGIBLE),
+        ),
+        user_entry("fixprov_revoke", |a| {
+            // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+            st(unsafe { fixprov_revoke(a[0].e(), a[1].p(), a[1].n()) })
+        })
+        .case("user", "revoked already", |c, a| *a.at("user") = s(c.revoked()), E_OK),
+        user_entry("fixprov_suspend", |a| {
+            // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+            st(unsafe { fixprov_suspend(a[0].e(), a[1].p(), a[1].n()) })
+        })
+        .case("user", "revoked", |c, a| *a.at("user") = s(c.revoked()), E_STATE),
+        user_entry("fixprov_reactivate", |a| {
+            // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+            st(unsafe { fixprov_reactivate(a[0].e(), a[1].p(), a[1].n()) })
+        })
+        .case("user", "revoked", |c, a| *a.at("user") = s(c.revoked()), E_STATE)
+        .case(
+            "user",
+            "suspended",
+            |c, a| {
+                let user = a.text("user");
+                c.user_call(fixprov_suspend, &user);
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_regenerate_password",
+            |c| vec![c.m(), s(c.provision().user), Arg::U32(0), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_regenerate_password(a[0].e(), a[1].p(), a[1].n(), a[2].u32(), a[3].o()) })
+            },
+            E_OK,
+        )
+        .text("user", LOOKUP)
+        .set("overlap_secs", u64::from(u32::MAX), E_OK)
+        .case("user", "revoked", |c, a| *a.at("user") = s(c.revoked()), E_STATE),
+        Entry::new(
+            "fixprov_set_expiry",
+            |c| vec![c.m(), s(c.provision().user), Arg::U64(0)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_set_expiry(a[0].e(), a[1].p(), a[1].n(), a[2].u64()) })
+            },
+            E_OK,
+        )
+        .text("user", LOOKUP)
+        .set("expires_unix_ms", u64::MAX, E_OK)
+        .set("expires_unix_ms", 1, E_OK),
+        Entry::new(
+            "fixprov_ip_allow",
+            |c| vec![c.m(), s(c.provision().user), s("10.0.0.0/8")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_ip_allow(a[0].e(), a[1].p(), a[1].n(), a[2].p(), a[2].n()) })
+            },
+            E_OK,
+        )
+        .text("user", LOOKUP)
+        .text("rule", PARSED)
+        .bytes("rule", "a host name", "example.com", E_INV)
+        .bytes("rule", "a prefix too long", "10.0.0.0/33", E_INV)
+        .bytes("rule", "IPv6", "2001:db8::/32", E_OK),
+        Entry::new(
+            "fixprov_ip_disallow",
+            |c| {
+                let user = c.provision().user;
+                let rule = "10.0.0.0/8";
+                // SAFETY: live engine; the strings outlive the call.
+                ok(
+                    unsafe { fixprov_ip_allow(c.main, user.as_ptr(), user.len(), rule.as_ptr(), rule.len()) },
+                    "allow",
+                );
+                vec![c.m(), s(user), s(rule)]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_ip_disallow(a[0].e(), a[1].p(), a[1].n(), a[2].p(), a[2].n()) })
+            },
+            E_OK,
+        )
+        .text("user", LOOKUP)
+        .text("rule", PARSED)
+        .bytes("rule", "not on the list", "192.0.2.0/24", E_NF),
+        Entry::new(
+            "fixprov_credentials_get",
+            |c| vec![c.m(), s("alice"), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_credentials_get(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .text("user", LOOKUP),
+        Entry::new(
+            "fixprov_logon",
+            |c| logon_args(c, &c.provision()),
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe {
+                    fixprov_logon(
+                        a[0].e(),
+                        a[1].p(),
+                        a[1].n(),
+                        a[2].p(),
+                        a[2].n(),
+                        a[3].p(),
+                        a[3].n(),
+                        a[4].p(),
+                        a[4].n(),
+                        a[5].p(),
+                        a[5].n(),
+                        a[6].o(),
+                        a[7].o(),
+                        a[8].o(),
+                    )
+                })
+            },
+            E_OK,
+        )
+        .null("out_session_status", E_OK)
+        .null("out_text", E_OK)
+        // Peer-supplied fields: what cannot match is the peer's refusal, not the host's error.
+        .text("sender_comp_id", S::all(UNKNOWN))
+        .text("target_comp_id", S::all(UNKNOWN))
+        .text("password", S::all(BAD_CREDS))
+        .text("username", S { utf8: BAD_CREDS, nul: BAD_CREDS, empty: E_OK, long: BAD_CREDS })
+        // The host's own view of the address; empty means it cannot tell.
+        .text("peer_ip", S { utf8: E_UTF8, nul: E_INV, empty: E_OK, long: E_INV })
+        .bytes("peer_ip", "not an address", "not-an-ip", E_INV)
+        .bytes("peer_ip", "with a port", "[2001:db8::1]:5001", E_OK)
+        .case(
+            "username",
+            "suspended",
+            |c, a| {
+                let user = a.text("username");
+                c.user_call(fixprov_suspend, &user);
+            },
+            Expect::St(FIXPROV_LOGON_SUSPENDED),
+        )
+        .case(
+            "username",
+            "revoked",
+            |c, a| {
+                let user = a.text("username");
+                c.user_call(fixprov_revoke, &user);
+            },
+            Expect::St(FIXPROV_LOGON_REVOKED),
+        )
+        .case(
+            "username",
+            "its one session open",
+            |c, a| {
+                let user = a.text("username");
+                c.session_of(&user);
+            },
+            Expect::St(FIXPROV_LOGON_SESSION_LIMIT),
+        )
+        .case(
+            "peer_ip",
+            "outside the allow-list",
+            |c, a| {
+                let (user, rule) = (a.text("username"), "192.0.2.0/24");
+                // SAFETY: live engine; the strings outlive the call.
+                let rc =
+                    unsafe { fixprov_ip_allow(c.main, user.as_ptr(), user.len(), rule.as_ptr(), rule.len()) };
+                ok(rc, "ip_allow");
+            },
+            Expect::St(FIXPROV_LOGON_IP_NOT_ALLOWED),
+        ),
+        Entry::new(
+            "fixprov_master_password_change",
+            |c| vec![Arg::Engine(c.store(), Own::Shared), s(c.name("master password"))],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_master_password_change(a[0].e(), a[1].p(), a[1].n()) })
+            },
+            E_OK,
+        )
+        // Any bytes.
+        .text("new_password", S { utf8: E_OK, nul: E_OK, empty: E_INV, long: E_OK })
+        .case("engine", "an engine without a store", |c, a| *a.at("engine") = c.m(), E_STATE),
+        // ----- the admin command layer -----
+        Entry::new(
+            "fixprov_admin_request",
+            |c| {
+                vec![
+                    c.m(),
+                    s("POST"),
+                    s("/admin/fix/rate-limits/reset-violations"),
+                    s(r#"{"user": "holder"}"#),
+                    out(OutKind::Plain),
+                    out(OutKind::Str),
+                ]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                let rc = unsafe {
+                    fixprov_admin_request(
+                        a[0].e(),
+                        a[1].p(),
+                        a[1].n(),
+                        a[2].p(),
+                        a[2].n(),
+                        a[3].p(),
+                        a[3].n(),
+                        a[4].o(),
+                        a[5].o(),
+                    )
+                };
+                Ret::Http(rc, a[4].written_u32())
+            },
+            Expect::Http(200),
+        )
+        .text(
+            "method",
+            S { utf8: E_UTF8, nul: Expect::Http(405), empty: Expect::Http(405), long: Expect::Http(405) },
+        )
+        .text(
+            "path",
+            S { utf8: E_UTF8, nul: Expect::Http(404), empty: Expect::Http(404), long: Expect::Http(404) },
+        )
+        // The body is bytes: what is not JSON is the answer's 400, and over 64 KiB its 413.
+        .text(
+            "body",
+            S {
+                utf8: Expect::Http(400),
+                nul: Expect::Http(400),
+                empty: Expect::Http(400),
+                long: Expect::Http(413),
+            },
+        )
+        .bytes("body", "64 KiB", padded(r#"{"user": "holder"}"#, 64 * 1024), Expect::Http(200))
+        .bytes("body", "64 KiB + 1", padded(r#"{"user": "holder"}"#, 64 * 1024 + 1), Expect::Http(413))
+        .bytes("body", "nested 10,000 deep", "[".repeat(10_000), Expect::Http(400))
+        .bytes("body", "an unknown field", r#"{"user": "holder", "x": 1}"#, Expect::Http(400))
+        .bytes("path", "a query parameter the route does not take", "/admin/fix/stats?x=1", Expect::Http(405))
+        .bytes("method", "GET on a POST route", "GET", Expect::Http(405)),
+        Entry::new(
+            "fixprov_admin_start",
+            |c| vec![c.m(), s("127.0.0.1:0"), s(TOKENS), Arg::U32(0), out(OutKind::Plain)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe {
+                    fixprov_admin_start(
+                        a[0].e(),
+                        a[1].p(),
+                        a[1].n(),
+                        a[2].p(),
+                        a[2].n(),
+                        a[3].u32(),
+                        a[4].o(),
+                    )
+                })
+            },
+            E_OK,
+        )
+        .null("out_port", E_OK)
+        .text("bind_addr", PARSED)
+        .text("tokens_json", PARSED)
+        .set("allow_remote", 2, E_INV)
+        .set("allow_remote", u64::from(u32::MAX), E_INV)
+        .set("allow_remote", 1, E_OK)
+        .bytes("bind_addr", "not loopback", "0.0.0.0:0", E_INV)
+        .bytes("tokens_json", "a short token", r#"[{"name": "a", "role": "admin", "token": "short"}]"#, E_INV)
+        .bytes("tokens_json", "an unknown role", TOKENS.replace("admin", "root"), E_INV),
+        Entry::new(
+            "fixprov_admin_stop",
+            |c| vec![c.m()],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_admin_stop(a[0].e()) })
+            },
+            E_OK,
+        ),
+        // ----- eligibility -----
+        Entry::new(
+            "fixprov_account_set",
+            |c| {
+                vec![
+                    c.m(),
+                    s(c.name("acct")),
+                    s(r#"{"kyc_level": 2, "balance": {"amount": "10.00", "currency": "USD"}}"#),
+                ]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_account_set(a[0].e(), a[1].p(), a[1].n(), a[2].p(), a[2].n()) })
+            },
+            E_OK,
+        )
+        .text("user", NEW_USER)
+        .text("facts", PARSED)
+        .bytes("facts", "a float amount", r#"{"balance": {"amount": 1.5, "currency": "USD"}}"#, E_INV)
+        .bytes("facts", "nested 100,000 deep", "[".repeat(100_000), E_INV)
+        .bytes("facts", "a bad custom fact name", r#"{"custom": {"Bad Name": 1}}"#, E_INV),
+        Entry::new(
+            "fixprov_evaluate",
+            |c| vec![c.el(), s(c.name("eval")), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_evaluate(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .text("user", NEW_USER),
+        Entry::new(
+            "fixprov_rule_add",
+            |c| {
+                vec![c.el(), s(format!(r#"{{"id": "r{}", "min_kyc_level": 1, "enabled": false}}"#, c.next()))]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_rule_add(a[0].e(), a[1].p(), a[1].n()) })
+            },
+            E_OK,
+        )
+        .text("document", PARSED)
+        .bytes(
+            "document",
+            "an id taken",
+            r#"{"id": "base", "min_kyc_level": 1}"#,
+            Expect::St(FIXPROV_ERR_ALREADY_EXISTS),
+        )
+        .bytes("document", "nested 100,000 deep", "[".repeat(100_000), E_INV)
+        .bytes("document", "an unknown field", r#"{"id": "x", "min_kyc_level": 1, "y": 2}"#, E_INV),
+        Entry::new(
+            "fixprov_rule_change",
+            |c| {
+                let id = format!("rc{}", c.next());
+                let doc = format!(r#"{{"id": "{id}", "min_kyc_level": 1, "enabled": false}}"#);
+                // SAFETY: live engine; the document outlives the call.
+                ok(unsafe { fixprov_rule_add(c.elig, doc.as_ptr(), doc.len()) }, "rule_add");
+                vec![c.el(), s(id), Arg::U32(2)]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_rule_change(a[0].e(), a[1].p(), a[1].n(), a[2].u32()) })
+            },
+            E_OK,
+        )
+        .text("rule_id", LOOKUP)
+        .set("action", 0, E_OK)
+        .set("action", 1, E_OK)
+        .set("action", 3, E_INV)
+        .set("action", u64::from(u32::MAX), E_INV),
+        Entry::new(
+            "fixprov_rules_json",
+            |c| vec![c.el(), Arg::U32(0), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_rules_json(a[0].e(), a[1].u32(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .set("which", 1, E_OK)
+        .set("which", 2, E_INV)
+        .set("which", u64::from(u32::MAX), E_INV),
+        Entry::new(
+            "fixprov_override_set",
+            |c| vec![c.el(), s(c.name("ovr")), s("base"), s(r#""disabled""#)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe {
+                    fixprov_override_set(a[0].e(), a[1].p(), a[1].n(), a[2].p(), a[2].n(), a[3].p(), a[3].n())
+                })
+            },
+            E_OK,
+        )
+        .text("user", NEW_USER)
+        .text("rule_id", LOOKUP)
+        // Empty clears the override: a new user has none.
+        .text("override_json", S { utf8: E_UTF8, nul: E_INV, empty: E_NF, long: E_INV })
+        .bytes("override_json", "a threshold of the wrong type", r#"{"threshold": "x"}"#, E_INV)
+        .bytes("override_json", "a threshold", r#"{"threshold": 1}"#, E_OK)
+        .case(
+            "override_json",
+            "cleared after one was set",
+            |c, a| {
+                let user = a.text("user");
+                let json = r#""disabled""#;
+                // SAFETY: live engine; the strings outlive the call.
+                let rc = unsafe {
+                    fixprov_override_set(
+                        c.elig,
+                        user.as_ptr(),
+                        user.len(),
+                        b"base".as_ptr(),
+                        4,
+                        json.as_ptr(),
+                        json.len(),
+                    )
+                };
+                ok(rc, "override_set");
+                *a.at("override_json") = Arg::Str(None, 0);
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_bypass_set",
+            |c| vec![c.m(), s(c.name("byp")), s("ops"), s("matrix test")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe {
+                    fixprov_bypass_set(a[0].e(), a[1].p(), a[1].n(), a[2].p(), a[2].n(), a[3].p(), a[3].n())
+                })
+            },
+            E_OK,
+        )
+        .text("user", NEW_USER)
+        // Free text, recorded; empty alone is refused.
+        .text("granted_by", S { utf8: E_UTF8, nul: E_OK, empty: E_INV, long: E_OK })
+        .text("reason", S { utf8: E_UTF8, nul: E_OK, empty: E_INV, long: E_OK })
+        .bytes("granted_by", "blank", "   ", E_INV)
+        .case(
+            "granted_by",
+            "both empty: withdraw, without a bypass",
+            |_, a| {
+                *a.at("granted_by") = Arg::Str(None, 0);
+                *a.at("reason") = s("");
+            },
+            E_NF,
+        )
+        .case(
+            "reason",
+            "both empty: withdraw a bypass",
+            |c, a| {
+                let user = a.text("user");
+                // SAFETY: live engine; the strings outlive the call.
+                ok(
+                    unsafe {
+                        fixprov_bypass_set(
+                            c.main,
+                            user.as_ptr(),
+                            user.len(),
+                            b"a".as_ptr(),
+                            1,
+                            b"b".as_ptr(),
+                            1,
+                        )
+                    },
+                    "bypass",
+                );
+                *a.at("granted_by") = s("");
+                *a.at("reason") = Arg::Str(None, 0);
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_tier_rules_set",
+            |c| {
+                vec![
+                    c.el(),
+                    s(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 9}}]"#),
+                ]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_tier_rules_set(a[0].e(), a[1].p(), a[1].n()) })
+            },
+            E_OK,
+        )
+        .text("documents", PARSED)
+        .bytes("documents", "no rules", "[]", E_OK)
+        .bytes(
+            "documents",
+            "no such tier",
+            r#"[{"tier": "gold", "when": {"fact": "kyc_level", "op": ">=", "value": 9}}]"#,
+            E_NF,
+        )
+        .bytes("documents", "nested 100,000 deep", "[".repeat(100_000), E_INV),
+        Entry::new(
+            "fixprov_reevaluate",
+            |c| vec![c.m(), Arg::U32(0), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_reevaluate(a[0].e(), a[1].u32(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .set("suspend", 1, E_OK)
+        .set("suspend", 2, E_INV)
+        .set("suspend", u64::from(u32::MAX), E_INV),
+        // ----- events and listings -----
+        Entry::new(
+            "fixprov_set_event_callback",
+            |c| vec![c.m(), Arg::Callback(Some(on_event)), events_context()],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`); the
+                // callback only counts, into the static its context points to.
+                st(unsafe { fixprov_set_event_callback(a[0].e(), a[1].callback(), a[2].context()) })
+            },
+            E_OK,
+        )
+        .null("callback", E_OK)
+        .null("context", E_OK),
+        Entry::new(
+            "fixprov_sessions_json",
+            |c| vec![c.m(), s("holder"), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_sessions_json(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        // A filter: a user that does not exist has no sessions; empty is every user.
+        .text("user", S { utf8: E_UTF8, nul: E_OK, empty: E_OK, long: E_OK }),
+        Entry::new(
+            "fixprov_string_free",
+            |c| vec![Arg::Owned(c.lib_string())],
+            |a| {
+                // SAFETY: a string from the library, or NULL.
+                unsafe { fixprov_string_free(a[0].owned()) };
+                Ret::Void
+            },
+            Expect::Void,
+        ),
+        Entry::new(
+            "fixprov_audit_verify",
+            |c| vec![c.m(), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_audit_verify(a[0].e(), a[1].o()) })
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_audit_query",
+            |c| vec![c.m(), s(r#"{"limit": 5}"#), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_audit_query(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        // Empty is no filter.
+        .text("filter", S { utf8: E_UTF8, nul: E_INV, empty: E_OK, long: E_INV })
+        .bytes("filter", "an unknown field", r#"{"nope": 1}"#, E_INV)
+        .bytes("filter", "a negative limit", r#"{"limit": -1}"#, E_INV)
+        .bytes("filter", "nested 100,000 deep", "[".repeat(100_000), E_INV),
+        Entry::new(
+            "fixprov_stats_json",
+            |c| vec![c.m(), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_stats_json(a[0].e(), a[1].o()) })
+            },
+            E_OK,
+        ),
+        // ----- options and engines -----
+        Entry::new(
+            "fixprov_options_new",
+            |_| vec![],
+            |_| Ret::Options(fixprov_options_new()),
+            Expect::Object,
+        ),
+        Entry::new(
+            "fixprov_options_free",
+            |c| vec![c.options(Own::Consumed)],
+            |a| {
+                // SAFETY: options from fixprov_options_new, or NULL.
+                unsafe { fixprov_options_free(a[0].opts()) };
+                Ret::Void
+            },
+            Expect::Void,
+        ),
+        Entry::new(
+            "fixprov_options_set_max_sessions",
+            |c| vec![c.options(Own::Temp), Arg::U32(1_000)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_max_sessions(a[0].opts(), a[1].u32()) })
+            },
+            E_OK,
+        )
+        .set("max_sessions", 0, E_INV)
+        .set("max_sessions", 1, E_OK)
+        .set("max_sessions", 16_777_216, E_OK)
+        .set("max_sessions", 16_777_217, E_INV)
+        .set("max_sessions", u64::from(u32::MAX), E_INV),
+        Entry::new(
+            "fixprov_options_set_clock",
+            |c| vec![c.options(Own::Temp), Arg::U32(0), Arg::U32(500)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_clock(a[0].opts(), a[1].u32(), a[2].u32()) })
+            },
+            E_OK,
+        )
+        .set("clock", 1, E_OK)
+        .set("clock", 2, E_INV)
+        .set("clock", 99, E_INV)
+        .set("clock", u64::from(u32::MAX), E_INV)
+        .set("tick_us", 0, E_INV)
+        .set("tick_us", 1, E_OK)
+        .set("tick_us", 1_000_000, E_OK)
+        .set("tick_us", 1_000_001, E_INV)
+        .case(
+            "tick_us",
+            "ignored by the precise clock",
+            |_, a| {
+                a.at("clock").set_int(1);
+                a.at("tick_us").set_int(0);
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_options_set_order_msgtypes",
+            |c| vec![c.options(Own::Temp), s("D,F,AB")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_order_msgtypes(a[0].opts(), a[1].p(), a[1].n()) })
+            },
+            E_OK,
+        )
+        .text("list", PARSED)
+        .bytes("list", "an empty member", "D,,F", E_INV)
+        .bytes("list", "'='", "D,=", E_INV)
+        .bytes("list", "17 characters", "ABCDEFGHIJKLMNOPQ", E_INV),
+        Entry::new(
+            "fixprov_options_set_data_dir",
+            |c| vec![c.options(Own::Temp), s(c.dir.join("data").to_str().unwrap())],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_data_dir(a[0].opts(), a[1].p(), a[1].n()) })
+            },
+            E_OK,
+        )
+        // A path: a NUL cannot be in one; a long one fails at open.
+        .text("path", S { utf8: E_UTF8, nul: E_INV, empty: E_INV, long: E_OK }),
+        Entry::new(
+            "fixprov_options_set_master_password",
+            |c| vec![c.options(Own::Temp), s("secret")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_master_password(a[0].opts(), a[1].p(), a[1].n()) })
+            },
+            E_OK,
+        )
+        // Any bytes, but not none.
+        .text("password", S { utf8: E_OK, nul: E_OK, empty: E_INV, long: E_OK }),
+        Entry::new(
+            "fixprov_options_set_comp_ids",
+            |c| vec![c.options(Own::Temp), s("VENUE"), s("AB")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe {
+                    fixprov_options_set_comp_ids(a[0].opts(), a[1].p(), a[1].n(), a[2].p(), a[2].n())
+                })
+            },
+            E_OK,
+        )
+        // Empty leaves the value unchanged.
+        .text("target_comp_id", S { utf8: E_UTF8, nul: E_INV, empty: E_OK, long: E_INV })
+        .text("sender_comp_id_prefix", S { utf8: E_UTF8, nul: E_INV, empty: E_OK, long: E_INV })
+        .bytes("target_comp_id", "64 characters", "V".repeat(64), E_OK)
+        .bytes("target_comp_id", "65 characters", "V".repeat(65), E_INV)
+        .bytes("target_comp_id", "'='", "A=B", E_INV)
+        .bytes("sender_comp_id_prefix", "9 characters", "NINECHARS", E_INV),
+        Entry::new(
+            "fixprov_options_set_pbkdf2_iterations",
+            |c| vec![c.options(Own::Temp), Arg::U32(600_000)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_pbkdf2_iterations(a[0].opts(), a[1].u32()) })
+            },
+            E_OK,
+        )
+        .set("iterations", 0, E_INV)
+        .set("iterations", 599_999, E_INV)
+        .set("iterations", u64::from(u32::MAX), E_OK),
+        Entry::new(
+            "fixprov_options_set_eligibility",
+            |c| vec![c.options(Own::Temp), Arg::U32(1), Arg::U32(0)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_eligibility(a[0].opts(), a[1].u32(), a[2].u32()) })
+            },
+            E_OK,
+        )
+        .set("default_rules", 0, E_OK)
+        .set("default_rules", 2, E_INV)
+        .set("default_rules", u64::from(u32::MAX), E_INV)
+        .set("logon_check", 1, E_OK)
+        .set("logon_check", 2, E_INV)
+        .set("logon_check", u64::from(u32::MAX), E_INV),
+        Entry::new(
+            "fixprov_engine_open",
+            |c| vec![c.options(Own::Temp), out(OutKind::Engine)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_engine_open(a[0].opts(), a[1].o()) })
+            },
+            E_OK,
+        )
+        // NULL options are the defaults.
+        .null("options", E_OK)
+        .case(
+            "options",
+            "a data directory that is a file",
+            |_, a| {
+                let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("include/fixprov.h");
+                set_store(a.at("options").opts(), &file, "pw");
+            },
+            Expect::St(FIXPROV_ERR_STORAGE),
+        )
+        .case(
+            "options",
+            "the wrong master password",
+            |c, a| {
+                let dir = c.dir.join(c.name("wrong"));
+                // SAFETY: opened here, closed once.
+                unsafe { fixprov_engine_close(open_engine(true, Some((&dir, "right")))) };
+                set_store(a.at("options").opts(), &dir, "wrong");
+            },
+            Expect::St(FIXPROV_ERR_WRONG_MASTER_PASSWORD),
+        ),
+        Entry::new(
+            "fixprov_engine_close",
+            |_| vec![Arg::Engine(open_engine(true, None), Own::Consumed)],
+            |a| {
+                // SAFETY: an engine from fixprov_engine_open, or NULL.
+                unsafe { fixprov_engine_close(a[0].e()) };
+                Ret::Void
+            },
+            Expect::Void,
+        ),
+        // ----- sessions and checks -----
+        Entry::new(
+            "fixprov_session_open",
+            |c| vec![c.m(), s("holder"), out(OutKind::Session)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_session_open(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .text("user", LOOKUP)
+        .case(
+            "user",
+            "its tier's sessions all open",
+            |c, a| {
+                let user = c.user("basic");
+                c.session_of(&user);
+                *a.at("user") = s(user);
+            },
+            Expect::St(FIXPROV_ERR_LIMIT_REACHED),
+        ),
+        Entry::new(
+            "fixprov_session_close",
+            |c| vec![c.m(), Arg::U64(c.session())],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_session_close(a[0].e(), a[1].u64()) })
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_session_kill",
+            |c| vec![c.m(), Arg::U64(c.session())],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_session_kill(a[0].e(), a[1].u64()) })
+            },
+            E_OK,
+        )
+        .case(
+            "session",
+            "killed already",
+            |c, a| {
+                let session = a.at("session").u64();
+                // SAFETY: live engine.
+                ok(unsafe { fixprov_session_kill(c.main, session) }, "kill");
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_user_kill",
+            |c| {
+                let user = c.user("standard");
+                c.session_of(&user);
+                vec![c.m(), s(user), out(OutKind::Plain)]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_user_kill(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .null("out_killed", E_OK)
+        .text("user", LOOKUP),
+        Entry::new(
+            "fixprov_check",
+            |c| vec![c.m(), Arg::U64(c.session()), Arg::U32(1)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_check(a[0].e(), a[1].u64(), a[2].u32()) })
+            },
+            E_OK,
+        )
+        .set("msg_class", 0, E_OK)
+        .set("msg_class", 2, E_INV)
+        .set("msg_class", 7, E_INV)
+        .set("msg_class", u64::from(u32::MAX), E_INV)
+        .case(
+            "session",
+            "killed",
+            |c, a| {
+                let session = a.at("session").u64();
+                // SAFETY: live engine.
+                ok(unsafe { fixprov_session_kill(c.main, session) }, "kill");
+            },
+            Expect::St(FIXPROV_KILLED),
+        )
+        .case(
+            "session",
+            "over its rate",
+            |c, a| {
+                let session = c.session_of(&c.user("tiny"));
+                // SAFETY: live engine.
+                ok(unsafe { fixprov_check(c.main, session, 1) }, "first order");
+                a.at("session").set_int(session);
+            },
+            Expect::St(FIXPROV_THROTTLED),
+        ),
+        Entry::new(
+            "fixprov_check_at",
+            |c| vec![c.m(), Arg::U64(c.session()), Arg::U32(1), Arg::U64(1_000)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_check_at(a[0].e(), a[1].u64(), a[2].u32(), a[3].u64()) })
+            },
+            E_OK,
+        )
+        .set("msg_class", 0, E_OK)
+        .set("msg_class", 2, E_INV)
+        .set("msg_class", 7, E_INV)
+        .set("msg_class", u64::from(u32::MAX), E_INV)
+        .set("now_ns", 0, E_OK)
+        .set("now_ns", u64::MAX, E_OK)
+        .case(
+            "session",
+            "over its rate",
+            |c, a| {
+                let session = c.session_of(&c.user("tiny"));
+                // SAFETY: live engine.
+                ok(unsafe { fixprov_check_at(c.main, session, 1, 1_000) }, "first order");
+                a.at("session").set_int(session);
+            },
+            Expect::St(FIXPROV_THROTTLED),
+        )
+        .case(
+            "session",
+            "over its rate again: escalated",
+            |c, a| {
+                let session = c.session_of(&c.user("tiny"));
+                // SAFETY: live engine.
+                unsafe {
+                    ok(fixprov_check_at(c.main, session, 1, 1_000), "first order");
+                    assert_eq!(fixprov_check_at(c.main, session, 1, 1_000), FIXPROV_THROTTLED);
+                }
+                a.at("session").set_int(session);
+            },
+            Expect::St(FIXPROV_DISCONNECT),
+        ),
+        Entry::new(
+            "fixprov_check_msgtype",
+            |c| vec![c.m(), Arg::U64(c.session()), s("D")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_check_msgtype(a[0].e(), a[1].u64(), a[2].p(), a[2].n()) })
+            },
+            E_OK,
+        )
+        // Raw bytes of tag 35: anything but 1 to 16 printable ASCII characters is malformed.
+        .text("msgtype", S::all(E_INV))
+        .bytes("msgtype", "'='", "=", E_INV)
+        .bytes("msgtype", "16 characters", "ABCDEFGHIJKLMNOP", E_OK)
+        .bytes("msgtype", "17 characters", "ABCDEFGHIJKLMNOPQ", E_INV)
+        .bytes("msgtype", "SOH", "D\x01", E_INV),
+        Entry::new(
+            "fixprov_session_get_stats",
+            |c| vec![c.m(), Arg::U64(c.session()), out(OutKind::Plain)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_session_get_stats(a[0].e(), a[1].u64(), a[2].o()) })
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_session_reset_violations",
+            |c| vec![c.m(), Arg::U64(c.session())],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_session_reset_violations(a[0].e(), a[1].u64()) })
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_user_violations",
+            |c| vec![c.m(), s("holder"), out(OutKind::Plain)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_user_violations(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .text("user", LOOKUP),
+        Entry::new(
+            "fixprov_user_reset_violations",
+            |c| vec![c.m(), s("holder")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_user_reset_violations(a[0].e(), a[1].p(), a[1].n()) })
+            },
+            E_OK,
+        )
+        .text("user", LOOKUP),
+        // ----- status, errors, version -----
+        Entry::new(
+            "fixprov_status_str",
+            |_| vec![Arg::U32(0)],
+            |a| Ret::Text(fixprov_status_str(a[0].u32())),
+            Expect::Text(Some("ok")),
+        )
+        .set("status", 106, Expect::Text(Some("panic caught")))
+        .set("status", 4, Expect::Text(Some("unknown status")))
+        .set("status", 9_999, Expect::Text(Some("unknown status")))
+        .set("status", u64::from(u32::MAX), Expect::Text(Some("unknown status"))),
+        Entry::new("fixprov_last_error", |_| vec![], |_| Ret::Text(fixprov_last_error()), Expect::Text(None)),
+        Entry::new(
+            "fixprov_version",
+            |_| vec![],
+            |_| Ret::Text(fixprov_version()),
+            Expect::Text(Some(env!("CARGO_PKG_VERSION"))),
+        ),
+        // ----- tiers and users -----
+        Entry::new(
+            "fixprov_tier_set",
+            |c| vec![c.m(), s("matrix"), Arg::Spec(Some(Box::new(spec())))],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_tier_set(a[0].e(), a[1].p(), a[1].n(), a[2].spec()) })
+            },
+            E_OK,
+        )
+        .text("name", PARSED)
+        .bytes("name", "a space", "has space", E_INV)
+        .bytes("name", "64 characters", "t".repeat(64), E_OK)
+        .bytes("name", "65 characters", "t".repeat(65), E_INV)
+        .case(
+            "spec",
+            "a burst of 0 with a rate",
+            |_, a| {
+                *a.at("spec") = Arg::Spec(Some(Box::new(fixprov_tier_spec { order_burst: 0, ..spec() })));
+            },
+            E_INV,
+        ),
+        Entry::new(
+            "fixprov_tier_get",
+            |c| vec![c.m(), s("premium"), out(OutKind::Plain)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_tier_get(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .text("name", LOOKUP),
+        Entry::new(
+            "fixprov_user_set_tier",
+            |c| vec![c.m(), s(c.name("ust")), s("basic")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_user_set_tier(a[0].e(), a[1].p(), a[1].n(), a[2].p(), a[2].n()) })
+            },
+            E_OK,
+        )
+        .text("user", NEW_USER)
+        .text("tier", LOOKUP),
+    ]
+}
+
+fn spec() -> fixprov_tier_spec {
+    fixprov_tier_spec {
+        orders_per_sec: 50,
+        messages_per_sec: 100,
+        order_burst: 20,
+        message_burst: 40,
+        max_sessions: 2,
+        escalation_threshold: 0,
+        escalation_window_ms: 1_000,
+        reserved: 0,
+    }
+}
+
+/// `json` padded with spaces to `len` bytes.
+fn padded(json: &str, len: usize) -> String {
+    format!("{json}{}", " ".repeat(len - json.len()))
+}
+
+fn set_store(options: *mut fixprov_options, dir: &Path, password: &str) {
+    let dir = dir.to_str().unwrap();
+    // SAFETY: live options of this thread; the strings outlive the calls.
+    unsafe {
+        ok(fixprov_options_set_data_dir(options, dir.as_ptr(), dir.len()), "data dir");
+        ok(fixprov_options_set_master_password(options, password.as_ptr(), password.len()), "password");
+    }
+}
+
+// ----- the table against the header -----
+
+fn documented(decl: &Decl, expect: Expect) -> Result<(), String> {
+    let fits = match (decl.ret.as_str(), expect) {
+        ("fixprov_status", Expect::St(s)) => {
+            let name = format!("{s:?}");
+            s == FIXPROV_ERR_PANIC
+                || decl.documented.contains(&name)
+                || (decl.any_logon_refusal && name.starts_with("FIXPROV_LOGON_"))
+        }
+        ("fixprov_status", Expect::Http(_)) => decl.documented.contains("FIXPROV_OK"),
+        ("void", Expect::Void) | ("const char *", Expect::Text(_)) => true,
+        ("struct fixprov_options *", Expect::Object) => true,
+        _ => false,
+    };
+    fits.then_some(()).ok_or_else(|| {
+        format!("{}: {expect:?} is not what it documents (Returns: {:?})", decl.name, decl.documented)
+    })
+}
+
+/// Checks the table against the declarations; returns every problem.
+fn check_table(decls: &[Decl], entries: &[Entry]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for decl in decls {
+        if !entries.iter().any(|e| e.name == decl.name) {
+            problems.push(format!("{}: declared in the header, not covered by the matrix", decl.name));
+        }
+    }
+    for entry in entries {
+        if entries.iter().filter(|e| e.name == entry.name).count() > 1 {
+            problems.push(format!("{}: two entries", entry.name));
+        }
+        let Some(decl) = decls.iter().find(|d| d.name == entry.name) else {
+            problems.push(format!("{}: in the matrix, not in the header", entry.name));
+            continue;
+        };
+        let mut expects = vec![entry.ok];
+        for (param, expect) in &entry.nulls {
+            match decl.slot(param) {
+                Some(i) if decl.slots[i].kind.is_pointer() => expects.push(*expect),
+                _ => {
+                    problems.push(format!("{}: NULL case for `{param}`, not a pointer parameter", decl.name))
+                }
+            }
+        }
+        for slot in decl.slots.iter().filter(|s| s.kind.is_pointer()) {
+            if !entry.nulls.iter().any(|(p, _)| *p == slot.name) {
+                expects.push(if decl.ret == "void" { Expect::Void } else { E_NULL });
+            }
+        }
+        for slot in decl.slots.iter().filter(|s| s.kind == Kind::Str) {
+            match entry.strs.iter().filter(|(p, _)| *p == slot.name).count() {
+                0 => problems.push(format!("{}: no string cases for `{}`", decl.name, slot.name)),
+                1 => {}
+                _ => problems.push(format!("{}: string cases for `{}` twice", decl.name, slot.name)),
+            }
+        }
+        for (param, answers) in &entry.strs {
+            if decl.slot(param).is_none_or(|i| decl.slots[i].kind != Kind::Str) {
+                problems.push(format!("{}: string cases for `{param}`, not a string parameter", decl.name));
+            }
+            expects.extend([answers.utf8, answers.nul, answers.empty, answers.long]);
+        }
+        for slot in decl.slots.iter().filter(|s| !s.kind.is_pointer()) {
+            let session = slot.kind == Kind::U64 && slot.name == "session";
+            if session {
+                expects.push(Expect::St(FIXPROV_ERR_STALE_HANDLE));
+            } else if !entry.cases.iter().any(|c| c.param == slot.name) {
+                problems.push(format!("{}: no case for the integer `{}`", decl.name, slot.name));
+            }
+        }
+        for case in &entry.cases {
+            if decl.slot(case.param).is_none() {
+                problems.push(format!(
+                    "{}: case `{}` names no parameter `{}`",
+                    decl.name, case.label, case.param
+                ));
+            }
+            expects.push(case.expect);
+        }
+        if decl.returns_status() {
+            expects.push(Expect::St(FIXPROV_ERR_PANIC));
+        }
+        for expect in expects {
+            if let Err(problem) = documented(decl, expect) {
+                problems.push(problem);
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_table_covers_the_header() {
+    let decls = parse_header(&header_text());
+    assert!(decls.len() >= 50, "{} declarations parsed", decls.len());
+    let problems = check_table(&decls, &table());
+    assert!(problems.is_empty(), "the matrix and the header disagree:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_header_parser_sees_what_it_must() {
+    let decls = parse_header(&header_text());
+    let logon = decls.iter().find(|d| d.name == "fixprov_logon").unwrap();
+    let kinds: Vec<Kind> = logon.slots.iter().map(|s| s.kind).collect();
+    use Kind::*;
+    assert_eq!(kinds, [Engine, Str, Str, Str, Str, Str, Out, Out, Out]);
+    assert!(logon.any_logon_refusal);
+    let check_at = decls.iter().find(|d| d.name == "fixprov_check_at").unwrap();
+    assert!(check_at.documented.contains("FIXPROV_ERR_STALE_HANDLE"), "inherits fixprov_check's list");
+    let callback = decls.iter().find(|d| d.name == "fixprov_set_event_callback").unwrap();
+    assert_eq!(callback.slots.iter().map(|s| s.kind).collect::<Vec<_>>(), [Engine, Callback, Context]);
+    let version = decls.iter().find(|d| d.name == "fixprov_version").unwrap();
+    assert_eq!((version.ret.as_str(), version.slots.len()), ("const char *", 0));
+}
+
+// ----- the matrix -----
+
+struct Matrix<'a> {
+    c: &'a Ctx,
+    failures: RefCell<Vec<String>>,
+    calls: Cell<usize>,
+    /// Calls per kind of case, for the summary.
+    tally: RefCell<std::collections::BTreeMap<&'static str, usize>>,
+}
+
+impl Matrix<'_> {
+    fn fail(&self, message: String) {
+        self.failures.borrow_mut().push(message);
+    }
+
+    /// One call: the entry's arguments, edited, then checked against `want`.
+    fn run(&self, entry: &Entry, decl: &Decl, label: &str, edit: &dyn Fn(&Ctx, &mut Args<'_>), want: Expect) {
+        self.run_with(entry, decl, label, edit, want, false);
+    }
+
+    fn run_with(
+        &self,
+        entry: &Entry,
+        decl: &Decl,
+        label: &str,
+        edit: &dyn Fn(&Ctx, &mut Args<'_>),
+        want: Expect,
+        panic: bool,
+    ) {
+        let c = self.c;
+        self.calls.set(self.calls.get() + 1);
+        let what = format!("{} [{label}]", entry.name);
+        let mut args = Args { decl, v: (entry.make)(c) };
+        // What the arguments own, as made: disposed of after the call (see `Own`).
+        let owned: Vec<(usize, *mut c_void, Own)> = args
+            .v
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| match a {
+                Arg::Engine(p, own) => Some((i, p.cast(), *own)),
+                Arg::Options(p, own) => Some((i, p.cast(), *own)),
+                Arg::Owned(p) => Some((i, p.cast(), Own::Consumed)),
+                _ => None,
+            })
+            .collect();
+        let kinds: Vec<Kind> = args.v.iter().map(Arg::kind).collect();
+        let declared: Vec<Kind> = decl.slots.iter().map(|s| s.kind).collect();
+        if kinds != declared {
+            self.fail(format!("{what}: arguments {kinds:?}, the header declares {declared:?}"));
+            self.clean_up(&args.v, &Ret::Void, &owned, false);
+            c.after_call();
+            return;
+        }
+        edit(c, &mut args);
+        if panic {
+            fixprov::ffi::inject_panic();
+        }
+        let started = Instant::now();
+        let ret = (entry.call)(&mut args.v);
+        let took = started.elapsed();
+        let got_status = match ret {
+            Ret::St(s) | Ret::Http(s, _) => Some(s),
+            _ => None,
+        };
+        let matches = match (want, &ret) {
+            (Expect::St(w), Ret::St(s) | Ret::Http(s, _)) => w == *s,
+            (Expect::Http(code), Ret::Http(s, got)) => *s == FIXPROV_OK && *got == Some(code),
+            (Expect::Void, Ret::Void) => true,
+            (Expect::Text(w), Ret::Text(p)) => {
+                // SAFETY: a non-NULL text from the library is NUL-terminated and static or thread-owned.
+                let text =
+                    (!p.is_null()).then(|| unsafe { CStr::from_ptr(*p) }.to_string_lossy().into_owned());
+                text.is_some_and(|t| w.is_none_or(|w| w == t))
+            }
+            (Expect::Object, Ret::Options(p)) => !p.is_null(),
+            _ => false,
+        };
+        if !matches {
+            let got = match &ret {
+                Ret::St(s) => format!("{s:?}"),
+                Ret::Http(s, code) => format!("{s:?} (HTTP {code:?})"),
+                Ret::Void => "nothing".into(),
+                Ret::Text(p) => format!("text at {p:?}"),
+                Ret::Options(p) => format!("options at {p:?}"),
+            };
+            self.fail(format!("{what}: expected {want:?}, got {got} (last error: {})", last_error()));
+        }
+        if took > Duration::from_secs(3) {
+            self.fail(format!("{what}: took {took:?}"));
+        }
+        if let Some(status) = got_status {
+            let code = status as u32;
+            if (100..200).contains(&code) {
+                for (slot, arg) in decl.slots.iter().zip(&args.v) {
+                    if arg.written().is_some() {
+                        self.fail(format!("{what}: {status:?}, yet `{}` was written", slot.name));
+                    }
+                }
+            }
+            let needle = match status {
+                FIXPROV_ERR_NULL => Some("NULL"),
+                FIXPROV_ERR_UTF8 => Some("UTF-8"),
+                FIXPROV_ERR_STALE_HANDLE => Some("stale"),
+                FIXPROV_ERR_PANIC => Some("panic"),
+                _ => None,
+            };
+            if let Some(needle) = needle.filter(|n| !last_error().contains(n)) {
+                self.fail(format!(
+                    "{what}: {status:?} with the last error {:?} (no {needle:?})",
+                    last_error()
+                ));
+            }
+        }
+        self.clean_up(&args.v, &ret, &owned, true);
+        c.after_call();
+    }
+
+    /// Releases what the call left: what it wrote, and what its arguments owned (all of it when the
+    /// call did not happen).
+    fn clean_up(&self, args: &[Arg], ret: &Ret, owned: &[(usize, *mut c_void, Own)], called: bool) {
+        if let Ret::Options(p) = ret {
+            // SAFETY: options fixprov_options_new returned, freed once.
+            unsafe { fixprov_options_free(*p) };
+        }
+        let engine = args.first().filter(|a| a.kind() == Kind::Engine).map(Arg::e);
+        for arg in args {
+            let (Some(word), Arg::Out(_, kind)) = (arg.written(), arg) else { continue };
+            // SAFETY: the library wrote this out-parameter: a string, an engine or a session it
+            // handed out, each released once here.
+            unsafe {
+                match kind {
+                    OutKind::Str if word != 0 => fixprov_string_free(word as usize as *mut c_char),
+                    OutKind::Engine if word != 0 => {
+                        fixprov_engine_close(word as usize as *mut fixprov_engine)
+                    }
+                    OutKind::Session => {
+                        if let Some(engine) = engine.filter(|e| !e.is_null()) {
+                            fixprov_session_close(engine, word);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for &(i, p, own) in owned {
+            let still: *mut c_void = match &args[i] {
+                Arg::Engine(q, _) => q.cast(),
+                Arg::Options(q, _) => q.cast(),
+                Arg::Owned(q) => q.cast(),
+                _ => null_mut(),
+            };
+            let dispose = match own {
+                Own::Shared => false,
+                Own::Temp => true,
+                Own::Consumed => still != p || !called,
+            };
+            if dispose {
+                // SAFETY: made for this call and not consumed by it: released once here.
+                unsafe {
+                    match &args[i] {
+                        Arg::Engine(..) => fixprov_engine_close(p.cast()),
+                        Arg::Options(..) => fixprov_options_free(p.cast()),
+                        Arg::Owned(_) => fixprov_string_free(p.cast()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn count(&self, kind: &'static str, before: usize) {
+        *self.tally.borrow_mut().entry(kind).or_default() += self.calls.get() - before;
+    }
+
+    fn entry(&self, entry: &Entry, decl: &Decl) {
+        let c = self.c;
+        let before = self.calls.get();
+        self.run(entry, decl, "valid arguments", &|_, _| {}, entry.ok);
+        self.count("valid", before);
+        let before = self.calls.get();
+        // NULL, one pointer at a time.
+        for (i, slot) in decl.slots.iter().enumerate().filter(|(_, s)| s.kind.is_pointer()) {
+            let want = entry.nulls.iter().find(|(p, _)| *p == slot.name).map(|(_, e)| *e);
+            let want = want.unwrap_or(if decl.ret == "void" { Expect::Void } else { E_NULL });
+            let label = format!("{} NULL", slot.name);
+            self.run(entry, decl, &label, &move |_, a| a.v[i].set_null(), want);
+        }
+        self.count("NULL pointer", before);
+        let before = self.calls.get();
+        // Strings.
+        for (param, answers) in &entry.strs {
+            let variants: [(&str, Variant, Expect); 5] = [
+                ("invalid UTF-8", |_| Some(INVALID_UTF8.to_vec()), answers.utf8),
+                (
+                    "an embedded NUL",
+                    |v| {
+                        let mut v = v.to_vec();
+                        v.insert(v.len() / 2, 0);
+                        Some(v)
+                    },
+                    answers.nul,
+                ),
+                ("empty", |_| Some(Vec::new()), answers.empty),
+                ("(NULL, 0)", |_| None, answers.empty),
+                ("1 MiB", |_| Some(vec![b'a'; MIB]), answers.long),
+            ];
+            for (label, make, want) in variants {
+                let label = format!("{param}: {label}");
+                let edit = move |_: &Ctx, a: &mut Args<'_>| {
+                    let arg = a.at(param);
+                    let bytes = make(&arg.bytes());
+                    let len = bytes.as_ref().map_or(0, Vec::len);
+                    *arg = Arg::Str(bytes, len);
+                };
+                self.run(entry, decl, &label, &edit, want);
+            }
+        }
+        self.count("string", before);
+        let before = self.calls.get();
+        // Session handles that name no session of this engine.
+        if let Some(i) = decl.slots.iter().position(|s| s.kind == Kind::U64 && s.name == "session") {
+            let random = random_u64();
+            let live = Ctx::open_session(c.main, "holder");
+            let stale = [
+                ("closed", c.closed_session()),
+                ("never issued: 0", 0),
+                ("never issued: u64::MAX", u64::MAX),
+                ("never issued: random", random),
+                ("never issued: random generation of slot 0", (random & 0xF_FFFF) << 32),
+                ("a live slot's other generation", live ^ (1 << 32)),
+                ("of an engine closed since", c.foreign),
+            ];
+            for (label, handle) in stale {
+                let label = format!("session {label} ({handle:#x})");
+                let want = Expect::St(FIXPROV_ERR_STALE_HANDLE);
+                self.run(entry, decl, &label, &move |_, a| a.v[i].set_int(handle), want);
+            }
+            // SAFETY: live engine; the session opened above.
+            ok(unsafe { fixprov_session_close(c.main, live) }, "the live session");
+        }
+        self.count("stale handle", before);
+        let before = self.calls.get();
+        for case in &entry.cases {
+            self.run(entry, decl, &case.label, &*case.edit, case.expect);
+        }
+        self.count("out-of-range value and state", before);
+        let before = self.calls.get();
+        // A panic inside: FIXPROV_ERR_PANIC, and the next call works.
+        if decl.returns_status() {
+            self.run_with(entry, decl, "injected panic", &|_, _| {}, Expect::St(FIXPROV_ERR_PANIC), true);
+            self.run(entry, decl, "the call after a panic", &|_, _| {}, entry.ok);
+        }
+        self.count("injected panic and next call", before);
+        if let Err(problem) = c.canary() {
+            self.fail(format!("{}: after its cases: {problem}", entry.name));
+        }
+        c.after_entry();
+    }
+}
+
+fn random_u64() -> u64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let mut x = nanos ^ 0x9E37_79B9_7F4A_7C15;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
+}
+
+/// The injected panics are expected: the default hook would print each with a backtrace.
+fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let text =
+                payload.downcast_ref::<&str>().copied().or(payload.downcast_ref::<String>().map(|s| &s[..]));
+            if !text.is_some_and(|t| t.contains("fixprov test hook: injected panic")) {
+                default(info);
+            }
+        }));
+    });
+}
+
+#[test]
+fn every_entry_point_answers_its_documented_status_and_the_engine_keeps_working() {
+    quiet_injected_panics();
+    let decls = parse_header(&header_text());
+    let entries = table();
+    let c = Ctx::new();
+    let m =
+        Matrix { c: &c, failures: RefCell::new(Vec::new()), calls: Cell::new(0), tally: RefCell::default() };
+    let started = Instant::now();
+    for decl in &decls {
+        // A function without an entry fails `the_table_covers_the_header`.
+        if let Some(entry) = entries.iter().find(|e| e.name == decl.name) {
+            m.entry(entry, decl);
+        }
+    }
+    let failures = m.failures.into_inner();
+    eprintln!(
+        "ffi matrix: {} functions, {} calls ({:?}) in {:?}, {} failures",
+        decls.len(),
+        m.calls.get(),
+        m.tally.borrow(),
+        started.elapsed(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn an_over_long_comp_id_is_not_copied_into_the_audit_log() {
+    // A peer controls tags 49 and 56: a megabyte of either is refused as unknown, and what the
+    // audit log keeps of the attempt stays small.
+    let engine = open_engine(true, None);
+    let creds = Ctx::provision_on(engine, "mallory");
+    let long = vec![b'A'; MIB];
+    for (sender, target) in [(&long[..], creds.target.as_bytes()), (creds.sender.as_bytes(), &long[..])] {
+        let mut session = 0;
+        // SAFETY: live engine; every pair outlives the call; NULL optional out-parameters.
+        let rc = unsafe {
+            fixprov_logon(
+                engine,
+                sender.as_ptr(),
+                sender.len(),
+                target.as_ptr(),
+                target.len(),
+                creds.password.as_ptr(),
+                creds.password.len(),
+                null(),
+                0,
+                null(),
+                0,
+                &mut session,
+                null_mut(),
+                null_mut(),
+            )
+        };
+        assert_eq!(rc, FIXPROV_LOGON_UNKNOWN_COMP_ID);
+    }
+    // SAFETY: live engine, read through its Rust side.
+    unsafe { &*engine }.engine().audit_flush().unwrap();
+    let (filter, mut lines) = (r#"{"event_prefix": "logon."}"#, null_mut());
+    // SAFETY: live engine; the filter and out-parameter outlive the call.
+    ok(unsafe { fixprov_audit_query(engine, filter.as_ptr(), filter.len(), &mut lines) }, "audit_query");
+    let lines = take(lines);
+    assert_eq!(lines.lines().count(), 2, "{lines:.400}");
+    assert!(lines.len() < 4096, "{} bytes of audit for two refused logons", lines.len());
+    // SAFETY: opened above, closed once.
+    unsafe { fixprov_engine_close(engine) };
+}
+
+/// `text` with `from` replaced by `to` exactly once.
+fn edited(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn the_matrix_fails_a_function_or_parameter_it_does_not_cover() {
+    let header = header_text();
+    let problems = |text: &str| check_table(&parse_header(text), &table()).join("\n");
+    let added = edited(
+        &header,
+        "}  // extern \"C\"",
+        "/**\n * Returns: FIXPROV_OK.\n */\nfixprov_status fixprov_new_thing(void);\n}  // extern \"C\"",
+    );
+    assert!(problems(&added).contains("fixprov_new_thing: declared in the header, not covered"));
+    let removed = edited(&header, "const char *fixprov_version(void);", "");
+    assert!(problems(&removed).contains("fixprov_version: in the matrix, not in the header"));
+    let new_string = edited(
+        &header,
+        "fixprov_admin_stop(const struct fixprov_engine *engine);",
+        "fixprov_admin_stop(const struct fixprov_engine *engine, const uint8_t *why, size_t why_len);",
+    );
+    assert!(problems(&new_string).contains("fixprov_admin_stop: no string cases for `why`"));
+    let new_integer = edited(
+        &header,
+        "fixprov_admin_stop(const struct fixprov_engine *engine);",
+        "fixprov_admin_stop(const struct fixprov_engine *engine, uint32_t flags);",
+    );
+    assert!(problems(&new_integer).contains("fixprov_admin_stop: no case for the integer `flags`"));
+    let undocumented = edited(
+        &header,
+        "Returns: FIXPROV_OK or FIXPROV_ERR_NULL.\n * Thread safety: may be called from several threads at once.\n *\n \
+         * # Safety\n * engine is NULL or live.\n */\nfixprov_status fixprov_admin_stop",
+        "Returns: FIXPROV_OK.\n */\nfixprov_status fixprov_admin_stop",
+    );
+    assert!(
+        problems(&undocumented).contains("fixprov_admin_stop: St(FIXPROV_ERR_NULL) is not what it documents")
+    );
+    assert_eq!(problems(&header), "");
+
+    // A new pointer parameter: the entry's arguments no longer match, and its cases fail.
+    let new_pointer = edited(
+        &header,
+        "fixprov_stats_json(const struct fixprov_engine *engine, char **out_json);",
+        "fixprov_stats_json(const struct fixprov_engine *engine, char **out_json, uint32_t *out_n);",
+    );
+    let decls = parse_header(&new_pointer);
+    assert_eq!(problems(&new_pointer), "", "the header-only checks pass: the run catches it");
+    let decl = decls.iter().find(|d| d.name == "fixprov_stats_json").unwrap();
+    let entries = table();
+    let entry = entries.iter().find(|e| e.name == decl.name).unwrap();
+    let c = Ctx::new();
+    let m =
+        Matrix { c: &c, failures: RefCell::new(Vec::new()), calls: Cell::new(0), tally: RefCell::default() };
+    m.run(entry, decl, "valid arguments", &|_, _| {}, entry.ok);
+    let failures = m.failures.into_inner().join("\n");
+    assert!(
+        failures.contains("arguments [Engine, Out], the header declares [Engine, Out, Out]"),
+        "{failures}"
+    );
+}
