@@ -238,7 +238,8 @@ enum fixprov_kill_reason
    */
   FIXPROV_KILL_EXPIRED = 5,
   /**
-   * The engine is closing.
+   * Reserved: closing an engine raises no events and reports no reason (its sessions end with
+   * it). Never produced by this version.
    */
   FIXPROV_KILL_SHUTDOWN = 6,
 };
@@ -494,8 +495,9 @@ fixprov_status fixprov_regenerate_password(const struct fixprov_engine *engine,
 
 /**
  * Sets when a user's credential expires, in milliseconds since the Unix epoch; 0 means never.
- * Logons after it fail with FIXPROV_LOGON_EXPIRED; live sessions are killed within the expiry
- * sweep period (200 ms) and the event callback is told.
+ * Logons after it fail with FIXPROV_LOGON_EXPIRED. Live sessions are killed when it passes, and
+ * the event callback is told: at once, on the calling thread, for a time already past; otherwise
+ * within the expiry sweep period (200 ms) after it, on the engine's housekeeping thread.
  *
  * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_NOT_FOUND, or
  * FIXPROV_ERR_STORAGE.

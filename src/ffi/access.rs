@@ -169,8 +169,9 @@ pub unsafe extern "C" fn fixprov_regenerate_password(
 }
 
 /// Sets when a user's credential expires, in milliseconds since the Unix epoch; 0 means never.
-/// Logons after it fail with FIXPROV_LOGON_EXPIRED; live sessions are killed within the expiry
-/// sweep period (200 ms) and the event callback is told.
+/// Logons after it fail with FIXPROV_LOGON_EXPIRED. Live sessions are killed when it passes, and
+/// the event callback is told: at once, on the calling thread, for a time already past; otherwise
+/// within the expiry sweep period (200 ms) after it, on the engine's housekeeping thread.
 ///
 /// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_NOT_FOUND, or
 /// FIXPROV_ERR_STORAGE.

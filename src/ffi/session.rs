@@ -30,7 +30,8 @@ pub enum fixprov_kill_reason {
     FIXPROV_KILL_SUSPENDED = 4,
     /// The user's credential expired.
     FIXPROV_KILL_EXPIRED = 5,
-    /// The engine is closing.
+    /// Reserved: closing an engine raises no events and reports no reason (its sessions end with
+    /// it). Never produced by this version.
     FIXPROV_KILL_SHUTDOWN = 6,
 }
 

@@ -47,7 +47,8 @@ pub enum KillReason {
     Suspended = 4,
     /// The user's credential expired.
     Expired = 5,
-    /// The engine is closing.
+    /// Reserved (the C enum's FIXPROV_KILL_SHUTDOWN); never produced: closing an engine raises no
+    /// events.
     Shutdown = 6,
 }
 
