@@ -59,7 +59,7 @@ fi
 
 step "build (ffi-examples/cpp/Makefile)"
 make -s -C "$HERE" -j2 all >/dev/null
-detail "built wrapper_test (C++14 and C++17), fixprov_acceptor, fixprov_initiator"
+detail "built wrapper_test (C++14 and C++17), fixprov_acceptor, fixprov_initiator, overhead"
 BUILD=$HERE/build
 
 if [[ $MODE == test ]]; then
@@ -68,6 +68,8 @@ if [[ $MODE == test ]]; then
         --errors-for-leak-kinds=definite,indirect -q "$BUILD/wrapper_test"
     "$BUILD/wrapper_test_cxx17" >/dev/null
     detail "memcheck clean (no definite or indirect leak, no invalid access); C++17 build passes too"
+    step "QuickFIX's per-message work against fixprov's (bench/overhead.cpp, short run)"
+    "$BUILD/overhead" 20000 | grep -E '^\| (QuickFIX|fixprov)|share' | sed 's/^/   /'
 fi
 
 # ------------------------------------------------------------------------------------------------
