@@ -48,8 +48,12 @@ step "loom models (LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:=3})"
 RUSTFLAGS="--cfg fixprov_loom" LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS CARGO_TARGET_DIR=target/loom \
     cargo test --release --lib loom 2>&1 | tee -a "$log"
 
-step "benchmarks compile (not timed here; see README)"
+step "benchmarks compile (not timed here; see BENCHMARKS.md), and the latency harness's short mode"
 cargo bench --no-run --quiet
+FIXPROV_BENCH_SHORT=1 cargo bench --quiet --bench latency >/dev/null
+
+step "instructions per check under callgrind, against benches/callgrind-baseline.json (+20% fails)"
+bash scripts/callgrind-check.sh
 
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')

@@ -1,0 +1,449 @@
+//! The cold path: logon, provisioning, how soon a tier change reaches a live session, and the hot
+//! path while the cold path is busy.
+
+use crate::hot::{closed_tier, open_tier, Checks, Raw, ORDER};
+use crate::measure::{ps_histogram, sample, sample_for, BATCH};
+use crate::results::Results;
+use crate::Sizes;
+use fixprov::admin::http::TokenConfig;
+use fixprov::admin::Role;
+use fixprov::cold::attempts::AttemptPolicy;
+use fixprov::ffi::{
+    fixprov_engine, fixprov_logon, fixprov_provision, fixprov_session_close, fixprov_status,
+    fixprov_string_free,
+};
+use fixprov::{Config, Engine, Secret};
+use std::ffi::c_char;
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+type LogonFn = unsafe extern "C" fn(
+    *const fixprov_engine,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *mut u64,
+    *mut u32,
+    *mut *const c_char,
+) -> fixprov_status;
+type ProvisionFn = unsafe extern "C" fn(
+    *const fixprov_engine,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *mut *mut c_char,
+    *mut *mut c_char,
+    *mut *mut c_char,
+) -> fixprov_status;
+
+const PEER: &[u8] = b"203.0.113.7";
+const TOKEN: &str = "bench-admin-token-0123456789abcdef0123456";
+
+/// One logon through the C ABI as a gateway makes it (1409 and text asked for).
+///
+/// # Safety
+/// `engine` is live.
+unsafe fn logon(
+    f: LogonFn,
+    engine: *const fixprov_engine,
+    sender: &[u8],
+    target: &[u8],
+    password: &[u8],
+    session: &mut u64,
+) -> fixprov_status {
+    let mut session_status = 0u32;
+    let mut text: *const c_char = std::ptr::null();
+    // SAFETY: `engine` is live (the caller's contract); the slices outlive the call; the
+    // out-parameters are writable locals.
+    let status = unsafe {
+        f(
+            black_box(engine),
+            sender.as_ptr(),
+            sender.len(),
+            target.as_ptr(),
+            target.len(),
+            password.as_ptr(),
+            password.len(),
+            std::ptr::null(),
+            0,
+            PEER.as_ptr(),
+            PEER.len(),
+            session,
+            &mut session_status,
+            &mut text,
+        )
+    };
+    black_box((session_status, text));
+    status
+}
+
+/// `samples` single timed calls (after a tenth as many as warm-up): `f` makes one call and returns
+/// the ticks it took, doing any untimed work (closing a session, freeing strings) outside them.
+fn time_each(samples: usize, mut f: impl FnMut() -> u64) -> hdrhistogram::Histogram<u64> {
+    let mut ticks = crate::measure::tick_histogram();
+    for i in 0..samples + samples / 10 {
+        let t = f();
+        if i >= samples / 10 {
+            ticks.saturating_record(t);
+        }
+    }
+    ticks
+}
+
+/// fixprov_logon accepted and refused, through the C ABI.
+pub fn logon_rows(r: &mut Results, sizes: &Sizes) {
+    println!("\n== logon and provisioning (single calls) ==");
+    let logon_fn: LogonFn = black_box(fixprov_logon);
+    let close_fn = black_box(fixprov_session_close);
+    let accepting = Raw::new(Engine::open(Config { default_rules: false, ..Config::default() }).unwrap());
+    let creds = accepting.engine().provision("bench-user", Some("premium")).unwrap();
+    let (sender, target) = (creds.sender_comp_id.clone(), creds.target_comp_id.clone());
+    let password = creds.password.expose().to_vec();
+    // Refusals count as failures; with the default policy the key would lock after 5 and every later
+    // attempt would measure the cheap LOCKED_OUT path. Never lock, and forget each failure at once
+    // (benches/logon.rs explains why the window is 0).
+    let policy = AttemptPolicy { max_failures: u32::MAX, window: Duration::ZERO, ..Default::default() };
+    let refusing = Raw::new(
+        Engine::open(Config { logon_attempts: policy, default_rules: false, ..Config::default() }).unwrap(),
+    );
+    let victim = refusing.engine().provision("victim", Some("premium")).unwrap();
+    let wrong = b"not-the-password-but-43-bytes-long-like-it".to_vec();
+    let (a, f) = (accepting.0 as *const fixprov_engine, refusing.0 as *const fixprov_engine);
+
+    // Raw TSC readings (the same counter the Timer reads; Results converts the ticks).
+    let timer = quanta::Clock::new();
+    let t = time_each(sizes.logon_samples, || {
+        let mut session = 0u64;
+        let t0 = timer.raw();
+        // SAFETY: `a` is live until `accepting` drops.
+        let s = unsafe { logon(logon_fn, a, sender.as_bytes(), target.as_bytes(), &password, &mut session) };
+        let t1 = timer.raw();
+        assert_eq!(s, fixprov_status::FIXPROV_OK);
+        // SAFETY: as above; frees the user's session slot (premium allows 10 at once).
+        assert_eq!(unsafe { close_fn(a, session) }, fixprov_status::FIXPROV_OK);
+        t1.wrapping_sub(t0)
+    });
+    r.add("cold", "fixprov_logon accepted", None, 1, &t).note =
+        "session closed again after each, untimed".into();
+    let (vs, vt) = (victim.sender_comp_id.clone(), victim.target_comp_id.clone());
+    let t = time_each(sizes.logon_samples, || {
+        let mut session = 0u64;
+        let t0 = timer.raw();
+        // SAFETY: `f` is live until `refusing` drops.
+        let s = unsafe { logon(logon_fn, f, vs.as_bytes(), vt.as_bytes(), &wrong, &mut session) };
+        let t1 = timer.raw();
+        assert_eq!(s, fixprov_status::FIXPROV_LOGON_BAD_CREDENTIALS);
+        t1.wrapping_sub(t0)
+    });
+    r.add("cold", "fixprov_logon refused (wrong password)", None, 1, &t);
+    let t = time_each(sizes.logon_samples, || {
+        let mut session = 0u64;
+        let t0 = timer.raw();
+        // SAFETY: as above.
+        let s = unsafe { logon(logon_fn, f, b"FP_NOBODY", vt.as_bytes(), &password, &mut session) };
+        let t1 = timer.raw();
+        assert_eq!(s, fixprov_status::FIXPROV_LOGON_UNKNOWN_COMP_ID);
+        t1.wrapping_sub(t0)
+    });
+    r.add("cold", "fixprov_logon refused (unknown SenderCompID)", None, 1, &t);
+}
+
+/// fixprov_provision of a new user each call: in memory, and on the store on disk (SQLite WAL,
+/// synchronous=FULL: each call waits for its commit to reach the disk).
+pub fn provision_rows(r: &mut Results, sizes: &Sizes) {
+    let provision_fn: ProvisionFn = black_box(fixprov_provision);
+    let dir = crate::out_dir().join(format!("store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let on_disk = Config {
+        data_dir: Some(dir.clone()),
+        master_password: Some(Secret::new(b"latency-bench-master-password".to_vec())),
+        default_rules: false,
+        ..Config::default()
+    };
+    for (what, config, samples) in [
+        (
+            "fixprov_provision, in-memory store",
+            Config { default_rules: false, ..Config::default() },
+            sizes.provision_samples,
+        ),
+        ("fixprov_provision, store on disk (fsync per commit)", on_disk, sizes.provision_disk_samples),
+    ] {
+        let raw = Raw::new(Engine::open(config).unwrap());
+        let e = raw.0 as *const fixprov_engine;
+        let timer = quanta::Clock::new();
+        let mut i = 0u64;
+        let t = time_each(samples, || {
+            let user = format!("prov-{i:08}");
+            i += 1;
+            let mut out: [*mut c_char; 3] = [std::ptr::null_mut(); 3];
+            let [s_ptr, t_ptr, p_ptr] = &mut out;
+            let t0 = timer.raw();
+            // SAFETY: `e` is live until `raw` drops; `user` outlives the call; the out-parameters
+            // are writable locals.
+            let s = unsafe {
+                provision_fn(e, user.as_ptr(), user.len(), b"premium".as_ptr(), 7, s_ptr, t_ptr, p_ptr)
+            };
+            let t1 = timer.raw();
+            assert_eq!(s, fixprov_status::FIXPROV_OK);
+            for p in out {
+                // SAFETY: each string was returned by fixprov_provision and is freed once.
+                unsafe { fixprov_string_free(p) };
+            }
+            t1.wrapping_sub(t0)
+        });
+        r.add("cold", what, None, 1, &t).note = "a new user each call".into();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// How soon a tier change reaches a session that is being checked: a checker thread calls
+/// fixprov_check (order) on one session in a loop while the main thread changes the session's tier
+/// from one that admits everything to one that admits nothing; the delay is from the moment the
+/// change call returned to the end of the first check that answered THROTTLED (TSC readings on two
+/// cores; the TSC is invariant and synchronised). Two ways: redefining the session's tier
+/// (tier_set) and moving its user to another tier (user_set_tier).
+pub fn tier_change_rows(r: &mut Results, sizes: &Sizes) {
+    println!("\n== a tier change reaching a live session ==");
+    let raw = Arc::new(Raw::new(Engine::open(Config { default_rules: false, ..Config::default() }).unwrap()));
+    let engine = raw.engine();
+    engine.tier_set("flip", open_tier(10)).unwrap();
+    engine.tier_set("open", open_tier(10)).unwrap();
+    engine.tier_set("closed", closed_tier(10)).unwrap();
+    engine.user_set_tier("watched", "flip").unwrap();
+    let session = engine.session_open("watched").unwrap();
+
+    for how in ["tier_set (the session's tier redefined)", "user_set_tier (the user moved to a closed tier)"]
+    {
+        let redefine = how.starts_with("tier_set");
+        engine.tier_set("flip", open_tier(10)).unwrap();
+        engine.user_set_tier("watched", "flip").unwrap();
+        let round = Arc::new(AtomicU64::new(0));
+        let acked = Arc::new(AtomicU64::new(0));
+        let seen_at = Arc::new(AtomicU64::new(0));
+        let running = Arc::new(AtomicBool::new(true));
+        let checks_ok = Arc::new(AtomicU64::new(0));
+        // Ticks between the end of the checker's previous check and the end of the one that saw the
+        // change: far above a check's cost only when the checker was preempted in between.
+        let gap = Arc::new(AtomicU64::new(0));
+        let checker = {
+            let (raw, round, acked, seen_at, running, checks_ok, gap) = (
+                raw.clone(),
+                round.clone(),
+                acked.clone(),
+                seen_at.clone(),
+                running.clone(),
+                checks_ok.clone(),
+                gap.clone(),
+            );
+            let clock = quanta::Clock::new();
+            std::thread::spawn(move || {
+                let check = Checks::new().check;
+                let e = raw.0 as *const fixprov_engine;
+                let mut last = 0u64;
+                let mut ok = 0u64;
+                let mut previous = clock.raw();
+                while running.load(Ordering::Relaxed) {
+                    // SAFETY: the engine is live until `raw` drops, after this thread is joined.
+                    let s = unsafe { check(e, session, ORDER) };
+                    let t = clock.raw();
+                    if s == fixprov_status::FIXPROV_THROTTLED {
+                        let r = round.load(Ordering::Acquire);
+                        if r != last {
+                            seen_at.store(t, Ordering::Relaxed);
+                            gap.store(t.wrapping_sub(previous), Ordering::Relaxed);
+                            acked.store(r, Ordering::Release);
+                            last = r;
+                        }
+                    } else {
+                        ok += 1;
+                        if ok % 1024 == 0 {
+                            checks_ok.store(ok, Ordering::Relaxed);
+                        }
+                    }
+                    previous = t;
+                }
+            })
+        };
+        let mut after_return = ps_histogram();
+        let mut after_return_running = ps_histogram();
+        let mut from_call = ps_histogram();
+        let mut call = ps_histogram();
+        let mut before_return = 0u64;
+        let mut preempted = 0u64;
+        let timer = &r.timer;
+        let ps = |ticks: u64| (ticks as f64 * timer.ps_per_tick).round() as u64;
+        for k in 1..=sizes.tier_rounds as u64 {
+            // Back to a tier that admits everything, and wait until the checker has been answered OK
+            // again a few thousand times (it is spinning on the admitted path).
+            if redefine {
+                engine.tier_set("flip", open_tier(10)).unwrap();
+            } else {
+                engine.user_set_tier("watched", "flip").unwrap();
+            }
+            let base = checks_ok.load(Ordering::Relaxed);
+            // Waits yield: on a 2-core machine the checker must not lose its core to this thread.
+            while checks_ok.load(Ordering::Relaxed) < base + 4_096 {
+                std::thread::yield_now();
+            }
+            round.store(k, Ordering::Release);
+            let t0 = timer.raw();
+            if redefine {
+                engine.tier_set("flip", closed_tier(10)).unwrap();
+            } else {
+                engine.user_set_tier("watched", "closed").unwrap();
+            }
+            let t1 = timer.raw();
+            while acked.load(Ordering::Acquire) != k {
+                std::thread::yield_now();
+            }
+            let seen = seen_at.load(Ordering::Relaxed);
+            let was_preempted = ps(gap.load(Ordering::Relaxed)) > 10_000_000;
+            preempted += u64::from(was_preempted);
+            if !was_preempted {
+                after_return_running.saturating_record(ps(seen.saturating_sub(t1)));
+            }
+            call.saturating_record(ps(t1.wrapping_sub(t0)));
+            from_call.saturating_record(ps(seen.saturating_sub(t0)));
+            if seen < t1 {
+                // The checker saw the change while the call was still returning (it is published
+                // before the call returns): a delay of 0 after the return.
+                before_return += 1;
+            }
+            after_return.saturating_record(ps(seen.saturating_sub(t1)));
+        }
+        running.store(false, Ordering::Relaxed);
+        checker.join().unwrap();
+        let short = if redefine { "tier_set" } else { "user_set_tier" };
+        r.push("tier", format!("{short}: return -> first check that sees it"), None, 1, after_return).note = format!(
+            "{how}; {before_return} of {rounds} rounds saw the change before the call had returned (counted as 0); \
+             in {preempted} of {rounds} the checker itself was off its core for over 10 us between its last admitted \
+             check and the one that saw the change (preempted: the machine, not the publication)",
+            rounds = sizes.tier_rounds
+        );
+        if !after_return_running.is_empty() {
+            r.push(
+                "tier",
+                format!("{short}: return -> first check that sees it, checker not preempted"),
+                None,
+                1,
+                after_return_running,
+            )
+            .note = "the rounds above in which the checker stayed on its core (gap under 10 us)".into();
+        }
+        r.push("tier", format!("{short}: call start -> first check that sees it"), None, 1, from_call).note =
+            how.into();
+        r.push("tier", format!("{short}: the admin call itself"), None, 1, call).note =
+            "validate, commit to the (in-memory) store with its audit record, publish to live sessions"
+                .into();
+        r.fact(&format!("tier_change_{short}_seen_before_return"), before_return);
+        r.fact(&format!("tier_change_{short}_checker_preempted"), preempted);
+    }
+}
+
+/// One GET with a bearer token; true when it answered 200.
+fn get(addr: SocketAddr, path: &str) -> bool {
+    let Ok(mut stream) = TcpStream::connect(addr) else { return false };
+    let head = format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
+    );
+    let mut response = Vec::new();
+    stream.write_all(head.as_bytes()).is_ok()
+        && stream.read_to_end(&mut response).is_ok()
+        && response.starts_with(b"HTTP/1.1 200")
+}
+
+/// The order check on one session, idle, while another thread keeps the cold path busy, and idle
+/// again. The busy thread, in a loop without pauses: provisions a new user, redefines a tier that 20
+/// other live sessions are on, moves one of those users to another tier, and asks the admin HTTP
+/// server (its own thread) for GET /admin/fix/stats and GET /metrics.
+pub fn busy_rows(r: &mut Results, sizes: &Sizes) {
+    println!("\n== the hot path while the cold path is busy ==");
+    let raw = Arc::new(Raw::new(Engine::open(Config { default_rules: false, ..Config::default() }).unwrap()));
+    let engine = raw.engine();
+    engine.tier_set("bench", open_tier(10)).unwrap();
+    engine.tier_set("load-a", open_tier(10)).unwrap();
+    engine.tier_set("load-b", open_tier(10)).unwrap();
+    engine.user_set_tier("measured", "bench").unwrap();
+    let session = engine.session_open("measured").unwrap();
+    for i in 0..20 {
+        let user = format!("load-user-{i}");
+        engine.user_set_tier(&user, "load-a").unwrap();
+        engine.session_open(&user).unwrap();
+    }
+    let tokens = vec![TokenConfig { name: "bench".into(), role: Role::Admin, token: TOKEN.into() }];
+    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens, false).unwrap();
+    assert!(get(addr, "/admin/fix/stats") && get(addr, "/metrics"), "the admin server answers");
+
+    let c = Checks::new();
+    let e = raw.0 as *const fixprov_engine;
+    let phase = sizes.busy_phase;
+    let measure = |r: &mut Results, label: &str| {
+        // Warm up, then single calls for half the phase and batches for the other half.
+        // What every unsafe block here relies on: `e` is live until `raw` drops, after the load
+        // thread is joined.
+        let _ = sample::<BATCH>(&r.timer, 10_000, || {
+            // SAFETY: see above.
+            black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
+        });
+        let t = sample_for::<1>(&r.timer, phase / 2, || {
+            // SAFETY: see above.
+            black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
+        });
+        r.add("busy", format!("fixprov_check order admitted, {label}"), None, 1, &t);
+        let t = sample_for::<BATCH>(&r.timer, phase / 2, || {
+            // SAFETY: see above.
+            black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
+        });
+        r.add("busy", format!("fixprov_check order admitted, {label}"), None, BATCH, &t);
+    };
+    measure(r, "idle");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = {
+        let (raw, stop) = (raw.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let engine = raw.engine();
+            let mut counts = [0u64; 4];
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                engine.provision(&format!("busy-{i:08}"), Some("basic")).unwrap();
+                counts[0] += 1;
+                let burst = if i % 2 == 0 { 500_000_000 } else { 1_000_000_000 };
+                engine.tier_set("load-a", fixprov::TierSpec { order_burst: burst, ..open_tier(10) }).unwrap();
+                counts[1] += 1;
+                let tier = if i % 2 == 0 { "load-b" } else { "load-a" };
+                engine.user_set_tier(&format!("load-user-{}", (i / 2) % 20), tier).unwrap();
+                counts[2] += 1;
+                counts[3] += u64::from(get(addr, "/admin/fix/stats")) + u64::from(get(addr, "/metrics"));
+                i += 1;
+            }
+            counts
+        })
+    };
+    // Let the load reach its steady state.
+    std::thread::sleep(Duration::from_millis(100));
+    measure(r, "cold path busy");
+    stop.store(true, Ordering::Relaxed);
+    let counts = load.join().unwrap();
+    measure(r, "idle again");
+    println!(
+        "  during the busy phase and its warm-up: {} provisions, {} tier redefinitions, {} user moves, {} admin GETs",
+        counts[0], counts[1], counts[2], counts[3]
+    );
+    r.fact("busy_provisions", counts[0]);
+    r.fact("busy_tier_sets", counts[1]);
+    r.fact("busy_user_moves", counts[2]);
+    r.fact("busy_admin_gets", counts[3]);
+}

@@ -1,0 +1,713 @@
+//! The outputs: the JSON data file, the Markdown tables, the headline targets and BENCHMARKS.md.
+
+use crate::measure::{fmt_ns, round, Summary, BATCH};
+use crate::results::{Results, Row};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Marks the section of BENCHMARKS.md that scripts/bench.sh writes after this harness.
+const MANUAL_BEGIN: &str =
+    "<!-- BEGIN SECTION: java-cpp (written by scripts/bench.sh from ffi-examples/java and ffi-examples/cpp) -->";
+const MANUAL_END: &str = "<!-- END SECTION: java-cpp -->";
+
+/// The order check the ratios and targets are about.
+const ORDER_CHECK: &str = "fixprov_check order admitted";
+/// Idle-vs-busy tolerance on p99.9 ("unchanged").
+const BUSY_TOLERANCE: f64 = 1.25;
+
+/// The machine, as far as the run can tell.
+pub fn machine() -> Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let logical = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
+    let mem_kb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    let command = |cmd: &str, args: &[&str]| {
+        std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    json!({
+        "cpu_model": model,
+        "logical_cpus": logical,
+        "available_parallelism": crate::cores(),
+        "memory_gib": (mem_kb as f64 / 1_048_576.0 * 10.0).round() / 10.0,
+        "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim(),
+        "rustc": command("rustc", &["-V"]),
+        "commit": command("git", &["rev-parse", "--short", "HEAD"]),
+    })
+}
+
+fn method(row: &Row) -> String {
+    if row.part == "tier" {
+        "one event per sample: TSC readings on two threads, no subtraction".into()
+    } else if row.batch == 1 {
+        "single call per sample, timer overhead subtracted".into()
+    } else {
+        format!("batch of {b} calls per sample, (ticks - timer overhead) / {b}", b = row.batch)
+    }
+}
+
+/// The headline targets: (target, measured, met, why when missed).
+pub struct Target {
+    pub what: &'static str,
+    pub measured: String,
+    pub met: Option<bool>,
+    pub why: String,
+}
+
+fn p50(r: &Results, part: &str, name: &str) -> Option<f64> {
+    r.find(part, name, None).map(|row| row.summary.p50)
+}
+
+pub fn targets(r: &Results) -> Vec<Target> {
+    let mut out = Vec::new();
+    let order = p50(r, "check", ORDER_CHECK);
+    let direct = p50(r, "check", "governor direct check()");
+    let keyed = p50(r, "check", "governor keyed check_key()");
+    let cas = p50(r, "check", "floor: bare compare_exchange loop");
+    let call = p50(r, "check", "floor: empty extern \"C\" call");
+    let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
+    let why_direct = format!(
+        "Known and expected on this machine class (README, Performance): governor's direct check() is \
+         already cheap here ({} p50, against 23.6 ns on the anchor machine of ../shared/ANCHORS.md), and the \
+         hand-written floor the README measures against (kill flag + two CAS, no FFI, no policy read) costs \
+         0.51-0.55 x governor direct on its own on this machine class. fixprov's order check is that floor plus \
+         the C-ABI call ({} here for an empty call through a function pointer), the handle check, the rate \
+         loads and the coarse clock; one bare CAS loop costs {} in this run. On the anchor machine's numbers the \
+         same floor through the C ABI costs 11.5 ns against governor's 23.6 ns (0.49 x): the target assumes a \
+         machine where governor's clock read is the expensive part.",
+        direct.map_or("?".into(), fmt_ns),
+        call.map_or("?".into(), fmt_ns),
+        cas.map_or("?".into(), fmt_ns),
+    );
+    let rd = ratio(order, direct);
+    out.push(Target {
+        what: "fixprov_check order p50 <= 0.55 x governor direct check() p50 (batched, one run)",
+        measured: rd.map_or("not measured".into(), |v| {
+            format!("{v:.2} x ({} vs {})", fmt_ns(order.unwrap()), fmt_ns(direct.unwrap()))
+        }),
+        met: rd.map(|v| v <= 0.55),
+        why: why_direct,
+    });
+    let rk = ratio(order, keyed);
+    out.push(Target {
+        what: "fixprov_check order p50 <= 0.25 x governor keyed check_key() p50 (batched, one run)",
+        measured: rk.map_or("not measured".into(), |v| format!("{v:.2} x ({} vs {})", fmt_ns(order.unwrap()), fmt_ns(keyed.unwrap()))),
+        met: rk.map(|v| v <= 0.25),
+        why: "governor keyed is a dashmap lookup plus the same GCRA; a miss here means the run was noisy \
+              (compare the single-call table) or the machine's atomics are unusually cheap relative to hashing."
+            .into(),
+    });
+    let singles: Vec<&Row> = r
+        .rows
+        .iter()
+        .filter(|row| {
+            row.part == "single" && row.name.starts_with("fixprov_check") && row.name.contains("admitted")
+        })
+        .collect();
+    let worst = singles
+        .iter()
+        .map(|row| (row.summary.p999, row.name.as_str()))
+        .fold(None, |acc: Option<(f64, &str)>, x| Some(acc.map_or(x, |a| if x.0 > a.0 { x } else { a })));
+    let step = r.timer.resolution_ps as f64 / 1_000.0;
+    let shown =
+        |v: f64| if v < step { format!("< {} (the timer's resolution)", fmt_ns(step)) } else { fmt_ns(v) };
+    out.push(Target {
+        what: "p99.9 under 100 ns with 1 session (single calls, worst admitted fixprov_check/_at path)",
+        measured: worst.map_or("not measured".into(), |(v, name)| format!("{} ({name})", shown(v))),
+        met: worst.map(|(v, _)| v < 100.0),
+        why: "A single-call sample that an interrupt or a preemption lands in reads microseconds; at p99.9 \
+              that needs more than one such event per 1,000 samples, which happens on a shared or busy machine. \
+              Rerun on a quiet machine (scripts/bench.sh) before reading anything into it."
+            .into(),
+    });
+    let one = r.scaling.iter().find(|s| s.threads == 1);
+    let two = r.scaling.iter().find(|s| s.threads == 2);
+    let rs = one.zip(two).map(|(a, b)| b.separate_ns / a.separate_ns);
+    out.push(Target {
+        what: "separate-session scaling: 2 threads within 1.2 x of 1 thread (ns per check per thread)",
+        measured: rs.map_or("not measured (needs --threads with 1 and 2)".into(), |v| {
+            format!("{v:.2} x ({:.2} vs {:.2} ns)", two.unwrap().separate_ns, one.unwrap().separate_ns)
+        }),
+        met: rs.map(|v| v <= 1.2),
+        why: format!(
+            "Separate sessions share no cache line, so a miss is not contention in fixprov: on a 2-core machine two \
+             spinning threads also compete with the engine's clock ticker, the housekeeper and anything else \
+             running. Other processes used {} cores on average during the scaling runs here; with two checking \
+             threads on 2 cores, any other load takes a share of their time (per-thread cost x 2 when the machine \
+             is fully busy, whatever the sessions). Compare the shared-session column, where contention is real.",
+            r.facts
+                .iter()
+                .find(|(k, _)| k == "scaling_other_processes_cores")
+                .and_then(|(_, v)| v.as_f64())
+                .map_or("?".into(), |v| format!("{v:.2}"))
+        ),
+    });
+    let logon = r.find("cold", "fixprov_logon accepted", None).map(|row| row.summary.p50);
+    out.push(Target {
+        what: "fixprov_logon accepted p50 under 5 us",
+        measured: logon.map_or("not measured".into(), fmt_ns),
+        met: logon.map(|v| v < 5_000.0),
+        why: "Logon is one HMAC-SHA256, map lookups and a queued audit event; a miss means the machine is slow or busy."
+            .into(),
+    });
+    let busy_p999 = |batch: usize, label: &str| {
+        r.rows
+            .iter()
+            .find(|row| row.part == "busy" && row.batch == batch && row.name.ends_with(label))
+            .map(|row| row.summary.p999)
+    };
+    let single_busy = |label: &str| busy_p999(1, label);
+    let batched = match (
+        busy_p999(BATCH, ", idle"),
+        busy_p999(BATCH, ", cold path busy"),
+        busy_p999(BATCH, ", idle again"),
+    ) {
+        (Some(i), Some(l), Some(a)) => {
+            format!("; batched p99.9: idle {}, busy {}, idle again {}", fmt_ns(i), fmt_ns(l), fmt_ns(a))
+        }
+        _ => String::new(),
+    };
+    let (idle, loaded, again) =
+        (single_busy(", idle"), single_busy(", cold path busy"), single_busy(", idle again"));
+    let busy_ratio = match (idle, loaded, again) {
+        (Some(i), Some(l), Some(a)) => Some((l / i.max(a), i, l, a)),
+        _ => None,
+    };
+    out.push(Target {
+        what: "hot path p99.9 unchanged under cold-path load (single calls; busy <= 1.25 x the worse idle run, \
+               or within one timer step of it)",
+        measured: busy_ratio.map_or("not measured".into(), |(v, i, l, a)| {
+            format!("{v:.2} x (idle {}, busy {}, idle again {}{batched})", fmt_ns(i), fmt_ns(l), fmt_ns(a))
+        }),
+        met: busy_ratio.map(|(_, i, l, a)| l <= (i.max(a) * BUSY_TOLERANCE).max(i.max(a) + step)),
+        why: "On 2 cores the busy thread and the admin server's thread share the machine with the measured thread, \
+              so preemptions and shared-cache pressure reach the tail. One fixprov-side interaction is known: a tier \
+              redefinition (tier_set) reads the state word of every live session (Core::tier_publish_locked walks all \
+              sessions to find those on the tier), which pulls the measured session's line away from its core once \
+              per redefinition."
+            .into(),
+    });
+    out
+}
+
+fn row_json(row: &Row) -> Value {
+    let mut v = row.summary.json();
+    let o = v.as_object_mut().expect("object");
+    o.insert("part".into(), json!(row.part));
+    o.insert("name".into(), json!(row.name));
+    o.insert("sessions".into(), json!(row.sessions));
+    o.insert("calls_per_sample".into(), json!(row.batch));
+    o.insert("method".into(), json!(method(row)));
+    if !row.note.is_empty() {
+        o.insert("note".into(), json!(row.note));
+    }
+    v
+}
+
+pub fn to_json(r: &Results, machine: &Value, targets: &[Target], callgrind: &Option<Value>) -> Value {
+    let t = &r.timer;
+    let overhead = Summary::of(&t.overhead);
+    json!({
+        "generator": "cargo bench --bench latency (benches/latency.rs); regenerate everything with bash scripts/bench.sh",
+        "generated_unix_s": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        "short_mode": r.short,
+        "machine": machine,
+        "timer": {
+            "source": if t.tsc { "quanta::Clock::raw (rdtsc)" } else { "quanta::Clock::raw (OS monotonic fallback)" },
+            "ps_per_tick": round(t.ps_per_tick),
+            "overhead_ticks_subtracted": t.overhead_ticks,
+            "resolution_ns": round(t.resolution_ps as f64 / 1_000.0),
+            "back_to_back_raw_reads": overhead.json(),
+            "instant_now_pair_p50_ns": t.instant_pair_ns,
+        },
+        "method": {
+            "batched": format!("{BATCH} calls per sample; per-call value = (sample ticks - median back-to-back timer ticks) x ns per tick / {BATCH}"),
+            "single": "1 call per sample; per-call value = sample ticks - median back-to-back timer ticks (clamped at 0)",
+            "warm_up": "a tenth as many samples again, unrecorded, before each counted measurement",
+            "histogram": "hdrhistogram, 3 significant digits",
+        },
+        "rows": r.rows.iter().map(row_json).collect::<Vec<_>>(),
+        "scaling": r.scaling.iter().map(|s| json!({
+            "threads": s.threads,
+            "checks_per_thread_separate": s.checks,
+            "checks_per_thread_shared": s.checks / 10 + 1,
+            "separate_sessions_ns_per_check_per_thread": round(s.separate_ns),
+            "one_shared_session_ns_per_check_per_thread": round(s.shared_ns),
+            "separate_sessions_runs": s.separate_runs.iter().map(|v| round(*v)).collect::<Vec<_>>(),
+            "one_shared_session_runs": s.shared_runs.iter().map(|v| round(*v)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "facts": r.facts.iter().cloned().collect::<serde_json::Map<_, _>>(),
+        "targets": targets.iter().map(|t| json!({"target": t.what, "measured": t.measured, "met": t.met})).collect::<Vec<_>>(),
+        "callgrind": callgrind,
+    })
+}
+
+/// The percentile cells of a row; single-call values below the timer's resolution are shown as
+/// "< resolution" (they are not resolved).
+fn percentiles(row: &Row, resolution_ns: f64) -> String {
+    let s = &row.summary;
+    let cell = |ns: f64| {
+        if row.batch == 1 && ns < resolution_ns {
+            format!("< {}", fmt_ns(resolution_ns))
+        } else {
+            fmt_ns(ns)
+        }
+    };
+    format!(
+        "{} | {} | {} | {} | {} | {}",
+        cell(s.p50),
+        cell(s.p90),
+        cell(s.p99),
+        cell(s.p999),
+        cell(s.p9999),
+        cell(s.max)
+    )
+}
+
+const HEAD: &str = "p50 | p90 | p99 | p99.9 | p99.99 | max";
+const RULE: &str = "---: | ---: | ---: | ---: | ---: | ---:";
+
+/// The Markdown tables (also printed, and the body of BENCHMARKS.md).
+pub fn tables(r: &Results, callgrind: &Option<Value>) -> String {
+    let mut md = String::new();
+    let res = r.timer.resolution_ps as f64 / 1_000.0;
+    let direct = p50(r, "check", "governor direct check()");
+    let keyed = p50(r, "check", "governor keyed check_key()");
+    let rows = |part: &str| r.rows.iter().filter(move |row| row.part == part).collect::<Vec<_>>();
+
+    let check = rows("check");
+    if !check.is_empty() {
+        let _ = writeln!(
+            md,
+            "### The check on one session, side by side (batches of {BATCH} calls per sample)\n"
+        );
+        let _ = writeln!(md, "| what | {HEAD} | p50 / governor direct | p50 / governor keyed |");
+        let _ = writeln!(md, "| --- | {RULE} | ---: | ---: |");
+        for row in check {
+            let ratio = |d: Option<f64>| d.map_or("".into(), |d| format!("{:.2}", row.summary.p50 / d));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                row.name,
+                percentiles(row, res),
+                ratio(direct),
+                ratio(keyed)
+            );
+        }
+        md.push('\n');
+    }
+    let single = rows("single");
+    if !single.is_empty() {
+        let _ = writeln!(md, "### Single calls (one call per sample: the per-call tail)\n");
+        let _ = writeln!(md, "| what | {HEAD} |");
+        let _ = writeln!(md, "| --- | {RULE} |");
+        for row in single {
+            let _ = writeln!(md, "| {} | {} |", row.name, percentiles(row, res));
+        }
+        md.push('\n');
+    }
+    let scale = rows("scale");
+    if !scale.is_empty() {
+        let _ = writeln!(
+            md,
+            "### Sessions picked at random among N open sessions (batches of {BATCH} calls, each on the next \
+             session of a pre-generated random sequence)\n"
+        );
+        let fact = |k: &str| r.facts.iter().find(|(key, _)| key == k).and_then(|(_, v)| v.as_f64());
+        let mut hk = String::new();
+        for path in ["admitted", "throttled"] {
+            if let (Some(cpu), Some(wall)) =
+                (fact(&format!("scale_{path}_housekeeper_cpu_s")), fact(&format!("scale_{path}_wall_s")))
+            {
+                let _ = write!(hk, " {path} phase: {cpu:.2} s CPU over {wall:.2} s;");
+            }
+        }
+        if !hk.is_empty() {
+            let _ = writeln!(
+                md,
+                "The engine's housekeeping thread (fixprov-housekeeper) meanwhile, measured from /proc:{hk} \
+                 once a second it reads every open session's counters and queues one audit record per session \
+                 with new violations, so with every session throttled its work grows with the session count. \
+                 Where the machine has no core to spare (2 cores and any other load) it competes with the \
+                 checking thread for one: a batch that loses its core shows as a p99.9 of tens of us.\n"
+            );
+        }
+        let _ = writeln!(md, "| what | open sessions | {HEAD} |");
+        let _ = writeln!(md, "| --- | ---: | {RULE} |");
+        let mut sorted = scale;
+        sorted.sort_by_key(|row| (row.name.clone(), row.sessions));
+        for row in sorted {
+            let n = row.sessions.map_or(String::new(), thousands);
+            let _ = writeln!(md, "| {} | {n} | {} |", row.name, percentiles(row, res));
+        }
+        md.push('\n');
+    }
+    let cold = rows("cold");
+    if !cold.is_empty() {
+        let _ = writeln!(md, "### Logon and provisioning (single calls through the C ABI)\n");
+        let _ = writeln!(md, "| what | samples | {HEAD} |");
+        let _ = writeln!(md, "| --- | ---: | {RULE} |");
+        for row in cold {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} |",
+                row.name,
+                thousands(row.summary.samples),
+                percentiles(row, res)
+            );
+        }
+        md.push('\n');
+    }
+    let tier = rows("tier");
+    if !tier.is_empty() {
+        let _ = writeln!(md, "### A tier change reaching a live session\n");
+        let _ = writeln!(
+            md,
+            "A checker thread calls `fixprov_check` (order) on one session in a loop; the main thread changes \
+             the session's tier from one that admits everything to one that admits nothing (rates and bursts 0). \
+             Each round is timed with the TSC on both threads: from the admin call's start and from its return \
+             to the end of the first check that answered THROTTLED. Then the tier is set back, and the next round \
+             starts once the checker has been admitted again 4,096 times.\n"
+        );
+        let _ = writeln!(md, "| what | rounds | {HEAD} |");
+        let _ = writeln!(md, "| --- | ---: | {RULE} |");
+        for row in &tier {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} |",
+                row.name,
+                thousands(row.summary.samples),
+                percentiles(row, res)
+            );
+        }
+        for row in tier.iter().filter(|row| row.name.ends_with("return -> first check that sees it")) {
+            let _ = writeln!(md, "\n- {}: {}", row.name.split(':').next().unwrap_or(""), row.note);
+        }
+        md.push('\n');
+    }
+    let busy = rows("busy");
+    if !busy.is_empty() {
+        let _ = writeln!(md, "### The hot path while the cold path is busy\n");
+        let _ = writeln!(
+            md,
+            "The order check on one session, measured for a fixed time idle, while another thread provisions a new \
+             user, redefines a tier 20 other live sessions are on, moves one of those users between tiers and \
+             fetches GET /admin/fix/stats and GET /metrics from the admin HTTP server (`Engine::admin_start`) in a \
+             loop without pauses, and idle again. Busy phase: {}.\n",
+            r.facts
+                .iter()
+                .filter(|(k, _)| k.starts_with("busy_"))
+                .map(|(k, v)| format!("{v} {}", k.trim_start_matches("busy_").replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(md, "| phase | calls per sample | samples | {HEAD} |");
+        let _ = writeln!(md, "| --- | ---: | ---: | {RULE} |");
+        for row in busy {
+            let phase = row.name.rsplit(", ").next().unwrap_or("");
+            let _ = writeln!(
+                md,
+                "| {phase} | {} | {} | {} |",
+                row.batch,
+                thousands(row.summary.samples),
+                percentiles(row, res)
+            );
+        }
+        md.push('\n');
+    }
+    if !r.scaling.is_empty() {
+        let _ = writeln!(md, "### Scaling across threads (`fixprov_check_at`, order, admitted)\n");
+        let one = r.scaling.iter().find(|s| s.threads == 1);
+        let _ = writeln!(
+            md,
+            "| threads | separate sessions, ns/check/thread | x 1 thread | one shared session, ns/check/thread | x 1 thread |"
+        );
+        let _ = writeln!(md, "| ---: | ---: | ---: | ---: | ---: |");
+        for s in &r.scaling {
+            let x = |v: f64, base: Option<f64>| base.map_or(String::new(), |b| format!("{:.2}", v / b));
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} | {} | {:.2} | {} |",
+                s.threads,
+                s.separate_ns,
+                x(s.separate_ns, one.map(|o| o.separate_ns)),
+                s.shared_ns,
+                x(s.shared_ns, one.map(|o| o.shared_ns)),
+            );
+        }
+        let _ = writeln!(
+            md,
+            "\n{} checks per thread on separate sessions, a tenth as many on the shared one; each thread times its \
+             own loop; the mean over threads; each figure is the median of {} runs (all in the JSON). Cores on \
+             this machine: {}.\n",
+            thousands(r.scaling[0].checks),
+            r.scaling[0].separate_runs.len(),
+            crate::cores()
+        );
+    }
+    if let Some(cg) = callgrind {
+        let _ = writeln!(md, "### Instructions per check (callgrind)\n");
+        let _ = writeln!(
+            md,
+            "| path | instructions per check | baseline | change | within +{}%? |",
+            cg["tolerance_percent"]
+        );
+        let _ = writeln!(md, "| --- | ---: | ---: | ---: | --- |");
+        if let Some(modes) = cg["modes"].as_object() {
+            for (mode, m) in modes {
+                let now = m["instructions_per_check"].as_f64().unwrap_or(0.0);
+                let base = m["baseline"].as_f64();
+                let change = base.map_or(String::new(), |b| format!("{:+.1}%", (now / b - 1.0) * 100.0));
+                let ok = m["ok"].as_bool().map_or("", |ok| if ok { "yes" } else { "**no**" });
+                let _ = writeln!(
+                    md,
+                    "| {mode} | {now:.2} | {} | {change} | {ok} |",
+                    base.map_or("-".into(), |b| format!("{b:.2}"))
+                );
+            }
+        }
+        let _ = writeln!(
+            md,
+            "\n`scripts/callgrind-check.sh`: {} checks and {} checks per path under `valgrind --tool=callgrind`, \
+             collecting only inside the loop function (`--toggle-collect`) on the main thread \
+             (`--separate-threads=yes`); instructions per check = (Ir(2N) - Ir(N)) / N, so start-up and the loop's \
+             fixed cost cancel. The loop's own increment, compare and indirect call are included. {}\n",
+            thousands(cg["n"].as_u64().unwrap_or(0)),
+            thousands(2 * cg["n"].as_u64().unwrap_or(0)),
+            cg["valgrind"].as_str().unwrap_or("")
+        );
+    }
+    md
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The Java / QuickFIX section of an existing BENCHMARKS.md (scripts/bench.sh writes it after this
+/// harness, from ffi-examples/java and ffi-examples/cpp), or a placeholder until it runs.
+fn manual_section(existing: &str) -> String {
+    if let (Some(b), Some(e)) = (existing.find(MANUAL_BEGIN), existing.find(MANUAL_END)) {
+        if b < e {
+            return existing[b..e + MANUAL_END.len()].to_owned();
+        }
+    }
+    format!(
+        "{MANUAL_BEGIN}\n## Java (JNI) and QuickFIX C++ overhead\n\n\
+         Written by `scripts/bench.sh` after this harness, from `ffi-examples/java` (Bench) and\n\
+         `ffi-examples/cpp` (bench/overhead.cpp).\n\
+         {MANUAL_END}"
+    )
+}
+
+/// BENCHMARKS.md: method, machine, targets, tables, plot, and the kept manual section.
+pub fn benchmarks_md(
+    r: &Results,
+    machine: &Value,
+    targets: &[Target],
+    tables: &str,
+    existing: &str,
+    plot: &str,
+    args: &str,
+) -> String {
+    let t = &r.timer;
+    let overhead = Summary::of(&t.overhead);
+    let mut md = String::new();
+    let _ = writeln!(md, "# fixprov benchmarks\n");
+    let _ = writeln!(
+        md,
+        "Generated by `bash scripts/bench.sh` (which runs `cargo bench --bench latency -- --publish{}` after \
+         `scripts/callgrind-check.sh`, and then the Java and QuickFIX benchmarks of the last section); every number \
+         below comes from one run of that command on one machine, so ratios are side by side. Data: \
+         [`benches/results/latency.json`](benches/results/latency.json). Do not edit by hand.\n",
+        if args.is_empty() { String::new() } else { format!(" {args}") }
+    );
+    let took = r.facts.iter().find(|(k, _)| k == "run_seconds").and_then(|(_, v)| v.as_f64()).unwrap_or(0.0);
+    let _ = writeln!(md, "| what | command |\n| --- | --- |");
+    let _ = writeln!(
+        md,
+        "| regenerate this file, its JSON and the plot (builds what it needs) | `bash scripts/bench.sh` \
+         (the harness itself took {took:.0} s in this run) |"
+    );
+    let _ = writeln!(
+        md,
+        "| other thread counts for the scaling table | `bash scripts/bench.sh --threads 1,2,8,16` |"
+    );
+    let _ = writeln!(
+        md,
+        "| smoke test of every part (seconds; CI) | `FIXPROV_BENCH_SHORT=1 cargo bench --bench latency` \
+         (or `-- --short`) |"
+    );
+    let _ = writeln!(
+        md,
+        "| one part only | `cargo bench --bench latency -- --parts check` (check, scale, cold, tier, busy, scaling) |"
+    );
+    let _ = writeln!(
+        md,
+        "| instructions per check against the baseline | `bash scripts/callgrind-check.sh` (`--update` \
+         rewrites benches/callgrind-baseline.json) |\n"
+    );
+    if r.short {
+        let _ = writeln!(
+            md,
+            "> **SHORT MODE**: tiny iteration counts for a smoke test. These numbers mean nothing; run \
+             `bash scripts/bench.sh` without FIXPROV_BENCH_SHORT for real ones.\n"
+        );
+    }
+    let _ = writeln!(md, "## Machine\n");
+    let _ = writeln!(md, "| | |\n| --- | --- |");
+    let _ = writeln!(md, "| CPU | {} |", machine["cpu_model"].as_str().unwrap_or("?"));
+    let _ = writeln!(
+        md,
+        "| cores | {} logical ({} available to the process) |",
+        machine["logical_cpus"], machine["available_parallelism"]
+    );
+    let _ = writeln!(md, "| memory | {} GiB |", machine["memory_gib"]);
+    let _ = writeln!(md, "| kernel | {} |", machine["kernel"].as_str().unwrap_or("?"));
+    let _ = writeln!(
+        md,
+        "| compiler | {} (bench profile: opt-level 3, thin LTO, 1 codegen unit) |",
+        machine["rustc"].as_str().unwrap_or("?")
+    );
+    let _ = writeln!(md, "| commit | {} |", machine["commit"].as_str().unwrap_or("?"));
+    if let Some(others) =
+        r.facts.iter().find(|(k, _)| k == "other_processes_cores").and_then(|(_, v)| v.as_f64())
+    {
+        let _ = writeln!(
+            md,
+            "| other load during the run | other processes used {others:.2} of the {} cores on average (from \
+             /proc/stat){} |",
+            machine["logical_cpus"],
+            if others > 0.2 { ": **a busy machine; every number here is noisy, the tails and scaling most**" } else { "" }
+        );
+    }
+    md.push('\n');
+
+    let _ = writeln!(md, "## Headline targets\n");
+    let _ = writeln!(md, "| target | measured | met |");
+    let _ = writeln!(md, "| --- | --- | --- |");
+    for t in targets {
+        let met = match t.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "not measured",
+        };
+        let _ = writeln!(md, "| {} | {} | {met} |", t.what, t.measured);
+    }
+    let missed: Vec<&Target> = targets.iter().filter(|t| t.met == Some(false)).collect();
+    if !missed.is_empty() {
+        let _ = writeln!(md, "\nWhy the missed ones are missed:\n");
+        for t in missed {
+            let _ = writeln!(md, "- **{}**: {}", t.what, t.why);
+        }
+    }
+    md.push('\n');
+
+    let _ = writeln!(md, "## Method\n");
+    let res = fmt_ns(t.resolution_ps as f64 / 1_000.0);
+    let _ = writeln!(
+        md,
+        "- **Timer**: `quanta::Clock::raw()` ({}; {:.3} ns per tick). Back-to-back reads (`raw(); raw()`) cost \
+         p50 {} / p99 {} / p99.9 {}; `Instant::now()` pairs cost {} for comparison. The median back-to-back cost \
+         ({} ticks) is subtracted from every sample. Resolution: consecutive distinct readings differ by a median \
+         of {res} on this machine (the counter's step or its read cost, whichever is larger; some virtualised and \
+         AMD TSCs advance in steps of about 10 ns).",
+        if t.tsc { "the TSC, rdtsc" } else { "the OS monotonic clock: quanta found no usable TSC" },
+        t.ps_per_tick / 1_000.0,
+        fmt_ns(overhead.p50),
+        fmt_ns(overhead.p99),
+        fmt_ns(overhead.p999),
+        fmt_ns(t.instant_pair_ns),
+        t.overhead_ticks
+    );
+    let _ = writeln!(
+        md,
+        "- **Batched** rows (the one-session comparison and its ratios, scale, busy): each sample times {BATCH} \
+         consecutive calls; the per-call value is (ticks - timer overhead) / {BATCH}, so its resolution is \
+         {res} / {BATCH}. A single ~5 ns call cannot be timed alone with a timer of that resolution and cost; the \
+         batch amortises both, at the price of averaging a slow call with {} others (tails are understated).",
+        BATCH - 1
+    );
+    let _ = writeln!(
+        md,
+        "- **Single-call** rows (one call per sample, overhead subtracted, clamped at 0) give the per-call tail \
+         unsmoothed: the p99.9 target uses them. Values below the timer's resolution are shown as \"< {res}\": \
+         the call hid under the timer's own step."
+    );
+    let _ = writeln!(
+        md,
+        "- Cold-path rows (logon, provisioning) are single calls; tier-change rows time one event each with TSC \
+         readings on two threads (no subtraction)."
+    );
+    let _ = writeln!(
+        md,
+        "- Every measurement runs a tenth of its samples again first, unrecorded (warm-up). Histograms: \
+         hdrhistogram, 3 significant digits. Percentiles are per call."
+    );
+    let _ = writeln!(
+        md,
+        "- fixprov is called through the C ABI (`fixprov_check`, `fixprov_check_at`, `fixprov_check_msgtype`) \
+         through `black_box`ed function pointers, as a host calls into the cdylib (the same as `benches/check.rs`). \
+         `fixprov_check` reads the engine's clock (the default coarse clock: one atomic load); `fixprov_check_at` \
+         takes the caller's timestamp. Admitted: a tier of 1e9/s with a burst of 1e9. Throttled: a tier with rates \
+         and bursts 0 and escalation off, so every check takes the refusal path (violation counter, no disconnect)."
+    );
+    let _ = writeln!(
+        md,
+        "- governor 0.10: `RateLimiter::direct` (`check()`, default quanta clock) and `RateLimiter::keyed` \
+         (`check_key()`, dashmap) at 1e9/s; ratelimit 2: `Ratelimiter::builder(1e9)` with 1e9 tokens available \
+         (`try_wait()`, std `Instant` clock). Every limiter is on its admitted path."
+    );
+    let _ = writeln!(
+        md,
+        "- Scale: one engine with N open sessions (one user on a tier whose max_sessions allows them all, \
+         `Config::max_sessions` raised); the session of each call comes from a pre-generated random sequence of \
+         {} handles (so the RNG is not timed), cycled. governor keyed gets the same sequence as keys, all present.\n",
+        thousands(1 << 21)
+    );
+    let _ = writeln!(md, "## Results\n");
+    md.push_str(tables);
+    let _ = writeln!(md, "## Latency distribution\n");
+    let _ = writeln!(md, "![per-call latency by percentile]({plot})\n");
+    let _ = writeln!(
+        md,
+        "Left: batches of {BATCH} calls per sample (per-call mean; resolves below a nanosecond, tails averaged). \
+         Right: single calls (the per-call tail; steps of the timer's {res} resolution). Percentile on a log \
+         axis (nines), ns per call on a log axis.\n"
+    );
+    md.push_str(&manual_section(existing));
+    md.push('\n');
+    md
+}
+
+/// Writes `text` to `path`, creating its directory.
+pub fn write(path: &Path, text: &str) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("create output directory");
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
