@@ -83,6 +83,11 @@ impl Sessions {
         self.lock().open.get(&index).filter(|m| m.generation == generation).cloned()
     }
 
+    /// Lines ever handed out: every open line's index is below this.
+    pub fn high_water(&self) -> u32 {
+        self.lock().next_fresh
+    }
+
     /// Every open line and its owner, by index.
     pub fn all(&self) -> Vec<(u32, SessionMeta)> {
         let mut all: Vec<_> = self.lock().open.iter().map(|(i, m)| (*i, m.clone())).collect();

@@ -390,6 +390,12 @@ impl SessionLine {
         })
     }
 
+    /// The generation of the session open on this line, if one is.
+    pub fn open_generation(&self) -> Option<u32> {
+        let state = self.state.load(Ordering::Acquire);
+        (state & OPEN != 0).then_some((state >> GEN_SHIFT) as u32)
+    }
+
     /// The counters, or `None` for a stale handle.
     pub fn counters(&self, generation: u32, side: &SessionSide) -> Option<Counters> {
         self.live(generation)?;
