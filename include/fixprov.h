@@ -1086,9 +1086,11 @@ fixprov_status fixprov_options_set_comp_ids(struct fixprov_options *options,
 
 /**
  * Sets the PBKDF2-HMAC-SHA256 iterations used for a new store or a master password change
- * (default and minimum 600,000, OWASP's figure).
+ * (default and minimum 600,000, OWASP's figure; at most 20,000,000, a store asking for more is
+ * refused as corrupt).
  *
- * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (below 600,000).
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (below 600,000 or above
+ * 20,000,000).
  * Ownership: does not take ownership of options.
  * Thread safety: one thread at a time per options object.
  *

@@ -1616,7 +1616,9 @@ fn table() -> Vec<Entry> {
         )
         .set("iterations", 0, E_INV)
         .set("iterations", 599_999, E_INV)
-        .set("iterations", u64::from(u32::MAX), E_OK),
+        .set("iterations", 20_000_000, E_OK)
+        .set("iterations", 20_000_001, E_INV)
+        .set("iterations", u64::from(u32::MAX), E_INV),
         Entry::new(
             "fixprov_options_set_eligibility",
             |c| vec![c.options(Own::Temp), Arg::U32(1), Arg::U32(0)],

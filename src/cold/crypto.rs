@@ -33,6 +33,11 @@ type HmacSha256 = Hmac<Sha256>;
 /// The least PBKDF2-HMAC-SHA256 iteration count [`KdfParams::generate`] accepts (OWASP 2023).
 pub const MIN_PBKDF2_ITERATIONS: u32 = 600_000;
 
+/// The most PBKDF2 iterations a store may ask for (about 2-3 s of derivation here). A stored count
+/// above it is refused as malformed: one flipped bit in it would otherwise make an open spin for
+/// minutes before answering.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 20_000_000;
+
 /// Bytes in a symmetric key (AES-256, HMAC-SHA256 subkeys).
 const KEY_LEN: usize = 32;
 /// Bytes in a PBKDF2 salt.
@@ -73,8 +78,9 @@ pub enum CryptoError {
     /// Key material or a sealed record has the wrong length, an unknown version or an invalid field.
     #[error("malformed key material")]
     Malformed,
-    /// The requested PBKDF2 iteration count is below [`MIN_PBKDF2_ITERATIONS`].
-    #[error("PBKDF2 iterations below 600,000")]
+    /// The requested PBKDF2 iteration count is below [`MIN_PBKDF2_ITERATIONS`] or above
+    /// [`MAX_PBKDF2_ITERATIONS`].
+    #[error("PBKDF2 iterations must be between 600,000 and 20,000,000")]
     WeakKdf,
 }
 
@@ -146,9 +152,10 @@ impl KdfParams {
     /// Fresh parameters with a random salt from the OS.
     ///
     /// # Errors
-    /// [`CryptoError::WeakKdf`] when `iterations` is below [`MIN_PBKDF2_ITERATIONS`].
+    /// [`CryptoError::WeakKdf`] when `iterations` is below [`MIN_PBKDF2_ITERATIONS`] or above
+    /// [`MAX_PBKDF2_ITERATIONS`].
     pub fn generate(iterations: u32) -> Result<KdfParams, CryptoError> {
-        if iterations < MIN_PBKDF2_ITERATIONS {
+        if !(MIN_PBKDF2_ITERATIONS..=MAX_PBKDF2_ITERATIONS).contains(&iterations) {
             return Err(CryptoError::WeakKdf);
         }
         let mut salt = [0u8; SALT_LEN];
@@ -177,7 +184,7 @@ impl KdfParams {
         let mut iterations = [0u8; 4];
         iterations.copy_from_slice(&bytes[SALT_LEN..]);
         let iterations = u32::from_le_bytes(iterations);
-        if iterations == 0 {
+        if iterations == 0 || iterations > MAX_PBKDF2_ITERATIONS {
             return Err(CryptoError::Malformed);
         }
         Ok(KdfParams { salt, iterations })
@@ -655,6 +662,13 @@ mod tests {
             "a sealed record failed authentication (tampered or corrupted)"
         );
         assert_eq!(CryptoError::Malformed.to_string(), "malformed key material");
-        assert_eq!(CryptoError::WeakKdf.to_string(), "PBKDF2 iterations below 600,000");
+        assert_eq!(
+            CryptoError::WeakKdf.to_string(),
+            "PBKDF2 iterations must be between 600,000 and 20,000,000"
+        );
+        assert_eq!(KdfParams::generate(MAX_PBKDF2_ITERATIONS + 1).unwrap_err(), CryptoError::WeakKdf);
+        let mut bytes = KdfParams::generate(MIN_PBKDF2_ITERATIONS).unwrap().to_bytes();
+        bytes[SALT_LEN + 3] ^= 0x80;
+        assert_eq!(KdfParams::from_bytes(&bytes).unwrap_err(), CryptoError::Malformed, "a flipped high bit");
     }
 }

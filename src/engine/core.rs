@@ -89,6 +89,8 @@ pub struct Core {
     /// Violation counters already recorded, per open session, and when they were last read.
     violations_seen: Mutex<HashMap<u64, (u64, u64)>>,
     violations_read: Mutex<std::time::Instant>,
+    /// Held while queued audit events are taken and written.
+    audit_writing: Mutex<()>,
     pub(crate) logon_counters: LogonCounters,
     /// This engine's Prometheus registry.
     pub(crate) metrics: crate::admin::metrics::Metrics,
@@ -134,6 +136,7 @@ impl Core {
             audit_queue: AuditQueue::new(AUDIT_QUEUE),
             violations_seen: Mutex::new(HashMap::new()),
             violations_read: Mutex::new(std::time::Instant::now()),
+            audit_writing: Mutex::new(()),
             logon_counters: LogonCounters::default(),
             metrics: crate::admin::metrics::Metrics::new(me),
         }
@@ -386,6 +389,10 @@ impl Core {
     }
 
     fn write_queued(&self) -> Result<()> {
+        // Taking and writing are one step: a flush that found the queue empty because the
+        // housekeeper had just taken the events waits here until they are committed, and batches
+        // commit in the order they were queued.
+        let _writing = self.audit_writing.lock().unwrap_or_else(|p| p.into_inner());
         let events = self.audit_queue.take();
         if let Err(e) = self.access.append_audit(&events) {
             self.audit_queue.put_back(events);

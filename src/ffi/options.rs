@@ -247,9 +247,11 @@ pub unsafe extern "C" fn fixprov_options_set_comp_ids(
 }
 
 /// Sets the PBKDF2-HMAC-SHA256 iterations used for a new store or a master password change
-/// (default and minimum 600,000, OWASP's figure).
+/// (default and minimum 600,000, OWASP's figure; at most 20,000,000, a store asking for more is
+/// refused as corrupt).
 ///
-/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (below 600,000).
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (below 600,000 or above
+/// 20,000,000).
 /// Ownership: does not take ownership of options.
 /// Thread safety: one thread at a time per options object.
 ///
@@ -263,8 +265,11 @@ pub unsafe extern "C" fn fixprov_options_set_pbkdf2_iterations(
     guard(|| {
         // SAFETY: forwarded contract.
         let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
-        if iterations < crate::cold::crypto::MIN_PBKDF2_ITERATIONS {
-            return Err(crate::Error::invalid("PBKDF2 iterations must be at least 600,000").into());
+        use crate::cold::crypto::{MAX_PBKDF2_ITERATIONS, MIN_PBKDF2_ITERATIONS};
+        if !(MIN_PBKDF2_ITERATIONS..=MAX_PBKDF2_ITERATIONS).contains(&iterations) {
+            return Err(
+                crate::Error::invalid("PBKDF2 iterations must be between 600,000 and 20,000,000").into()
+            );
         }
         options.config.pbkdf2_iterations = iterations;
         Ok(fixprov_status::FIXPROV_OK)
