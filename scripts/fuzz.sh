@@ -8,8 +8,8 @@
 #   bash scripts/fuzz.sh rules admin         only these targets (any mode)
 #   bash scripts/fuzz.sh --build-only        build the targets and stop
 #   bash scripts/fuzz.sh --replay-only       build, replay fuzz/regressions/ and the seed corpora, stop
-#   bash scripts/fuzz.sh --merge-seeds       after fuzzing, merge what was found into fuzz/corpus/
-#                                            (only inputs adding coverage; for refreshing the seeds)
+#   bash scripts/fuzz.sh --merge-seeds       after fuzzing, add to fuzz/corpus/ the few inputs that
+#                                            cover what the seeds miss (to refresh the seeds)
 #
 # Targets (fuzz/fuzz_targets/): rules (rule document parser, round trip), admin (every admin route),
 # logon (fixprov_logon inputs), stateful (random C-ABI call sequences against a model).
@@ -197,8 +197,9 @@ if ((merge_seeds)) && ((${#failed[@]} == 0)); then
     echo "== merge into the seed corpora =="
     for t in "${targets[@]}"; do
         mkdir -p "fuzz/corpus/$t"
-        # Edge coverage only (no hit counts), so the checked-in seeds stay few.
-        "$bin_dir/$t" -merge=1 -use_counters=0 -timeout="$timeout_s" "fuzz/corpus/$t" "fuzz/target/corpus/$t" \
+        # A set cover of edge coverage (no hit counts), so the checked-in seeds stay few.
+        "$bin_dir/$t" -set_cover_merge=1 -use_counters=0 -timeout="$timeout_s" -max_len=4096 \
+            "fuzz/corpus/$t" "fuzz/target/corpus/$t" \
             >"$logs/$t.merge.log" 2>&1
         echo "$t: $(find "fuzz/corpus/$t" -type f | wc -l) seed inputs"
     done

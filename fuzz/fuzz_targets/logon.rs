@@ -154,6 +154,7 @@ fuzz_target!(|input: Input| {
 
     let mut lockouts = Lockouts::default();
     let mut live: Vec<u64> = Vec::new();
+    let mut logons = 0;
     for attempt in input.attempts.iter().take(12) {
         let sender = text(&attempt.sender, &creds.sender_comp_id);
         let target = text(&attempt.target, &creds.target_comp_id);
@@ -183,6 +184,7 @@ fuzz_target!(|input: Input| {
             },
         };
 
+        logons += 1;
         let comp_id = common::wire_comp_id(&sender);
         let right_password = pw.len() <= 4096 && pw == creds.password;
         let expected = if lockouts.locked(&comp_id, peer_ip) {
@@ -236,5 +238,9 @@ fuzz_target!(|input: Input| {
         }
         assert_eq!(engine.rust().user_live_sessions(USER).expect("alice exists"), live.len() as u32);
     }
+    // Every logon the engine judged is in the audit log, and no record holds the password.
+    let log = common::check_audit_has_no(&engine, &[&creds.password]);
+    let judged = log.iter().filter(|r| r.event == "logon.accepted" || r.event == "logon.refused").count();
+    assert_eq!(judged, logons, "logon audit records");
     common::stats_input_done();
 });

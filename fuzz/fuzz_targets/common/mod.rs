@@ -579,3 +579,34 @@ pub fn stats_input_done() {
         }
     }
 }
+
+/// The whole audit log after a flush, one record a line (as `GET /admin/fix/audit/export` gives it).
+pub fn audit_log(e: &Engine) -> Vec<fixprov::cold::audit::AuditRecord> {
+    let engine = e.rust();
+    engine.audit_flush().expect("the audit queue flushes to an in-memory store");
+    let mut out = Vec::new();
+    engine.audit_export(&Default::default(), &mut out).expect("the audit log exports");
+    String::from_utf8(out)
+        .expect("the audit export is UTF-8")
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("an audit line is not a record ({e}): {line}"))
+        })
+        .collect()
+}
+
+/// The audit log never carries a password (SECURITY.md: "never the username 553 or password 554"),
+/// and a record stays small whatever a peer sent (CompIDs and addresses are bounded).
+pub fn check_audit_has_no(e: &Engine, passwords: &[&[u8]]) -> Vec<fixprov::cold::audit::AuditRecord> {
+    let log = audit_log(e);
+    for record in &log {
+        let text = serde_json::to_string(record).expect("a record serializes");
+        assert!(text.len() <= 2048, "an audit record of {} bytes: {}", text.len(), &text[..200]);
+        for p in passwords {
+            let p = String::from_utf8_lossy(p);
+            assert!(!text.contains(p.as_ref()), "the audit log holds a password: {text}");
+        }
+    }
+    log
+}
