@@ -26,10 +26,10 @@ step "format"
 cargo fmt --all -- --check
 
 step "clippy"
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --features test-hooks --quiet -- -D warnings
 
 step "tests (unit, core, C ABI, header, allocation-free hot path)"
-cargo test 2>&1 | tee -a "$log"
+cargo test --features test-hooks 2>&1 | tee -a "$log"
 
 step "C smoke test against the shared library, under valgrind memcheck"
 cargo build --release --quiet

@@ -56,6 +56,12 @@ pub struct fixprov_session_stats {
     pub escalated: u32,
 }
 
+#[cold]
+#[inline(never)]
+fn unknown_class() -> boundary::Failure {
+    boundary::fail_static(fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT, c"unknown msg_class")
+}
+
 #[inline(always)]
 fn class(raw: u32) -> Option<MsgClass> {
     match raw {
@@ -189,12 +195,7 @@ pub unsafe extern "C" fn fixprov_check(
     guard(|| {
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        let Some(class) = class(msg_class) else {
-            return Err(boundary::fail_static(
-                fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
-                c"unknown msg_class",
-            ));
-        };
+        let Some(class) = class(msg_class) else { return Err(unknown_class()) };
         Ok(engine.check(session, class).into())
     })
 }
@@ -218,12 +219,7 @@ pub unsafe extern "C" fn fixprov_check_at(
     guard(|| {
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        let Some(class) = class(msg_class) else {
-            return Err(boundary::fail_static(
-                fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
-                c"unknown msg_class",
-            ));
-        };
+        let Some(class) = class(msg_class) else { return Err(unknown_class()) };
         Ok(engine.check_at(session, class, now_ns).into())
     })
 }

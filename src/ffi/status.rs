@@ -80,11 +80,17 @@ impl From<Verdict> for fixprov_status {
             Verdict::Throttled => fixprov_status::FIXPROV_THROTTLED,
             Verdict::Disconnect => fixprov_status::FIXPROV_DISCONNECT,
             Verdict::Killed => fixprov_status::FIXPROV_KILLED,
-            Verdict::Stale => {
-                boundary::fail_static(fixprov_status::FIXPROV_ERR_STALE_HANDLE, c"stale session handle").0
-            }
+            Verdict::Stale => stale_handle(),
         }
     }
+}
+
+/// Records the stale-handle error and returns its status: out of line, and returning the status
+/// itself, so a check's common path keeps nothing alive across a call and saves no registers.
+#[cold]
+#[inline(never)]
+fn stale_handle() -> fixprov_status {
+    boundary::fail_static(fixprov_status::FIXPROV_ERR_STALE_HANDLE, c"stale session handle").0
 }
 
 impl From<LogonRefusal> for fixprov_status {

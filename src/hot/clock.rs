@@ -72,6 +72,16 @@ impl Clock {
         Clock { time: manual, precise: None, _ticker: None }
     }
 
+    /// The coarse or manual clock's reading with one load, or `None` for a precise clock (which
+    /// makes a call: the check takes it on a separate path, so the common one calls nothing).
+    #[inline(always)]
+    pub fn loaded(&self) -> Option<u64> {
+        match &self.precise {
+            None => Some(self.time.now()),
+            Some(_) => None,
+        }
+    }
+
     /// Nanoseconds since the engine opened (or the manual clock's reading).
     #[inline(always)]
     pub fn now(&self) -> u64 {
