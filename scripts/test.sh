@@ -1,10 +1,35 @@
 #!/usr/bin/env bash
 # Every fixprov test, from a fresh machine: installs what it needs, then runs formatting, lints,
-# the Rust and C-ABI tests, the C smoke test under valgrind, the loom models (bounded preemptions)
-# and compiles the benchmarks without timing them. .ci/run calls this script.
+# the Rust and C-ABI tests, the C smoke test under valgrind, the C, C++/QuickFIX and Java examples,
+# the loom models (bounded preemptions), the benchmarks compiled and the latency harness's short
+# mode, the callgrind instruction counts, the C-ABI and stress tests under AddressSanitizer, and
+# every fuzz target for a short while. .ci/run calls this script.
+#
+#   bash scripts/test.sh           the CI run (short campaigns; about 20 minutes on 2 cores)
+#   bash scripts/test.sh --long    the same with the long campaigns: 1,000 crash rounds, a denser
+#                                  corruption sweep, 10-minute soak and load, the ASan soak and load
+#                                  at 60 s, and an hour per fuzz target. FIXPROV_FUZZ_SECS,
+#                                  FIXPROV_SOAK_SECS, FIXPROV_CRASH_ROUNDS and
+#                                  FIXPROV_CORRUPTION_STRIDE override each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+
+long=0
+case "${1:-}" in
+    "") ;;
+    --long) long=1 ;;
+    *) echo "usage: bash scripts/test.sh [--long]" >&2; exit 2 ;;
+esac
+fuzz_args=()
+sanitize_args=()
+if ((long)); then
+    export FIXPROV_CRASH_ROUNDS=${FIXPROV_CRASH_ROUNDS:-1000}
+    export FIXPROV_SOAK_SECS=${FIXPROV_SOAK_SECS:-600}
+    export FIXPROV_CORRUPTION_STRIDE=${FIXPROV_CORRUPTION_STRIDE:-16}
+    fuzz_args=(--long "${FIXPROV_FUZZ_SECS:-3600}")
+    sanitize_args=(--long)
+fi
 
 need() { command -v "$1" >/dev/null 2>&1; }
 missing=()
@@ -54,6 +79,12 @@ FIXPROV_BENCH_SHORT=1 cargo bench --quiet --bench latency >/dev/null
 
 step "instructions per check under callgrind, against benches/callgrind-baseline.json (+20% fails)"
 bash scripts/callgrind-check.sh
+
+step "C-ABI, concurrency and soak tests under AddressSanitizer and LeakSanitizer (scripts/sanitize.sh)"
+bash scripts/sanitize.sh "${sanitize_args[@]}" 2>&1 | tee -a "$log"
+
+step "fuzzing (scripts/fuzz.sh): regressions and seeds replayed, then each target for ${fuzz_args[1]:-20} s"
+bash scripts/fuzz.sh "${fuzz_args[@]}"
 
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
