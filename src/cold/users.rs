@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::hot::limit::SessionLimit;
 use crate::hot::session::{Counters, Handle};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Longest user id.
@@ -41,12 +42,27 @@ pub struct User {
     /// Live sessions, taken lock-free on open.
     pub limit: SessionLimit,
     state: Mutex<UserState>,
+    /// A copy of `state.tier`, written by [`User::set_tier`] under the user's lock and the engine's
+    /// policy lock, so a tier redefinition (which holds the policy lock) finds the sessions on the
+    /// tier without locking each user or reading each session's hot line.
+    tier: AtomicU32,
 }
 
 impl User {
     /// Locks the user's state.
     pub fn lock(&self) -> MutexGuard<'_, UserState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Puts the user on tier `index`; `state` is this user's, locked (and the policy lock held).
+    pub fn set_tier(&self, state: &mut UserState, index: u16) {
+        state.tier = index;
+        self.tier.store(u32::from(index), Ordering::Relaxed);
+    }
+
+    /// The tier index; exact while the engine's policy lock is held.
+    pub fn tier(&self) -> u16 {
+        self.tier.load(Ordering::Relaxed) as u16
     }
 }
 
@@ -79,6 +95,7 @@ impl Users {
             id: id.to_owned(),
             limit: SessionLimit::new(),
             state: Mutex::new(UserState { tier, ..UserState::default() }),
+            tier: AtomicU32::new(u32::from(tier)),
         });
         map.insert(id.to_owned(), user.clone());
         Ok((user, true))

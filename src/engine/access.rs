@@ -171,7 +171,8 @@ impl Core {
         for row in store.load(keyring, Table::Users)? {
             let profile: UserProfile = decode("users", &row.key, &row.value)?;
             let index = self.tier(&profile.tier)?.index;
-            self.users.get_or_create(&row.key, index)?.0.lock().tier = index;
+            let user = self.users.get_or_create(&row.key, index)?.0;
+            user.set_tier(&mut user.lock(), index);
             allow_of.insert(row.key, profile.allow);
         }
         let text = |row: &crate::cold::store::Row| String::from_utf8_lossy(&row.value).into_owned();

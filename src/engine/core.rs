@@ -182,8 +182,11 @@ impl Core {
         if before.is_some_and(|b| b.policy() != spec.policy()) {
             let policy = spec.policy();
             for (i, meta) in self.sessions.all() {
-                let SessionSlot { line, side } = &self.slots[i as usize];
-                if line.state(meta.generation).is_some_and(|s| s.tier == index) {
+                // The user's tier, not the session's state word: reading every live line would
+                // pull each one away from the core checking it, once per redefinition. Tier moves
+                // and opens hold the policy lock too, so the two agree here.
+                if meta.user.tier() == index {
+                    let SessionSlot { line, side } = &self.slots[i as usize];
                     line.set_policy(meta.generation, index, &policy, side);
                 }
             }
@@ -227,7 +230,7 @@ impl Core {
         if state.tier == index {
             return Ok(());
         }
-        state.tier = index;
+        user.set_tier(&mut state, index);
         let policy = spec.policy();
         for h in &state.sessions {
             let i = h.index as usize;
