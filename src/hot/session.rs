@@ -11,13 +11,15 @@
 //!   so only admitted messages ever spend tokens.
 //! * `rates` are the session's own copy of its tier's two bucket rates, pushed by the cold path (see
 //!   [`crate::hot::policy`]), so a check reads everything it needs from this one line.
-//! * `checked_messages` and `checked_orders` count the checks that reached the buckets; the side
-//!   line's `refused_messages` and `refused_orders` count those the buckets refused, and admitted =
-//!   checked - refused. The checked counters are bumped *before* the compare-and-swaps, with a plain
-//!   load and store, not a locked read-modify-write: a locked add per counter would double the cost
-//!   of a check, and a store to this line right after the two compare-and-swaps costs about 2 ns
-//!   more than the same store before them (measured on the anchor machine class, 13.2 against 11.2
-//!   ns for two CAS and two counters). They are exact while one thread at a time checks a session,
+//! * `checked_orders` and `checked_other` count the checks that reached the buckets, orders and
+//!   other messages apart, so a check bumps one counter whatever its class; the side line's
+//!   `refused_messages` and `refused_orders` count those the buckets refused, and admitted orders =
+//!   checked orders - refused orders, admitted messages = both checked counters - refused messages.
+//!   The checked counter is bumped *before* the compare-and-swaps, with a plain load and store, not a
+//!   locked read-modify-write: a locked add would double the cost of a check, and a store to this
+//!   line right after the two compare-and-swaps costs about 2 ns more than the same store before
+//!   them (measured on the anchor machine class, 13.2 against 11.2 ns for two CAS and two counters).
+//!   They are exact while one thread at a time checks a session,
 //!   which is how FIX engines work (a session's messages are sequenced on one thread); under
 //!   concurrent checks of one session they may lose increments, so admitted may read low, never
 //!   high (the refusals are exact). A check in flight is counted as admitted from its bump until a
@@ -155,8 +157,8 @@ pub struct SessionLine {
     msg_tat: AtomicU64,
     ord_tat: AtomicU64,
     rates: RateWords,
-    checked_messages: AtomicU64,
     checked_orders: AtomicU64,
+    checked_other: AtomicU64,
     throttled: AtomicU64,
 }
 
@@ -217,12 +219,13 @@ impl SessionSide {
     }
 }
 
-/// Checks that reached the buckets less those they refused. The refusals are read first: a check
-/// in flight between the two loads counts as admitted until its refusal is counted, never the
-/// other way round, and the difference cannot go below zero.
-fn admitted(checked: &AtomicU64, refused: &AtomicU64) -> u64 {
+/// Checks that reached the buckets (the sum of `checked`) less those they refused. The refusals are
+/// read first: a check in flight between the loads counts as admitted until its refusal is counted,
+/// never the other way round, and the difference cannot go below zero.
+fn admitted(checked: &[&AtomicU64], refused: &AtomicU64) -> u64 {
     let refused = refused.load(Ordering::Relaxed);
-    checked.load(Ordering::Relaxed).saturating_sub(refused)
+    let checked = checked.iter().fold(0u64, |sum, c| sum.wrapping_add(c.load(Ordering::Relaxed)));
+    checked.saturating_sub(refused)
 }
 
 #[inline(always)]
@@ -256,8 +259,8 @@ impl SessionLine {
             msg_tat: AtomicU64::new(0),
             ord_tat: AtomicU64::new(0),
             rates: RateWords::new(),
-            checked_messages: AtomicU64::new(0),
             checked_orders: AtomicU64::new(0),
+            checked_other: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
         }
     }
@@ -277,7 +280,6 @@ impl SessionLine {
         }
         // Counted before the buckets are asked (see the module's protocol): a store to this line
         // after the compare-and-swaps costs about 2 ns more on the anchor machine class.
-        bump(&self.checked_messages);
         if class == MsgClass::Order {
             bump(&self.checked_orders);
             let orders = self.rates.orders();
@@ -288,8 +290,11 @@ impl SessionLine {
                 refund(&self.ord_tat, orders);
                 return self.violation(class, now, side);
             }
-        } else if !admit(&self.msg_tat, now, self.rates.messages()) {
-            return self.violation(class, now, side);
+        } else {
+            bump(&self.checked_other);
+            if !admit(&self.msg_tat, now, self.rates.messages()) {
+                return self.violation(class, now, side);
+            }
         }
         Verdict::Ok
     }
@@ -347,8 +352,8 @@ impl SessionLine {
         for counter in [
             &self.msg_tat,
             &self.ord_tat,
-            &self.checked_messages,
             &self.checked_orders,
+            &self.checked_other,
             &self.throttled,
             &side.disconnects,
             &side.escalation,
@@ -435,8 +440,8 @@ impl SessionLine {
 
     fn counters_unchecked(&self, side: &SessionSide) -> Counters {
         Counters {
-            messages: admitted(&self.checked_messages, &side.refused_messages),
-            orders: admitted(&self.checked_orders, &side.refused_orders),
+            messages: admitted(&[&self.checked_orders, &self.checked_other], &side.refused_messages),
+            orders: admitted(&[&self.checked_orders], &side.refused_orders),
             throttled: self.throttled.load(Ordering::Relaxed),
             disconnects: side.disconnects.load(Ordering::Relaxed),
         }
