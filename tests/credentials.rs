@@ -219,6 +219,30 @@ fn expiry_refuses_logons_and_kills_live_sessions() {
     assert_eq!(engine.check(t, MsgClass::Other), Verdict::Killed);
 }
 
+/// A past expiry kills on the calling thread even while the housekeeper sweeps as often as it can.
+/// The sweep used to take the user off the due list first and leave `set_expiry` nothing to do, so
+/// the call could return before the sessions were killed (found once by the stateful fuzz target;
+/// its input is in fuzz/regressions/stateful/). The window is a few instructions wide, so this
+/// stress guard rarely lands in it; the fix is that `set_expiry` kills by itself.
+#[test]
+fn past_expiry_kills_before_returning_while_the_housekeeper_sweeps() {
+    let engine = Engine::open(Config {
+        clock: ClockConfig::Manual(ManualClock::new(1)),
+        default_rules: false,
+        expiry_sweep: Duration::from_micros(1),
+        ..Config::default()
+    })
+    .unwrap();
+    let login = provision(&engine, "ivy", "unlimited");
+    for round in 0..2_000 {
+        engine.set_expiry("ivy", None).unwrap();
+        let s = logon(&engine, &login, None).unwrap();
+        engine.set_expiry("ivy", Some(unix_ms() - 1)).unwrap();
+        assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed, "round {round}");
+        engine.session_close(s).unwrap();
+    }
+}
+
 #[test]
 fn ip_allow_lists_v4_v6_cidr_and_empty() {
     let engine = engine();

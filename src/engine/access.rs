@@ -353,14 +353,23 @@ impl Core {
     }
 
     /// Sets when `user`'s credential expires (milliseconds since the Unix epoch; `None` never).
-    /// Logons after it fail; live sessions are killed by the housekeeper (and the host told).
+    /// Logons after it fail; live sessions are killed (and the host told) at once, on the calling
+    /// thread, for a time already past, otherwise by the housekeeper when the time comes.
     pub fn set_expiry(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<()> {
         self.change_credential(user, "credential.expiry", |r| {
             let changed = r.expires_unix_ms != expires_unix_ms;
             r.expires_unix_ms = expires_unix_ms;
             Ok(changed)
         })?;
-        self.expire_due(unix_ms());
+        let now = unix_ms();
+        // A time already past kills the live sessions here, on the calling thread, before this
+        // returns. Not through `expire_due` alone: the housekeeper may have just taken the user off
+        // the due list and not yet killed its sessions. A kill is idempotent, so both may do it.
+        let expired = self.access.accounts.by_user(user).is_ok_and(|a| a.record().expired(now));
+        if expired {
+            let _ = self.kill_user_by_id(user, KillReason::Expired);
+        }
+        self.expire_due(now);
         Ok(())
     }
 
