@@ -223,7 +223,8 @@ fn expiry_refuses_logons_and_kills_live_sessions() {
 /// The sweep used to take the user off the due list first and leave `set_expiry` nothing to do, so
 /// the call could return before the sessions were killed (found once by the stateful fuzz target;
 /// its input is in fuzz/regressions/stateful/). The window is a few instructions wide, so this
-/// stress guard rarely lands in it; the fix is that `set_expiry` kills by itself.
+/// stress guard rarely lands in it; the fix is that a past time never goes on the housekeeper's
+/// list and `set_expiry` kills by itself.
 #[test]
 fn past_expiry_kills_before_returning_while_the_housekeeper_sweeps() {
     let engine = Engine::open(Config {
@@ -241,6 +242,55 @@ fn past_expiry_kills_before_returning_while_the_housekeeper_sweeps() {
         assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed, "round {round}");
         engine.session_close(s).unwrap();
     }
+}
+
+/// An expiry fires once. Sessions the host opens afterwards with `session_open` (which does not
+/// look at credentials) are not killed by a later, unrelated credential change such as a
+/// regeneration. Every change used to put the user back on the housekeeper's due list, so the
+/// next sweep killed them (found by the stateful fuzz target; input in fuzz/regressions/stateful/).
+#[test]
+fn a_past_expiry_fires_once_and_later_changes_do_not_fire_it_again() {
+    let engine = Engine::open(Config {
+        default_rules: false,
+        expiry_sweep: Duration::from_millis(1),
+        ..Config::default()
+    })
+    .unwrap();
+    provision(&engine, "joy", "unlimited");
+    engine.set_expiry("joy", Some(unix_ms() - 1)).unwrap();
+    let s = engine.session_open("joy").unwrap();
+    engine.regenerate_password("joy", Duration::ZERO).unwrap();
+    engine.suspend("joy").unwrap();
+    assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed, "suspending kills");
+    let t = engine.session_open("joy").unwrap();
+    engine.reactivate("joy").unwrap();
+    // Many sweeps later the host's session is still live.
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(engine.check(t, MsgClass::Other), Verdict::Ok);
+    // The same past time again is an explicit "expire now": it kills.
+    let past = engine.credentials("joy").unwrap().expires_unix_ms;
+    engine.set_expiry("joy", past).unwrap();
+    assert_eq!(engine.check(t, MsgClass::Other), Verdict::Killed);
+}
+
+/// An expiry that came due but that the housekeeper has not swept yet is enforced by the next
+/// credential change, which takes it off the due list, before that change returns.
+#[test]
+fn a_due_expiry_not_yet_swept_is_enforced_by_the_next_change() {
+    let engine = Engine::open(Config {
+        default_rules: false,
+        expiry_sweep: Duration::from_secs(3600),
+        ..Config::default()
+    })
+    .unwrap();
+    let login = provision(&engine, "kit", "unlimited");
+    engine.set_expiry("kit", Some(unix_ms() + 50)).unwrap();
+    let s = logon(&engine, &login, None).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    // Due, but the sweep is an hour away: the session is still live.
+    assert_eq!(engine.check(s, MsgClass::Other), Verdict::Ok);
+    engine.regenerate_password("kit", Duration::ZERO).unwrap();
+    assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed);
 }
 
 #[test]

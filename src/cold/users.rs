@@ -24,12 +24,19 @@ pub fn validate_id(id: &str) -> Result<()> {
 /// Mutable state of one user, behind the user's lock.
 #[derive(Debug, Default)]
 pub struct UserState {
-    /// Tier index.
-    pub tier: u16,
+    /// Tier index; private so that only [`User::set_tier`] writes it, with its atomic copy.
+    tier: u16,
     /// Live session handles.
     pub sessions: Vec<Handle>,
     /// Counters of sessions that closed.
     pub closed: Counters,
+}
+
+impl UserState {
+    /// The tier index.
+    pub fn tier(&self) -> u16 {
+        self.tier
+    }
 }
 
 /// One user.

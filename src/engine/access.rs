@@ -139,12 +139,20 @@ impl AccessState {
         &self.store
     }
 
-    fn track_expiry(&self, user: &str, expires: Option<u64>) {
+    /// Puts `user` on the housekeeper's due list if its credential expires after `now_ms`, and
+    /// takes it off otherwise. Returns true if the entry taken off was due and not yet swept: the
+    /// caller then kills the user's sessions, as the housekeeper would have.
+    ///
+    /// A time already past never goes on the list. The change that sets it (`set_expiry`) kills at
+    /// once; any later change, such as a regeneration, must not fire that expiry a second time on
+    /// sessions opened since.
+    fn track_expiry(&self, user: &str, expires: Option<u64>, now_ms: u64) -> bool {
         let mut expiring = self.expiring.lock().unwrap_or_else(|p| p.into_inner());
-        match expires {
-            Some(at) => expiring.insert(user.to_owned(), at),
-            None => expiring.remove(user),
-        };
+        let taken = expiring.remove(user);
+        if let Some(at) = expires.filter(|&at| at > now_ms) {
+            expiring.insert(user.to_owned(), at);
+        }
+        taken.is_some_and(|at| at <= now_ms)
     }
 }
 
@@ -199,7 +207,8 @@ impl Core {
                     format!("credentials record '{}' names another user", row.key).into(),
                 ));
             }
-            self.access.track_expiry(&record.user_id, record.expires_unix_ms);
+            // No session is live yet, so an expiry already past has nothing to kill.
+            self.access.track_expiry(&record.user_id, record.expires_unix_ms, unix_ms());
             let allow = allow_of.remove(&row.key).unwrap_or_default();
             self.access.accounts.insert(record, allow);
         }
@@ -266,7 +275,8 @@ impl Core {
         })
     }
 
-    /// Applies `change` to `user`'s credential record: commit, publish, then `after`.
+    /// Applies `change` to `user`'s credential record: commit, publish, and kill the user's sessions
+    /// if that took an expiry that was due, and not yet swept, off the housekeeper's list.
     fn change_credential(
         &self,
         user: &str,
@@ -274,7 +284,7 @@ impl Core {
         change: impl FnOnce(&mut CredentialRecord) -> Result<bool>,
     ) -> Result<Arc<Account>> {
         let account = self.access.accounts.by_user(user)?;
-        let _write = account.lock();
+        let write = account.lock();
         let mut record = CredentialRecord::clone(&account.record());
         if !change(&mut record)? {
             return Ok(account.clone());
@@ -289,8 +299,12 @@ impl Core {
             AuditEvent::host(event, user, details),
             &[Write::PutCredential { user_id: user, sender_comp_id: &record.sender_comp_id, value: &value }],
         )?;
-        self.access.track_expiry(user, record.expires_unix_ms);
+        let due = self.access.track_expiry(user, record.expires_unix_ms, unix_ms());
         account.publish(record);
+        drop(write);
+        if due {
+            let _ = self.kill_user_by_id(user, KillReason::Expired);
+        }
         Ok(account.clone())
     }
 
@@ -361,15 +375,12 @@ impl Core {
             r.expires_unix_ms = expires_unix_ms;
             Ok(changed)
         })?;
-        let now = unix_ms();
-        // A time already past kills the live sessions here, on the calling thread, before this
-        // returns. Not through `expire_due` alone: the housekeeper may have just taken the user off
-        // the due list and not yet killed its sessions. A kill is idempotent, so both may do it.
-        let expired = self.access.accounts.by_user(user).is_ok_and(|a| a.record().expired(now));
-        if expired {
+        // A time already past is never on the housekeeper's list (see `track_expiry`): its
+        // sessions are killed here, before this returns, the same past time again included.
+        if expires_unix_ms.is_some_and(|at| at <= unix_ms()) {
+            // The change is committed; the user exists, so this cannot fail for want of one.
             let _ = self.kill_user_by_id(user, KillReason::Expired);
         }
-        self.expire_due(now);
         Ok(())
     }
 

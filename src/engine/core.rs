@@ -227,7 +227,7 @@ impl Core {
         let Some(spec) = self.tiers.snapshot().by_index(index).map(|t| t.spec) else {
             return Err(Error::not_found("no such tier"));
         };
-        if state.tier == index {
+        if state.tier() == index {
             return Ok(());
         }
         user.set_tier(&mut state, index);
@@ -248,7 +248,7 @@ impl Core {
 
     /// The tier name of `user`.
     pub fn user_tier(&self, user: &str) -> Result<String> {
-        let index = self.users.get(user)?.lock().tier;
+        let index = self.users.get(user)?.lock().tier();
         Ok(self.tier_name(index))
     }
 
@@ -266,7 +266,7 @@ impl Core {
         let spec = self
             .tiers
             .snapshot()
-            .by_index(state.tier)
+            .by_index(state.tier())
             .map(|t| t.spec)
             .ok_or(Error::Internal("a user's tier is missing".into()))?;
         let max = spec.max_sessions;
@@ -281,7 +281,7 @@ impl Core {
             }
         };
         let generation = self.slots[index as usize].line.open(
-            state.tier,
+            state.tier(),
             &spec.policy(),
             &self.slots[index as usize].side,
         );
@@ -289,7 +289,7 @@ impl Core {
         self.sessions
             .register(index, SessionMeta { user: user.clone(), generation, opened_unix_ms: unix_ms() });
         state.sessions.push(handle);
-        let details = serde_json::json!({"session": handle.to_raw(), "tier": self.tier_name(state.tier)});
+        let details = serde_json::json!({"session": handle.to_raw(), "tier": self.tier_name(state.tier())});
         self.audit_later(AuditEvent::host("session.open", &user.id, details));
         Ok(handle.to_raw())
     }

@@ -135,7 +135,7 @@ impl Core {
                 }
             }
             let tier =
-                self.tiers.snapshot().by_index(state.tier).map_or_else(String::new, |t| t.name.clone());
+                self.tiers.snapshot().by_index(state.tier()).map_or_else(String::new, |t| t.name.clone());
             drop(state);
             if t.throttled + t.disconnects > 0 {
                 violations.push((user.id.clone(), t.throttled + t.disconnects));
