@@ -19,6 +19,8 @@ pub type CheckFn = unsafe extern "C" fn(*const fixprov_engine, u64, u32) -> fixp
 pub type CheckAtFn = unsafe extern "C" fn(*const fixprov_engine, u64, u32, u64) -> fixprov_status;
 type MsgTypeFn = unsafe extern "C" fn(*const fixprov_engine, u64, *const u8, usize) -> fixprov_status;
 
+/// The row of the hand-written floor (see [`FloorLine`]), order path.
+pub const FLOOR_CHECK: &str = "floor: kill flag + 2 CAS buckets, order";
 pub const ORDER: u32 = 1;
 pub const OTHER: u32 = 0;
 const OK: fixprov_status = fixprov_status::FIXPROV_OK;
@@ -86,6 +88,59 @@ impl Checks {
 }
 
 extern "C" fn empty(_engine: *const fixprov_engine, _session: u64, _class: u32) -> fixprov_status {
+    OK
+}
+
+/// The hand-written floor of ../shared/ANCHORS.md: what any check of this design must do, and
+/// nothing else. A kill flag, a coarse clock word, and two GCRA buckets (orders, then messages), each
+/// a load and a compare-exchange loop on one 64-byte line, behind an `extern "C"` function called
+/// through a pointer. No handle, no generation, no counters, no escalation: fixprov's order check
+/// over this floor is what those cost.
+#[repr(C, align(64))]
+struct FloorLine {
+    killed: AtomicU64,
+    messages: AtomicU64,
+    orders: AtomicU64,
+}
+
+/// The floor's coarse clock: a word some upkeep thread would advance (here it stays put, as
+/// fixprov's coarse clock does between ticks).
+static FLOOR_CLOCK: AtomicU64 = AtomicU64::new(1_000_000_000);
+
+/// One GCRA admission at one token a nanosecond with an unbounded burst (the benchmarks' open tier).
+#[inline(always)]
+fn floor_admit(tat: &AtomicU64, now: u64) -> bool {
+    const INTERVAL: u64 = 1;
+    const LIMIT: u64 = 1 << 60;
+    let mut current = tat.load(Ordering::Relaxed);
+    loop {
+        let next = current.max(now).saturating_add(INTERVAL);
+        if next - now > LIMIT {
+            return false;
+        }
+        match tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return true,
+            Err(seen) => current = seen,
+        }
+    }
+}
+
+extern "C" fn floor_check(line: *const fixprov_engine, _session: u64, class: u32) -> fixprov_status {
+    // SAFETY: the harness passes a pointer to a FloorLine that outlives every call.
+    let line = unsafe { &*line.cast::<FloorLine>() };
+    if line.killed.load(Ordering::Acquire) != 0 {
+        return fixprov_status::FIXPROV_KILLED;
+    }
+    let now = FLOOR_CLOCK.load(Ordering::Relaxed);
+    if class == ORDER && !floor_admit(&line.orders, now) {
+        return THROTTLED;
+    }
+    if !floor_admit(&line.messages, now) {
+        if class == ORDER {
+            line.orders.fetch_sub(1, Ordering::Relaxed);
+        }
+        return THROTTLED;
+    }
     OK
 }
 
@@ -201,6 +256,17 @@ pub fn one_session(r: &mut Results, sizes: &Sizes) {
         }
     });
     r.add("check", "floor: bare compare_exchange loop", None, BATCH, &t);
+    let line =
+        FloorLine { killed: AtomicU64::new(0), messages: AtomicU64::new(0), orders: AtomicU64::new(0) };
+    let fl = std::ptr::from_ref(&line).cast::<fixprov_engine>();
+    let floor_fn: CheckFn = black_box(floor_check);
+    // SAFETY: `fl` points at `line`, live until the end of this function.
+    expect("floor", OK, || unsafe { floor_fn(fl, 0, ORDER) });
+    let t = sample::<BATCH>(&r.timer, n, || {
+        // SAFETY: as above.
+        black_box(unsafe { floor_fn(black_box(fl), black_box(0), black_box(ORDER)) });
+    });
+    r.add("check", FLOOR_CHECK, None, BATCH, &t);
 
     // Single calls: the per-call distribution itself, for the tails and the plot.
     let t = sample::<1>(&r.timer, n1, || {
