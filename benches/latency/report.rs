@@ -89,8 +89,10 @@ pub fn targets(r: &Results) -> Vec<Target> {
     let over_floor = format!(
         "The hand-written floor of this design (a kill flag, a coarse clock word and two GCRA buckets of one \
          load and one locked compare-and-swap each, behind an extern \"C\" call; no handle, no counters; the \
-         row \"{}\") costs {} p50 in this run, and fixprov's order check {}, {} the floor: the difference is \
-         the handle's bounds and generation check and the checked counter. One bare compare-and-swap loop \
+         row \"{}\") costs {} p50 in this run, and fixprov's order check {}, {} the floor. The difference is \
+         what the floor leaves out: the engine and class checks of the C ABI, and the session handle: the floor is handed its line, fixprov finds it from the handle (engine, then \
+         session table, then line: one more dependent load before the first compare-and-swap) and checks \
+         its bounds and generation; and the checked counter. One bare compare-and-swap loop \
          costs {} and an empty call through a function pointer {} here.",
         crate::hot::FLOOR_CHECK,
         ns(floor),
