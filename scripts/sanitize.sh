@@ -2,7 +2,7 @@
 # The C-ABI tests and the concurrency stress tests under a sanitizer.
 #
 #   bash scripts/sanitize.sh              AddressSanitizer (with LeakSanitizer): what CI runs
-#   bash scripts/sanitize.sh --tsan       ThreadSanitizer (needs the rust-src component; see below)
+#   bash scripts/sanitize.sh --tsan       ThreadSanitizer (installs the standard library's source; see below)
 #   bash scripts/sanitize.sh --long       the same, with the soak and load tests run for 60 s each
 #
 # Tests: tests/ffi.rs and tests/ffi_matrix.rs (every export with bad input and an injected panic),
@@ -14,10 +14,14 @@
 # ThreadSanitizer needs every line of code that synchronizes to be instrumented, the standard library
 # included: std's Mutex, Condvar and Arc synchronize in precompiled code (futexes, fences) that an
 # uninstrumented std hides from TSan, which then reports races on data those primitives protect (a
-# run here without an instrumented std: 60-odd reports, every one on a Mutex- or Arc-protected
-# access). An instrumented std is built with -Zbuild-std, which needs the rust-src component
-# (`rustup component add rust-src`). Without it --tsan stops with exit 3 and says so; CI runs ASan
-# only. The lock-free protocols themselves are model-checked by loom (scripts/test.sh).
+# run without an instrumented std: 60-odd reports, every one on a Mutex- or Arc-protected access).
+# So --tsan builds std itself, instrumented, with -Zbuild-std from the rust-src component. Where
+# rustup cannot fetch that component (no access to its server), the script takes the same source
+# from Debian's rust-src package of this exact rustc version (deb.debian.org; its library/ is
+# upstream's, with Debian's packaging patches) and installs it where rustup would. --tsan also
+# raises the matrix's "prompt" bound (FIXPROV_PROMPT_SECS, 20 s): TSan instruments the PBKDF2 hash
+# too, and a master password change derives two keys at 600,000 iterations. The lock-free protocols
+# themselves are also model-checked by loom (scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -35,6 +39,32 @@ while (($#)); do
     shift
 done
 
+# Installs the standard library's source for this rustc into `$1` (the sysroot): with rustup where it
+# can reach its server, else from Debian's rust-src package of the same version.
+install_rust_src() {
+    local sysroot=$1 version suite file="" tmp rc=0
+    timeout 120 rustup component add rust-src >/dev/null 2>&1 || true
+    [[ -d "$sysroot/lib/rustlib/src/rust/library" ]] && return 0
+    version=$(rustc -V | cut -d' ' -f2)
+    for suite in trixie-backports trixie forky sid; do
+        file=$(curl -fsS -m 120 "http://deb.debian.org/debian/dists/$suite/main/binary-all/Packages.xz" 2>/dev/null |
+            xz -dc 2>/dev/null |
+            awk -v want="$version+dfsg" '/^Package: /{p = ($2 == "rust-src")} p && /^Version: /{v = $2}
+                p && /^Filename: /{if (index(v, want) == 1) print $2}' | tail -n 1) || true
+        [[ -n $file ]] && break
+    done
+    [[ -n $file ]] || return 1
+    echo "installing the standard library's source: Debian's ${file##*/} ($suite) into $sysroot"
+    tmp=$(mktemp -d)
+    curl -fsS -m 600 -o "$tmp/rust-src.deb" "http://deb.debian.org/debian/$file" &&
+        dpkg-deb -x "$tmp/rust-src.deb" "$tmp/x" &&
+        [[ -d "$tmp/x/usr/src/rustc-$version/library" ]] &&
+        mkdir -p "$sysroot/lib/rustlib/src/rust" &&
+        cp -r "$tmp/x/usr/src/rustc-$version/library" "$sysroot/lib/rustlib/src/rust/" || rc=1
+    rm -rf "$tmp"
+    return $rc
+}
+
 host=$(rustc -vV | sed -n 's/^host: //p')
 tests=(--test ffi --test ffi_matrix --test ffi_access --test core --test threads --test soak)
 flags="-Zsanitizer=$sanitizer"
@@ -51,14 +81,15 @@ case "$sanitizer" in
     thread)
         dir=target/tsan
         sysroot=$(rustc --print sysroot)
-        if [[ ! -d "$sysroot/lib/rustlib/src/rust/library" ]]; then
+        if [[ ! -d "$sysroot/lib/rustlib/src/rust/library" ]] && ! install_rust_src "$sysroot"; then
             echo "ThreadSanitizer needs an instrumented standard library, built with -Zbuild-std from the" >&2
-            echo "rust-src component, which this toolchain lacks ($sysroot/lib/rustlib/src)." >&2
-            echo "Install it (rustup component add rust-src) and run again." >&2
+            echo "rust-src component of rustc $(rustc -V | cut -d' ' -f2), which neither rustup nor Debian's" >&2
+            echo "rust-src package could provide here ($sysroot/lib/rustlib/src)." >&2
             exit 3
         fi
         build_std=(-Zbuild-std)
         export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:${TSAN_OPTIONS:-}"
+        export FIXPROV_PROMPT_SECS=${FIXPROV_PROMPT_SECS:-20}
         ;;
 esac
 [[ -n $soak_secs ]] && export FIXPROV_SOAK_SECS=$soak_secs

@@ -8,12 +8,14 @@
 #   bash scripts/test.sh           the CI run (short campaigns; about 20 minutes on 2 cores)
 #   bash scripts/test.sh --long    the same with the long campaigns: 1,000 crash rounds, a denser
 #                                  corruption sweep, 10-minute soak and load, the ASan soak and load
-#                                  at 60 s, and an hour per fuzz target. FIXPROV_FUZZ_SECS,
+#                                  at 60 s, the same tests under ThreadSanitizer (about 5 minutes
+#                                  more than CI has room for), and an hour per fuzz target. FIXPROV_FUZZ_SECS,
 #                                  FIXPROV_SOAK_SECS, FIXPROV_CRASH_ROUNDS and
 #                                  FIXPROV_CORRUPTION_STRIDE override each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+started=$(date +%s)
 
 long=0
 case "${1:-}" in
@@ -44,8 +46,31 @@ fi
 need cargo || { echo "cargo (Rust 1.85 or newer) is required" >&2; exit 1; }
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-step() { printf '\n== %s ==\n' "$*"; }
+# Each step's wall time, printed at the end (also when a step fails), so the CI budget can be
+# balanced from any run's output.
+step_at=$started
+step_name="set-up (what was missing installed)"
+timings=()
+lap() {
+    local now
+    now=$(date +%s)
+    [[ -n $step_name ]] && timings+=("$(printf '%5d s  %s' $((now - step_at)) "$step_name")")
+    step_at=$now
+}
+report_times() {
+    lap
+    step_name=
+    echo
+    echo "== wall time per step =="
+    printf '%s\n' "${timings[@]}"
+    printf '%5d s  in all\n' $(($(date +%s) - started))
+}
+trap 'report_times; rm -f "$log"' EXIT
+step() {
+    lap
+    step_name="$*"
+    printf '\n== %s ==\n' "$*"
+}
 
 step "format"
 cargo fmt --all -- --check
@@ -82,6 +107,11 @@ bash scripts/callgrind-check.sh
 
 step "C-ABI, concurrency and soak tests under AddressSanitizer and LeakSanitizer (scripts/sanitize.sh)"
 bash scripts/sanitize.sh "${sanitize_args[@]}" 2>&1 | tee -a "$log"
+
+if ((long)); then
+    step "the same under ThreadSanitizer, with an instrumented standard library (scripts/sanitize.sh --tsan)"
+    bash scripts/sanitize.sh --tsan "${sanitize_args[@]}" 2>&1 | tee -a "$log"
+fi
 
 step "fuzzing (scripts/fuzz.sh): regressions and seeds replayed, then each target for ${fuzz_args[1]:-20} s"
 bash scripts/fuzz.sh "${fuzz_args[@]}"
