@@ -20,6 +20,11 @@ fn engine() -> Engine {
     .unwrap()
 }
 
+/// An engine on the wall clock whose housekeeper sweeps due expiries every `sweep`.
+fn engine_sweeping_expiries_every(sweep: Duration) -> Engine {
+    Engine::open(Config { default_rules: false, expiry_sweep: sweep, ..Config::default() }).unwrap()
+}
+
 struct Login {
     sender: String,
     password: Vec<u8>,
@@ -227,13 +232,7 @@ fn expiry_refuses_logons_and_kills_live_sessions() {
 /// list and `set_expiry` kills by itself.
 #[test]
 fn past_expiry_kills_before_returning_while_the_housekeeper_sweeps() {
-    let engine = Engine::open(Config {
-        clock: ClockConfig::Manual(ManualClock::new(1)),
-        default_rules: false,
-        expiry_sweep: Duration::from_micros(1),
-        ..Config::default()
-    })
-    .unwrap();
+    let engine = engine_sweeping_expiries_every(Duration::from_micros(1));
     let login = provision(&engine, "ivy", "unlimited");
     for round in 0..2_000 {
         engine.set_expiry("ivy", None).unwrap();
@@ -250,12 +249,7 @@ fn past_expiry_kills_before_returning_while_the_housekeeper_sweeps() {
 /// next sweep killed them (found by the stateful fuzz target; input in fuzz/regressions/stateful/).
 #[test]
 fn a_past_expiry_fires_once_and_later_changes_do_not_fire_it_again() {
-    let engine = Engine::open(Config {
-        default_rules: false,
-        expiry_sweep: Duration::from_millis(1),
-        ..Config::default()
-    })
-    .unwrap();
+    let engine = engine_sweeping_expiries_every(Duration::from_millis(1));
     provision(&engine, "joy", "unlimited");
     engine.set_expiry("joy", Some(unix_ms() - 1)).unwrap();
     let s = engine.session_open("joy").unwrap();
@@ -277,12 +271,7 @@ fn a_past_expiry_fires_once_and_later_changes_do_not_fire_it_again() {
 /// credential change, which takes it off the due list, before that change returns.
 #[test]
 fn a_due_expiry_not_yet_swept_is_enforced_by_the_next_change() {
-    let engine = Engine::open(Config {
-        default_rules: false,
-        expiry_sweep: Duration::from_secs(3600),
-        ..Config::default()
-    })
-    .unwrap();
+    let engine = engine_sweeping_expiries_every(Duration::from_secs(3600));
     let login = provision(&engine, "kit", "unlimited");
     engine.set_expiry("kit", Some(unix_ms() + 50)).unwrap();
     let s = logon(&engine, &login, None).unwrap();
