@@ -1198,8 +1198,18 @@ fn sessions_alive_after(e: &Engine, c: &Creds, barrier: UserFn) -> (usize, usize
 /// revocation publishes the new record and kills the sessions the user has at that moment, in
 /// between. After fixprov_revoke has returned, the revoked user holds a live session whose checks
 /// answer FIXPROV_OK. Each round leaks at most one session; most runs see it within a few rounds.
+///
+/// 200 rounds per barrier; FIXPROV_RACE_ROUNDS sets another count. scripts/sanitize.sh runs 20:
+/// a sanitizer judges the memory accesses and happens-before edges of every round it sees, so a
+/// few rounds exercise the same code under it, while the search for this logical race (which
+/// wants many rounds) runs at full count in the plain test step, where a round costs a hundredth
+/// of what it costs under ThreadSanitizer.
 #[test]
 fn a_logon_racing_a_revocation_never_leaves_a_live_session() {
+    let rounds: u32 = match std::env::var("FIXPROV_RACE_ROUNDS") {
+        Ok(v) => v.parse().unwrap_or_else(|_| panic!("FIXPROV_RACE_ROUNDS={v:?} is not a round count")),
+        Err(_) => 200,
+    };
     let e = Engine::open();
     let wide = fixprov_tier_spec {
         orders_per_sec: 1_000,
@@ -1211,7 +1221,7 @@ fn a_logon_racing_a_revocation_never_leaves_a_live_session() {
     };
     // SAFETY: live engine; the name and spec outlive the call.
     assert_eq!(unsafe { fixprov_tier_set(e.0, b"wide".as_ptr(), 4, &wide) }, FIXPROV_OK);
-    for round in 0..200 {
+    for round in 0..rounds {
         for (name, barrier) in [("revoke", fixprov_revoke as UserFn), ("suspend", fixprov_suspend)] {
             let c = e.provision(&format!("{name}-{round}"), Some("wide"));
             let (alive, opened) = sessions_alive_after(&e, &c, barrier);
