@@ -67,8 +67,15 @@ pub struct Target {
     pub what: &'static str,
     pub measured: String,
     pub met: Option<bool>,
+    /// The measured value as a share of the target's bound (1.0 is the bound), where the target has
+    /// one number to compare; targets met with less than `EDGE` to spare are explained too.
+    pub share: Option<f64>,
     pub why: String,
 }
+
+/// A target met by less than this share of its bound is reported as at the edge: run-to-run
+/// variation (a few tenths of a nanosecond on a 10 ns check) can turn it into a miss.
+const EDGE: f64 = 0.10;
 
 fn p50(r: &Results, part: &str, name: &str) -> Option<f64> {
     r.find(part, name, None).map(|row| row.summary.p50)
@@ -105,9 +112,10 @@ pub fn targets(r: &Results) -> Vec<Target> {
     out.push(Target {
         what: "fixprov_check order p50 <= 0.55 x governor direct check() p50 (batched, one run)",
         measured: rd.map_or("not measured".into(), |v| {
-            format!("{v:.2} x ({} vs {})", fmt_ns(order.unwrap()), fmt_ns(direct.unwrap()))
+            format!("{v:.3} x ({} vs {})", fmt_ns(order.unwrap()), fmt_ns(direct.unwrap()))
         }),
         met: rd.map(|v| v <= 0.55),
+        share: rd.map(|v| v / 0.55),
         why: format!(
             "{over_floor} The floor itself is {} governor direct in this run. governor's direct check() is one \
              quanta clock read and one compare-and-swap ({} p50 here, 23.6 ns on the anchor machine of \
@@ -120,8 +128,9 @@ pub fn targets(r: &Results) -> Vec<Target> {
     let rk = ratio(order, keyed);
     out.push(Target {
         what: "fixprov_check order p50 <= 0.25 x governor keyed check_key() p50 (batched, one run)",
-        measured: rk.map_or("not measured".into(), |v| format!("{v:.2} x ({} vs {})", fmt_ns(order.unwrap()), fmt_ns(keyed.unwrap()))),
+        measured: rk.map_or("not measured".into(), |v| format!("{v:.3} x ({} vs {})", fmt_ns(order.unwrap()), fmt_ns(keyed.unwrap()))),
         met: rk.map(|v| v <= 0.25),
+        share: rk.map(|v| v / 0.25),
         why: format!(
             "{over_floor} The floor itself is {} governor keyed in this run. governor keyed is a dashmap lookup \
              plus the same GCRA ({} p50 here; 50 ns on the anchor machine of ../shared/ANCHORS.md, 40 to 50 ns \
@@ -152,6 +161,7 @@ pub fn targets(r: &Results) -> Vec<Target> {
         what: "p99.9 under 100 ns with 1 session (single calls, worst admitted fixprov_check/_at path)",
         measured: worst.map_or("not measured".into(), |(v, name)| format!("{} ({name})", shown(v))),
         met: worst.map(|(v, _)| v < 100.0),
+        share: worst.map(|(v, _)| v / 100.0),
         why: "A single-call sample that an interrupt or a preemption lands in reads microseconds; at p99.9 \
               that needs more than one such event per 1,000 samples, which happens on a shared or busy machine. \
               Rerun on a quiet machine (scripts/bench.sh) before reading anything into it."
@@ -166,6 +176,7 @@ pub fn targets(r: &Results) -> Vec<Target> {
             format!("{v:.2} x ({:.2} vs {:.2} ns)", two.unwrap().separate_ns, one.unwrap().separate_ns)
         }),
         met: rs.map(|v| v <= 1.2),
+        share: rs.map(|v| v / 1.2),
         why: format!(
             "Separate sessions share no cache line, so a miss is not contention in fixprov: on a 2-core machine two \
              spinning threads also compete with the engine's clock ticker, the housekeeper and anything else \
@@ -184,6 +195,7 @@ pub fn targets(r: &Results) -> Vec<Target> {
         what: "fixprov_logon accepted p50 under 5 us",
         measured: logon.map_or("not measured".into(), fmt_ns),
         met: logon.map(|v| v < 5_000.0),
+        share: logon.map(|v| v / 5_000.0),
         why: "Logon is one HMAC-SHA256, map lookups and a queued audit event; a miss means the machine is slow or busy."
             .into(),
     });
@@ -217,6 +229,7 @@ pub fn targets(r: &Results) -> Vec<Target> {
             format!("{v:.2} x (idle {}, busy {}, idle again {}{batched})", fmt_ns(i), fmt_ns(l), fmt_ns(a))
         }),
         met: busy_ratio.map(|(_, i, l, a)| l <= (i.max(a) * BUSY_TOLERANCE).max(i.max(a) + step)),
+        share: None,
         why: "On 2 cores the busy thread and the admin server's thread share the machine with the measured thread, \
               so preemptions and shared-cache pressure reach the tail. Nothing on the cold path writes or reads the \
               measured session's line: a tier redefinition finds the sessions on the tier through their users' \
@@ -642,6 +655,18 @@ pub fn benchmarks_md(
     if !missed.is_empty() {
         let _ = writeln!(md, "\nWhy the missed ones are missed:\n");
         for t in missed {
+            let _ = writeln!(md, "- **{}**: {}", t.what, t.why);
+        }
+    }
+    let edge: Vec<&Target> =
+        targets.iter().filter(|t| t.met == Some(true) && t.share.is_some_and(|s| s > 1.0 - EDGE)).collect();
+    if !edge.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nMet in this run with less than {:.0}% of the bound to spare, so another run may miss them:\n",
+            EDGE * 100.0
+        );
+        for t in edge {
             let _ = writeln!(md, "- **{}**: {}", t.what, t.why);
         }
     }
