@@ -2,8 +2,8 @@
 //! path while the cold path is busy.
 
 use crate::hot::{closed_tier, open_tier, Checks, Raw, ORDER};
-use crate::measure::{ps_histogram, sample, sample_for, BATCH};
-use crate::results::Results;
+use crate::measure::{involuntary_switches, ps_histogram, sample, sample_for, samples_over, BATCH};
+use crate::results::{Results, Row};
 use crate::Sizes;
 use fixprov::admin::http::TokenConfig;
 use fixprov::admin::Role;
@@ -364,6 +364,22 @@ fn get(addr: SocketAddr, path: &str) -> bool {
         && response.starts_with(b"HTTP/1.1 200")
 }
 
+/// A sample that took this long in all was not spent checking: the measuring thread was off its core
+/// (a preemption or an interrupt) for most of it.
+const STALL_PS: u64 = 10_000_000;
+
+/// Records on a busy-part row how many of its samples stalled and how often the scheduler took the
+/// measuring thread's core away meanwhile (`None`: /proc did not say).
+fn stall_note(row: &mut Row, switched: Option<u64>) {
+    let stalls = samples_over(&row.hist, row.batch, STALL_PS);
+    let per_mille = stalls as f64 * 1_000.0 / row.summary.samples.max(1) as f64;
+    let switched = switched.map_or("not available".into(), |n| n.to_string());
+    row.note = format!(
+        "{stalls} samples ({per_mille:.2} per 1,000) took over 10 us in all; the measuring thread's involuntary \
+         context switches: {switched}"
+    );
+}
+
 /// The order check on one session, idle, while another thread keeps the cold path busy, and idle
 /// again. The busy thread, in a loop without pauses: provisions a new user, redefines a tier that 20
 /// other live sessions are on, moves one of those users to another tier, and asks the admin HTTP
@@ -397,16 +413,23 @@ pub fn busy_rows(r: &mut Results, sizes: &Sizes) {
             // SAFETY: see above.
             black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
         });
+        let switches = involuntary_switches();
         let t = sample_for::<1>(&r.timer, phase / 2, || {
             // SAFETY: see above.
             black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
         });
-        r.add("busy", format!("fixprov_check order admitted, {label}"), None, 1, &t);
+        let switched = involuntary_switches().zip(switches).map(|(after, before)| after - before);
+        stall_note(r.add("busy", format!("fixprov_check order admitted, {label}"), None, 1, &t), switched);
+        let switches = involuntary_switches();
         let t = sample_for::<BATCH>(&r.timer, phase / 2, || {
             // SAFETY: see above.
             black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
         });
-        r.add("busy", format!("fixprov_check order admitted, {label}"), None, BATCH, &t);
+        let switched = involuntary_switches().zip(switches).map(|(after, before)| after - before);
+        stall_note(
+            r.add("busy", format!("fixprov_check order admitted, {label}"), None, BATCH, &t),
+            switched,
+        );
     };
     measure(r, "idle");
 

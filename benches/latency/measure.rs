@@ -164,6 +164,20 @@ pub fn sample_for<const B: usize>(timer: &Timer, duration: Duration, mut f: impl
     }
 }
 
+/// Involuntary context switches of the calling thread so far (from /proc/thread-self/status), or
+/// `None` where that is not available: how often the scheduler took its core away.
+pub fn involuntary_switches() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/thread-self/status").ok()?;
+    status.lines().find_map(|line| line.strip_prefix("nonvoluntary_ctxt_switches:"))?.trim().parse().ok()
+}
+
+/// Samples in a per-call picosecond histogram of `batch` calls per sample whose whole sample took
+/// at least `sample_ps`.
+pub fn samples_over(hist: &Histogram<u64>, batch: usize, sample_ps: u64) -> u64 {
+    let per_call = sample_ps / batch as u64;
+    hist.iter_recorded().filter(|v| v.value_iterated_to() >= per_call).map(|v| v.count_at_value()).sum()
+}
+
 /// CPU seconds used so far by this process's threads whose name starts with `prefix` (from
 /// /proc/self/task; 0 where that is not available).
 pub fn thread_cpu_seconds(prefix: &str) -> f64 {
