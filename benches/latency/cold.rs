@@ -2,7 +2,9 @@
 //! path while the cold path is busy.
 
 use crate::hot::{closed_tier, open_tier, Checks, Raw, ORDER};
-use crate::measure::{involuntary_switches, ps_histogram, sample, sample_for, samples_over, BATCH};
+use crate::measure::{
+    involuntary_switches, involuntary_switches_since, ps_histogram, sample, sample_for, samples_over, BATCH,
+};
 use crate::results::{Results, Row};
 use crate::Sizes;
 use fixprov::admin::http::TokenConfig;
@@ -20,6 +22,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// A measured span (a sample, or a checker's gap between two checks) that took over this long was
+/// not spent checking: the measuring thread was off its core (a preemption or an interrupt) for most
+/// of it.
+const STALL_PS: u64 = 10_000_000;
 
 type LogonFn = unsafe extern "C" fn(
     *const fixprov_engine,
@@ -309,7 +316,7 @@ pub fn tier_change_rows(r: &mut Results, sizes: &Sizes) {
                 std::thread::yield_now();
             }
             let seen = seen_at.load(Ordering::Relaxed);
-            let was_preempted = ps(gap.load(Ordering::Relaxed)) > 10_000_000;
+            let was_preempted = ps(gap.load(Ordering::Relaxed)) > STALL_PS;
             preempted += u64::from(was_preempted);
             if !was_preempted {
                 after_return_running.saturating_record(ps(seen.saturating_sub(t1)));
@@ -364,10 +371,6 @@ fn get(addr: SocketAddr, path: &str) -> bool {
         && response.starts_with(b"HTTP/1.1 200")
 }
 
-/// A sample that took this long in all was not spent checking: the measuring thread was off its core
-/// (a preemption or an interrupt) for most of it.
-const STALL_PS: u64 = 10_000_000;
-
 /// Records on a busy-part row how many of its samples stalled and how often the scheduler took the
 /// measuring thread's core away meanwhile (`None`: /proc did not say).
 fn stall_note(row: &mut Row, switched: Option<u64>) {
@@ -418,14 +421,14 @@ pub fn busy_rows(r: &mut Results, sizes: &Sizes) {
             // SAFETY: see above.
             black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
         });
-        let switched = involuntary_switches().zip(switches).map(|(after, before)| after - before);
+        let switched = involuntary_switches_since(switches);
         stall_note(r.add("busy", format!("fixprov_check order admitted, {label}"), None, 1, &t), switched);
         let switches = involuntary_switches();
         let t = sample_for::<BATCH>(&r.timer, phase / 2, || {
             // SAFETY: see above.
             black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
         });
-        let switched = involuntary_switches().zip(switches).map(|(after, before)| after - before);
+        let switched = involuntary_switches_since(switches);
         stall_note(
             r.add("busy", format!("fixprov_check order admitted, {label}"), None, BATCH, &t),
             switched,

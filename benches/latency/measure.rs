@@ -171,6 +171,12 @@ pub fn involuntary_switches() -> Option<u64> {
     status.lines().find_map(|line| line.strip_prefix("nonvoluntary_ctxt_switches:"))?.trim().parse().ok()
 }
 
+/// Involuntary context switches of the calling thread since it read `before` from
+/// [`involuntary_switches`].
+pub fn involuntary_switches_since(before: Option<u64>) -> Option<u64> {
+    Some(involuntary_switches()?.saturating_sub(before?))
+}
+
 /// Samples in a per-call picosecond histogram of `batch` calls per sample whose whole sample took
 /// at least `sample_ps`.
 pub fn samples_over(hist: &Histogram<u64>, batch: usize, sample_ps: u64) -> u64 {
