@@ -320,7 +320,7 @@ fn ip_allow_lists_v4_v6_cidr_and_empty() {
 }
 
 #[test]
-fn failed_attempts_lock_out_the_user_and_the_address() {
+fn failed_attempts_lock_the_address_and_the_pair_and_the_comp_id_at_its_ceiling() {
     let engine = engine();
     let login = provision(&engine, "hal", "premium");
     for _ in 0..5 {
@@ -329,10 +329,19 @@ fn failed_attempts_lock_out_the_user_and_the_address() {
             Err(LogonRefusal::BadCredentials)
         );
     }
-    // Locked: even the right password from another address is refused without being checked.
-    let r = logon(&engine, &login, Some("192.0.2.99")).unwrap_err();
+    // Locked at that address: even the right password is refused there without being checked.
+    let r = logon(&engine, &login, Some("192.0.2.1")).unwrap_err();
     assert_eq!((r, r.session_status()), (LogonRefusal::LockedOut, 6));
     assert_eq!(r.text(), "Too many failed logon attempts, try again later");
+    // Elsewhere the owner still logs on: five guesses from one address lock nobody else out.
+    let s = logon(&engine, &login, Some("192.0.2.99")).unwrap();
+    engine.session_close(s).unwrap();
+    // Guesses spread over many addresses meet the CompID's ceiling (4 x 5): a user with no
+    // allow-list is then refused from every address, as a CompID that does not exist would be.
+    for i in 0..20 {
+        let _ = logon_with(&engine, &login.sender, b"guess", Some(&format!("192.0.2.{}", 100 + i / 5)));
+    }
+    assert_eq!(logon(&engine, &login, Some("192.0.2.200")), Err(LogonRefusal::LockedOut));
 
     // An address spraying unknown CompIDs is locked out too, for every user.
     let other = provision(&engine, "ivy", "premium");
@@ -343,10 +352,21 @@ fn failed_attempts_lock_out_the_user_and_the_address() {
     assert!(logon(&engine, &other, Some("198.51.100.67")).is_ok(), "other addresses are not affected");
 
     // A CompID that does not exist locks out exactly like one that does: a guesser learns nothing.
-    for _ in 0..5 {
-        assert_eq!(logon_with(&engine, "FP_NOBODY", b"guess", None), Err(LogonRefusal::UnknownCompId));
+    let known = provision(&engine, "ike", "premium");
+    for (n, sender) in ["FP_NOBODY", known.sender.as_str()].into_iter().enumerate() {
+        for _ in 0..5 {
+            assert!(matches!(
+                logon_with(&engine, sender, b"guess", None),
+                Err(LogonRefusal::UnknownCompId | LogonRefusal::BadCredentials)
+            ));
+        }
+        assert_eq!(logon_with(&engine, sender, b"guess", None), Err(LogonRefusal::LockedOut));
+        for i in 0..15 {
+            let peer = format!("203.0.113.{}", 10 * (n + 1) + i / 5);
+            assert_ne!(logon_with(&engine, sender, b"guess", Some(&peer)), Err(LogonRefusal::LockedOut));
+        }
+        assert_eq!(logon_with(&engine, sender, b"guess", Some("203.0.113.99")), Err(LogonRefusal::LockedOut));
     }
-    assert_eq!(logon_with(&engine, "FP_NOBODY", b"guess", None), Err(LogonRefusal::LockedOut));
     // An IPv4-mapped IPv6 address is the same address for the lock-out.
     let third = provision(&engine, "jay", "premium");
     for i in 0..5 {
@@ -372,6 +392,68 @@ fn failed_attempts_lock_out_the_user_and_the_address() {
     assert_eq!(logon(&engine, &login, None), Err(LogonRefusal::LockedOut));
     std::thread::sleep(Duration::from_millis(350));
     assert!(logon(&engine, &login, None).is_ok());
+}
+
+#[test]
+fn an_outsider_cannot_lock_out_an_allow_listed_user() {
+    let engine = engine();
+    let login = provision(&engine, "lea", "premium");
+    engine.ip_allow("lea", "10.0.0.0/8").unwrap();
+    // Six wrong passwords from outside the allow-list, then many more from many outside addresses,
+    // well past the CompID's ceiling.
+    for _ in 0..6 {
+        let _ = logon_with(&engine, &login.sender, b"guess", Some("203.0.113.9"));
+    }
+    assert_eq!(logon(&engine, &login, Some("203.0.113.9")), Err(LogonRefusal::LockedOut));
+    for i in 0..200 {
+        let _ = logon_with(&engine, &login.sender, b"guess", Some(&format!("198.51.100.{}", i % 250)));
+    }
+    assert_eq!(logon(&engine, &login, Some("198.51.100.251")), Err(LogonRefusal::LockedOut));
+    // The owner, at an address its list admits, is never refused for them.
+    let s = logon(&engine, &login, Some("10.0.0.1")).unwrap();
+    engine.session_close(s).unwrap();
+    // Failures from inside the list still lock, by pair and then by the CompID's ceiling inside.
+    for _ in 0..5 {
+        let _ = logon_with(&engine, &login.sender, b"guess", Some("10.9.9.9"));
+    }
+    assert_eq!(logon(&engine, &login, Some("10.9.9.9")), Err(LogonRefusal::LockedOut));
+    let s = logon(&engine, &login, Some("10.0.0.1")).unwrap();
+    engine.session_close(s).unwrap();
+    for i in 0..20 {
+        let _ = logon_with(&engine, &login.sender, b"guess", Some(&format!("10.8.0.{}", i / 5)));
+    }
+    assert_eq!(logon(&engine, &login, Some("10.0.0.1")), Err(LogonRefusal::LockedOut));
+}
+
+#[cfg(feature = "test-hooks")]
+#[test]
+fn every_logon_costs_two_password_hmacs_whatever_the_comp_id_or_rotation() {
+    use fixprov::cold::crypto::verifications_on_this_thread;
+    let engine = engine();
+    let plain = provision(&engine, "max", "premium");
+    let rotating = provision(&engine, "ned", "premium");
+    let old = rotating.password.clone();
+    let new = engine.regenerate_password("ned", Duration::from_secs(600)).unwrap();
+    let rotating = Login { sender: rotating.sender, password: new.expose().to_vec() };
+    let hmacs = |sender: &str, password: &[u8]| {
+        let before = verifications_on_this_thread();
+        let result = logon_with(&engine, sender, password, Some("192.0.2.7"));
+        if let Ok(s) = result {
+            engine.session_close(s).unwrap();
+        }
+        verifications_on_this_thread() - before
+    };
+    let cases: [(&str, &[u8]); 6] = [
+        ("FP_NOBODY", b"guess"),
+        (&plain.sender, b"guess"),
+        (&plain.sender, &plain.password),
+        (&rotating.sender, b"guess"),
+        (&rotating.sender, &rotating.password),
+        (&rotating.sender, &old),
+    ];
+    for (sender, password) in cases {
+        assert_eq!(hmacs(sender, password), 2, "{sender}");
+    }
 }
 
 #[test]

@@ -404,3 +404,27 @@ fn status_strings_and_version() {
     let version = unsafe { CStr::from_ptr(fixprov_version()) }.to_str().unwrap();
     assert_eq!(version, env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn check_at_never_admits_past_the_bucket_at_the_edges_of_the_clock() {
+    // Basic: burst 10 orders. 1,000 orders 1 ns apart just below UINT64_MAX once all passed (the
+    // bucket's time saturated at the top and stopped advancing).
+    let e = Engine::open();
+    e.user("edge", "basic");
+    let starts = [u64::MAX - 1_000, 0, 1, u64::MAX - 1];
+    for start in starts {
+        let s = e.open_session("edge").unwrap();
+        let ok =
+            (0..1_000u64).filter(|i| e.check_at(s, ORDER, start.saturating_add(*i)) == FIXPROV_OK).count();
+        assert!(ok <= 10, "from {start}: {ok} of 1,000 admitted on a burst of 10");
+        // SAFETY: live engine; `s` is a handle it returned.
+        assert_eq!(unsafe { fixprov_session_close(e.0, s) }, FIXPROV_OK);
+    }
+    // At UINT64_MAX itself, and far behind the last time seen: never more than the burst.
+    let s = e.open_session("edge").unwrap();
+    let mut ok = (0..20).filter(|_| e.check_at(s, ORDER, u64::MAX / 2) == FIXPROV_OK).count();
+    for now in [0, 1, u64::MAX / 4, u64::MAX, u64::MAX - 1] {
+        ok += usize::from(e.check_at(s, ORDER, now) == FIXPROV_OK);
+    }
+    assert_eq!(ok, 10);
+}

@@ -187,18 +187,23 @@ fuzz_target!(|input: Input| {
         logons += 1;
         let comp_id = common::wire_comp_id(&sender);
         let right_password = pw.len() <= 4096 && pw == creds.password;
-        let expected = if lockouts.locked(&comp_id, peer_ip) {
+        // Whether the address is on the CompID's own non-empty allow-list (the account is found by
+        // SenderCompID alone, whatever TargetCompID the peer named).
+        let admitted = comp_id == creds.sender_comp_id
+            && !rules.is_empty()
+            && peer_ip.is_some_and(|ip| rules.iter().any(|r| common::ref_contains(*r, ip.to_canonical())));
+        let expected = if lockouts.locked(&comp_id, peer_ip, admitted) {
             Status::FIXPROV_LOGON_LOCKED_OUT
         } else if comp_id != creds.sender_comp_id || common::wire_comp_id(&target) != creds.target_comp_id {
-            lockouts.fail(&comp_id, peer_ip);
+            lockouts.fail(&comp_id, peer_ip, admitted);
             Status::FIXPROV_LOGON_UNKNOWN_COMP_ID
         } else if !right_password
             || username.as_deref().is_some_and(|u| !u.is_empty() && u != USER.as_bytes())
         {
-            lockouts.fail(&comp_id, peer_ip);
+            lockouts.fail(&comp_id, peer_ip, admitted);
             Status::FIXPROV_LOGON_BAD_CREDENTIALS
         } else {
-            lockouts.succeed(&comp_id);
+            lockouts.succeed(&comp_id, peer_ip, admitted);
             let permitted = match peer_ip {
                 Some(ip) => rules.is_empty() || rules.iter().any(|r| common::ref_contains(*r, ip)),
                 None => rules.is_empty(),

@@ -964,22 +964,29 @@ impl Run {
         // The account the CompIDs name, if any.
         let account =
             (0..USERS.len()).find(|a| self.m.users[*a].cred.as_ref().is_some_and(|c| c.sender == sender));
-        let want = if self.m.lockouts.locked(&sender, peer_ip) {
+        // Whether the address is on that account's own non-empty allow-list.
+        let admitted = account.and_then(|a| self.m.users[a].cred.as_ref()).is_some_and(|c| {
+            !c.allow.is_empty()
+                && peer_ip.is_some_and(|ip| {
+                    c.allow.iter().any(|r| common::ref_contains(common::ref_rule(RULES[*r]).expect("rule"), ip))
+                })
+        });
+        let want = if self.m.lockouts.locked(&sender, peer_ip, admitted) {
             Status::FIXPROV_LOGON_LOCKED_OUT
         } else {
             match account.filter(|_| !wrong_target) {
                 None => {
-                    self.m.lockouts.fail(&sender, peer_ip);
+                    self.m.lockouts.fail(&sender, peer_ip, admitted);
                     Status::FIXPROV_LOGON_UNKNOWN_COMP_ID
                 }
                 Some(a) => {
                     let c = self.m.users[a].cred.as_ref().expect("an account");
                     let proven = password == c.password || c.previous.as_ref() == Some(&password);
                     if !proven || username.is_some_and(|n| n != USERS[a]) {
-                        self.m.lockouts.fail(&sender, peer_ip);
+                        self.m.lockouts.fail(&sender, peer_ip, admitted);
                         Status::FIXPROV_LOGON_BAD_CREDENTIALS
                     } else {
-                        self.m.lockouts.succeed(&sender);
+                        self.m.lockouts.succeed(&sender, peer_ip, admitted);
                         let expired = c.expires_ms.is_some_and(|at| at <= unix_ms());
                         let permitted = match peer_ip {
                             Some(ip) => {

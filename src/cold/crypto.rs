@@ -352,6 +352,8 @@ impl Keyring {
 
     /// Whether `password` matches a stored [`Keyring::verifier`] output, in constant time.
     pub fn verify(&self, password: &[u8], expected: &[u8; 32]) -> bool {
+        #[cfg(feature = "test-hooks")]
+        VERIFICATIONS.with(|n| n.set(n.get() + 1));
         let mut mac = hmac_sha256(&self.verifier_key.0[..]);
         mac.update(password);
         mac.verify_slice(expected).is_ok()
@@ -361,6 +363,18 @@ impl Keyring {
     pub fn data_key(&self) -> &DataKey {
         &self.dek
     }
+}
+
+#[cfg(feature = "test-hooks")]
+thread_local! {
+    static VERIFICATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Test hook: how many password verifications (HMACs) this thread has computed, so tests can show
+/// that every logon path costs the same work.
+#[cfg(feature = "test-hooks")]
+pub fn verifications_on_this_thread() -> u64 {
+    VERIFICATIONS.with(|n| n.get())
 }
 
 impl fmt::Debug for Keyring {

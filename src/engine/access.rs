@@ -6,7 +6,7 @@
 //! reads memory only: an HMAC of the password, a few map lookups, no disk and no PBKDF2.
 
 use crate::cold::allowlist::{AllowList, IpRule};
-use crate::cold::attempts::FailedAttempts;
+use crate::cold::attempts::{AttemptPolicy, FailedAttempts};
 use crate::cold::audit::{AuditEvent, AuditQuery, AuditRecord, AuditVerification};
 use crate::cold::credentials::{
     sender_comp_id_for, validate_comp_id, Account, Accounts, CredentialInfo, CredentialRecord,
@@ -73,9 +73,15 @@ pub(crate) struct AccessState {
     iterations: u32,
     target_comp_id: String,
     sender_prefix: String,
-    /// Failed logons per SenderCompID, known or not.
-    failed_by_comp_id: FailedAttempts<String>,
+    /// Failed logons per peer address, whatever CompID they named.
     failed_by_peer: FailedAttempts<IpAddr>,
+    /// Failed logons per (SenderCompID, address): the lock a guesser meets first, which leaves the
+    /// CompID's owner alone at its own address.
+    failed_by_pair: FailedAttempts<(String, Option<IpAddr>)>,
+    /// The CompID's ceiling across addresses, [`COMP_ID_CEILING`] times the pair's threshold, counted
+    /// and enforced apart for the addresses its allow-list admits (`true`) and for all others: an
+    /// outsider can never lock out an allow-listed owner at an admitted address.
+    failed_by_comp_id: FailedAttempts<(String, bool)>,
     /// Users whose credential has an expiry, for the housekeeper.
     expiring: Mutex<HashMap<String, u64>>,
     /// Serializes provisioning (SenderCompID allocation) and master password changes.
@@ -116,8 +122,12 @@ impl AccessState {
             iterations: config.pbkdf2_iterations,
             target_comp_id: config.target_comp_id.clone(),
             sender_prefix: config.sender_comp_id_prefix.clone(),
-            failed_by_comp_id: FailedAttempts::new(config.logon_attempts),
             failed_by_peer: FailedAttempts::new(config.logon_attempts),
+            failed_by_pair: FailedAttempts::new(config.logon_attempts),
+            failed_by_comp_id: FailedAttempts::new(AttemptPolicy {
+                max_failures: config.logon_attempts.max_failures.max(1).saturating_mul(COMP_ID_CEILING),
+                ..config.logon_attempts
+            }),
             expiring: Mutex::new(HashMap::new()),
             provisioning: Mutex::new(()),
         })
@@ -547,9 +557,20 @@ impl Core {
         let access = &self.access;
         // One key per address: ::ffff:a.b.c.d is a.b.c.d.
         let peer = request.peer.map(|p| p.to_canonical());
+        let account = access.accounts.by_sender(request.sender_comp_id);
+        // An address the CompID's own non-empty allow-list admits. An unknown CompID and one with
+        // no list have no such address, so both are throttled alike and a lock-out tells nothing
+        // of whether the CompID exists.
+        let admitted = peer.zip(account.as_ref()).is_some_and(|(p, a)| {
+            let allow = a.allow();
+            !allow.is_empty() && allow.permits(p)
+        });
         let comp_id = request.sender_comp_id.to_owned();
+        let pair = (comp_id.clone(), peer);
+        let ceiling = (comp_id, admitted);
         if peer.is_some_and(|p| access.failed_by_peer.locked(&p, now).is_some())
-            || access.failed_by_comp_id.locked(&comp_id, now).is_some()
+            || access.failed_by_pair.locked(&pair, now).is_some()
+            || access.failed_by_comp_id.locked(&ceiling, now).is_some()
         {
             return Err(LogonRefusal::LockedOut);
         }
@@ -557,29 +578,36 @@ impl Core {
             if let Some(peer) = peer {
                 access.failed_by_peer.record_failure(&peer, now);
             }
-            access.failed_by_comp_id.record_failure(&comp_id, now);
+            access.failed_by_pair.record_failure(&pair, now);
+            access.failed_by_comp_id.record_failure(&ceiling, now);
             Err(refusal)
         };
-        let account = access.accounts.by_sender(request.sender_comp_id);
         let record = account.as_ref().map(|a| a.record());
         let Some((account, record)) =
             account.zip(record).filter(|(_, r)| r.target_comp_id == request.target_comp_id)
         else {
             // Spend what a real check spends before refusing.
-            let _ = access.keyring.verify(request.password, &UNKNOWN_VERIFIER);
+            std::hint::black_box(access.keyring.verify(request.password, &UNKNOWN_VERIFIER));
+            std::hint::black_box(access.keyring.verify(request.password, &UNKNOWN_VERIFIER));
             return fail(LogonRefusal::UnknownCompId);
         };
         let now_ms = unix_ms();
+        // Always two HMACs, as for an unknown CompID, whether or not a rotation overlap is open:
+        // the time of an answer tells nothing of the CompID or of a rotation.
         let current = access.keyring.verify(request.password, &record.verifier);
-        let previous = record.previous.as_ref().is_some_and(|p| {
-            now_ms < p.valid_until_unix_ms && access.keyring.verify(request.password, &p.verifier)
-        });
+        let (overlap_open, previous_verifier) = match record.previous.as_ref() {
+            Some(p) => (now_ms < p.valid_until_unix_ms, &p.verifier),
+            None => (false, &UNKNOWN_VERIFIER),
+        };
+        let previous =
+            std::hint::black_box(access.keyring.verify(request.password, previous_verifier)) & overlap_open;
         let username_ok = request.username.is_none_or(|u| u == account.user_id);
         if !(current || previous) || !username_ok {
             return fail(LogonRefusal::BadCredentials);
         }
         // The peer proved the password: from here on the answer may name the state.
-        access.failed_by_comp_id.record_success(&comp_id);
+        access.failed_by_pair.record_success(&pair);
+        access.failed_by_comp_id.record_success(&ceiling);
         if let Some(refusal) = Self::barred(&record, now_ms) {
             return Err(refusal);
         }
@@ -616,5 +644,10 @@ impl Core {
     }
 }
 
-/// Compared against when the SenderCompID is unknown, so that path costs one HMAC like the others.
+/// How many times the per-(CompID, address) threshold a CompID may fail across addresses before
+/// it is refused from every address of the same kind (admitted by its allow-list, or not).
+pub const COMP_ID_CEILING: u32 = 4;
+
+/// Compared against when the SenderCompID is unknown, or when no previous password is kept, so that
+/// every logon costs two HMACs.
 const UNKNOWN_VERIFIER: [u8; 32] = [0; 32];

@@ -11,8 +11,12 @@
 //! * Only the check writes the word, always by compare-and-swap from the value it read, so two racing
 //!   checks can never both spend the same token: the loser re-reads and decides again.
 //! * A long idle leaves the TAT in the past; `max(TAT, now)` caps the credit at `burst`.
-//! * A clock that goes backwards makes `now` smaller: `max` keeps the TAT, so nothing is refilled, and
-//!   the arithmetic saturates instead of overflowing.
+//! * A clock that goes backwards makes `now` smaller: `max` keeps the TAT, so nothing is refilled.
+//! * Near the top of the clock `max(TAT, now) + interval` would not fit in 64 bits: such a message is
+//!   refused rather than stored at a saturated TAT, because a saturated TAT stops advancing and every
+//!   later `now` within `limit` of the top would be admitted (an unbounded burst). The clock is
+//!   nanoseconds since the engine opened, so the top is 584 years away; a caller's own time base
+//!   (`check_at`) near it is throttled, never let through.
 //! * The word publishes no other data, so `Relaxed` is enough: the modification order of this one
 //!   word is the order of admissions, and that is all the decision depends on.
 
@@ -58,7 +62,8 @@ pub(crate) fn admit(tat: &AtomicU64, now: u64, rate: Rate) -> bool {
     let mut current = tat.load(Ordering::Relaxed);
     loop {
         let base = if current > now { current } else { now };
-        let next = base.saturating_add(rate.interval_ns);
+        // An overflow refuses (see the protocol): the TAT must always advance by a whole interval.
+        let Some(next) = base.checked_add(rate.interval_ns) else { return false };
         // `next >= now` because `base >= now`, so the subtraction cannot wrap.
         if next - now > rate.limit_ns {
             return false;
@@ -158,12 +163,29 @@ mod tests {
     }
 
     #[test]
-    fn extreme_times_saturate() {
+    fn times_near_the_top_of_the_clock_never_admit_past_the_bucket() {
+        // A burst of 10 at 1,000 ns per token: 1,000 checks 1 ns apart just below u64::MAX once
+        // admitted all 1,000 (the TAT saturated at u64::MAX and stopped advancing).
+        let rate = Rate::per_second(1_000_000, 10);
+        for start in [u64::MAX - 1_000, u64::MAX - 20_000, u64::MAX - 1] {
+            let tat = bucket();
+            let admitted = (0..1_000u64).filter(|i| admit(&tat, start.saturating_add(*i), rate)).count();
+            let span = 1_000 / rate.interval_ns as usize;
+            assert!(admitted <= 10 + span, "from {start}: {admitted} admitted");
+        }
         let tat = AtomicU64::new(u64::MAX - 5);
-        let rate = Rate::per_second(1, 1);
-        assert!(!admit(&tat, u64::MAX, rate) || tat.load(Ordering::Relaxed) == u64::MAX);
+        assert!(!admit(&tat, u64::MAX, Rate::per_second(1, 1)));
+        assert_eq!(tat.load(Ordering::Relaxed), u64::MAX - 5, "a refusal stores nothing");
+        // The very top cannot hold another interval: refused, not admitted for free.
+        assert!(!admit(&bucket(), u64::MAX, Rate::per_second(1_000_000_000, 1)));
+        // Time 0 and 1 on a fresh bucket are ordinary instants.
         let tat = bucket();
-        assert!(admit(&tat, u64::MAX, Rate::per_second(1_000_000_000, 1)));
+        assert_eq!((0..20).filter(|_| admit(&tat, 0, rate)).count(), 10);
+        assert!(!admit(&tat, 1, rate));
+        // Far behind the last time seen: nothing refilled.
+        let tat = bucket();
+        assert_eq!((0..20).filter(|_| admit(&tat, u64::MAX / 2, rate)).count(), 10);
+        assert!(!admit(&tat, 0, rate) && !admit(&tat, 1, rate) && !admit(&tat, u64::MAX / 4, rate));
     }
 
     #[test]

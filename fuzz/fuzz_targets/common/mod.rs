@@ -503,33 +503,52 @@ pub fn ref_contains(rule: (IpAddr, u8), peer: IpAddr) -> bool {
     }
 }
 
-/// Failed-logon bookkeeping as documented (`AttemptPolicy::default()`): the 5th failure within 60 s
+/// Failed-logon bookkeeping as documented (`AttemptPolicy::default()`, per address, per (CompID,
+/// address) and per CompID at its ceiling): the 5th failure within 60 s
 /// locks a key for 300 s, a locked key is refused before anything is checked, and a proven password
 /// forgets its CompID's failures. An input runs in far less than 60 s, so time never matters here.
 #[derive(Default, Debug)]
 pub struct Lockouts {
-    by_comp_id: std::collections::HashMap<String, u32>,
     by_peer: std::collections::HashMap<IpAddr, u32>,
+    by_pair: std::collections::HashMap<(String, Option<IpAddr>), u32>,
+    /// The CompID's ceiling, apart for addresses its allow-list admits (`true`) and all others.
+    by_comp_id: std::collections::HashMap<(String, bool), u32>,
 }
 
 pub const MAX_FAILURES: u32 = 5;
+/// The engine's `COMP_ID_CEILING`: a CompID is refused after this many times MAX_FAILURES across
+/// addresses of one kind.
+pub const CEILING: u32 = 4 * MAX_FAILURES;
 
+/// The model's keys: `admitted` says whether `peer` is on the CompID's own non-empty allow-list.
 impl Lockouts {
-    pub fn locked(&self, comp_id: &str, peer: Option<IpAddr>) -> bool {
-        let peer_locked =
-            peer.is_some_and(|p| self.by_peer.get(&p.to_canonical()).is_some_and(|n| *n >= MAX_FAILURES));
-        peer_locked || self.by_comp_id.get(comp_id).is_some_and(|n| *n >= MAX_FAILURES)
+    fn keys(comp_id: &str, peer: Option<IpAddr>, admitted: bool) -> ((String, Option<IpAddr>), (String, bool)) {
+        let peer = peer.map(|p| p.to_canonical());
+        ((comp_id.to_owned(), peer), (comp_id.to_owned(), admitted))
     }
 
-    pub fn fail(&mut self, comp_id: &str, peer: Option<IpAddr>) {
+    pub fn locked(&self, comp_id: &str, peer: Option<IpAddr>, admitted: bool) -> bool {
+        let (pair, ceiling) = Self::keys(comp_id, peer, admitted);
+        let peer_locked =
+            peer.is_some_and(|p| self.by_peer.get(&p.to_canonical()).is_some_and(|n| *n >= MAX_FAILURES));
+        peer_locked
+            || self.by_pair.get(&pair).is_some_and(|n| *n >= MAX_FAILURES)
+            || self.by_comp_id.get(&ceiling).is_some_and(|n| *n >= CEILING)
+    }
+
+    pub fn fail(&mut self, comp_id: &str, peer: Option<IpAddr>, admitted: bool) {
+        let (pair, ceiling) = Self::keys(comp_id, peer, admitted);
         if let Some(p) = peer {
             *self.by_peer.entry(p.to_canonical()).or_default() += 1;
         }
-        *self.by_comp_id.entry(comp_id.to_owned()).or_default() += 1;
+        *self.by_pair.entry(pair).or_default() += 1;
+        *self.by_comp_id.entry(ceiling).or_default() += 1;
     }
 
-    pub fn succeed(&mut self, comp_id: &str) {
-        self.by_comp_id.remove(comp_id);
+    pub fn succeed(&mut self, comp_id: &str, peer: Option<IpAddr>, admitted: bool) {
+        let (pair, ceiling) = Self::keys(comp_id, peer, admitted);
+        self.by_pair.remove(&pair);
+        self.by_comp_id.remove(&ceiling);
     }
 }
 
