@@ -205,6 +205,7 @@ fn main() {
     }
     if want("cold") {
         cold::logon_rows(&mut r, &sizes);
+        cold::logon_under_tier_churn_rows(&mut r, &sizes);
         cold::provision_rows(&mut r, &sizes);
     }
     if want("tier") {

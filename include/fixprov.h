@@ -931,6 +931,43 @@ void fixprov_string_free(char *s);
 fixprov_status fixprov_audit_verify(const struct fixprov_engine *engine, char **out_json);
 
 /**
+ * The audit chain's head now, as JSON: {"seq": n, "mac": "64 hex digits"}. Keep it off the
+ * machine (a log shipper, a ticket, another host) and pass it to fixprov_audit_verify_head()
+ * later: a store replaced by an older copy of itself, or a chain rewritten after that record, is
+ * then reported, which nothing inside the file alone can show.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_CORRUPT (the head is missing or failed
+ * authentication), or FIXPROV_ERR_STORAGE.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; out_json is NULL or writable.
+ */
+fixprov_status fixprov_audit_head(const struct fixprov_engine *engine, char **out_json);
+
+/**
+ * fixprov_audit_verify(), and that the chain still holds head_json, a head that
+ * fixprov_audit_head() returned earlier: the report lists a problem when the chain ends before
+ * that record (the store was rolled back) or the record there has another MAC (rewritten).
+ *
+ * Returns: FIXPROV_OK (also when problems were found: read "ok"), FIXPROV_ERR_NULL,
+ * FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (head_json is not such a head),
+ * FIXPROV_ERR_CORRUPT, or FIXPROV_ERR_STORAGE.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+ * Does not take ownership of head_json.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; head_json is NULL or head_json_len readable bytes; out_json NULL or
+ * writable.
+ */
+fixprov_status fixprov_audit_verify_head(const struct fixprov_engine *engine,
+                                         const uint8_t *head_json,
+                                         size_t head_json_len,
+                                         char **out_json);
+
+/**
  * Reads audit records as JSON lines (one record per line: seq, at_unix_ms, actor, source, event,
  * subject, details, outcome), in sequence order. filter is a JSON object with optional
  * from_unix_ms, to_unix_ms, subject, event_prefix, after_seq (paging) and limit (at most 1,000),
@@ -1099,6 +1136,24 @@ fixprov_status fixprov_options_set_comp_ids(struct fixprov_options *options,
  */
 fixprov_status fixprov_options_set_pbkdf2_iterations(struct fixprov_options *options,
                                                      uint32_t iterations);
+
+/**
+ * Sets how much of the audit log the engine keeps: records older than max_age_secs and those
+ * beyond the newest max_records are cut, once a minute, by the engine's housekeeping thread; 0
+ * keeps everything by that measure (the default is 0 and 0: nothing is cut). The chain stays
+ * verifiable: the last cut record's sequence and MAC are kept sealed, and an "audit.retention"
+ * record says what was cut and where the chain resumes.
+ *
+ * Returns: FIXPROV_OK or FIXPROV_ERR_NULL.
+ * Ownership: does not take ownership of options.
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile.
+ */
+fixprov_status fixprov_options_set_audit_retention(struct fixprov_options *options,
+                                                   uint64_t max_age_secs,
+                                                   uint64_t max_records);
 
 /**
  * Chooses the eligibility set-up: default_rules 1 starts with the four default rules (balance

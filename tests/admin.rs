@@ -213,3 +213,91 @@ fn the_same_layer_through_the_c_abi() {
     }
     assert!(json.is_null());
 }
+
+#[test]
+fn an_expiry_of_zero_means_never_in_the_c_abi_over_http_and_in_rust() {
+    use fixprov::ffi::*;
+    let e = engine();
+    for user in ["c", "http", "rust"] {
+        ok(&e, "POST", "/admin/fix/provision", json!({"user": user, "tier": "premium"}));
+    }
+    let sessions: Vec<u64> = ["c", "http", "rust"].iter().map(|u| e.session_open(u).unwrap()).collect();
+    // Over HTTP (the route table the server serves): 0 once meant the epoch, which expired the
+    // user at once and killed its sessions.
+    ok(&e, "POST", "/admin/fix/expiry", json!({"user": "http", "expires_unix_ms": 0}));
+    e.set_expiry("rust", Some(0)).unwrap();
+    // Through the C ABI, on an engine opened there.
+    let mut c = std::ptr::null_mut();
+    let user = b"c";
+    // SAFETY: options are used on this thread only; the strings and out-parameters outlive the
+    // calls; every string handed out is freed once.
+    unsafe {
+        let options = fixprov_options_new();
+        assert_eq!(fixprov_options_set_eligibility(options, 0, 0), fixprov_status::FIXPROV_OK);
+        assert_eq!(fixprov_engine_open(options, &mut c), fixprov_status::FIXPROV_OK);
+        fixprov_options_free(options);
+        let (mut sender, mut target, mut password) =
+            (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+        let rc = fixprov_provision(
+            c,
+            user.as_ptr(),
+            1,
+            std::ptr::null(),
+            0,
+            &mut sender,
+            &mut target,
+            &mut password,
+        );
+        assert_eq!(rc, fixprov_status::FIXPROV_OK);
+        for s in [sender, target, password] {
+            fixprov_string_free(s);
+        }
+        let mut session = 0;
+        assert_eq!(fixprov_session_open(c, user.as_ptr(), 1, &mut session), fixprov_status::FIXPROV_OK);
+        assert_eq!(fixprov_set_expiry(c, user.as_ptr(), 1, 0), fixprov_status::FIXPROV_OK);
+        let mut json = std::ptr::null_mut();
+        assert_eq!(fixprov_credentials_get(c, user.as_ptr(), 1, &mut json), fixprov_status::FIXPROV_OK);
+        let info: Value = serde_json::from_str(std::ffi::CStr::from_ptr(json).to_str().unwrap()).unwrap();
+        fixprov_string_free(json);
+        assert_eq!((info["expires_unix_ms"].clone(), info["expired"].clone()), (Value::Null, json!(false)));
+        assert_eq!(fixprov_check(c, session, 0), fixprov_status::FIXPROV_OK);
+        fixprov_engine_close(c);
+    }
+    for (user, session) in ["http", "rust"].iter().zip(&sessions[1..]) {
+        let info = e.credentials(user).unwrap();
+        assert_eq!((info.expires_unix_ms, info.expired), (None, false), "{user}");
+        assert_eq!(e.session_info(*session).unwrap().killed, None, "{user}'s session was killed");
+    }
+}
+
+#[test]
+fn an_escalation_threshold_that_could_never_trigger_is_refused() {
+    let e = engine();
+    let tier = |threshold: u64| {
+        call(
+            &e,
+            Role::Admin,
+            "POST",
+            "/admin/fix/rate-limits/tiers",
+            json!({"name": "t", "spec": {"orders_per_sec": 1, "messages_per_sec": 1, "max_sessions": 1,
+                "order_burst": 1, "message_burst": 1, "escalation_threshold": threshold,
+                "escalation_window_ms": 1000}}),
+        )
+    };
+    // The window's violation counter holds 2^22 - 1; escalation needs more than the threshold.
+    let max = u64::from(fixprov::hot::session::MAX_ESCALATION_THRESHOLD);
+    assert_eq!(max, (1 << 22) - 2);
+    assert_eq!(tier(max).status, 200);
+    for refused in [max + 1, u64::from(u32::MAX)] {
+        let r = tier(refused);
+        assert_eq!(
+            (r.status, r.body["error"]["code"].as_str()),
+            (400, Some("invalid_argument")),
+            "{refused}"
+        );
+    }
+    // A rate above it gives a tier whose escalation can still trigger.
+    let spec = fixprov::TierSpec::new(1, 100_000_000, 1, 1);
+    assert_eq!(spec.escalation_threshold, fixprov::hot::session::MAX_ESCALATION_THRESHOLD);
+    assert!(e.tier_set("fast", spec).is_ok());
+}

@@ -309,3 +309,249 @@ fn a_million_throttled_checks_make_a_handful_of_aggregated_records() {
         "nothing new: no record"
     );
 }
+
+fn open_err(dir: &Path) -> fixprov::Error {
+    Engine::open(Config {
+        data_dir: Some(dir.to_owned()),
+        master_password: Some(Secret::new(b"audit master".to_vec())),
+        default_rules: false,
+        ..Config::default()
+    })
+    .unwrap_err()
+}
+
+#[test]
+fn an_erased_audit_log_is_corruption_at_open_not_a_fresh_log() {
+    let dir = Dir::new("erased");
+    let engine = open(&dir.0);
+    every_change(&engine);
+    drop(engine);
+    // What the review did with the sqlite3 shell: the records and the sealed head, gone.
+    db(&dir.0).execute_batch("DELETE FROM audit; DELETE FROM settings WHERE key = 'audit_head';").unwrap();
+    let err = open_err(&dir.0);
+    assert!(matches!(err, fixprov::Error::Corrupt(_)), "{err}");
+    // The head alone, with the records left: the same.
+    let dir = Dir::new("headless");
+    drop(open(&dir.0));
+    db(&dir.0).execute("DELETE FROM settings WHERE key = 'audit_head'", []).unwrap();
+    assert!(matches!(open_err(&dir.0), fixprov::Error::Corrupt(_)));
+}
+
+#[test]
+fn a_deleted_row_of_any_table_is_corruption_at_open_not_a_return_to_defaults() {
+    let cases = [
+        ("settings", "key = 'rules'"),
+        ("settings", "key = 'manifest'"),
+        ("tiers", "name = 'desk'"),
+        ("users", "id = 'alice'"),
+        ("credentials", "user_id = 'alice'"),
+        ("facts", "user_id = 'alice'"),
+        ("bypasses", "user_id = 'alice'"),
+    ];
+    for (table, row) in cases {
+        let dir = Dir::new(&format!("deleted-{table}-{}", row.len()));
+        let engine = open(&dir.0);
+        every_change(&engine);
+        drop(engine);
+        assert_eq!(db(&dir.0).execute(&format!("DELETE FROM {table} WHERE {row}"), []).unwrap(), 1);
+        let err = open_err(&dir.0);
+        assert!(matches!(err, fixprov::Error::Corrupt(_)), "{table} {row}: {err}");
+    }
+    // A sealed row copied in from another store of the same key cannot exist; a row added under a
+    // new key is found the same way as a deleted one.
+    let dir = Dir::new("added");
+    let engine = open(&dir.0);
+    every_change(&engine);
+    drop(engine);
+    db(&dir.0)
+        .execute("INSERT INTO tiers (name, sealed) SELECT 'copy', sealed FROM tiers WHERE name = 'desk'", [])
+        .unwrap();
+    assert!(matches!(open_err(&dir.0), fixprov::Error::Corrupt(_)));
+    // Untouched, every change still opens (and the manifest follows deletions the engine makes).
+    let dir = Dir::new("untouched");
+    let engine = open(&dir.0);
+    every_change(&engine);
+    engine.bypass_set("alice", None).unwrap();
+    drop(engine);
+    assert!(open(&dir.0).audit_verify().unwrap().ok);
+}
+
+#[test]
+fn a_store_rolled_back_to_an_older_copy_fails_verification_against_a_kept_head() {
+    let dir = Dir::new("rollback");
+    let engine = open(&dir.0);
+    every_change(&engine);
+    drop(engine);
+    let older = std::fs::read(dir.0.join("fixprov.db")).unwrap();
+    let engine = open(&dir.0);
+    engine.tier_set("desk2", TierSpec::new(7, 70, 2, 14)).unwrap();
+    let kept = engine.audit_head().unwrap();
+    assert!(kept.0.seq > 0);
+    assert!(engine.audit_verify_against(&kept).unwrap().ok);
+    drop(engine);
+    // The whole file replaced by its older self: whole and consistent on its own...
+    std::fs::write(dir.0.join("fixprov.db"), &older).unwrap();
+    let engine = open(&dir.0);
+    assert!(engine.audit_verify().unwrap().ok);
+    // ...but not against the head kept off the machine.
+    let report = engine.audit_verify_against(&kept).unwrap();
+    assert!(!report.ok && report.problems.iter().any(|p| p.contains("rolled back")), "{report:?}");
+    // A head whose record exists with another MAC: the chain was rewritten.
+    let mut forged = engine.audit_head().unwrap();
+    forged.0.mac[0] ^= 1;
+    let report = engine.audit_verify_against(&forged).unwrap();
+    assert!(!report.ok && report.problems.iter().any(|p| p.contains("rewritten")), "{report:?}");
+    // The head's JSON form round-trips.
+    let json = serde_json::to_string(&kept).unwrap();
+    assert_eq!(serde_json::from_str::<fixprov::cold::audit::AuditAnchor>(&json).unwrap(), kept);
+    assert!(serde_json::from_str::<fixprov::cold::audit::AuditAnchor>(r#"{"seq":1,"mac":"00"}"#).is_err());
+}
+
+#[test]
+fn a_wrong_master_password_writes_nothing_to_the_store_directory() {
+    let dir = Dir::new("wrong-master-writes");
+    let engine = open(&dir.0);
+    every_change(&engine);
+    drop(engine);
+    let snapshot = |dir: &Path| {
+        let mut files: Vec<(String, Vec<u8>, std::time::SystemTime)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let path = e.path();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(&path).unwrap(),
+                    e.metadata().unwrap().modified().unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(&dir.0);
+    assert_eq!(before.len(), 1, "a closed store is one file");
+    let err = Engine::open(Config {
+        data_dir: Some(dir.0.clone()),
+        master_password: Some(Secret::new(b"not the master".to_vec())),
+        ..Config::default()
+    })
+    .unwrap_err();
+    assert_eq!(err, fixprov::Error::WrongMasterPassword);
+    assert!(before == snapshot(&dir.0), "a wrong master password changed the directory");
+    // An older schema is not migrated by a wrong password either.
+    db(&dir.0).execute_batch("PRAGMA user_version = 3;").unwrap();
+    let before = snapshot(&dir.0);
+    let _ = Engine::open(Config {
+        data_dir: Some(dir.0.clone()),
+        master_password: Some(Secret::new(b"not the master".to_vec())),
+        ..Config::default()
+    })
+    .unwrap_err();
+    assert!(before == snapshot(&dir.0));
+    let version: i64 = db(&dir.0).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 3);
+}
+
+#[test]
+fn resetting_violations_and_changing_the_master_password_are_audited() {
+    let dir = Dir::new("operator-actions");
+    let engine = open(&dir.0);
+    engine.tier_set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
+    engine.user_set_tier("bob", "desk").unwrap();
+    let session = engine.session_open("bob").unwrap();
+    engine.session_reset_violations(session).unwrap();
+    engine.user_reset_violations("bob").unwrap();
+    engine.change_master_password(b"a second master").unwrap();
+    let query = AuditQuery { event_prefix: Some("violations.".into()), ..AuditQuery::default() };
+    let reset = ("violations.reset".to_string(), "bob".to_string());
+    assert_eq!(events(&engine, &query), [reset.clone(), reset]);
+    let query = AuditQuery { event_prefix: Some("store.".into()), ..AuditQuery::default() };
+    assert_eq!(events(&engine, &query), [("store.master_password".to_string(), String::new())]);
+    // A stale session is refused and leaves no record.
+    engine.session_close(session).unwrap();
+    assert!(engine.session_reset_violations(session).is_err());
+    let query = AuditQuery { event_prefix: Some("violations.".into()), ..AuditQuery::default() };
+    assert_eq!(events(&engine, &query).len(), 2);
+    assert!(engine.audit_verify().unwrap().ok);
+}
+
+#[test]
+fn retention_cuts_the_oldest_records_and_the_chain_stays_verifiable() {
+    use fixprov::cold::audit::AuditRetention;
+    let dir = Dir::new("retention");
+    let engine = open(&dir.0);
+    every_change(&engine);
+    let kept_early = engine.audit_head().unwrap();
+    for i in 0..30 {
+        engine
+            .account_set(&format!("u{i}"), AccountFacts { kyc_level: Some(1), ..AccountFacts::default() })
+            .unwrap();
+    }
+    let before = engine.audit_head().unwrap().0.seq;
+    let cut = engine.audit_retain(&AuditRetention { max_records: Some(10), ..Default::default() }).unwrap();
+    assert_eq!(cut, before - 10);
+    let report = engine.audit_verify().unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.records, 11, "ten kept and the record of the cut");
+    let records = engine.audit_query(&AuditQuery::default()).unwrap();
+    assert_eq!(records[0].seq, before - 9);
+    let last = records.last().unwrap();
+    assert_eq!(last.event, "audit.retention");
+    assert_eq!(
+        (last.details["cut_through_seq"].as_u64(), last.details["records_cut"].as_u64()),
+        (Some(cut), Some(cut))
+    );
+    // A head kept before the cut: older than the chain, so only its order is checked; a head kept
+    // after it still verifies; nothing to cut is a no-op.
+    assert!(engine.audit_verify_against(&kept_early).unwrap().ok);
+    assert!(engine.audit_verify_against(&engine.audit_head().unwrap()).unwrap().ok);
+    assert_eq!(
+        engine.audit_retain(&AuditRetention { max_records: Some(100), ..Default::default() }).unwrap(),
+        0
+    );
+    // By age: everything older than an hour ahead is older than now.
+    let far = AuditRetention { max_age: Some(Duration::from_millis(1)), ..Default::default() };
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(engine.audit_retain(&far).unwrap(), 11);
+    assert!(engine.audit_verify().unwrap().ok);
+    drop(engine);
+    // The base is part of what must exist: deleting it (to hide the cut) is corruption at open.
+    let engine = open(&dir.0);
+    assert!(engine.audit_verify().unwrap().ok);
+    drop(engine);
+    db(&dir.0).execute("DELETE FROM settings WHERE key = 'audit_base'", []).unwrap();
+    assert!(matches!(open_err(&dir.0), fixprov::Error::Corrupt(_)));
+}
+
+#[test]
+fn a_flood_of_refused_logons_is_aggregated_with_counts() {
+    use fixprov::LogonRequest;
+    let engine = Engine::open(Config {
+        default_rules: false,
+        logon_attempts: fixprov::cold::attempts::AttemptPolicy {
+            max_failures: u32::MAX,
+            ..Default::default()
+        },
+        ..Config::default()
+    })
+    .unwrap();
+    let c = engine.provision("flo", Some("premium")).unwrap();
+    for i in 0..5_000 {
+        let peer = if i % 2 == 0 { "192.0.2.1" } else { "192.0.2.2" };
+        let _ = engine.logon(&LogonRequest {
+            sender_comp_id: &c.sender_comp_id,
+            target_comp_id: "FIXPROV",
+            password: b"wrong",
+            username: None,
+            peer: Some(peer.parse().unwrap()),
+        });
+    }
+    engine.audit_flush().unwrap();
+    let query = AuditQuery { event_prefix: Some("logon.refused".into()), ..AuditQuery::default() };
+    let records = engine.audit_query(&query).unwrap();
+    assert!(records.len() <= 4, "{} records for one flood from two addresses", records.len());
+    let counted: u64 = records.iter().map(|r| r.details["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 5_000, "every refusal is counted once");
+    assert!(records.iter().all(|r| r.subject == "flo" && r.details["refusal"] == "bad_credentials"));
+}

@@ -1483,6 +1483,28 @@ fn table() -> Vec<Entry> {
             E_OK,
         ),
         Entry::new(
+            "fixprov_audit_head",
+            |c| vec![c.m(), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_audit_head(a[0].e(), a[1].o()) })
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_audit_verify_head",
+            |c| vec![c.m(), s(format!(r#"{{"seq": 0, "mac": "{}"}}"#, "0".repeat(64))), out(OutKind::Str)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_audit_verify_head(a[0].e(), a[1].p(), a[1].n(), a[2].o()) })
+            },
+            E_OK,
+        )
+        .text("head_json", S { utf8: E_UTF8, nul: E_INV, empty: E_INV, long: E_INV })
+        .bytes("head_json", "a short MAC", r#"{"seq": 1, "mac": "00"}"#, E_INV)
+        .bytes("head_json", "upper-case hex", format!(r#"{{"seq": 1, "mac": "{}"}}"#, "A".repeat(64)), E_INV)
+        .bytes("head_json", "an unknown field", r#"{"seq": 1, "mac": "", "x": 1}"#, E_INV),
+        Entry::new(
             "fixprov_audit_query",
             |c| vec![c.m(), s(r#"{"limit": 5}"#), out(OutKind::Str)],
             |a| {
@@ -1629,6 +1651,19 @@ fn table() -> Vec<Entry> {
         .set("iterations", 20_000_000, E_OK)
         .set("iterations", 20_000_001, E_INV)
         .set("iterations", u64::from(u32::MAX), E_INV),
+        Entry::new(
+            "fixprov_options_set_audit_retention",
+            |c| vec![c.options(Own::Temp), Arg::U64(86_400), Arg::U64(1_000_000)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_audit_retention(a[0].opts(), a[1].u64(), a[2].u64()) })
+            },
+            E_OK,
+        )
+        .set("max_age_secs", 0, E_OK)
+        .set("max_age_secs", u64::MAX, E_OK)
+        .set("max_records", 0, E_OK)
+        .set("max_records", u64::MAX, E_OK),
         Entry::new(
             "fixprov_options_set_eligibility",
             |c| vec![c.options(Own::Temp), Arg::U32(1), Arg::U32(0)],
@@ -1797,7 +1832,9 @@ fn table() -> Vec<Entry> {
         .set("msg_class", 7, E_INV)
         .set("msg_class", u64::from(u32::MAX), E_INV)
         .set("now_ns", 0, E_OK)
-        .set("now_ns", u64::MAX, E_OK)
+        // Not a single interval fits above the top of the clock: refused, never admitted for free.
+        .set("now_ns", u64::MAX, Expect::St(FIXPROV_THROTTLED))
+        .set("now_ns", u64::MAX - 1_000_000_000, E_OK)
         .case(
             "session",
             "over its rate",

@@ -167,6 +167,78 @@ pub fn logon_rows(r: &mut Results, sizes: &Sizes) {
     r.add("cold", "fixprov_logon refused (unknown SenderCompID)", None, 1, &t);
 }
 
+/// The label of the logon-under-tier-churn rows (the report's target reads them).
+pub const CHURN_IDLE: &str = "fixprov_logon accepted, store on disk, idle";
+/// The same with another thread redefining a tier in a loop.
+pub const CHURN_BUSY: &str =
+    "fixprov_logon accepted, store on disk, another thread redefining a tier in a loop";
+
+/// fixprov_logon on an engine with a store on disk, idle and then while another thread changes a
+/// tier in a loop (each change a SQLite commit with fsync). Every logon opens a session, which takes
+/// the policy lock that publishing a tier takes: a tier change that held it across its commit made
+/// logons wait on the disk.
+pub fn logon_under_tier_churn_rows(r: &mut Results, sizes: &Sizes) {
+    println!("\n== logon while tiers change ==");
+    let logon_fn: LogonFn = black_box(fixprov_logon);
+    let close_fn = black_box(fixprov_session_close);
+    let dir = std::env::temp_dir().join(format!("fixprov-bench-churn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = Config {
+        data_dir: Some(dir.clone()),
+        master_password: Some(Secret::new(b"bench master password".to_vec())),
+        default_rules: false,
+        ..Config::default()
+    };
+    let engine = Raw::new(Engine::open(config).unwrap());
+    let creds = engine.engine().provision("churn-user", Some("premium")).unwrap();
+    let (sender, target) = (creds.sender_comp_id.clone(), creds.target_comp_id.clone());
+    let password = creds.password.expose().to_vec();
+    let e = engine.0 as *const fixprov_engine;
+    let timer = quanta::Clock::new();
+    let measure = || {
+        time_each(sizes.logon_samples, || {
+            let mut session = 0u64;
+            let t0 = timer.raw();
+            // SAFETY: `e` is live until `engine` drops, after the churn thread has stopped.
+            let s =
+                unsafe { logon(logon_fn, e, sender.as_bytes(), target.as_bytes(), &password, &mut session) };
+            let t1 = timer.raw();
+            assert_eq!(s, fixprov_status::FIXPROV_OK);
+            // SAFETY: as above.
+            assert_eq!(unsafe { close_fn(e, session) }, fixprov_status::FIXPROV_OK);
+            t1.wrapping_sub(t0)
+        })
+    };
+    let idle = measure();
+    let stop = AtomicBool::new(false);
+    let changes = AtomicU64::new(0);
+    let busy = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let specs = [fixprov::TierSpec::new(50, 200, 5, 100), fixprov::TierSpec::new(60, 240, 5, 120)];
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                engine.engine().tier_set("churn", specs[i % 2]).unwrap();
+                changes.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+        });
+        // Let the first commits start before measuring.
+        while changes.load(Ordering::Relaxed) < 2 {
+            std::thread::yield_now();
+        }
+        let t = measure();
+        stop.store(true, Ordering::Relaxed);
+        t
+    });
+    r.add("cold", CHURN_IDLE, None, 1, &idle).note = "session closed again after each, untimed".into();
+    r.add("cold", CHURN_BUSY, None, 1, &busy).note = format!(
+        "{} tier commits (SQLite WAL, synchronous=FULL) during the run",
+        changes.load(Ordering::Relaxed)
+    );
+    drop(engine);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// fixprov_provision of a new user each call: in memory, and on the store on disk (SQLite WAL,
 /// synchronous=FULL: each call waits for its commit to reach the disk).
 pub fn provision_rows(r: &mut Results, sizes: &Sizes) {

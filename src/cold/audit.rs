@@ -115,6 +115,55 @@ pub struct ChainHead {
     pub mac: [u8; 32],
 }
 
+/// The chain's head as a host keeps it off the machine: the newest record's sequence and MAC (64
+/// lowercase hex digits). Verifying against an anchor kept earlier detects a store replaced by an
+/// older copy of itself, or a chain rewritten after that record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuditAnchor(pub ChainHead);
+
+impl Serialize for AuditAnchor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("AuditAnchor", 2)?;
+        s.serialize_field("seq", &self.0.seq)?;
+        s.serialize_field("mac", &self.0.mac.iter().map(|b| format!("{b:02x}")).collect::<String>())?;
+        s.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditAnchor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            seq: u64,
+            mac: String,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let bytes = raw.mac.as_bytes();
+        if bytes.len() != 64 || !bytes.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)) {
+            return Err(serde::de::Error::custom("mac must be 64 lowercase hex digits"));
+        }
+        let mut mac = [0u8; 32];
+        for (i, pair) in bytes.chunks(2).enumerate() {
+            let text = std::str::from_utf8(pair).map_err(serde::de::Error::custom)?;
+            mac[i] = u8::from_str_radix(text, 16).map_err(serde::de::Error::custom)?;
+        }
+        Ok(AuditAnchor(ChainHead { seq: raw.seq, mac }))
+    }
+}
+
+/// How much of the audit log an engine keeps: records older than `max_age`, and those beyond the
+/// newest `max_records`, are cut (whichever cuts more); `None` keeps everything by that measure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuditRetention {
+    /// Keep records younger than this.
+    pub max_age: Option<std::time::Duration>,
+    /// Keep at most this many of the newest records (besides the `audit.retention` record that
+    /// each cut appends).
+    pub max_records: Option<u64>,
+}
+
 /// What a query asks for. Every field is optional; records come in sequence order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -7,6 +7,20 @@
 //! password is detected when it is unwrapped. The plaintext columns (keys, SenderCompID) are there
 //! for uniqueness and lookups only and are bound into each record's associated data.
 //!
+//! # What must exist
+//! Sealing proves that each row is genuine, not that every row is still there. The store also keeps
+//! a sealed *manifest* (a row of `settings`): for each table, the number of its rows and the XOR of a
+//! keyed MAC of each row's key. Every write updates it in the same transaction, and every open
+//! checks it against the rows present, so a row deleted (a rule set, a tier, a bypass, the audit
+//! chain's head) or a row added from another store is [`Error::Corrupt`] at open, never a silent
+//! return to a default. The manifest and the chain head are written when the store is created; a
+//! store without them is corrupt. (A store written before the manifest existed, schema 3, gets one
+//! at its first open by this build, from the rows it has then.)
+//!
+//! Nothing inside a file can show that the whole file was replaced by an older copy of itself:
+//! [`Store::audit_head`] gives the chain's head to ship off the machine, and
+//! [`Store::audit_verify_against`] checks the chain still holds that head.
+//!
 //! A write returns only after its transaction committed; with WAL and `synchronous=FULL` a commit
 //! survives a crash of the process or the machine, and an uncommitted one leaves nothing behind.
 //! The engine loads everything at open, so logon never touches the disk.
@@ -19,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The schema this build writes; older stores are migrated at open.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "fixprov.db";
@@ -51,9 +65,147 @@ const MIGRATIONS: &[&str] = &[
      ) STRICT;
      CREATE INDEX audit_at ON audit (at_unix_ms);
      CREATE INDEX audit_subject ON audit (subject, seq);",
+    // 3 -> 4: no new table; from here on a store must hold its sealed manifest (see the module
+    // doc), written at the first open of a schema-3 store.
+    "UPDATE meta SET value = value WHERE 0;",
 ];
 
+/// The schema from which a store must hold its sealed manifest.
+const MANIFEST_SCHEMA: i64 = 4;
+
 const AUDIT_HEAD: &str = "audit_head";
+const MANIFEST: &str = "manifest";
+/// Where a chain cut by retention resumes: the last cut record's sequence and MAC (sealed).
+const AUDIT_BASE: &str = "audit_base";
+
+/// Every table of sealed rows, in the manifest's order.
+const TABLES: [Table; 7] = [
+    Table::Tiers,
+    Table::Users,
+    Table::Credentials,
+    Table::Facts,
+    Table::Overrides,
+    Table::Bypasses,
+    Table::Settings,
+];
+
+/// How many rows a table holds and the XOR of a keyed MAC of each row's key: what must exist.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct TableDigest {
+    rows: u64,
+    keys: [u8; 32],
+}
+
+impl TableDigest {
+    fn toggle(&mut self, keyring: &Keyring, table: Table, key: &str, added: bool) {
+        let mac =
+            keyring.audit_mac(&[b"fixprov/v1/manifest/", table.name().as_bytes(), b"/", key.as_bytes()]);
+        for (d, m) in self.keys.iter_mut().zip(mac) {
+            *d ^= m;
+        }
+        self.rows = if added { self.rows + 1 } else { self.rows.saturating_sub(1) };
+    }
+}
+
+/// The sealed manifest: one digest per table of [`TABLES`] (the manifest row itself left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Manifest {
+    tables: [TableDigest; 7],
+}
+
+impl Manifest {
+    fn digest(&mut self, table: Table) -> &mut TableDigest {
+        let index = TABLES.iter().position(|t| *t == table).expect("every table is listed");
+        &mut self.tables[index]
+    }
+
+    fn read(conn: &Connection, keyring: &Keyring) -> Result<Option<Manifest>> {
+        let sealed: Option<Vec<u8>> = conn
+            .query_row("SELECT sealed FROM settings WHERE key = ?1", [MANIFEST], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        let Some(sealed) = sealed else { return Ok(None) };
+        let plain = keyring
+            .open(&Table::Settings.aad(MANIFEST, ""), &sealed)
+            .map_err(|e| Error::Corrupt(format!("the store's manifest failed authentication: {e}").into()))?;
+        serde_json::from_slice(&plain)
+            .map(Some)
+            .map_err(|e| Error::Corrupt(format!("the store's manifest: {e}").into()))
+    }
+
+    fn write(&self, conn: &Connection, keyring: &Keyring) -> Result<()> {
+        let plain = serde_json::to_vec(self).expect("the manifest serializes");
+        let sealed = keyring.seal(&Table::Settings.aad(MANIFEST, ""), &plain);
+        conn.execute(
+            "INSERT INTO settings (key, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
+            params![MANIFEST, sealed],
+        )
+        .map(drop)
+        .map_err(db)
+    }
+
+    /// The manifest of the rows `conn` holds now.
+    fn of_rows(conn: &Connection, keyring: &Keyring) -> Result<Manifest> {
+        let mut manifest = Manifest::default();
+        for table in TABLES {
+            let sql = format!("SELECT {} FROM {}", table.key_column(), table.name());
+            let mut stmt = conn.prepare(&sql).map_err(db)?;
+            let keys = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+            for key in keys {
+                let key = key.map_err(db)?;
+                if !(table == Table::Settings && key == MANIFEST) {
+                    manifest.digest(table).toggle(keyring, table, &key, true);
+                }
+            }
+        }
+        Ok(manifest)
+    }
+
+    /// Checks that the rows of `conn` are exactly those the sealed manifest names; says which table
+    /// differs otherwise. The chain head must be among them.
+    fn check(conn: &Connection, keyring: &Keyring) -> Result<()> {
+        let Some(sealed) = Manifest::read(conn, keyring)? else {
+            return Err(Error::Corrupt("the store's sealed manifest is missing (rows deleted?)".into()));
+        };
+        let present = Manifest::of_rows(conn, keyring)?;
+        for ((table, want), have) in TABLES.iter().zip(&sealed.tables).zip(&present.tables) {
+            if want != have {
+                return Err(Error::Corrupt(
+                    format!(
+                        "the {} table holds {} rows where the sealed manifest names {} (rows deleted, added or renamed)",
+                        table.name(),
+                        have.rows,
+                        want.rows
+                    )
+                    .into(),
+                ));
+            }
+        }
+        let head: Option<i64> = conn
+            .query_row("SELECT 1 FROM settings WHERE key = ?1", [AUDIT_HEAD], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        if head.is_none() {
+            return Err(Error::Corrupt("the audit chain's sealed head is missing".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `table` has a row `key` (inside the writing transaction).
+fn exists(conn: &Connection, table: Table, key: &str) -> Result<bool> {
+    let sql = format!("SELECT 1 FROM {} WHERE {} = ?1", table.name(), table.key_column());
+    conn.query_row(&sql, [key], |_| Ok(())).optional().map(|r| r.is_some()).map_err(db)
+}
+
+/// Writes what a new store starts with: the chain's head before its first record, and the manifest
+/// naming it.
+fn initialize(conn: &Connection, keyring: &Keyring) -> Result<()> {
+    write_head(conn, keyring, &ChainHead::default())?;
+    let mut manifest = Manifest::default();
+    manifest.digest(Table::Settings).toggle(keyring, Table::Settings, AUDIT_HEAD, true);
+    manifest.write(conn, keyring)
+}
 
 /// A table of sealed records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,7 +333,9 @@ impl Store {
     pub fn open_in_memory() -> Result<(Store, Keyring)> {
         let mut conn = Connection::open_in_memory().map_err(db)?;
         migrate(&mut conn)?;
-        Ok((Store { conn: Mutex::new(conn), path: None }, Keyring::new(DataKey::generate())))
+        let keyring = Keyring::new(DataKey::generate());
+        initialize(&conn, &keyring)?;
+        Ok((Store { conn: Mutex::new(conn), path: None }, keyring))
     }
 
     /// Opens (creating if needed) the store in `dir`, and the keyring it is sealed with.
@@ -192,6 +346,10 @@ impl Store {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display()).into()))?;
         let path = dir.join(DB_FILE);
+        // A wrong master password must change nothing: the key is unwrapped from a read-only,
+        // lock-free view of the file before anything opens it for writing (which would create the
+        // WAL files, migrate, or write key material).
+        let probed = probe(&path, master_password)?;
         let mut conn = Connection::open(&path).map_err(db)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
@@ -202,8 +360,20 @@ impl Store {
         if integrity != "ok" {
             return Err(Error::Corrupt(format!("SQLite quick_check: {integrity}").into()));
         }
+        let before: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db)?;
         migrate(&mut conn)?;
-        let keyring = unlock(&mut conn, master_password, kdf)?;
+        let (keyring, created) = unlock(&mut conn, master_password, kdf, probed)?;
+        if !created && before < MANIFEST_SCHEMA && Manifest::read(&conn, &keyring)?.is_none() {
+            // A store from before the manifest: it gets one for the rows it has now.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let has_head = exists(&tx, Table::Settings, AUDIT_HEAD)?;
+            if !has_head {
+                write_head(&tx, &keyring, &last_record_head(&tx)?)?;
+            }
+            Manifest::of_rows(&tx, &keyring)?.write(&tx, &keyring)?;
+            tx.commit().map_err(db)?;
+        }
+        Manifest::check(&conn, &keyring)?;
         Ok((Store { conn: Mutex::new(conn), path: Some(path) }, keyring))
     }
 
@@ -246,7 +416,21 @@ impl Store {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         append_audit(&tx, keyring, event)?;
+        let mut manifest = Manifest::read(&tx, keyring)?
+            .ok_or_else(|| Error::Corrupt("the store's sealed manifest is missing (rows deleted?)".into()))?;
+        let before = manifest.clone();
         for write in writes {
+            let (table, key, added) = match write {
+                Write::Put { table, key, .. } => (*table, *key, true),
+                Write::Delete { table, key } => (*table, *key, false),
+                Write::PutCredential { user_id, .. } => (Table::Credentials, *user_id, true),
+            };
+            if table == Table::Settings && [MANIFEST, AUDIT_HEAD, AUDIT_BASE].contains(&key) {
+                return Err(Error::Internal("the manifest and the chain head are the store's own".into()));
+            }
+            if exists(&tx, table, key)? != added {
+                manifest.digest(table).toggle(keyring, table, key, added);
+            }
             match write {
                 Write::Put { table, key, value } => {
                     let sealed = keyring.seal(&table.aad(key, ""), value);
@@ -273,14 +457,19 @@ impl Store {
                 }
             }
         }
+        if manifest != before {
+            manifest.write(&tx, keyring)?;
+        }
         tx.commit().map_err(db)
     }
 
-    /// Re-wraps the data key under a new master password (new salt); the records are untouched, so
-    /// this is one small transaction whatever the size of the store.
+    /// Re-wraps the data key under a new master password (new salt), with `event` on the audit
+    /// chain; the records are untouched, so this is one small transaction whatever the size of the
+    /// store.
     pub fn change_master_password(
         &self,
         keyring: &Keyring,
+        event: &AuditEvent,
         new_password: &[u8],
         kdf: KdfSettings,
     ) -> Result<()> {
@@ -294,6 +483,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         put_meta(&tx, "kdf", &params.to_bytes())?;
         put_meta(&tx, "wrapped_data_key", &wrapped)?;
+        append_audit(&tx, keyring, event)?;
         tx.commit().map_err(db)
     }
 }
@@ -306,16 +496,55 @@ fn audit_mac(keyring: &Keyring, seq: u64, prev: &[u8; 32], record: &[u8]) -> [u8
     keyring.audit_mac(&[&seq.to_le_bytes(), prev, record])
 }
 
+/// Where the chain starts: after the records retention cut (their last one's sequence and MAC), or
+/// at the beginning.
+fn base(tx: &Connection, keyring: &Keyring) -> Result<ChainHead> {
+    let sealed: Option<Vec<u8>> = tx
+        .query_row("SELECT sealed FROM settings WHERE key = ?1", [AUDIT_BASE], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    let Some(sealed) = sealed else { return Ok(ChainHead::default()) };
+    let plain = keyring
+        .open(&Table::Settings.aad(AUDIT_BASE, ""), &sealed)
+        .map_err(|e| Error::Corrupt(format!("the audit chain's base failed authentication: {e}").into()))?;
+    serde_json::from_slice(&plain).map_err(|e| Error::Corrupt(format!("the audit chain's base: {e}").into()))
+}
+
 fn head(tx: &Connection, keyring: &Keyring) -> Result<ChainHead> {
     let sealed: Option<Vec<u8>> = tx
         .query_row("SELECT sealed FROM settings WHERE key = ?1", [AUDIT_HEAD], |r| r.get(0))
         .optional()
         .map_err(db)?;
-    let Some(sealed) = sealed else { return Ok(ChainHead::default()) };
+    let Some(sealed) = sealed else {
+        return Err(Error::Corrupt("the audit chain's sealed head is missing".into()));
+    };
     let plain = keyring
         .open(&Table::Settings.aad(AUDIT_HEAD, ""), &sealed)
         .map_err(|e| Error::Corrupt(format!("the audit chain head failed authentication: {e}").into()))?;
     serde_json::from_slice(&plain).map_err(|e| Error::Corrupt(format!("the audit chain head: {e}").into()))
+}
+
+fn write_head(tx: &Connection, keyring: &Keyring, head: &ChainHead) -> Result<()> {
+    let plain = serde_json::to_vec(head).expect("the head serializes");
+    let sealed = keyring.seal(&Table::Settings.aad(AUDIT_HEAD, ""), &plain);
+    tx.execute(
+        "INSERT INTO settings (key, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
+        params![AUDIT_HEAD, sealed],
+    )
+    .map(drop)
+    .map_err(db)
+}
+
+/// The head naming the last record in the table (a schema-3 store's upgrade, when it has no head).
+fn last_record_head(tx: &Connection) -> Result<ChainHead> {
+    let last: Option<(i64, Vec<u8>)> = tx
+        .query_row("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(db)?;
+    Ok(last.map_or(ChainHead::default(), |(seq, mac)| ChainHead {
+        seq: seq as u64,
+        mac: mac.try_into().unwrap_or([0; 32]),
+    }))
 }
 
 fn append_audit(tx: &Connection, keyring: &Keyring, event: &AuditEvent) -> Result<()> {
@@ -335,14 +564,7 @@ fn append_audit(tx: &Connection, keyring: &Keyring, event: &AuditEvent) -> Resul
         ],
     )
     .map_err(db)?;
-    let next = serde_json::to_vec(&ChainHead { seq: record.seq, mac }).expect("the head serializes");
-    let sealed = keyring.seal(&Table::Settings.aad(AUDIT_HEAD, ""), &next);
-    tx.execute(
-        "INSERT INTO settings (key, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
-        params![AUDIT_HEAD, sealed],
-    )
-    .map(drop)
-    .map_err(db)
+    write_head(tx, keyring, &ChainHead { seq: record.seq, mac })
 }
 
 impl Store {
@@ -360,13 +582,41 @@ impl Store {
         tx.commit().map_err(db)
     }
 
+    /// The chain's sealed head.
+    pub fn audit_head(&self, keyring: &Keyring) -> Result<ChainHead> {
+        let reader = self.reader()?;
+        head(&reader, keyring)
+    }
+
+    /// A connection to read from: for a file, a read-only connection of its own, so a long read
+    /// (verify, export) sees one snapshot and never holds the writers' lock; in memory, the one
+    /// connection, locked.
+    fn reader(&self) -> Result<Reader<'_>> {
+        match &self.path {
+            Some(path) => {
+                let flags =
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = Connection::open_with_flags(path, flags).map_err(db)?;
+                conn.execute_batch("PRAGMA busy_timeout = 5000;").map_err(db)?;
+                Ok(Reader::Own(conn))
+            }
+            None => Ok(Reader::Shared(self.lock())),
+        }
+    }
+
     /// Walks the whole audit chain and reports every break: an edited record (its MAC), a deleted
     /// one (a gap), records out of order, columns that disagree with their record, or records cut
-    /// off the end (the sealed head).
-    pub fn audit_verify(&self, keyring: &Keyring) -> Result<AuditVerification> {
-        let conn = self.lock();
+    /// off the end (the sealed head). With `expected`, also that the chain reaches that head with
+    /// the same MAC there (an older copy of the store, or a chain rewritten after it, fails).
+    ///
+    /// Reads one snapshot on a connection of its own: writers (revocations, the housekeeper's audit
+    /// batches) go on meanwhile.
+    pub fn audit_verify(&self, keyring: &Keyring, expected: Option<ChainHead>) -> Result<AuditVerification> {
+        let mut reader = self.reader()?;
+        // One read transaction: the records and the head come from the same snapshot.
+        let tx = reader.transaction()?;
         let mut report = AuditVerification::default();
-        let mut stmt = conn
+        let mut stmt = tx
             .prepare("SELECT seq, at_unix_ms, event, subject, record, mac FROM audit ORDER BY rowid")
             .map_err(db)?;
         let rows = stmt
@@ -381,15 +631,29 @@ impl Store {
                 ))
             })
             .map_err(db)?;
-        let (mut expected, mut prev) = (1u64, [0u8; 32]);
+        // A chain cut by retention resumes after its sealed base; the cut itself is a record.
+        let start = base(&tx, keyring)?;
+        let (mut expected_seq, mut prev) = (start.seq + 1, start.mac);
+        let mut anchor_found = false;
+        if let Some(e) = expected.filter(|e| e.seq <= start.seq) {
+            // At the base the MAC is known; before it the records are gone, and only the order of
+            // the two heads can be checked.
+            anchor_found = true;
+            if e.seq == start.seq && e.mac != start.mac {
+                report.problems.push(format!(
+                    "record {}: its MAC differs from the expected head's (the chain was rewritten or replaced)",
+                    e.seq
+                ));
+            }
+        }
         for row in rows {
             let (seq, at, event, subject, record, mac) = row.map_err(db)?;
             let seq = seq as u64;
             report.records += 1;
-            if seq != expected {
+            if seq != expected_seq {
                 report
                     .problems
-                    .push(format!("record {expected}: missing or out of order (found {seq} there)"));
+                    .push(format!("record {expected_seq}: missing or out of order (found {seq} there)"));
             }
             if audit_mac(keyring, seq, &prev, &record)[..] != mac[..] {
                 report.problems.push(format!(
@@ -405,12 +669,20 @@ impl Store {
                 _ => report.problems.push(format!("record {seq}: its columns disagree with the record")),
             }
             prev = mac.try_into().unwrap_or([0; 32]);
-            expected = seq + 1;
+            if let Some(e) = expected.filter(|e| e.seq == seq) {
+                anchor_found = true;
+                if e.mac != prev {
+                    report.problems.push(format!(
+                        "record {seq}: its MAC differs from the expected head's (the chain was rewritten or replaced)"
+                    ));
+                }
+            }
+            expected_seq = seq + 1;
         }
         // The chain is walked by rowid; queries and the export go through the audit indexes, which
         // the chain does not cover: a damaged index would change their answers unseen.
         drop(stmt);
-        let mut check = conn.prepare("PRAGMA integrity_check(audit)").map_err(db)?;
+        let mut check = tx.prepare("PRAGMA integrity_check(audit)").map_err(db)?;
         let findings = check.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
         for finding in findings {
             match finding {
@@ -420,16 +692,81 @@ impl Store {
             }
         }
         drop(check);
-        let head = head(&conn, keyring)?;
-        if head.seq != expected - 1 || head.mac != prev {
-            report.problems.push(format!(
+        match head(&tx, keyring) {
+            Ok(head) if head.seq == expected_seq - 1 && head.mac == prev => {}
+            Ok(head) => report.problems.push(format!(
                 "the chain ends at record {} but its sealed head names record {} (records cut off the end?)",
-                expected - 1,
+                expected_seq - 1,
                 head.seq
+            )),
+            Err(Error::Corrupt(why)) => report.problems.push(why.to_string()),
+            Err(other) => return Err(other),
+        }
+        if let Some(e) = expected.filter(|_| !anchor_found) {
+            report.problems.push(format!(
+                "the chain ends at record {} before the expected head, record {} (the store was rolled back to an older copy?)",
+                expected_seq - 1,
+                e.seq
             ));
         }
         report.ok = report.problems.is_empty();
         Ok(report)
+    }
+
+    /// Cuts the oldest audit records: those older than `max_age_ms` before `now_ms` and those
+    /// beyond the newest `max_records`, whichever cuts more. The chain stays verifiable: the last
+    /// cut record's sequence and MAC are kept sealed as the chain's base, and `event` (told what was
+    /// cut) is appended, all in one transaction. Returns how many records were cut.
+    pub fn audit_retain(
+        &self,
+        keyring: &Keyring,
+        max_age_ms: Option<u64>,
+        max_records: Option<u64>,
+        now_ms: u64,
+        event: impl FnOnce(u64, u64) -> AuditEvent,
+    ) -> Result<u64> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        let (start, last) = (base(&tx, keyring)?, head(&tx, keyring)?);
+        let mut cut = start.seq;
+        if let Some(keep) = max_records {
+            cut = cut.max(last.seq.saturating_sub(keep));
+        }
+        if let Some(age) = max_age_ms {
+            let before = now_ms.saturating_sub(age).min(i64::MAX as u64) as i64;
+            let old: Option<i64> = tx
+                .query_row("SELECT max(seq) FROM audit WHERE at_unix_ms < ?1", [before], |r| r.get(0))
+                .map_err(db)?;
+            cut = cut.max(old.unwrap_or(0) as u64);
+        }
+        if cut <= start.seq {
+            return Ok(0);
+        }
+        let mac: Option<Vec<u8>> = tx
+            .query_row("SELECT mac FROM audit WHERE seq = ?1", [cut as i64], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        let mac: [u8; 32] = mac
+            .and_then(|m| m.try_into().ok())
+            .ok_or_else(|| Error::Corrupt(format!("audit record {cut} is missing").into()))?;
+        let removed = tx.execute("DELETE FROM audit WHERE seq <= ?1", [cut as i64]).map_err(db)? as u64;
+        if !exists(&tx, Table::Settings, AUDIT_BASE)? {
+            let mut manifest = Manifest::read(&tx, keyring)?.ok_or_else(|| {
+                Error::Corrupt("the store's sealed manifest is missing (rows deleted?)".into())
+            })?;
+            manifest.digest(Table::Settings).toggle(keyring, Table::Settings, AUDIT_BASE, true);
+            manifest.write(&tx, keyring)?;
+        }
+        let plain = serde_json::to_vec(&ChainHead { seq: cut, mac }).expect("the base serializes");
+        let sealed = keyring.seal(&Table::Settings.aad(AUDIT_BASE, ""), &plain);
+        tx.execute(
+            "INSERT INTO settings (key, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
+            params![AUDIT_BASE, sealed],
+        )
+        .map_err(db)?;
+        append_audit(&tx, keyring, &event(cut, removed))?;
+        tx.commit().map_err(db)?;
+        Ok(removed)
     }
 
     /// Records matching `query`, in sequence order.
@@ -483,6 +820,33 @@ impl Store {
     }
 }
 
+/// A connection that reads: a file store's own read-only one, or the in-memory store's, locked.
+enum Reader<'a> {
+    Own(Connection),
+    Shared(std::sync::MutexGuard<'a, Connection>),
+}
+
+impl Reader<'_> {
+    fn transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        let conn = match self {
+            Reader::Own(conn) => conn,
+            Reader::Shared(guard) => &mut **guard,
+        };
+        conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(db)
+    }
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Reader::Own(conn) => conn,
+            Reader::Shared(guard) => guard,
+        }
+    }
+}
+
 fn crypto(e: CryptoError) -> Error {
     match e {
         CryptoError::WrongMasterPassword => Error::WrongMasterPassword,
@@ -520,30 +884,97 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-fn unlock(conn: &mut Connection, master_password: &[u8], kdf: KdfSettings) -> Result<Keyring> {
+/// The key unwrapped from a read-only view of an existing store, with the key material it came
+/// from; `None` for a store with no key material yet (new, or being created by another process).
+struct Probed {
+    kdf: Vec<u8>,
+    wrapped: Vec<u8>,
+    keyring: Keyring,
+}
+
+/// Unwraps the data key of the store at `path` without writing anything: no WAL files, no
+/// migration, no lock. Fails with [`Error::WrongMasterPassword`] for a wrong password.
+fn probe(path: &Path, master_password: &[u8]) -> Result<Option<Probed>> {
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    if !path.exists() || wal.exists() {
+        // New, or with a log to replay that only a writable open reads: the ordinary path decides.
+        return Ok(None);
+    }
+    // `immutable=1`: read the file as it is, creating nothing beside it.
+    let uri = format!("file:{}?immutable=1", uri_path(path));
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+        | rusqlite::OpenFlags::SQLITE_OPEN_URI
+        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags).map_err(db)?;
+    let has_meta: bool = conn
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'meta'", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| n > 0)
+        .map_err(db)?;
+    if !has_meta {
+        return Ok(None);
+    }
+    let (Some(kdf), Some(wrapped)) = (get_meta(&conn, "kdf")?, get_meta(&conn, "wrapped_data_key")?) else {
+        return Ok(None);
+    };
+    let params = KdfParams::from_bytes(&kdf).map_err(crypto)?;
+    let kek = Kek::derive(master_password, &params);
+    let keyring = Keyring::new(DataKey::unwrap(&kek, &wrapped).map_err(crypto)?);
+    Ok(Some(Probed { kdf, wrapped, keyring }))
+}
+
+/// `path` as the path part of an SQLite URI: `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The store's keyring, and whether this call created its key material.
+fn unlock(
+    conn: &mut Connection,
+    master_password: &[u8],
+    kdf: KdfSettings,
+    probed: Option<Probed>,
+) -> Result<(Keyring, bool)> {
     // The slow key derivation runs outside any transaction, so an open never holds the write lock
     // for the ~70-90 ms PBKDF2 takes.
     if let (Some(params), Some(wrapped)) = (get_meta(conn, "kdf")?, get_meta(conn, "wrapped_data_key")?) {
+        if let Some(p) = probed.filter(|p| p.kdf == params && p.wrapped == wrapped) {
+            return Ok((p.keyring, false));
+        }
         let params = KdfParams::from_bytes(&params).map_err(crypto)?;
         let kek = Kek::derive(master_password, &params);
-        return Ok(Keyring::new(DataKey::unwrap(&kek, &wrapped).map_err(crypto)?));
+        return Ok((Keyring::new(DataKey::unwrap(&kek, &wrapped).map_err(crypto)?), false));
     }
     let params = KdfParams::generate(kdf.iterations).map_err(crypto)?;
     let kek = Kek::derive(master_password, &params);
     let dek = DataKey::generate();
+    let wrapped = dek.wrap(&kek);
+    let keyring = Keyring::new(dek);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
     match (get_meta(&tx, "kdf")?, get_meta(&tx, "wrapped_data_key")?) {
         (None, None) => {
             put_meta(&tx, "kdf", &params.to_bytes())?;
-            put_meta(&tx, "wrapped_data_key", &dek.wrap(&kek))?;
+            put_meta(&tx, "wrapped_data_key", &wrapped)?;
+            // The key material, the chain head and the manifest appear together or not at all.
+            initialize(&tx, &keyring)?;
         }
         // Another process created the key material meanwhile: use that.
         (Some(_), Some(_)) => {
             drop(tx);
-            return unlock(conn, master_password, kdf);
+            return unlock(conn, master_password, kdf, None);
         }
         _ => return Err(Error::Corrupt("the store's key material is incomplete".into())),
     }
     tx.commit().map_err(db)?;
-    Ok(Keyring::new(dek))
+    Ok((keyring, true))
 }

@@ -7,6 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::hot::policy::{Escalation, PackedRate, Policy};
+use crate::hot::session::MAX_ESCALATION_THRESHOLD;
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -45,8 +46,8 @@ impl TierSpec {
             max_sessions,
             order_burst: burst,
             message_burst: burst,
-            escalation_threshold: if messages_per_sec > u32::MAX as u64 {
-                u32::MAX
+            escalation_threshold: if messages_per_sec > MAX_ESCALATION_THRESHOLD as u64 {
+                MAX_ESCALATION_THRESHOLD
             } else {
                 messages_per_sec as u32
             },
@@ -80,6 +81,11 @@ impl TierSpec {
         }
         if self.messages_per_sec > 0 && self.message_burst == 0 {
             return Err(Error::invalid("message_burst is 0 while messages_per_sec is not"));
+        }
+        if self.escalation_threshold > MAX_ESCALATION_THRESHOLD {
+            return Err(Error::invalid(format!(
+                "escalation_threshold above {MAX_ESCALATION_THRESHOLD} (what the violation counter holds) could never trigger"
+            )));
         }
         if self.escalation_threshold > 0 && self.escalation_window_ms == 0 {
             return Err(Error::invalid("escalation_window_ms is 0 while escalation is on"));

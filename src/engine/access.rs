@@ -7,7 +7,9 @@
 
 use crate::cold::allowlist::{AllowList, IpRule};
 use crate::cold::attempts::{AttemptPolicy, FailedAttempts};
-use crate::cold::audit::{AuditEvent, AuditQuery, AuditRecord, AuditVerification};
+use crate::cold::audit::{
+    AuditAnchor, AuditEvent, AuditQuery, AuditRecord, AuditRetention, AuditVerification,
+};
 use crate::cold::credentials::{
     sender_comp_id_for, validate_comp_id, Account, Accounts, CredentialInfo, CredentialRecord,
     CredentialStatus, LogonRefusal, PreviousVerifier, UserProfile,
@@ -86,6 +88,9 @@ pub(crate) struct AccessState {
     expiring: Mutex<HashMap<String, u64>>,
     /// Serializes provisioning (SenderCompID allocation) and master password changes.
     provisioning: Mutex<()>,
+    /// The audit log's retention, and when the housekeeper last applied it.
+    pub(crate) retention: Option<AuditRetention>,
+    pub(crate) retention_ran: Mutex<Option<Instant>>,
 }
 
 impl AccessState {
@@ -130,6 +135,8 @@ impl AccessState {
             }),
             expiring: Mutex::new(HashMap::new()),
             provisioning: Mutex::new(()),
+            retention: config.audit_retention,
+            retention_ran: Mutex::new(None),
         })
     }
 
@@ -200,7 +207,7 @@ impl Core {
                 "rules" => rows.rules = Some(text(&row)),
                 "tier_rules" => rows.tier_rules = Some(text(&row)),
                 // The audit chain's head belongs to the store (checked by audit_verify).
-                "audit_head" => {}
+                "audit_head" | "audit_base" | "manifest" => {}
                 other => return Err(Error::Corrupt(format!("unknown setting '{other}'").into())),
             }
         }
@@ -379,7 +386,11 @@ impl Core {
     /// Sets when `user`'s credential expires (milliseconds since the Unix epoch; `None` never).
     /// Logons after it fail; live sessions are killed (and the host told) at once, on the calling
     /// thread, for a time already past, otherwise by the housekeeper when the time comes.
+    ///
+    /// `Some(0)` means never too, as 0 does in the C ABI and over HTTP: one meaning everywhere, so
+    /// that a 0 sent for "no expiry" can never expire a user at once and kill its sessions.
     pub fn set_expiry(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<()> {
+        let expires_unix_ms = expires_unix_ms.filter(|&at| at != 0);
         self.change_credential(user, "credential.expiry", |r| {
             let changed = r.expires_unix_ms != expires_unix_ms;
             r.expires_unix_ms = expires_unix_ms;
@@ -466,6 +477,7 @@ impl Core {
         let _serial = self.access.provisioning.lock().unwrap_or_else(|p| p.into_inner());
         store.change_master_password(
             &self.access.keyring,
+            &AuditEvent::host("store.master_password", "", serde_json::json!({})),
             new_password,
             KdfSettings { iterations: self.access.iterations },
         )
@@ -473,7 +485,44 @@ impl Core {
 
     /// Walks the audit chain and reports every break (see [`crate::cold::audit`]).
     pub fn audit_verify(&self) -> Result<AuditVerification> {
-        self.access.store().audit_verify(&self.access.keyring)
+        self.access.store().audit_verify(&self.access.keyring, None)
+    }
+
+    /// The audit chain's head now, to keep off the machine and verify against later.
+    pub fn audit_head(&self) -> Result<AuditAnchor> {
+        self.access.store().audit_head(&self.access.keyring).map(AuditAnchor)
+    }
+
+    /// [`Core::audit_verify`], and that the chain still holds `expected`, a head kept earlier: a
+    /// store rolled back to an older copy, or a chain rewritten after that record, is reported.
+    pub fn audit_verify_against(&self, expected: &AuditAnchor) -> Result<AuditVerification> {
+        self.access.store().audit_verify(&self.access.keyring, Some(expected.0))
+    }
+
+    /// Cuts the audit records `retention` no longer keeps (see [`AuditRetention`]); returns how
+    /// many. The chain stays verifiable from where it resumes, and an `audit.retention` record says
+    /// what was cut. The housekeeper runs this every minute when the engine has a retention.
+    pub fn audit_retain(&self, retention: &AuditRetention) -> Result<u64> {
+        let max_age_ms = retention.max_age.map(|a| a.as_millis().min(u128::from(u64::MAX)) as u64);
+        self.access.store().audit_retain(
+            &self.access.keyring,
+            max_age_ms,
+            retention.max_records,
+            unix_ms(),
+            |seq, n| {
+                AuditEvent::host(
+                    "audit.retention",
+                    "",
+                    serde_json::json!({
+                        "cut_through_seq": seq,
+                        "records_cut": n,
+                        "resumes_at_seq": seq + 1,
+                        "max_age_ms": max_age_ms,
+                        "max_records": retention.max_records,
+                    }),
+                )
+            },
+        )
     }
 
     /// Audit records matching `query`, in sequence order (at most 1,000; page with `after_seq`).
@@ -544,7 +593,19 @@ impl Core {
                 "logon.accepted"
             }
             Err(refusal) => {
-                details["refusal"] = serde_json::to_value(refusal).unwrap_or_default();
+                let reason = serde_json::to_value(refusal).unwrap_or_default();
+                // A flood of the same refusal is one record with its count (see `refusals`).
+                let key = (
+                    request.sender_comp_id.to_owned(),
+                    request.target_comp_id.to_owned(),
+                    details["peer"].as_str().map(str::to_owned),
+                    reason.as_str().unwrap_or_default().to_owned(),
+                );
+                if !self.refusals.first(key, user.as_deref().unwrap_or(""), unix_ms()) {
+                    return result;
+                }
+                details["refusal"] = reason;
+                details["count"] = 1.into();
                 "logon.refused"
             }
         };

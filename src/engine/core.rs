@@ -78,6 +78,9 @@ pub struct Core {
     /// Serializes every policy publication and session open (lock order: user, policy, sessions),
     /// so a session is never opened on a tier definition that a concurrent change then misses.
     policy: Mutex<()>,
+    /// Serializes tier definitions from validation through commit to publication, outside the
+    /// policy lock (taken before it when both are held).
+    tier_changes: Mutex<()>,
     pub(crate) tiers: Tiers,
     pub(crate) users: Users,
     pub(crate) sessions: Sessions,
@@ -91,6 +94,8 @@ pub struct Core {
     violations_read: Mutex<std::time::Instant>,
     /// Held while queued audit events are taken and written.
     audit_writing: Mutex<()>,
+    /// Refused logons of this interval, aggregated (see `refusals`).
+    pub(crate) refusals: super::refusals::Refusals,
     pub(crate) logon_counters: LogonCounters,
     /// This engine's Prometheus registry.
     pub(crate) metrics: crate::admin::metrics::Metrics,
@@ -107,6 +112,9 @@ impl std::fmt::Debug for Core {
 
 /// Logon and session events queued at most before they are counted as dropped.
 const AUDIT_QUEUE: usize = 100_000;
+
+/// How often the housekeeper applies the audit retention.
+const RETENTION_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How often violations are aggregated into audit records.
 const VIOLATION_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
@@ -127,6 +135,7 @@ impl Core {
         Core {
             slots,
             policy: Mutex::new(()),
+            tier_changes: Mutex::new(()),
             tiers,
             users: Users::default(),
             sessions: Sessions::new(capacity),
@@ -137,6 +146,7 @@ impl Core {
             violations_seen: Mutex::new(HashMap::new()),
             violations_read: Mutex::new(std::time::Instant::now()),
             audit_writing: Mutex::new(()),
+            refusals: Default::default(),
             logon_counters: LogonCounters::default(),
             metrics: crate::admin::metrics::Metrics::new(me),
         }
@@ -162,13 +172,17 @@ impl Core {
     ///
     /// When the rates change, those sessions' buckets start afresh under the new rates (a full
     /// burst): debt run up at one interval is meaningless at another. Violation counters are kept.
+    ///
+    /// The commit runs outside the policy lock, which every session open (every logon) takes: a
+    /// tier change never makes a logon wait on the disk. Tier changes are serialized among
+    /// themselves, so they are published in the order they committed.
     pub fn tier_set(&self, name: &str, spec: TierSpec) -> Result<()> {
-        let _policy = self.lock_policy();
+        let _changes = self.tier_changes.lock().unwrap_or_else(|p| p.into_inner());
         self.tiers.check(name, &spec)?;
         let value = serde_json::to_vec(&spec).map_err(|e| Error::Internal(e.to_string().into()))?;
         let event = AuditEvent::host("tier.set", name, serde_json::to_value(spec).unwrap_or_default());
         self.access.commit(event, &[Write::Put { table: Table::Tiers, key: name, value: &value }])?;
-        self.tier_publish_locked(name, spec)
+        self.tier_publish(name, spec)
     }
 
     /// Publishes a tier already committed (or loaded from the store).
@@ -380,15 +394,38 @@ impl Core {
         };
         if due {
             self.aggregate_violations();
+            self.drain_refusals();
         }
-        self.write_queued()
+        self.write_queued()?;
+        self.retain_when_due()
+    }
+
+    /// Applies the engine's audit retention, at most once a minute.
+    fn retain_when_due(&self) -> Result<()> {
+        let Some(retention) = self.access.retention else { return Ok(()) };
+        {
+            let mut ran = self.access.retention_ran.lock().unwrap_or_else(|p| p.into_inner());
+            if ran.is_some_and(|at| at.elapsed() < RETENTION_PERIOD) {
+                return Ok(());
+            }
+            *ran = Some(std::time::Instant::now());
+        }
+        self.audit_retain(&retention).map(drop)
     }
 
     /// Writes the queued logon, session and violation events now, violations aggregated first (the
     /// housekeeper does this on its own every second; closing the engine does it once more).
     pub fn audit_flush(&self) -> Result<()> {
         self.aggregate_violations();
+        self.drain_refusals();
         self.write_queued()
+    }
+
+    /// Queues the records of the refused logons repeated this interval, and starts the next one.
+    fn drain_refusals(&self) {
+        for event in self.refusals.drain(unix_ms()) {
+            self.audit_queue.push(event);
+        }
     }
 
     fn write_queued(&self) -> Result<()> {
@@ -505,8 +542,14 @@ impl Core {
     }
 
     /// Zeroes one session's violation counters and escalation window.
+    ///
+    /// An operator action: its audit record is committed first, and nothing is reset if it cannot
+    /// be.
     pub fn session_reset_violations(&self, session: u64) -> Result<()> {
         let (line, side, handle) = self.line(session)?;
+        let meta = self.sessions.meta(handle.index, handle.generation).ok_or(Error::StaleHandle)?;
+        let details = serde_json::json!({"session": session});
+        self.access.append_audit(&[AuditEvent::host("violations.reset", &meta.user.id, details)])?;
         line.reset_violations(handle.generation, side).then_some(()).ok_or(Error::StaleHandle)
     }
 
@@ -527,8 +570,13 @@ impl Core {
     }
 
     /// Zeroes a user's violations, closed and live sessions alike.
+    ///
+    /// An operator action: its audit record is committed first, and nothing is reset if it cannot
+    /// be.
     pub fn user_reset_violations(&self, user: &str) -> Result<()> {
         let user = self.users.get(user)?;
+        let details = serde_json::json!({"sessions": "all"});
+        self.access.append_audit(&[AuditEvent::host("violations.reset", &user.id, details)])?;
         let mut state = user.lock();
         state.closed.throttled = 0;
         state.closed.disconnects = 0;

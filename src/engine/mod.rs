@@ -7,6 +7,7 @@ mod access;
 mod core;
 mod eligibility;
 mod housekeeper;
+mod refusals;
 pub(crate) mod stats;
 
 pub use self::access::{Credentials, LogonRequest};
@@ -94,6 +95,9 @@ pub struct Config {
     /// Whether logon re-checks eligibility (off by default: facts change slowly, and re-evaluation
     /// suspends users who stopped qualifying).
     pub logon_checks_eligibility: bool,
+    /// How much of the audit log to keep; the housekeeper cuts the rest once a minute (see
+    /// [`Core::audit_retain`]). `None` keeps everything.
+    pub audit_retention: Option<crate::cold::audit::AuditRetention>,
 }
 
 /// Default tick of the coarse clock.
@@ -116,6 +120,7 @@ impl Default for Config {
             currency: "USD".into(),
             default_rules: true,
             logon_checks_eligibility: false,
+            audit_retention: None,
         }
     }
 }

@@ -157,6 +157,70 @@ pub unsafe extern "C" fn fixprov_audit_verify(
     })
 }
 
+/// The audit chain's head now, as JSON: {"seq": n, "mac": "64 hex digits"}. Keep it off the
+/// machine (a log shipper, a ticket, another host) and pass it to fixprov_audit_verify_head()
+/// later: a store replaced by an older copy of itself, or a chain rewritten after that record, is
+/// then reported, which nothing inside the file alone can show.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_CORRUPT (the head is missing or failed
+/// authentication), or FIXPROV_ERR_STORAGE.
+/// Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; out_json is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_audit_head(
+    engine: *const fixprov_engine,
+    out_json: *mut *mut c_char,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let json = boundary::json_into_raw(&engine.audit_head()?)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(json) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// fixprov_audit_verify(), and that the chain still holds head_json, a head that
+/// fixprov_audit_head() returned earlier: the report lists a problem when the chain ends before
+/// that record (the store was rolled back) or the record there has another MAC (rewritten).
+///
+/// Returns: FIXPROV_OK (also when problems were found: read "ok"), FIXPROV_ERR_NULL,
+/// FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (head_json is not such a head),
+/// FIXPROV_ERR_CORRUPT, or FIXPROV_ERR_STORAGE.
+/// Ownership: returns a new string owned by the caller; free it with fixprov_string_free().
+/// Does not take ownership of head_json.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live; head_json is NULL or head_json_len readable bytes; out_json NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_audit_verify_head(
+    engine: *const fixprov_engine,
+    head_json: *const u8,
+    head_json_len: usize,
+    out_json: *mut *mut c_char,
+) -> fixprov_status {
+    guard(|| {
+        let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        let head = unsafe { boundary::text(head_json, head_json_len, c"head_json is NULL") }?;
+        let expected: crate::cold::audit::AuditAnchor =
+            serde_json::from_str(head).map_err(|e| crate::Error::invalid(format!("audit head: {e}")))?;
+        let json = boundary::json_into_raw(&engine.audit_verify_against(&expected)?)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out.write(json) };
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Reads audit records as JSON lines (one record per line: seq, at_unix_ms, actor, source, event,
 /// subject, details, outcome), in sequence order. filter is a JSON object with optional
 /// from_unix_ms, to_unix_ms, subject, event_prefix, after_seq (paging) and limit (at most 1,000),

@@ -276,6 +276,37 @@ pub unsafe extern "C" fn fixprov_options_set_pbkdf2_iterations(
     })
 }
 
+/// Sets how much of the audit log the engine keeps: records older than max_age_secs and those
+/// beyond the newest max_records are cut, once a minute, by the engine's housekeeping thread; 0
+/// keeps everything by that measure (the default is 0 and 0: nothing is cut). The chain stays
+/// verifiable: the last cut record's sequence and MAC are kept sealed, and an "audit.retention"
+/// record says what was cut and where the chain resumes.
+///
+/// Returns: FIXPROV_OK or FIXPROV_ERR_NULL.
+/// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_audit_retention(
+    options: *mut fixprov_options,
+    max_age_secs: u64,
+    max_records: u64,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        let retention = crate::cold::audit::AuditRetention {
+            max_age: (max_age_secs != 0).then(|| std::time::Duration::from_secs(max_age_secs)),
+            max_records: (max_records != 0).then_some(max_records),
+        };
+        options.config.audit_retention =
+            (retention != crate::cold::audit::AuditRetention::default()).then_some(retention);
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Chooses the eligibility set-up: default_rules 1 starts with the four default rules (balance
 /// 1,000.00, 30-day volume 10,000.00, account age 30 days, KYC level 2; the default), 0 with none;
 /// logon_check 1 makes fixprov_logon() re-check eligibility (default 0). A store's saved rule set

@@ -238,6 +238,10 @@ const WINDOW_MASK: u64 = (1 << WINDOW_BITS) - 1;
 const COUNT_BITS: u32 = 64 - WINDOW_BITS;
 const COUNT_MAX: u64 = (1 << COUNT_BITS) - 1;
 
+/// The largest escalation threshold that can trigger: the window's violation count saturates at
+/// 2^22 - 1, and escalation needs more than the threshold. Tier validation refuses anything above.
+pub const MAX_ESCALATION_THRESHOLD: u32 = COUNT_MAX as u32 - 1;
+
 impl Default for SessionLine {
     fn default() -> Self {
         Self::new()
