@@ -5,7 +5,8 @@
 //! * No request succeeds without `Authorization: Bearer <token>`. Tokens are kept as SHA-256 hashes
 //!   (they are machine-generated secrets, not passwords) and compared in constant time; each has a
 //!   name (the audit actor) and a role. A missing or bad token is 401; an address with repeated
-//!   failures is refused with 429 for a cool-down.
+//!   failures gets 429 for its bad-token requests during a cool-down. A request with a valid token
+//!   is always served: the lock-out never refuses it.
 //! * `GET /healthz` answers without a token; `GET /metrics` (Prometheus) needs a viewer token, as
 //!   every admin route does (Prometheus sends one with `authorization: {credentials: ...}`).
 //! * Stopping (or dropping) the server shuts the runtime down and joins its thread.
@@ -216,10 +217,17 @@ fn answer(
 ) -> Response {
     let now = Instant::now();
     let ip = peer.ip().to_canonical();
-    if shared.failures.locked(&ip, now).is_some() {
-        return Response::error(429, "too_many_failures", "too many failed requests from this address; wait");
-    }
+    // The token first: a valid one is served whatever the address's failures. Behind a same-host
+    // proxy every client is 127.0.0.1; a lock that refused valid tokens too would let anyone lock
+    // every operator out. Bad tokens from a locked address are refused (429) without counting.
     let Some(mut actor) = authenticate(shared, headers) else {
+        if shared.failures.locked(&ip, now).is_some() {
+            return Response::error(
+                429,
+                "too_many_failures",
+                "too many failed requests from this address; wait",
+            );
+        }
         shared.failures.record_failure(&ip, now);
         return Response::error(401, "unauthorized", "a valid bearer token is required");
     };
