@@ -2,6 +2,8 @@
 //! every route in the OpenAPI document, bad JSON, unknown fields, oversized bodies and unknown users
 //! on each, the document itself (served, and checked in), /metrics and /healthz.
 
+mod common;
+
 use fixprov::admin::http::TokenConfig;
 use fixprov::admin::Role;
 use fixprov::{Config, Engine};
@@ -43,13 +45,10 @@ fn raw_request(
     stream.write_all(body).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let status: u16 = response.split(' ').nth(1).unwrap().parse().unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let content_type = head
-        .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: ").map(str::to_owned))
-        .unwrap_or_default();
-    (status, content_type, body.to_owned())
+    // Chunked bodies (the streamed audit export) are joined.
+    let answer = common::parse(&response);
+    let content_type = answer.header("content-type").unwrap_or_default().to_owned();
+    (answer.status, content_type, answer.body)
 }
 
 #[test]
