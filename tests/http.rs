@@ -178,6 +178,11 @@ fn operations(document: &Value) -> Vec<(String, String, String, Option<Value>)> 
     let mut out = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
+            // HEAD and OPTIONS are derived from the routes (tests/http_conventions.rs); extensions
+            // are not operations.
+            if matches!(method.as_str(), "head" | "options") || method.starts_with("x-") {
+                continue;
+            }
             let example = op["requestBody"]["content"]["application/json"]["example"].clone();
             out.push((
                 method.to_uppercase(),
