@@ -62,11 +62,16 @@ fn list_of(name: &str) -> Value {
     json!({"type": "array", "items": schema(name)})
 }
 
+/// `schema` or null: the server reads an optional field given as null as left out.
+fn nullable(schema: Value) -> Value {
+    json!({"oneOf": [schema, {"type": "null"}]})
+}
+
 fn kill_or_reset_body() -> Value {
     json!({"type": "object", "additionalProperties": false,
            "description": "Exactly one of session and user.",
-           "properties": {"session": {"type": "integer", "format": "uint64", "minimum": 0},
-                          "user": {"$ref": "#/components/schemas/UserId"}}})
+           "properties": {"session": {"type": ["integer", "null"], "format": "uint64", "minimum": 0},
+                          "user": nullable(schema("UserId"))}})
 }
 
 macro_rules! doc {
@@ -90,7 +95,7 @@ static DOCS: &[Doc] = &[
         "POST",
         "/admin/fix/provision",
         "Provisions a FIX credential for a user; the password is in this one answer only",
-        || object(json!({"user": schema("UserId"), "tier": {"type": "string"}}), &["user"]),
+        || object(json!({"user": schema("UserId"), "tier": {"type": ["string", "null"]}}), &["user"]),
         || json!({"user": "alice", "tier": "premium"}),
         || object(
             json!({"user": {"type": "string"}, "sender_comp_id": {"type": "string"},
