@@ -10,8 +10,10 @@
 #   bash scripts/test.sh --long    the same with the long campaigns: 1,000 crash rounds, a denser
 #                                  corruption sweep, 10-minute soak and load, the sanitizers' soak
 #                                  and load at 60 s and their race test at full count, and an hour
-#                                  per fuzz target. FIXPROV_FUZZ_SECS, FIXPROV_SOAK_SECS,
-#                                  FIXPROV_CRASH_ROUNDS and FIXPROV_CORRUPTION_STRIDE override each.
+#                                  per fuzz target, and 10,000 generated admin requests per
+#                                  OpenAPI operation (FIXPROV_LONG=1). FIXPROV_FUZZ_SECS,
+#                                  FIXPROV_SOAK_SECS, FIXPROV_CRASH_ROUNDS,
+#                                  FIXPROV_CORRUPTION_STRIDE and FIXPROV_OPENAPI_CASES override each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -29,6 +31,8 @@ if ((long)); then
     export FIXPROV_CRASH_ROUNDS=${FIXPROV_CRASH_ROUNDS:-1000}
     export FIXPROV_SOAK_SECS=${FIXPROV_SOAK_SECS:-600}
     export FIXPROV_CORRUPTION_STRIDE=${FIXPROV_CORRUPTION_STRIDE:-16}
+    # tests/openapi_generated.rs: 10,000 generated admin requests per operation instead of 100.
+    export FIXPROV_LONG=1
     fuzz_args=(--long "${FIXPROV_FUZZ_SECS:-3600}")
     sanitize_args=(--long)
 fi

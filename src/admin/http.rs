@@ -1,69 +1,75 @@
 //! The admin HTTP server: the command layer on a socket, on its own thread and private tokio
-//! runtime inside the host process (axum, HTTP/1.1).
+//! runtime inside the host process (hyper HTTP/1.1 connections serving an axum router).
 //!
 //! * Bound to loopback unless the caller allows a remote address explicitly.
-//! * No request succeeds without `Authorization: Bearer <token>`. Tokens are kept as SHA-256 hashes
-//!   (they are machine-generated secrets, not passwords) and compared in constant time; each has a
-//!   name (the audit actor) and a role. A missing or bad token is 401; an address with repeated
-//!   failures is refused with 429 for a cool-down.
+//! * No request succeeds without `Authorization: Bearer <token>` (see [`super::auth`]): tokens are
+//!   kept as SHA-256 hashes and compared in constant time; each has a name (the audit actor) and a
+//!   role. A missing or bad token is 401; an address with repeated failures gets 429 for its
+//!   bad-token requests during a cool-down, while requests with a valid token are always served.
 //! * `GET /healthz` answers without a token; `GET /metrics` (Prometheus) needs a viewer token, as
 //!   every admin route does (Prometheus sends one with `authorization: {credentials: ...}`).
-//! * Stopping (or dropping) the server shuts the runtime down and joins its thread.
+//! * HTTP conventions (JSON errors everywhere, `Allow` on 405, HEAD, OPTIONS): [`super::request`].
+//! * Starting and stopping leave `admin.start` and `admin.stop` audit records; authentication
+//!   failures leave one `admin.auth_failed` record per address per interval.
+//!
+//! # Limits
+//!
+//! No client can hold the server, or the host's call that stops it, for long:
+//!
+//! | what                                  | limit                     | then                         |
+//! |---------------------------------------|---------------------------|------------------------------|
+//! | a request head (slow drip or not)     | [`HEAD_TIMEOUT`] 5 s      | connection closed            |
+//! | an idle keep-alive connection         | [`HEAD_TIMEOUT`] 5 s      | connection closed            |
+//! | a request body                        | [`BODY_TIMEOUT`] 5 s      | 408, connection closed       |
+//! | a write the client does not read      | [`WRITE_STALL_TIMEOUT`] 10 s | connection dropped        |
+//! | open connections                      | [`MAX_CONNECTIONS`] 64    | 503 at once, closed          |
+//! | stopping with connections open        | [`SHUTDOWN_GRACE`] 0.5 s  | connections dropped          |
+//!
+//! The idle limit is hyper's header read timeout: hyper starts it as soon as a connection waits
+//! for its next request head (see [`super::connection`]). `fixprov_admin_stop` and
+//! `fixprov_engine_close` return within [`SHUTDOWN_GRACE`] plus the answer being written, whatever
+//! clients do: in-flight answers get the grace period, then every connection is dropped with the
+//! server's runtime.
 
-use crate::admin::{handle, Actor, Response, Role, MAX_BODY};
-use crate::cold::attempts::{AttemptPolicy, FailedAttempts};
+use super::auth::Auth;
+pub use super::auth::{TokenConfig, AUTH_AUDIT_INTERVAL, MAX_AUDITED_ADDRESSES};
+use crate::cold::audit::AuditEvent;
 use crate::engine::Core;
 use crate::error::{Error, Result};
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::IntoResponse;
 use axum::Router;
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::Duration;
+use tokio::sync::{oneshot, watch, Semaphore};
 
-/// A bearer token as the host configures it. The token itself is hashed when the server starts and
-/// not kept.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenConfig {
-    /// Its name: the actor on audit records.
-    pub name: String,
-    /// What it may do.
-    pub role: Role,
-    /// The secret (at least 32 characters).
-    pub token: String,
-}
+/// Longest a client may take to send a request head, from the moment the connection waits for
+/// it: also the longest a keep-alive connection stays idle. Bytes arriving slowly do not extend it.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
-impl std::fmt::Debug for TokenConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenConfig")
-            .field("name", &self.name)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
-    }
-}
+/// Longest a client may take to send a request body (at most 64 KiB).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
-struct Token {
-    name: String,
-    role: Role,
-    hash: [u8; 32],
-}
+/// Longest a write of an answer may make no progress (a client that stops reading).
+pub const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(10);
 
-struct Shared {
-    core: Arc<Core>,
-    tokens: Vec<Token>,
-    failures: FailedAttempts<IpAddr>,
+/// Most connections open at once; one more is answered 503 and closed.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// How long stopping waits for the answers in flight before dropping every connection.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// What every request's handler shares.
+pub(crate) struct Shared {
+    pub(crate) core: Arc<Core>,
+    pub(crate) auth: Auth,
 }
 
 /// A running admin server; stopped and joined on drop.
 pub struct AdminServer {
     address: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    core: Arc<Core>,
+    stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -73,8 +79,14 @@ impl std::fmt::Debug for AdminServer {
     }
 }
 
-fn token_hash(token: &[u8]) -> [u8; 32] {
-    Sha256::digest(token).into()
+/// The answer to a connection over [`MAX_CONNECTIONS`], written without reading its request.
+fn busy() -> Vec<u8> {
+    let body = r#"{"error":{"code":"too_many_connections","message":"the admin API has too many open connections; retry"}}"#;
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 impl AdminServer {
@@ -87,17 +99,13 @@ impl AdminServer {
         allow_remote: bool,
     ) -> Result<AdminServer> {
         AdminServer::check_config(bind, &tokens, allow_remote)?;
-        let tokens = tokens
-            .into_iter()
-            .map(|t| Token { name: t.name, role: t.role, hash: token_hash(t.token.as_bytes()) })
-            .collect();
-        let shared =
-            Arc::new(Shared { core, tokens, failures: FailedAttempts::new(AttemptPolicy::default()) });
+        let names: Vec<String> = tokens.iter().map(|t| t.name.clone()).collect();
+        let shared = Arc::new(Shared { core: core.clone(), auth: Auth::new(tokens) });
         let listener = std::net::TcpListener::bind(bind)
             .map_err(|e| Error::Storage(format!("cannot bind the admin API to {bind}: {e}").into()))?;
         listener.set_nonblocking(true).map_err(|e| Error::Internal(e.to_string().into()))?;
         let address = listener.local_addr().map_err(|e| Error::Internal(e.to_string().into()))?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (stop, stopped) = oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
@@ -106,26 +114,16 @@ impl AdminServer {
         let thread = std::thread::Builder::new()
             .name("fixprov-admin".into())
             .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-                    let app = Router::new()
-                        .route(
-                            "/healthz",
-                            axum::routing::get(|| async { axum::Json(serde_json::json!({"ok": true})) }),
-                        )
-                        .fallback(serve)
-                        .layer(DefaultBodyLimit::max(MAX_BODY + 1))
-                        .with_state(shared);
-                    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-                    let _ = axum::serve(listener, service)
-                        .with_graceful_shutdown(async {
-                            let _ = stopped.await;
-                        })
-                        .await;
-                });
+                runtime.block_on(accept_loop(listener, shared, stopped));
+                // Dropping the runtime drops every connection still open.
             })
             .map_err(|e| Error::Internal(format!("cannot start the admin thread: {e}").into()))?;
-        Ok(AdminServer { address, stop: Some(stop), thread: Some(thread) })
+        core.audit_later(AuditEvent::host(
+            "admin.start",
+            "",
+            serde_json::json!({"address": address.to_string(), "tokens": names}),
+        ));
+        Ok(AdminServer { address, core, stop: Some(stop), thread: Some(thread) })
     }
 
     /// Checks an address and token list as [`AdminServer::start`] would, without starting anything.
@@ -159,76 +157,54 @@ impl Drop for AdminServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        self.core.audit_later(AuditEvent::host(
+            "admin.stop",
+            "",
+            serde_json::json!({"address": self.address.to_string()}),
+        ));
     }
 }
 
-fn json(response: Response) -> axum::response::Response {
-    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match response.text {
-        Some((content_type, text)) => {
-            (status, [(axum::http::header::CONTENT_TYPE, content_type)], text).into_response()
+/// Accepts connections until `stopped`, each served on its own task under [`MAX_CONNECTIONS`];
+/// then asks them to finish and waits [`SHUTDOWN_GRACE`] at most.
+async fn accept_loop(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+    let router = Router::new().fallback(super::request::serve).with_state(shared.clone());
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let (shutdown, connections) = watch::channel(false);
+    let mut audit =
+        tokio::time::interval_at(tokio::time::Instant::now() + AUTH_AUDIT_INTERVAL, AUTH_AUDIT_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            _ = audit.tick() => shared.auth.audit_failures(&shared.core),
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(_) => {
+                        // Out of descriptors, most likely: wait instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                match places.clone().try_acquire_owned() {
+                    Ok(place) => {
+                        let connection = super::connection::serve(stream, peer, router.clone(), connections.clone(), place);
+                        tokio::spawn(connection);
+                    }
+                    // Best effort: a fresh socket's send buffer takes the whole answer.
+                    Err(_) => drop(stream.try_write(&busy())),
+                }
+            }
         }
-        None => (status, axum::Json(response.body)).into_response(),
     }
-}
-
-fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    // Constant time: no early exit on the first differing byte.
-    std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
-}
-
-fn authenticate(shared: &Shared, headers: &HeaderMap) -> Option<Actor> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let presented = token_hash(value.strip_prefix("Bearer ")?.trim().as_bytes());
-    // Every token is compared, so timing tells nothing of which one matched.
-    let found =
-        shared.tokens.iter().fold(None, |found, t| if same(&presented, &t.hash) { Some(t) } else { found });
-    found.map(|t| Actor { name: t.name.clone(), role: t.role, source: String::new() })
-}
-
-async fn serve(
-    State(shared): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> axum::response::Response {
-    let response = match body {
-        Ok(body) => answer(&shared, peer, &method, &uri, &headers, &body),
-        // Over the limit (or unreadable): answered in JSON like every other error.
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Response::error(413, "body_too_large", format!("the body is over {MAX_BODY} bytes"))
-        }
-        Err(rejection) => Response::error(400, "bad_request", rejection.body_text()),
-    };
-    shared.core.metrics.count_request(method.as_str(), uri.path(), response.status);
-    json(response)
-}
-
-fn answer(
-    shared: &Shared,
-    peer: SocketAddr,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let now = Instant::now();
-    let ip = peer.ip().to_canonical();
-    if shared.failures.locked(&ip, now).is_some() {
-        return Response::error(429, "too_many_failures", "too many failed requests from this address; wait");
-    }
-    let Some(mut actor) = authenticate(shared, headers) else {
-        shared.failures.record_failure(&ip, now);
-        return Response::error(401, "unauthorized", "a valid bearer token is required");
-    };
-    actor.source = ip.to_string();
-    if body.len() > MAX_BODY {
-        return Response::error(413, "body_too_large", format!("the body is over {MAX_BODY} bytes"));
-    }
-    let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
-    // Cold-path calls are short (a lock, a SQLite commit): requests are served one at a time on
-    // the server's own thread, which no blocking pool outlives.
-    handle(&shared.core, &actor, method.as_str(), &path, body)
+    drop(listener);
+    let _ = shutdown.send(true);
+    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, places.acquire_many(all)).await;
+    shared.auth.audit_failures(&shared.core);
 }

@@ -8,12 +8,16 @@
 //! stable code. Bodies are limited to 64 KiB and unknown fields are refused. Every request runs with
 //! its actor recorded on the audit records it causes; a refused one is recorded as `admin.refused`.
 
+mod auth;
+mod connection;
+mod export;
 pub mod http;
 pub mod metrics;
 pub mod openapi;
+mod request;
 mod routes;
 
-use crate::cold::audit::{with_actor, AuditEvent};
+use crate::cold::audit::{with_actor, AuditEvent, AuditQuery};
 use crate::engine::Core;
 use crate::error::Error;
 use serde::de::DeserializeOwned;
@@ -67,8 +71,13 @@ pub struct Response {
 }
 
 impl Response {
-    fn ok(body: Value) -> Response {
+    pub(crate) fn ok(body: Value) -> Response {
         Response { status: 200, body, text: None }
+    }
+
+    /// 204, no body.
+    pub(crate) fn no_content() -> Response {
+        Response { status: 204, body: Value::Null, text: None }
     }
 
     /// An error answer with a stable code.
@@ -202,35 +211,87 @@ fn percent_decode(text: &str) -> std::result::Result<String, Response> {
     String::from_utf8(out).map_err(|_| Response::error(400, "invalid_argument", "the query is not UTF-8"))
 }
 
+/// What a request comes to: an answer, or the audit export, which the HTTP API streams page by
+/// page and the C ABI collects into one string.
+pub(crate) enum Outcome {
+    Answer(Response),
+    Export(AuditQuery),
+}
+
+/// The methods `path` answers, as an `Allow` header lists them (HEAD with GET, and OPTIONS), or
+/// `None` for a path that has no route.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    let mut methods: Vec<&str> = ROUTES.iter().filter(|r| r.path == path).map(|r| r.method).collect();
+    if methods.is_empty() {
+        return None;
+    }
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods.push("OPTIONS");
+    Some(methods.join(", "))
+}
+
 /// Handles one admin request for `actor`.
 pub fn handle(core: &Core, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Response {
+    match dispatch(core, actor, method, path, body) {
+        Outcome::Answer(response) => response,
+        Outcome::Export(query) => {
+            let mut out = Vec::new();
+            match core.audit_export(&query, &mut out).map(|_| String::from_utf8(out)) {
+                Ok(Ok(text)) => {
+                    Response { status: 200, body: Value::Null, text: Some((export::NDJSON, text)) }
+                }
+                Ok(Err(e)) => Error::Internal(e.to_string().into()).into(),
+                Err(e) => e.into(),
+            }
+        }
+    }
+}
+
+/// Routes one request: finds the route, checks the role, the body's size and the query, runs
+/// the handler with `actor` on the audit records it causes.
+pub(crate) fn dispatch(core: &Core, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Outcome {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let Some(route) = ROUTES.iter().find(|r| r.path == path) else {
-        return Response::error(404, "no_such_route", format!("no route {path}"));
+    let Some(allowed) = allowed_methods(path) else {
+        return Outcome::Answer(Response::error(404, "no_such_route", format!("no route {path}")));
     };
     let Some(route) = ROUTES.iter().find(|r| r.path == path && r.method == method) else {
-        return Response::error(405, "method_not_allowed", format!("{path} takes {}", route.method));
+        return Outcome::Answer(Response::error(
+            405,
+            "method_not_allowed",
+            format!("{path} takes {allowed}"),
+        ));
     };
     if actor.role < route.role {
         refused(core, actor, path, "forbidden");
-        return Response::error(403, "forbidden", format!("{path} needs the {:?} role", route.role));
+        return Outcome::Answer(Response::error(
+            403,
+            "forbidden",
+            format!("{path} needs the {:?} role", route.role),
+        ));
     }
     if body.len() > MAX_BODY {
-        return Response::error(413, "body_too_large", format!("the body is over {MAX_BODY} bytes"));
+        return Outcome::Answer(Response::error(
+            413,
+            "body_too_large",
+            format!("the body is over {MAX_BODY} bytes"),
+        ));
     }
     let query = match parse_query(query, route.query) {
         Ok(query) => query,
-        Err(response) => return response,
+        Err(response) => return Outcome::Answer(response),
     };
     let call = Call { core, actor, query, body };
     let answer = with_actor(&actor.name, &actor.source, || route.handler.run(&call));
     match answer {
-        Ok(response) => response,
+        Ok(outcome) => outcome,
         Err(response) => {
             if route.method == "POST" {
                 refused(core, actor, path, response.body["error"]["code"].as_str().unwrap_or(""));
             }
-            response
+            Outcome::Answer(response)
         }
     }
 }

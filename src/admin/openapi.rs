@@ -39,6 +39,17 @@ fn user_answer() -> Value {
     object(json!({"user": {"type": "string"}}), &["user"])
 }
 
+/// The new password in the one answer that carries it. Not `writeOnly`: in OpenAPI 3.1 that
+/// means "never in a response", and response validators then refuse the answer.
+fn new_password() -> Value {
+    json!({"type": "string", "minLength": 1,
+           "description": "The new password, in this answer only: it cannot be read back later"})
+}
+
+/// Routes whose body may be left out: an empty body reads as `{}`, which they accept (re-evaluate
+/// every user without suspending). Every other POST route needs a body.
+const OPTIONAL_BODIES: &[&str] = &["/admin/fix/eligibility/reevaluate"];
+
 fn any_object() -> Value {
     json!({"type": "object"})
 }
@@ -51,11 +62,16 @@ fn list_of(name: &str) -> Value {
     json!({"type": "array", "items": schema(name)})
 }
 
+/// `schema` or null: the server reads an optional field given as null as left out.
+fn nullable(schema: Value) -> Value {
+    json!({"oneOf": [schema, {"type": "null"}]})
+}
+
 fn kill_or_reset_body() -> Value {
     json!({"type": "object", "additionalProperties": false,
            "description": "Exactly one of session and user.",
-           "properties": {"session": {"type": "integer", "format": "uint64", "minimum": 0},
-                          "user": {"$ref": "#/components/schemas/UserId"}}})
+           "properties": {"session": {"type": ["integer", "null"], "format": "uint64", "minimum": 0},
+                          "user": nullable(schema("UserId"))}})
 }
 
 macro_rules! doc {
@@ -79,11 +95,11 @@ static DOCS: &[Doc] = &[
         "POST",
         "/admin/fix/provision",
         "Provisions a FIX credential for a user; the password is in this one answer only",
-        || object(json!({"user": schema("UserId"), "tier": {"type": "string"}}), &["user"]),
+        || object(json!({"user": schema("UserId"), "tier": {"type": ["string", "null"]}}), &["user"]),
         || json!({"user": "alice", "tier": "premium"}),
         || object(
             json!({"user": {"type": "string"}, "sender_comp_id": {"type": "string"},
-                   "target_comp_id": {"type": "string"}, "password": {"type": "string", "writeOnly": true}}),
+                   "target_comp_id": {"type": "string"}, "password": new_password()}),
             &["user", "sender_comp_id", "target_comp_id", "password"]
         )
     ),
@@ -120,10 +136,7 @@ static DOCS: &[Doc] = &[
             &["user"]
         ),
         || json!({"user": "alice", "overlap_secs": 60}),
-        || object(
-            json!({"user": {"type": "string"}, "password": {"type": "string", "writeOnly": true}}),
-            &["user", "password"]
-        )
+        || object(json!({"user": {"type": "string"}, "password": new_password()}), &["user", "password"])
     ),
     doc!(
         "POST",
@@ -378,6 +391,9 @@ fn components() -> Value {
         "responses": {
             "Error": {"description": "An error with a stable code",
                       "content": {"application/json": {"schema": schema("Error")}}},
+            "MethodNotAllowed": {"description": "The path does not take this method (code method_not_allowed)",
+                      "headers": {"Allow": {"description": "The methods the path takes", "schema": {"type": "string"}}},
+                      "content": {"application/json": {"schema": schema("Error")}}},
         },
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
             "description": "A token the host configured, with a role: viewer (GET), operator (sessions, \
@@ -399,6 +415,38 @@ fn parameter(name: &str) -> Value {
     };
     json!({"name": name, "in": "query", "description": description, "schema": schema})
 }
+
+/// HEAD on a GET route: the GET's answers without their bodies.
+fn head(get: &Value) -> Value {
+    let mut responses = get["responses"].clone();
+    responses["200"] = json!({"description": "As GET, without the body"});
+    json!({"summary": format!("{} (headers only)", get["summary"].as_str().unwrap_or("")),
+           "operationId": get["operationId"].as_str().unwrap_or("").replacen("get_", "head_", 1),
+           "security": [{"bearer": []}], "parameters": get["parameters"], "responses": responses})
+}
+
+/// OPTIONS on a route's path: 204 with the methods it takes.
+fn options(path: &str, allow: &str) -> Value {
+    json!({"summary": format!("The methods {path} takes ({allow}), in Allow"),
+    "operationId": format!("options{}", path.replace(['/', '-', '.'], "_")),
+    "security": [{"bearer": []}],
+    "responses": {
+        "204": {"description": "No body; Allow lists the methods",
+                "headers": {"Allow": {"schema": {"type": "string", "const": allow}}}},
+        "401": {"$ref": "#/components/responses/Error"},
+        "429": {"$ref": "#/components/responses/Error"},
+        "503": {"$ref": "#/components/responses/Error"},
+    }})
+}
+
+const CONVENTIONS: &str =
+    "Every request needs a bearer token (GET /healthz aside); bodies are JSON objects of at \
+    most 64 KiB and unknown fields are refused. Every error answer is JSON of one shape, \
+    {\"error\": {\"code\", \"message\"}} with a stable code: 404 no_such_route for an unknown path, 405 \
+    method_not_allowed with an Allow header for a method a path does not take (x-fixprov-other-methods), 413 \
+    body_too_large, 408 request_timeout for a body slower than 5 s, 503 too_many_connections over 64 open \
+    connections. HEAD on a GET route answers as GET without the body; OPTIONS answers 204 with Allow. \
+    The same routes are reachable without HTTP through fixprov_admin_request() in the C ABI.";
 
 /// The OpenAPI document. Panics if a route has no description (a test builds it).
 pub fn document() -> Value {
@@ -438,26 +486,36 @@ pub fn document() -> Value {
                 "409": {"$ref": "#/components/responses/Error"},
                 "413": {"$ref": "#/components/responses/Error"},
                 "422": {"$ref": "#/components/responses/Error"},
+                "408": {"$ref": "#/components/responses/Error"},
                 "429": {"$ref": "#/components/responses/Error"},
                 "500": {"$ref": "#/components/responses/Error"},
+                "503": {"$ref": "#/components/responses/Error"},
             },
         });
         if let (Some(body), Some(example)) = (doc.body, doc.example) {
-            operation["requestBody"] = json!({"required": true, "content": {"application/json": {
+            let required = !OPTIONAL_BODIES.contains(&route.path);
+            operation["requestBody"] = json!({"required": required, "content": {"application/json": {
                 "schema": body(), "example": example()}}});
         }
         let entry = paths.entry(route.path.to_owned()).or_insert_with(|| json!({}));
+        if route.method == "GET" {
+            entry["head"] = head(&operation);
+        }
         entry[route.method.to_lowercase()] = operation;
+        if let Some(allow) = super::allowed_methods(route.path) {
+            entry["options"] = options(route.path, &allow);
+        }
+    }
+    for item in paths.values_mut() {
+        item["x-fixprov-other-methods"] = json!({"$ref": "#/components/responses/MethodNotAllowed"});
     }
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "fixprov admin API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Provisioning, sessions, tiers, eligibility rules, audit and statistics of a fixprov \
-                            engine. Every request needs a bearer token; bodies are JSON objects of at most 64 KiB \
-                            and unknown fields are refused. The same routes are reachable without HTTP through \
-                            fixprov_admin_request() in the C ABI.",
+            "description": format!("Provisioning, sessions, tiers, eligibility rules, audit and statistics of a \
+                                    fixprov engine. {CONVENTIONS}"),
         },
         "servers": [{"url": "http://127.0.0.1:8700"}],
         "paths": paths,

@@ -1,6 +1,6 @@
 //! The admin routes: path, method, the role each needs, and a thin handler over the engine.
 
-use super::{Answer, Call, Response, Role};
+use super::{Answer, Call, Outcome, Response, Role};
 use crate::cold::audit::AuditQuery;
 use crate::cold::rules::{AccountFacts, Override};
 use crate::cold::tiers::TierSpec;
@@ -21,21 +21,22 @@ pub struct Route {
     pub(crate) handler: Handler,
 }
 
-/// A route's handler: most answer JSON; a few answer text in another format.
+/// A route's handler: most answer JSON; a few answer text in another format; the audit export
+/// answers the filter it runs, for the caller to stream (HTTP) or collect (C ABI).
 pub(crate) enum Handler {
     Json(fn(&Call<'_>) -> Answer),
     Text(&'static str, fn(&Call<'_>) -> std::result::Result<String, Response>),
+    Export(fn(&Call<'_>) -> std::result::Result<AuditQuery, Response>),
 }
 
 impl Handler {
-    pub(crate) fn run(&self, call: &Call<'_>) -> std::result::Result<Response, Response> {
+    pub(crate) fn run(&self, call: &Call<'_>) -> std::result::Result<Outcome, Response> {
         match self {
-            Handler::Json(handler) => handler(call).map(Response::ok),
-            Handler::Text(content_type, handler) => handler(call).map(|text| Response {
-                status: 200,
-                body: Value::Null,
-                text: Some((content_type, text)),
+            Handler::Json(handler) => handler(call).map(|body| Outcome::Answer(Response::ok(body))),
+            Handler::Text(content_type, handler) => handler(call).map(|text| {
+                Outcome::Answer(Response { status: 200, body: Value::Null, text: Some((content_type, text)) })
             }),
+            Handler::Export(handler) => handler(call).map(Outcome::Export),
         }
     }
 }
@@ -355,12 +356,6 @@ fn audit(c: &Call<'_>) -> Answer {
     to_json(c.core.audit_query(&audit_filter(c)?).map_err(err)?)
 }
 
-fn audit_export(c: &Call<'_>) -> std::result::Result<String, Response> {
-    let mut out = Vec::new();
-    c.core.audit_export(&audit_filter(c)?, &mut out).map_err(err)?;
-    String::from_utf8(out).map_err(|e| err(crate::Error::Internal(e.to_string().into())))
-}
-
 fn metrics(c: &Call<'_>) -> std::result::Result<String, Response> {
     Ok(c.core.metrics_text())
 }
@@ -434,7 +429,7 @@ pub static ROUTES: &[Route] = &[
         path: "/admin/fix/audit/export",
         role: Role::Viewer,
         query: &audit_params!(),
-        handler: Handler::Text("application/x-ndjson", audit_export),
+        handler: Handler::Export(audit_filter),
     },
     route!("GET", "/admin/fix/audit/verify", Viewer, audit_verify),
     route!("GET", "/admin/fix/openapi.json", Viewer, openapi),

@@ -74,6 +74,22 @@ pub unsafe extern "C" fn fixprov_admin_request(
 /// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (address,
 /// tokens or allow_remote), FIXPROV_ERR_STORAGE (the address cannot be bound), or
 /// FIXPROV_ERR_INTERNAL.
+/// Limits (no client can hold the server or its stop for long):
+/// - a request head must arrive within 5 s of the connection waiting for it, however slowly its
+///   bytes drip; an idle keep-alive connection is closed after the same 5 s;
+/// - a request body must arrive within 5 s (else 408);
+/// - a write of an answer that makes no progress for 10 s (a client not reading) drops the
+///   connection;
+/// - at most 64 connections are open at once; one more is answered 503 and closed;
+/// - fixprov_admin_stop() and fixprov_engine_close() give answers in flight 0.5 s, then drop every
+///   connection: they return within about 0.5 s whatever clients do.
+///
+/// The values are the constants of fixprov::admin::http (HEAD_TIMEOUT, BODY_TIMEOUT,
+/// WRITE_STALL_TIMEOUT, MAX_CONNECTIONS, SHUTDOWN_GRACE).
+///
+/// Audit: starting and stopping leave admin.start and admin.stop records; failed authentications
+/// leave one admin.auth_failed record per client address per minute, with their count.
+///
 /// Ownership: does not take ownership of the strings. The server stops with fixprov_admin_stop() or
 /// fixprov_engine_close(), which join its thread.
 /// Thread safety: may be called from several threads at once.
@@ -116,7 +132,8 @@ pub unsafe extern "C" fn fixprov_admin_start(
     })
 }
 
-/// Stops the admin HTTP API and joins its thread; nothing happens when it is not running.
+/// Stops the admin HTTP API and joins its thread; nothing happens when it is not running. Returns
+/// within about 0.5 s whatever clients do (see fixprov_admin_start()).
 ///
 /// Returns: FIXPROV_OK or FIXPROV_ERR_NULL.
 /// Thread safety: may be called from several threads at once.
