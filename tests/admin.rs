@@ -25,14 +25,10 @@ fn ok(engine: &Engine, method: &str, path: &str, body: Value) -> Value {
     r.body
 }
 
-#[test]
-fn every_route_answers_its_happy_path() {
-    let e = engine();
-    let created = ok(&e, "POST", "/admin/fix/provision", json!({"user": "alice", "tier": "premium"}));
-    assert_eq!(created["sender_comp_id"], "FP_ALICE");
-    assert_eq!(created["password"].as_str().unwrap().len(), 43, "shown in this one response");
-    let session = e.session_open("alice").unwrap();
-    let steps: Vec<(&str, &str, Value)> = vec![
+/// One successful request for every route of the table (after provisioning "alice" and opening
+/// `session` for her).
+fn happy_steps(session: u64) -> Vec<(&'static str, &'static str, Value)> {
+    vec![
         ("POST", "/admin/fix/regenerate-password", json!({"user": "alice", "overlap_secs": 60})),
         ("POST", "/admin/fix/expiry", json!({"user": "alice", "expires_unix_ms": 4102444800000u64})),
         ("POST", "/admin/fix/ip-allow", json!({"user": "alice", "rule": "10.0.0.0/8"})),
@@ -76,7 +72,17 @@ fn every_route_answers_its_happy_path() {
         ("GET", "/admin/fix/openapi.json", Value::Null),
         ("GET", "/metrics", Value::Null),
         ("POST", "/admin/fix/revoke", json!({"user": "alice"})),
-    ];
+    ]
+}
+
+#[test]
+fn every_route_answers_its_happy_path() {
+    let e = engine();
+    let created = ok(&e, "POST", "/admin/fix/provision", json!({"user": "alice", "tier": "premium"}));
+    assert_eq!(created["sender_comp_id"], "FP_ALICE");
+    assert_eq!(created["password"].as_str().unwrap().len(), 43, "shown in this one response");
+    let session = e.session_open("alice").unwrap();
+    let steps = happy_steps(session);
     for (method, path, body) in &steps {
         ok(&e, method, path, body.clone());
     }
@@ -300,4 +306,35 @@ fn an_escalation_threshold_that_could_never_trigger_is_refused() {
     let spec = fixprov::TierSpec::new(1, 100_000_000, 1, 1);
     assert_eq!(spec.escalation_threshold, fixprov::hot::session::MAX_ESCALATION_THRESHOLD);
     assert!(e.tier_set("fast", spec).is_ok());
+}
+
+#[test]
+fn every_successful_change_through_the_route_table_leaves_an_audit_record() {
+    let e = engine();
+    let head = |e: &Engine| {
+        e.audit_flush().unwrap();
+        e.audit_head().unwrap().0.seq
+    };
+    let before = head(&e);
+    ok(&e, "POST", "/admin/fix/provision", json!({"user": "alice", "tier": "premium"}));
+    assert!(head(&e) > before, "POST /admin/fix/provision left no audit record");
+    let session = e.session_open("alice").unwrap();
+    let steps = happy_steps(session);
+    for (method, path, body) in &steps {
+        let before = head(&e);
+        ok(&e, method, path, body.clone());
+        let after = head(&e);
+        // Every POST changes something; a GET changes nothing and records nothing.
+        if *method == "POST" {
+            assert!(after > before, "{method} {path} succeeded and left no audit record");
+        } else {
+            assert_eq!(after, before, "{method} {path} wrote to the audit log");
+        }
+    }
+    // The walk covered every route of the table.
+    for route in ROUTES {
+        let covered = route.path == "/admin/fix/provision"
+            || steps.iter().any(|(m, p, _)| *m == route.method && p.split('?').next() == Some(route.path));
+        assert!(covered, "{route:?} is not walked");
+    }
 }

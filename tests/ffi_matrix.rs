@@ -2096,6 +2096,110 @@ fn check_table(decls: &[Decl], entries: &[Entry]) -> Vec<String> {
     problems
 }
 
+/// The exports whose successful call is an operator action or a logon, with the event its audit
+/// record must carry (findings of the 2026-12 security review). `fixprov_admin_request` runs the route table,
+/// walked route by route in tests/admin.rs.
+const AUDITED: &[(&str, &str)] = &[
+    ("fixprov_account_set", "account.facts"),
+    ("fixprov_admin_start", "admin.start"),
+    ("fixprov_bypass_set", "rule.bypass"),
+    ("fixprov_ip_allow", "allowlist.add"),
+    ("fixprov_ip_disallow", "allowlist.remove"),
+    ("fixprov_logon", "logon."),
+    ("fixprov_master_password_change", "store.master_password"),
+    ("fixprov_override_set", "rule.override"),
+    ("fixprov_provision", "credential.provision"),
+    ("fixprov_reactivate", "credential.reactivate"),
+    ("fixprov_reevaluate", "eligibility.reevaluate"),
+    ("fixprov_regenerate_password", "credential.regenerate"),
+    ("fixprov_revoke", "credential.revoke"),
+    ("fixprov_rule_add", "rule.add"),
+    ("fixprov_rule_change", "rule."),
+    ("fixprov_session_close", "session.close"),
+    ("fixprov_session_kill", "session.kill"),
+    ("fixprov_session_open", "session.open"),
+    ("fixprov_session_reset_violations", "violations.reset"),
+    ("fixprov_set_expiry", "credential.expiry"),
+    ("fixprov_suspend", "credential.suspend"),
+    ("fixprov_tier_rules_set", "tier_rules.set"),
+    ("fixprov_tier_set", "tier.set"),
+    ("fixprov_user_kill", "user.kill"),
+    ("fixprov_user_reset_violations", "violations.reset"),
+    ("fixprov_user_set_tier", "user.tier"),
+];
+
+/// The exports that change nothing an audit record is owed for: reads, the hot path, lifetimes of
+/// objects the host owns, options before an engine exists, and those whose change depends on state
+/// (stopping a server that may not run: each stop it makes is recorded).
+const NOT_AUDITED: &[&str] = &[
+    "fixprov_admin_request",
+    "fixprov_admin_stop",
+    "fixprov_audit_head",
+    "fixprov_audit_query",
+    "fixprov_audit_verify",
+    "fixprov_audit_verify_head",
+    "fixprov_check",
+    "fixprov_check_at",
+    "fixprov_check_msgtype",
+    "fixprov_credentials_get",
+    "fixprov_engine_close",
+    "fixprov_engine_open",
+    "fixprov_evaluate",
+    "fixprov_last_error",
+    "fixprov_options_free",
+    "fixprov_options_new",
+    "fixprov_options_set_audit_retention",
+    "fixprov_options_set_clock",
+    "fixprov_options_set_comp_ids",
+    "fixprov_options_set_data_dir",
+    "fixprov_options_set_eligibility",
+    "fixprov_options_set_master_password",
+    "fixprov_options_set_max_sessions",
+    "fixprov_options_set_order_msgtypes",
+    "fixprov_options_set_pbkdf2_iterations",
+    "fixprov_rules_json",
+    "fixprov_session_get_stats",
+    "fixprov_sessions_json",
+    "fixprov_set_event_callback",
+    "fixprov_stats_json",
+    "fixprov_status_str",
+    "fixprov_string_free",
+    "fixprov_tier_get",
+    "fixprov_user_violations",
+    "fixprov_version",
+];
+
+/// The audit chain's head sequence on `engine` (an engine the matrix keeps open).
+fn audit_seq(engine: *mut fixprov_engine) -> u64 {
+    let mut out = null_mut();
+    // SAFETY: a live engine; `out` is writable and its string freed once by `take`.
+    ok(unsafe { fixprov_audit_head(engine, &mut out) }, "audit head");
+    let head: serde_json::Value = serde_json::from_str(&take(out)).unwrap();
+    head["seq"].as_u64().unwrap()
+}
+
+/// Whether `engine` has a record of an event starting with `event` after sequence `after`.
+fn audited_since(engine: *mut fixprov_engine, after: u64, event: &str) -> bool {
+    let filter = serde_json::json!({"after_seq": after, "event_prefix": event, "limit": 1}).to_string();
+    let mut out = null_mut();
+    // SAFETY: a live engine; the filter outlives the call; `out` is freed once by `take`.
+    ok(unsafe { fixprov_audit_query(engine, filter.as_ptr(), filter.len(), &mut out) }, "audit query");
+    !take(out).trim().is_empty()
+}
+
+#[test]
+fn every_export_is_classed_as_audited_or_not() {
+    let decls = parse_header(&header_text());
+    for d in &decls {
+        let audited = AUDITED.iter().any(|(name, _)| *name == d.name);
+        let classes = [audited, NOT_AUDITED.contains(&d.name.as_str())];
+        assert_eq!(classes.iter().filter(|c| **c).count(), 1, "{}: in AUDITED or NOT_AUDITED, once", d.name);
+    }
+    for name in AUDITED.iter().map(|(name, _)| name).chain(NOT_AUDITED) {
+        assert!(decls.iter().any(|d| d.name == *name), "{name} is not in the header");
+    }
+}
+
 #[test]
 fn the_table_covers_the_header() {
     let decls = parse_header(&header_text());
@@ -2174,12 +2278,32 @@ impl Matrix<'_> {
             return;
         }
         edit(c, &mut args);
+        // An operator action that succeeds must leave an audit record on its engine.
+        let event = AUDITED.iter().find(|(name, _)| *name == entry.name).map(|(_, event)| *event);
+        let audited = event
+            .filter(|_| label == "valid arguments")
+            .and_then(|event| args.v.first().filter(|a| a.kind() == Kind::Engine).map(|a| (a.e(), event)))
+            .filter(|(e, _)| !e.is_null())
+            .map(|(e, event)| (e, audit_seq(e), event));
         if panic {
             fixprov::ffi::inject_panic();
         }
         let started = Instant::now();
         let ret = (entry.call)(&mut args.v);
         let took = started.elapsed();
+        if let (Some((engine, before, event)), Ret::St(FIXPROV_OK) | Ret::Http(FIXPROV_OK, _)) =
+            (audited, &ret)
+        {
+            // Queued records (logons, sessions, kills) reach the store within the housekeeper's
+            // 200 ms tick; wait up to 5 s for them.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !audited_since(engine, before, event) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if !audited_since(engine, before, event) {
+                self.fail(format!("{what}: succeeded and left no {event:?} audit record"));
+            }
+        }
         let got_status = match ret {
             Ret::St(s) | Ret::Http(s, _) => Some(s),
             _ => None,

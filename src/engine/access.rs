@@ -304,6 +304,10 @@ impl Core {
         let write = account.lock();
         let mut record = CredentialRecord::clone(&account.record());
         if !change(&mut record)? {
+            // Nothing to change (reactivating an active user, the same expiry again): still an
+            // operator action, recorded as such.
+            let details = serde_json::json!({"changed": false, "status": record.status});
+            self.access.append_audit(&[AuditEvent::host(event, user, details)])?;
             return Ok(account.clone());
         }
         let value = json(&record);
@@ -416,6 +420,11 @@ impl Core {
         let _write = account.lock();
         let mut allow = AllowList::clone(&account.allow());
         if !change(&mut allow)? {
+            if event == "allowlist.add" {
+                // Already on the list: nothing changes, but the operator's request is recorded.
+                let details = serde_json::json!({"rule": rule.to_string(), "changed": false});
+                self.access.append_audit(&[AuditEvent::host(event, user, details)])?;
+            }
             return Ok(false);
         }
         let tier = self.user_tier(user)?;

@@ -455,12 +455,27 @@ impl Core {
             }
             return Ok(());
         }
-        line.state(handle.generation).map(drop).ok_or(Error::StaleHandle)
+        line.state(handle.generation).ok_or(Error::StaleHandle)?;
+        // Already killed: nothing changes, but the operator's request is still recorded.
+        if reason == KillReason::Admin {
+            if let Some(meta) = self.sessions.meta(handle.index, handle.generation) {
+                let details =
+                    serde_json::json!({"session": session, "reason": reason, "already_killed": true});
+                self.access.append_audit(&[AuditEvent::host("session.kill", &meta.user.id, details)])?;
+            }
+        }
+        Ok(())
     }
 
     /// Kills every live session of `user`; returns how many were killed now.
+    ///
+    /// An operator action: recorded (`user.kill`, with how many were killed) even when the user had
+    /// no live session; each session killed has its own `session.kill` record too.
     pub fn user_kill(&self, user: &str) -> Result<usize> {
-        self.kill_user_by_id(user, KillReason::User)
+        let killed = self.kill_user_by_id(user, KillReason::User)?;
+        let details = serde_json::json!({"killed": killed});
+        self.access.append_audit(&[AuditEvent::host("user.kill", user, details)])?;
+        Ok(killed)
     }
 
     pub(crate) fn kill_user_by_id(&self, user: &str, reason: KillReason) -> Result<usize> {

@@ -369,6 +369,16 @@ impl Core {
                 }
             }
         }
+        // The run itself is an operator action, recorded with what it found (each suspension and
+        // tier move it made has its own record too).
+        let details = serde_json::json!({
+            "suspend": suspend,
+            "checked": report.checked,
+            "not_eligible": report.not_eligible.len(),
+            "suspended": report.suspended.len(),
+            "tier_changes": report.tier_changes.len(),
+        });
+        self.access.append_audit(&[AuditEvent::host("eligibility.reevaluate", "", details)])?;
         Ok(report)
     }
 }
