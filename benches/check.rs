@@ -1,4 +1,4 @@
-//! The per-message check against governor, in one run, with the ratios the README quotes.
+//! The per-message check against governor, in one run, with the ratios docs/performance.md quotes.
 //!
 //! `cargo bench --bench check` runs every benchmark, then prints the table of medians and ratios
 //! (read back from criterion's estimates). Absolute times drift between machines; ratios measured

@@ -360,7 +360,7 @@ fn components() -> Value {
     let rule = json!({"type": "object", "required": ["id"],
         "description": "A rule document: an id, optionally a description and enabled, and exactly one check \
                         (min_balance, min_volume_30d, min_account_age_days, min_kyc_level, groups or when). \
-                        See the rules section of README.md.",
+                        See docs/eligibility.md.",
         "properties": {"id": {"type": "string"}, "description": {"type": "string"}, "enabled": {"type": "boolean"},
                        "min_balance": schema("Money"), "min_volume_30d": schema("Money"),
                        "min_account_age_days": {"type": "integer", "minimum": 0},

@@ -1,6 +1,6 @@
 //! Eligibility through the C ABI: account facts, rules, overrides, bypasses, tier rules and
 //! evaluation. Documents are JSON; their format is in the crate's `cold::rules` documentation and
-//! the README.
+//! docs/eligibility.md.
 
 use crate::cold::rules::{AccountFacts, Override};
 use crate::ffi::boundary::{self, fixprov_engine, guard};

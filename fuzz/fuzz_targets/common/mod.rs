@@ -271,7 +271,7 @@ pub fn logon(
     }
 }
 
-/// The FIX SessionStatus (1409) and text a logon refusal must carry (README, "Logon").
+/// The FIX SessionStatus (1409) and text a logon refusal must carry (docs/credentials.md).
 pub fn refusal_fields(status: Status) -> Option<(u32, &'static str)> {
     use fixprov_status::*;
     Some(match status {
@@ -410,7 +410,7 @@ pub fn manual_clock() -> Arc<fixprov::ManualClock> {
     fixprov::ManualClock::new(0)
 }
 
-// ----- reference IP grammar (README and `fixprov::cold::allowlist` docs), for differential checks -----
+// ----- reference IP grammar (docs/credentials.md and `fixprov::cold::allowlist` docs), for differential checks -----
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
