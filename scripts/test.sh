@@ -5,8 +5,8 @@
 # mode, the callgrind instruction counts, the C-ABI and stress tests under AddressSanitizer and
 # ThreadSanitizer, and every fuzz target for a short while. .ci/run calls this script.
 #
-#   bash scripts/test.sh           the CI run (short campaigns; about 22 minutes on 2 cores, of a
-#                                  25-minute budget; each step's wall time is printed at the end)
+#   bash scripts/test.sh           the CI run (short campaigns; about 30 minutes on 2 cores, of a
+#                                  45-minute budget; each step's wall time is printed at the end)
 #   bash scripts/test.sh --long    the same with the long campaigns: 1,000 crash rounds, a denser
 #                                  corruption sweep, 10-minute soak and load, the sanitizers' soak
 #                                  and load at 60 s and their race test at full count, and an hour
