@@ -24,14 +24,17 @@ impl Drop for Dir {
     }
 }
 
-fn open(dir: &Path) -> Engine {
-    Engine::open(Config {
+fn config(dir: &Path) -> Config {
+    Config {
         data_dir: Some(dir.to_owned()),
         master_password: Some(Secret::new(b"audit master".to_vec())),
         default_rules: false,
         ..Config::default()
-    })
-    .unwrap()
+    }
+}
+
+fn open(dir: &Path) -> Engine {
+    Engine::open(config(dir)).unwrap()
 }
 
 fn events(engine: &Engine, query: &AuditQuery) -> Vec<(String, String)> {
@@ -311,13 +314,7 @@ fn a_million_throttled_checks_make_a_handful_of_aggregated_records() {
 }
 
 fn open_err(dir: &Path) -> fixprov::Error {
-    Engine::open(Config {
-        data_dir: Some(dir.to_owned()),
-        master_password: Some(Secret::new(b"audit master".to_vec())),
-        default_rules: false,
-        ..Config::default()
-    })
-    .unwrap_err()
+    Engine::open(config(dir)).unwrap_err()
 }
 
 #[test]

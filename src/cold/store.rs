@@ -120,28 +120,11 @@ impl Manifest {
     }
 
     fn read(conn: &Connection, keyring: &Keyring) -> Result<Option<Manifest>> {
-        let sealed: Option<Vec<u8>> = conn
-            .query_row("SELECT sealed FROM settings WHERE key = ?1", [MANIFEST], |r| r.get(0))
-            .optional()
-            .map_err(db)?;
-        let Some(sealed) = sealed else { return Ok(None) };
-        let plain = keyring
-            .open(&Table::Settings.aad(MANIFEST, ""), &sealed)
-            .map_err(|e| Error::Corrupt(format!("the store's manifest failed authentication: {e}").into()))?;
-        serde_json::from_slice(&plain)
-            .map(Some)
-            .map_err(|e| Error::Corrupt(format!("the store's manifest: {e}").into()))
+        read_sealed(conn, keyring, MANIFEST, "the store's manifest")
     }
 
     fn write(&self, conn: &Connection, keyring: &Keyring) -> Result<()> {
-        let plain = serde_json::to_vec(self).expect("the manifest serializes");
-        let sealed = keyring.seal(&Table::Settings.aad(MANIFEST, ""), &plain);
-        conn.execute(
-            "INSERT INTO settings (key, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
-            params![MANIFEST, sealed],
-        )
-        .map(drop)
-        .map_err(db)
+        write_sealed(conn, keyring, MANIFEST, self)
     }
 
     /// The manifest of the rows `conn` holds now.
@@ -499,37 +482,49 @@ fn audit_mac(keyring: &Keyring, seq: u64, prev: &[u8; 32], record: &[u8]) -> [u8
 /// Where the chain starts: after the records retention cut (their last one's sequence and MAC), or
 /// at the beginning.
 fn base(tx: &Connection, keyring: &Keyring) -> Result<ChainHead> {
-    let sealed: Option<Vec<u8>> = tx
-        .query_row("SELECT sealed FROM settings WHERE key = ?1", [AUDIT_BASE], |r| r.get(0))
-        .optional()
-        .map_err(db)?;
-    let Some(sealed) = sealed else { return Ok(ChainHead::default()) };
-    let plain = keyring
-        .open(&Table::Settings.aad(AUDIT_BASE, ""), &sealed)
-        .map_err(|e| Error::Corrupt(format!("the audit chain's base failed authentication: {e}").into()))?;
-    serde_json::from_slice(&plain).map_err(|e| Error::Corrupt(format!("the audit chain's base: {e}").into()))
+    Ok(read_sealed(tx, keyring, AUDIT_BASE, "the audit chain's base")?.unwrap_or_default())
 }
 
 fn head(tx: &Connection, keyring: &Keyring) -> Result<ChainHead> {
-    let sealed: Option<Vec<u8>> = tx
-        .query_row("SELECT sealed FROM settings WHERE key = ?1", [AUDIT_HEAD], |r| r.get(0))
-        .optional()
-        .map_err(db)?;
-    let Some(sealed) = sealed else {
-        return Err(Error::Corrupt("the audit chain's sealed head is missing".into()));
-    };
-    let plain = keyring
-        .open(&Table::Settings.aad(AUDIT_HEAD, ""), &sealed)
-        .map_err(|e| Error::Corrupt(format!("the audit chain head failed authentication: {e}").into()))?;
-    serde_json::from_slice(&plain).map_err(|e| Error::Corrupt(format!("the audit chain head: {e}").into()))
+    read_sealed(tx, keyring, AUDIT_HEAD, "the audit chain head")?
+        .ok_or_else(|| Error::Corrupt("the audit chain's sealed head is missing".into()))
 }
 
 fn write_head(tx: &Connection, keyring: &Keyring, head: &ChainHead) -> Result<()> {
-    let plain = serde_json::to_vec(head).expect("the head serializes");
-    let sealed = keyring.seal(&Table::Settings.aad(AUDIT_HEAD, ""), &plain);
-    tx.execute(
+    write_sealed(tx, keyring, AUDIT_HEAD, head)
+}
+
+/// The store's own sealed row `key` of `settings` (the manifest, the chain's head or base), opened
+/// and parsed; `None` when absent. `what` names it in errors.
+fn read_sealed<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    keyring: &Keyring,
+    key: &str,
+    what: &str,
+) -> Result<Option<T>> {
+    let sealed: Option<Vec<u8>> = conn
+        .query_row("SELECT sealed FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    let Some(sealed) = sealed else { return Ok(None) };
+    let plain = keyring
+        .open(&Table::Settings.aad(key, ""), &sealed)
+        .map_err(|e| Error::Corrupt(format!("{what} failed authentication: {e}").into()))?;
+    serde_json::from_slice(&plain).map(Some).map_err(|e| Error::Corrupt(format!("{what}: {e}").into()))
+}
+
+/// Seals `value` as the store's own row `key` of `settings`, replacing it.
+fn write_sealed<T: serde::Serialize>(
+    conn: &Connection,
+    keyring: &Keyring,
+    key: &str,
+    value: &T,
+) -> Result<()> {
+    let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).expect("the store's own rows serialize"));
+    let sealed = keyring.seal(&Table::Settings.aad(key, ""), &plain);
+    conn.execute(
         "INSERT INTO settings (key, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
-        params![AUDIT_HEAD, sealed],
+        params![key, sealed],
     )
     .map(drop)
     .map_err(db)
@@ -757,13 +752,7 @@ impl Store {
             manifest.digest(Table::Settings).toggle(keyring, Table::Settings, AUDIT_BASE, true);
             manifest.write(&tx, keyring)?;
         }
-        let plain = serde_json::to_vec(&ChainHead { seq: cut, mac }).expect("the base serializes");
-        let sealed = keyring.seal(&Table::Settings.aad(AUDIT_BASE, ""), &plain);
-        tx.execute(
-            "INSERT INTO settings (key, sealed) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET sealed = excluded.sealed",
-            params![AUDIT_BASE, sealed],
-        )
-        .map_err(db)?;
+        write_sealed(&tx, keyring, AUDIT_BASE, &ChainHead { seq: cut, mac })?;
         append_audit(&tx, keyring, &event(cut, removed))?;
         tx.commit().map_err(db)?;
         Ok(removed)
