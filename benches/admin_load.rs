@@ -59,7 +59,8 @@ fn benches(c: &mut Criterion) {
     }
     let session = sessions[0];
     let tokens = vec![TokenConfig { name: "bench".into(), role: Role::Viewer, token: TOKEN.into() }];
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens, false).unwrap();
+    let admin = fixprov::admin::Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens, false).unwrap();
     assert!(get(addr, "/admin/fix/stats") && get(addr, "/metrics"), "the admin server answers");
     let engine = fixprov_engine::into_raw(engine);
     let check: CheckFn = black_box(fixprov_check);

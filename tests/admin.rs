@@ -1,10 +1,16 @@
 //! The admin command layer: every route answers, roles are enforced, bad input gets a JSON error
 //! with a stable code, and the actor is on the audit records. The same layer behind the C ABI.
 
-use fixprov::admin::{handle, Actor, Response, Role, ROUTES};
+use fixprov::admin::{Actor, Response, Role, ROUTES};
 use fixprov::cold::audit::AuditQuery;
 use fixprov::{Config, Engine};
 use serde_json::{json, Value};
+
+/// One request through a fresh admin part of `engine` (what `fixprov_admin_request` does on the
+/// engine's own).
+fn handle(engine: &Engine, actor: &Actor, method: &str, path: &str, body: &[u8]) -> fixprov::admin::Response {
+    fixprov::admin::Admin::new(engine).handle(actor, method, path, body)
+}
 
 fn engine() -> Engine {
     Engine::open(Config { default_rules: false, ..Config::default() }).unwrap()

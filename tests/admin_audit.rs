@@ -20,32 +20,35 @@ fn records(engine: &Engine, prefix: &str) -> Vec<fixprov::cold::audit::AuditReco
 #[test]
 fn admin_server_start_and_stop_are_audited() {
     let engine = engine();
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = fixprov::admin::Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     let started = records(&engine, "admin.start");
     assert_eq!(started.len(), 1);
     assert_eq!(started[0].details["address"], addr.to_string());
     assert_eq!(started[0].details["tokens"], serde_json::json!(["ops-admin", "ops", "dashboard"]));
     assert!(!started[0].details.to_string().contains(ADMIN), "no secret on the record");
     assert!(records(&engine, "admin.stop").is_empty());
-    engine.admin_stop();
+    admin.stop();
     let stopped = records(&engine, "admin.stop");
     assert_eq!(stopped.len(), 1);
     assert_eq!(stopped[0].details["address"], addr.to_string());
     assert!(stopped[0].seq > started[0].seq);
     // Visible over HTTP too, to a viewer.
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = fixprov::admin::Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     engine.audit_flush().unwrap();
     let answer = send(addr, "GET", "/admin/fix/audit?event=admin.", Some(VIEWER), b"");
     let events: Vec<String> =
         answer.json().as_array().unwrap().iter().map(|r| r["event"].as_str().unwrap().to_owned()).collect();
     assert_eq!(events, ["admin.start", "admin.stop", "admin.start"]);
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
 fn authentication_failures_are_audited_once_per_address_and_interval() {
     let engine = engine();
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = fixprov::admin::Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     // A flood of bad requests: 401s, then 429s once the address is locked.
     for i in 0..50 {
         let token = if i % 2 == 0 { None } else { Some("bad-bad-bad-bad-bad-bad-bad-bad-bad") };
@@ -53,7 +56,7 @@ fn authentication_failures_are_audited_once_per_address_and_interval() {
     }
     assert_eq!(send(addr, "GET", "/admin/fix/stats", Some(VIEWER), b"").status, 200);
     // The interval's failures are written when it ends, and when the server stops.
-    engine.admin_stop();
+    admin.stop();
     let failed = records(&engine, "admin.auth_failed");
     assert_eq!(failed.len(), 1, "one record for the address, not one per request: {failed:?}");
     assert_eq!((failed[0].subject.as_str(), failed[0].source.as_str()), ("127.0.0.1", "127.0.0.1"));
@@ -61,9 +64,10 @@ fn authentication_failures_are_audited_once_per_address_and_interval() {
     assert_eq!(failed[0].details["interval_secs"], fixprov::admin::http::AUTH_AUDIT_INTERVAL.as_secs());
     assert!(!failed[0].details.to_string().contains("bad-bad"), "no presented token on the record");
     // No failure, no record.
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = fixprov::admin::Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     assert_eq!(send(addr, "GET", "/admin/fix/stats", Some(VIEWER), b"").status, 200);
-    engine.admin_stop();
+    admin.stop();
     assert_eq!(records(&engine, "admin.auth_failed").len(), 1);
 }
 
@@ -77,7 +81,8 @@ fn the_audit_export_streams_every_record_in_order() {
         engine.session_close(session).unwrap();
     }
     engine.audit_flush().unwrap();
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = fixprov::admin::Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     let answer = send(addr, "GET", "/admin/fix/audit/export?event=session.", Some(VIEWER), b"");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), Some("application/x-ndjson"));
@@ -101,13 +106,12 @@ fn the_audit_export_streams_every_record_in_order() {
     let answer = send(addr, "GET", "/admin/fix/audit/export?event=session.&limit=1500", Some(VIEWER), b"");
     assert_eq!(answer.body.lines().count(), 1_500);
     // The C ABI's path still answers the whole text at once.
-    let whole = fixprov::admin::handle(
-        &engine,
+    let whole = admin.handle(
         &fixprov::admin::Actor::host(),
         "GET",
         "/admin/fix/audit/export?event=session.open",
         b"",
     );
     assert_eq!((whole.status, whole.body_text().lines().count()), (200, 1_300));
-    engine.admin_stop();
+    admin.stop();
 }

@@ -317,7 +317,7 @@ fn snapshot(engine: &Engine, base: &Base) -> (Vec<String>, Option<String>) {
     note("stats".into(), Ok(format!("{stats:?}")));
     // The listings an operator sees (every user, with its tier and sessions).
     for path in ["/admin/fix/credentials", "/admin/fix/rate-limits", "/admin/fix/rate-limits/tiers"] {
-        let r = fixprov::admin::handle(engine, &fixprov::admin::Actor::host(), "GET", path, b"");
+        let r = fixprov::admin::Admin::new(engine).handle(&fixprov::admin::Actor::host(), "GET", path, b"");
         let body = r.body_text();
         note(
             format!("GET {path}"),

@@ -2,7 +2,7 @@
 //! SIGKILL at a random moment (while opening, during a commit, or between), round after round. Its
 //! calls: provisioning, regenerating, revoking, setting expiries and adding allow-list rules; adding,
 //! removing, enabling and disabling eligibility rules; defining tiers and moving users between them
-//! (each of these through the Engine API or, at random, through `fixprov::admin::handle`); and audit
+//! (each of these through the Engine API or, at random, through `fixprov::admin::Admin::handle`); and audit
 //! traffic: logons (accepted and refused), sessions opened, killed and closed, admin requests refused,
 //! which the housekeeper writes every few milliseconds, so kills land in those writes too.
 //!
@@ -21,7 +21,7 @@
 //! `FIXPROV_CRASH_ROUNDS` (default 50; 1000 for a long campaign) and `FIXPROV_CRASH_SEED`.
 #![cfg(unix)]
 
-use fixprov::admin::{handle, Actor, Role};
+use fixprov::admin::{Actor, Role};
 use fixprov::cold::audit::AuditQuery;
 use fixprov::cold::rules::{parse_rule, Rule};
 use fixprov::cold::{attempts::AttemptPolicy, store::DB_FILE};
@@ -37,6 +37,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// One request through a fresh admin part of `engine` (what `fixprov_admin_request` does on the
+/// engine's own).
+fn handle(engine: &Engine, actor: &Actor, method: &str, path: &str, body: &[u8]) -> fixprov::admin::Response {
+    fixprov::admin::Admin::new(engine).handle(actor, method, path, body)
+}
 
 const CHILD: &str = "FIXPROV_CRASH_CHILD";
 const MASTER: &[u8] = b"crash-test-master";

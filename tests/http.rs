@@ -5,7 +5,7 @@
 mod common;
 
 use fixprov::admin::http::TokenConfig;
-use fixprov::admin::Role;
+use fixprov::admin::{Admin, Role};
 use fixprov::{Config, Engine};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -54,7 +54,8 @@ fn raw_request(
 #[test]
 fn the_admin_api_over_http() {
     let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     assert!(addr.ip().is_loopback());
 
     assert_eq!(request(addr, "GET", "/healthz", None, b"").0, 200);
@@ -107,7 +108,7 @@ fn the_admin_api_over_http() {
     assert_eq!((status, body["error"]["code"].as_str()), (429, Some("too_many_failures")));
     assert_eq!(request(addr, "GET", "/admin/fix/stats", Some(ADMIN), b"").0, 200);
 
-    engine.admin_stop();
+    admin.stop();
     assert!(TcpStream::connect(addr).is_err(), "stopped");
 }
 
@@ -116,7 +117,8 @@ fn the_admin_api_over_http() {
 #[test]
 fn a_valid_token_is_served_while_its_address_is_locked_out() {
     let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     let bad = "bad-bad-bad-bad-bad-bad-bad-bad-bad";
     let answers: Vec<u16> =
         (0..8).map(|_| request(addr, "GET", "/admin/fix/stats", Some(bad), b"").0).collect();
@@ -126,29 +128,30 @@ fn a_valid_token_is_served_while_its_address_is_locked_out() {
         assert_eq!(status, 200, "a valid token from the locked address: {body}");
     }
     assert_eq!(request(addr, "GET", "/admin/fix/stats", None, b"").0, 429, "still locked for the rest");
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
 fn the_admin_api_refuses_bad_configurations() {
     let engine = Engine::open(Config::default()).unwrap();
+    let admin = Admin::new(&engine);
     let any: SocketAddr = "0.0.0.0:0".parse().unwrap();
-    assert!(matches!(engine.admin_start(any, tokens(), false), Err(fixprov::Error::InvalidArgument(_))));
+    assert!(matches!(admin.start(any, tokens(), false), Err(fixprov::Error::InvalidArgument(_))));
     assert!(matches!(
-        engine.admin_start("127.0.0.1:0".parse().unwrap(), vec![], false),
+        admin.start("127.0.0.1:0".parse().unwrap(), vec![], false),
         Err(fixprov::Error::InvalidArgument(_))
     ));
     let short = vec![TokenConfig { name: "t".into(), role: Role::Admin, token: "short".into() }];
     assert!(matches!(
-        engine.admin_start("127.0.0.1:0".parse().unwrap(), short, false),
+        admin.start("127.0.0.1:0".parse().unwrap(), short, false),
         Err(fixprov::Error::InvalidArgument(_))
     ));
     assert!(!format!("{:?}", tokens()).contains(ADMIN), "Debug hides the token");
     // A refused configuration leaves the running server alone.
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
-    assert!(engine.admin_start("127.0.0.1:0".parse().unwrap(), short_tokens(), false).is_err());
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    assert!(admin.start("127.0.0.1:0".parse().unwrap(), short_tokens(), false).is_err());
     assert_eq!(request(addr, "GET", "/admin/fix/stats", Some(VIEWER), b"").0, 200, "still serving");
-    engine.admin_stop();
+    admin.stop();
 }
 
 fn short_tokens() -> Vec<TokenConfig> {
@@ -209,7 +212,8 @@ fn query_for(path: &str) -> &'static str {
 #[test]
 fn every_route_in_the_openapi_document_answers_over_http() {
     let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
-    let start = || engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = Admin::new(&engine);
+    let start = || admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     let mut addr = start();
     let (status, content_type, text) = raw_request(addr, "GET", "/admin/fix/openapi.json", Some(VIEWER), b"");
     assert_eq!((status, content_type.as_str()), (200, "application/json"));
@@ -362,13 +366,14 @@ fn every_route_in_the_openapi_document_answers_over_http() {
         let (status, body) = request(addr, method, &full, Some(ADMIN), &body);
         assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{method} {path}");
     }
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
 fn audit_queries_take_query_parameters_and_refuse_unknown_ones() {
     let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     for user in ["alice", "bob", "carol"] {
         let body = format!("{{\"user\": \"{user}\"}}");
         assert_eq!(request(addr, "POST", "/admin/fix/provision", Some(ADMIN), body.as_bytes()).0, 200);
@@ -409,7 +414,7 @@ fn audit_queries_take_query_parameters_and_refuse_unknown_ones() {
         let (status, body) = request(addr, "GET", bad, Some(VIEWER), b"");
         assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_argument")), "{bad}");
     }
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
@@ -421,7 +426,8 @@ fn metrics_are_per_engine_and_count_admin_requests() {
     for _ in 0..3 {
         a.check(session, fixprov::MsgClass::Order);
     }
-    let addr = a.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let admin = Admin::new(&a);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     assert_eq!(request(addr, "GET", "/admin/fix/stats", Some(VIEWER), b"").0, 200);
     let (status, _, text) = raw_request(addr, "GET", "/metrics", Some(VIEWER), b"");
     assert_eq!(status, 200);
@@ -435,8 +441,8 @@ fn metrics_are_per_engine_and_count_admin_requests() {
         "{text}"
     );
     // A second engine has its own registry: nothing of the first shows there.
-    let other = b.metrics_text();
+    let other = Admin::new(&b).metrics_text();
     assert!(other.contains("fixprov_credentials 0") && !other.contains("admin_requests_total{"), "{other}");
     assert_eq!(raw_request(addr, "GET", "/metrics", None, b"").0, 401, "metrics need a token too");
-    a.admin_stop();
+    admin.stop();
 }

@@ -5,14 +5,16 @@
 mod common;
 
 use common::{send, tokens, ADMIN, VIEWER};
+use fixprov::admin::Admin;
 use fixprov::{Config, Engine};
 use serde_json::Value;
 use std::net::SocketAddr;
 
-fn server() -> (Engine, SocketAddr) {
+fn server() -> (Engine, Admin, SocketAddr) {
     let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
-    (engine, addr)
+    let admin = Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    (engine, admin, addr)
 }
 
 fn answer_schema(document: &Value, path: &str) -> Value {
@@ -21,7 +23,7 @@ fn answer_schema(document: &Value, path: &str) -> Value {
 
 #[test]
 fn the_new_password_is_declared_in_the_answers_that_carry_it() {
-    let (engine, addr) = server();
+    let (_engine, admin, addr) = server();
     let document = send(addr, "GET", "/admin/fix/openapi.json", Some(VIEWER), b"").json();
     assert_eq!(send(addr, "POST", "/admin/fix/provision", Some(ADMIN), br#"{"user": "alice"}"#).status, 200);
     for (path, body) in [
@@ -38,12 +40,12 @@ fn the_new_password_is_declared_in_the_answers_that_carry_it() {
         assert!(password.get("writeOnly").is_none() && password.get("not").is_none(), "{path}: {password}");
         assert!(schema["required"].as_array().unwrap().contains(&"password".into()), "{path}");
     }
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
 fn reevaluate_takes_an_optional_body_and_the_document_says_so() {
-    let (engine, addr) = server();
+    let (_engine, admin, addr) = server();
     let document = send(addr, "GET", "/admin/fix/openapi.json", Some(VIEWER), b"").json();
     let op = &document["paths"]["/admin/fix/eligibility/reevaluate"]["post"];
     assert_eq!(op["requestBody"]["required"], false, "an empty body re-evaluates everyone");
@@ -60,12 +62,12 @@ fn reevaluate_takes_an_optional_body_and_the_document_says_so() {
         let answer = send(addr, "POST", path, Some(ADMIN), b"");
         assert!((400..500).contains(&answer.status) && answer.error_code().is_some(), "{path}: {answer:?}");
     }
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
 fn an_undeclared_method_is_405_with_allow() {
-    let (engine, addr) = server();
+    let (_engine, admin, addr) = server();
     for (method, path, allow) in [
         ("TRACE", "/admin/fix/stats", "GET, HEAD, OPTIONS"),
         ("DELETE", "/admin/fix/provision", "POST, OPTIONS"),
@@ -80,12 +82,12 @@ fn an_undeclared_method_is_405_with_allow() {
     }
     let document = send(addr, "GET", "/admin/fix/openapi.json", Some(VIEWER), b"").json();
     assert!(document["components"]["responses"]["MethodNotAllowed"]["headers"]["Allow"].is_object());
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
 fn head_answers_a_get_route_without_the_body() {
-    let (engine, addr) = server();
+    let (_engine, admin, addr) = server();
     let get = send(addr, "GET", "/admin/fix/stats", Some(VIEWER), b"");
     let head = send(addr, "HEAD", "/admin/fix/stats", Some(VIEWER), b"");
     assert_eq!((head.status, head.body.as_str()), (200, ""), "{head:?}");
@@ -98,12 +100,12 @@ fn head_answers_a_get_route_without_the_body() {
     let document = send(addr, "GET", "/admin/fix/openapi.json", Some(VIEWER), b"").json();
     assert!(document["paths"]["/admin/fix/stats"]["head"]["responses"]["200"].is_object());
     assert!(document["paths"]["/admin/fix/provision"].get("head").is_none());
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
 fn options_answers_204_with_allow() {
-    let (engine, addr) = server();
+    let (_engine, admin, addr) = server();
     for (path, allow) in [
         ("/admin/fix/stats", "GET, HEAD, OPTIONS"),
         ("/admin/fix/provision", "POST, OPTIONS"),
@@ -121,12 +123,12 @@ fn options_answers_204_with_allow() {
     }
     let answer = send(addr, "OPTIONS", "/admin/fix/nothing", Some(VIEWER), b"");
     assert_eq!((answer.status, answer.error_code().as_deref()), (404, Some("no_such_route")));
-    engine.admin_stop();
+    admin.stop();
 }
 
 #[test]
 fn errors_are_json_of_the_stable_shape() {
-    let (engine, addr) = server();
+    let (_engine, admin, addr) = server();
     let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
         ("GET", "/admin/fix/nothing", vec![], 404, "no_such_route"),
         ("GET", "/nothing/at/all", vec![], 404, "no_such_route"),
@@ -139,14 +141,14 @@ fn errors_are_json_of_the_stable_shape() {
         assert_eq!((answer.status, answer.error_code().as_deref()), (status, Some(code)), "{method} {path}");
         assert_eq!(answer.header("content-type"), Some("application/json"), "{method} {path}");
     }
-    engine.admin_stop();
+    admin.stop();
 }
 
 /// Found by tests/openapi_generated.rs: the server reads an optional field given as null as left
 /// out (serde's Option), while the document declared those fields non-nullable.
 #[test]
 fn null_is_declared_where_the_server_reads_it_as_absent() {
-    let (engine, addr) = server();
+    let (_engine, admin, addr) = server();
     let document = send(addr, "GET", "/admin/fix/openapi.json", Some(VIEWER), b"").json();
     let body_schema = |path: &str| {
         document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"].clone()
@@ -168,5 +170,5 @@ fn null_is_declared_where_the_server_reads_it_as_absent() {
             "{path}: {field} is declared nullable"
         );
     }
-    engine.admin_stop();
+    admin.stop();
 }

@@ -4,7 +4,7 @@
 //!   speed on sessions they own, each on its own clock (it advances by random steps, so sessions are
 //!   admitted, throttled and escalated to DISCONNECT); an admin thread meanwhile provisions, kills
 //!   checkers' sessions, redefines their tiers, moves their users between tiers and changes rules
-//!   (through the Engine API and `fixprov::admin::handle`); a storm thread makes thousands of logons a
+//!   (through the Engine API and `fixprov::admin::Admin::handle`); a storm thread makes thousands of logons a
 //!   second, most with wrong passwords or unknown CompIDs from many addresses. Afterwards: each
 //!   session's own counters equal what its checker saw (admitted messages and orders, THROTTLED and
 //!   DISCONNECT answers; with KILLED answers they add up to every check sent, and nothing answered
@@ -25,7 +25,7 @@
 //!
 //! Both run for a few seconds; `FIXPROV_SOAK_SECS` makes each run that long.
 
-use fixprov::admin::{handle, Actor, Role};
+use fixprov::admin::{Actor, Role};
 use fixprov::cold::audit::AuditQuery;
 use fixprov::{Config, Engine, LogonRefusal, LogonRequest, MsgClass, Secret, TierSpec, Verdict};
 use serde_json::json;
@@ -35,6 +35,12 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
+
+/// One request through a fresh admin part of `engine` (what `fixprov_admin_request` does on the
+/// engine's own).
+fn handle(engine: &Engine, actor: &Actor, method: &str, path: &str, body: &[u8]) -> fixprov::admin::Response {
+    fixprov::admin::Admin::new(engine).handle(actor, method, path, body)
+}
 
 /// The two tests count threads and memory: one at a time.
 static ALONE: Mutex<()> = Mutex::new(());
@@ -700,14 +706,13 @@ fn soak_once(i: u64, dir: Option<&std::path::Path>) {
             role: Role::Viewer,
             token: token.clone(),
         }];
-        let addr = engine
-            .admin_start("127.0.0.1:0".parse().expect("an address"), tokens, false)
-            .expect("admin_start");
+        let server = fixprov::admin::Admin::new(&engine);
+        let addr = server.start("127.0.0.1:0".parse().expect("an address"), tokens, false).expect("admin start");
         assert_eq!(http(addr, "/admin/fix/stats", &token), 200);
         if i % 4 == 0 {
-            engine.admin_stop();
+            server.stop();
         }
-        // Otherwise closing the engine stops it.
+        // Otherwise dropping the admin part stops it.
     }
     engine.audit_flush().expect("flush");
     drop(engine);

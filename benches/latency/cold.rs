@@ -474,7 +474,8 @@ pub fn busy_rows(r: &mut Results, sizes: &Sizes) {
         engine.session_open(&user).unwrap();
     }
     let tokens = vec![TokenConfig { name: "bench".into(), role: Role::Admin, token: TOKEN.into() }];
-    let addr = engine.admin_start("127.0.0.1:0".parse().unwrap(), tokens, false).unwrap();
+    let admin = fixprov::admin::Admin::new(engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens, false).unwrap();
     assert!(get(addr, "/admin/fix/stats") && get(addr, "/metrics"), "the admin server answers");
 
     let c = Checks::new();

@@ -456,7 +456,7 @@ pub fn tables(r: &Results, callgrind: &Option<Value>) -> String {
             md,
             "The order check on one session, measured for a fixed time idle, while another thread provisions a new \
              user, redefines a tier 20 other live sessions are on, moves one of those users between tiers and \
-             fetches GET /admin/fix/stats and GET /metrics from the admin HTTP server (`Engine::admin_start`) in a \
+             fetches GET /admin/fix/stats and GET /metrics from the admin HTTP server (`Admin::start`) in a \
              loop without pauses, and idle again. Busy phase: {}.\n",
             r.facts
                 .iter()

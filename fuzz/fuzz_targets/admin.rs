@@ -1,4 +1,4 @@
-//! The admin command layer (`fixprov::admin::handle` and `fixprov_admin_request`), every route.
+//! The admin command layer (`fixprov::admin::Admin::handle` and `fixprov_admin_request`), every route.
 //!
 //! Input: up to 8 requests separated by 0xFF bytes, run in order on one fresh in-memory engine
 //! (default eligibility rules; "alice" provisioned on "standard" with one session open, "bob" on
@@ -22,7 +22,7 @@
 mod common;
 
 use common::{Build, Engine};
-use fixprov::admin::{handle, Actor, Role, ROUTES};
+use fixprov::admin::{Actor, Role, ROUTES};
 use fixprov::cold::rules::{AccountFacts, Currency, Money};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -120,7 +120,7 @@ fn run(engine: &Engine, request: &[u8], secrets: &mut Vec<String>) {
     } else {
         let path = String::from_utf8_lossy(&path);
         let actor = Actor { name: "fuzz".into(), role, source: "127.0.0.1".into() };
-        let response = handle(engine.rust(), &actor, method, &path, body);
+        let response = engine.admin().handle(&actor, method, &path, body);
         let text = response.body_text();
         match (&response.text, response.status) {
             (Some((content_type, _)), 200) => {

@@ -34,6 +34,7 @@
 use super::auth::Auth;
 pub use super::auth::{TokenConfig, AUTH_AUDIT_INTERVAL, MAX_AUDITED_ADDRESSES};
 use crate::cold::audit::AuditEvent;
+use super::metrics::Metrics;
 use crate::engine::Core;
 use crate::error::{Error, Result};
 use axum::Router;
@@ -62,6 +63,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 /// What every request's handler shares.
 pub(crate) struct Shared {
     pub(crate) core: Arc<Core>,
+    pub(crate) metrics: Arc<Metrics>,
     pub(crate) auth: Auth,
 }
 
@@ -90,17 +92,18 @@ fn busy() -> Vec<u8> {
 }
 
 impl AdminServer {
-    /// Starts serving `core` on `bind` (port 0 picks one). A non-loopback address needs
-    /// `allow_remote`.
-    pub fn start(
+    /// Starts serving `core` on `bind` (port 0 picks one), counting requests in `metrics`. A
+    /// non-loopback address needs `allow_remote`.
+    pub(crate) fn start(
         core: Arc<Core>,
+        metrics: Arc<Metrics>,
         bind: SocketAddr,
         tokens: Vec<TokenConfig>,
         allow_remote: bool,
     ) -> Result<AdminServer> {
         AdminServer::check_config(bind, &tokens, allow_remote)?;
         let names: Vec<String> = tokens.iter().map(|t| t.name.clone()).collect();
-        let shared = Arc::new(Shared { core: core.clone(), auth: Auth::new(tokens) });
+        let shared = Arc::new(Shared { core: core.clone(), metrics, auth: Auth::new(tokens) });
         let listener = std::net::TcpListener::bind(bind)
             .map_err(|e| Error::Storage(format!("cannot bind the admin API to {bind}: {e}").into()))?;
         listener.set_nonblocking(true).map_err(|e| Error::Internal(e.to_string().into()))?;

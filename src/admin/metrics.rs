@@ -1,4 +1,4 @@
-//! Prometheus metrics: a registry owned by each engine (no global state), served at `GET /metrics`
+//! Prometheus metrics: a registry owned by each engine's admin part (no global state), served at `GET /metrics`
 //! in the OpenMetrics text format that Prometheus scrapes.
 //!
 //! The engine's figures are not kept in metric objects: a collector computes [`Stats`] on each
@@ -16,7 +16,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use std::fmt::Write as _;
-use std::sync::Weak;
+use std::sync::Arc;
 
 /// Labels of an admin request: its route (or "unknown"), method and HTTP status.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -39,8 +39,8 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    /// A registry for the engine `core` will point to once it exists.
-    pub(crate) fn new(core: Weak<Core>) -> Metrics {
+    /// A registry over the engine's cold half `core`.
+    pub(crate) fn new(core: Arc<Core>) -> Metrics {
         let mut registry = Registry::with_prefix("fixprov");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -76,7 +76,7 @@ impl Metrics {
 
 /// Reads the engine's statistics on each scrape.
 struct EngineCollector {
-    core: Weak<Core>,
+    core: Arc<Core>,
 }
 
 impl std::fmt::Debug for EngineCollector {
@@ -111,7 +111,7 @@ fn counter(encoder: &mut DescriptorEncoder, name: &str, help: &str, value: u64) 
 
 impl Collector for EngineCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
-        let Some(core) = self.core.upgrade() else { return Ok(()) };
+        let core = &self.core;
         let stats = core.stats();
         {
             let mut family =

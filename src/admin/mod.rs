@@ -7,6 +7,11 @@
 //! JSON lines). Errors are `{"error": {"code": "...", "message": "..."}}` with a
 //! stable code. Bodies are limited to 64 KiB and unknown fields are refused. Every request runs with
 //! its actor recorded on the audit records it causes; a refused one is recorded as `admin.refused`.
+//!
+//! [`Admin`] is this layer's one object: built over an [`Engine`], it owns the Prometheus registry
+//! and the HTTP server. The engine knows nothing of it (no module under `engine` imports from
+//! `admin`); whoever holds both (the C object `fixprov_engine`, or a Rust host) stops the admin
+//! part first, which dropping it does.
 
 mod auth;
 mod connection;
@@ -18,10 +23,13 @@ mod request;
 mod routes;
 
 use crate::cold::audit::{with_actor, AuditEvent, AuditQuery};
-use crate::engine::Core;
-use crate::error::Error;
+use crate::engine::{Core, Engine};
+use crate::error::{Error, Result};
+use metrics::Metrics;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 pub use routes::{Route, ROUTES};
 
@@ -126,6 +134,7 @@ pub(crate) type Answer = std::result::Result<Value, Response>;
 /// The parsed request a handler sees.
 pub(crate) struct Call<'a> {
     pub(crate) core: &'a Core,
+    pub(crate) metrics: &'a Metrics,
     pub(crate) actor: &'a Actor,
     query: Vec<(&'static str, String)>,
     body: &'a [u8],
@@ -233,9 +242,73 @@ pub fn allowed_methods(path: &str) -> Option<String> {
     Some(methods.join(", "))
 }
 
+/// The admin part over one engine: the command layer ([`Admin::handle`]), the engine's Prometheus
+/// registry ([`Admin::metrics_text`]) and the HTTP server ([`Admin::start`]).
+///
+/// Holds the engine's cold half, which stays alive while the admin part does; dropping it stops
+/// the server and joins its thread. May be used from several threads at once.
+pub struct Admin {
+    core: Arc<Core>,
+    metrics: Arc<Metrics>,
+    server: Mutex<Option<http::AdminServer>>,
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let server = self.server.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|s| s.address());
+        f.debug_struct("Admin").field("server", &server).finish_non_exhaustive()
+    }
+}
+
+impl Admin {
+    /// The admin part of `engine`, with no server running.
+    pub fn new(engine: &Engine) -> Admin {
+        let core = engine.core_shared();
+        Admin { metrics: Arc::new(Metrics::new(core.clone())), core, server: Mutex::new(None) }
+    }
+
+    /// Handles one admin request for `actor`, as the HTTP server would (without its transport).
+    pub fn handle(&self, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Response {
+        handle(&self.core, &self.metrics, actor, method, path, body)
+    }
+
+    /// The engine's metrics in the OpenMetrics text format Prometheus scrapes (what `GET /metrics`
+    /// answers): users, credentials, sessions and message totals by tier, logons by outcome, admin
+    /// requests. Computed now, like [`Core::stats`].
+    pub fn metrics_text(&self) -> String {
+        self.metrics.encode()
+    }
+
+    /// Starts the admin HTTP API on `bind` (port 0 picks one) with `tokens`; returns the address it
+    /// listens on. A second start replaces the first server. Stopped by [`Admin::stop`] or when the
+    /// admin part is dropped, with its thread joined.
+    pub fn start(&self, bind: SocketAddr, tokens: Vec<http::TokenConfig>, allow_remote: bool) -> Result<SocketAddr> {
+        // A bad configuration leaves the running server alone; a good one replaces it (stopped
+        // first, so the new one may bind the same address).
+        http::AdminServer::check_config(bind, &tokens, allow_remote)?;
+        let mut server = self.server.lock().unwrap_or_else(|p| p.into_inner());
+        drop(server.take());
+        let started = http::AdminServer::start(self.core.clone(), self.metrics.clone(), bind, tokens, allow_remote)?;
+        let address = started.address();
+        *server = Some(started);
+        Ok(address)
+    }
+
+    /// Stops the admin HTTP API (nothing when it is not running).
+    pub fn stop(&self) {
+        drop(self.server.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
+}
+
+impl Drop for Admin {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Handles one admin request for `actor`.
-pub fn handle(core: &Core, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Response {
-    match dispatch(core, actor, method, path, body) {
+fn handle(core: &Core, metrics: &Metrics, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Response {
+    match dispatch(core, metrics, actor, method, path, body) {
         Outcome::Answer(response) => response,
         Outcome::Export(query) => {
             let mut out = Vec::new();
@@ -252,7 +325,7 @@ pub fn handle(core: &Core, actor: &Actor, method: &str, path: &str, body: &[u8])
 
 /// Routes one request: finds the route, checks the role, the body's size and the query, runs
 /// the handler with `actor` on the audit records it causes.
-pub(crate) fn dispatch(core: &Core, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Outcome {
+pub(crate) fn dispatch(core: &Core, metrics: &Metrics, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Outcome {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let Some(allowed) = allowed_methods(path) else {
         return Outcome::Answer(Response::error(404, "no_such_route", format!("no route {path}")));
@@ -283,7 +356,7 @@ pub(crate) fn dispatch(core: &Core, actor: &Actor, method: &str, path: &str, bod
         Ok(query) => query,
         Err(response) => return Outcome::Answer(response),
     };
-    let call = Call { core, actor, query, body };
+    let call = Call { core, metrics, actor, query, body };
     let answer = with_actor(&actor.name, &actor.source, || route.handler.run(&call));
     match answer {
         Ok(outcome) => outcome,

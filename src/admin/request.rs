@@ -67,12 +67,12 @@ pub(crate) async fn serve(
     let answer = match answer(&shared, peer, &method, &uri, &headers, body).await {
         Ok(answer) => answer,
         Err(pages) => {
-            shared.core.metrics.count_request(method.as_str(), uri.path(), 200);
+            shared.metrics.count_request(method.as_str(), uri.path(), 200);
             let body = Body::new(pages);
             return ([(header::CONTENT_TYPE, NDJSON)], body).into_response();
         }
     };
-    shared.core.metrics.count_request(method.as_str(), uri.path(), answer.response.status);
+    shared.metrics.count_request(method.as_str(), uri.path(), answer.response.status);
     into_http(answer)
 }
 
@@ -139,7 +139,7 @@ async fn answer(
     let target = uri.path_and_query().map_or(path, |p| p.as_str());
     // Cold-path calls are short (a lock, a SQLite commit): requests are served one at a time on
     // the server's own thread, which no blocking pool outlives.
-    match dispatch(&shared.core, &actor, method, target, &body) {
+    match dispatch(&shared.core, &shared.metrics, &actor, method, target, &body) {
         Outcome::Answer(response) if response.status == 405 => Ok(with_allow(response, path)),
         Outcome::Answer(response) => Ok(response.into()),
         Outcome::Export(query) => Err(AuditPages::new(shared.core.clone(), query)),

@@ -176,10 +176,7 @@ fn regenerate(c: &Call<'_>) -> Answer {
 }
 
 fn credentials(c: &Call<'_>) -> Answer {
-    let mut all: Vec<_> =
-        c.core.access.accounts.all().iter().filter_map(|a| c.core.credentials(&a.user_id).ok()).collect();
-    all.sort_by(|a, b| a.user_id.cmp(&b.user_id));
-    to_json(all)
+    to_json(c.core.credentials_all())
 }
 
 fn credentials_user(c: &Call<'_>) -> Answer {
@@ -208,17 +205,17 @@ fn kill(c: &Call<'_>) -> Answer {
 }
 
 fn rate_limits(c: &Call<'_>) -> Answer {
-    let mut users: Vec<Value> = c
+    let users: Vec<Value> = c
         .core
-        .users
-        .all()
-        .iter()
-        .map(|u| {
-            json!({"user": u.id, "tier": c.core.user_tier(&u.id).unwrap_or_default(),
-                   "live_sessions": u.limit.live(), "violations": c.core.user_violations(&u.id).unwrap_or(0)})
+        .user_ids()
+        .into_iter()
+        .map(|user| {
+            json!({"tier": c.core.user_tier(&user).unwrap_or_default(),
+                   "live_sessions": c.core.user_live_sessions(&user).unwrap_or(0),
+                   "violations": c.core.user_violations(&user).unwrap_or(0),
+                   "user": user})
         })
         .collect();
-    users.sort_by(|a, b| a["user"].as_str().cmp(&b["user"].as_str()));
     Ok(json!({"users": users}))
 }
 
@@ -357,7 +354,7 @@ fn audit(c: &Call<'_>) -> Answer {
 }
 
 fn metrics(c: &Call<'_>) -> std::result::Result<String, Response> {
-    Ok(c.core.metrics_text())
+    Ok(c.metrics.encode())
 }
 
 fn openapi(_: &Call<'_>) -> Answer {

@@ -451,6 +451,14 @@ impl Core {
         removed.then_some(()).ok_or_else(|| Error::not_found("the rule is not on the user's allow-list"))
     }
 
+    /// Every provisioned user's credential, as [`Core::credentials`] gives it, ordered by user id.
+    pub fn credentials_all(&self) -> Vec<CredentialInfo> {
+        let mut all: Vec<CredentialInfo> =
+            self.access.accounts.all().iter().filter_map(|a| self.credentials(&a.user_id).ok()).collect();
+        all.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        all
+    }
+
     /// Everything about `user`'s credential except the secret.
     pub fn credentials(&self, user: &str) -> Result<CredentialInfo> {
         let account = self.access.accounts.by_user(user)?;

@@ -97,8 +97,6 @@ pub struct Core {
     /// Refused logons of this interval, aggregated (see `refusals`).
     pub(crate) refusals: super::refusals::Refusals,
     pub(crate) logon_counters: LogonCounters,
-    /// This engine's Prometheus registry.
-    pub(crate) metrics: crate::admin::metrics::Metrics,
 }
 
 impl std::fmt::Debug for Core {
@@ -129,7 +127,6 @@ impl Core {
         tiers: Tiers,
         access: AccessState,
         eligibility: EligibilityState,
-        me: std::sync::Weak<Core>,
     ) -> Core {
         let capacity = slots.len() as u32;
         Core {
@@ -148,19 +145,11 @@ impl Core {
             audit_writing: Mutex::new(()),
             refusals: Default::default(),
             logon_counters: LogonCounters::default(),
-            metrics: crate::admin::metrics::Metrics::new(me),
         }
     }
 
-    /// The engine's metrics in the OpenMetrics text format Prometheus scrapes (what `GET /metrics`
-    /// answers): users, credentials, sessions and message totals by tier, logons by outcome, admin
-    /// requests. Computed now, like [`Core::stats`].
-    pub fn metrics_text(&self) -> String {
-        self.metrics.encode()
-    }
-
     /// Audit events dropped since open because the queue was full.
-    pub(crate) fn audit_dropped(&self) -> u64 {
+    pub fn audit_dropped(&self) -> u64 {
         self.audit_queue.dropped_total()
     }
 
@@ -600,6 +589,13 @@ impl Core {
             slot.line.reset_violations(h.generation, &slot.side);
         }
         Ok(())
+    }
+
+    /// Every known user's id (provisioned or only given a tier), in order.
+    pub fn user_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.users.all().iter().map(|u| u.id.clone()).collect();
+        ids.sort();
+        ids
     }
 
     /// Live sessions of `user`.

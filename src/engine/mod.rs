@@ -136,7 +136,6 @@ pub struct Engine {
     clock: Clock,
     order_types: OrderTypes,
     core: Arc<Core>,
-    admin: std::sync::Mutex<Option<crate::admin::http::AdminServer>>,
     _housekeeper: housekeeper::Housekeeper,
 }
 
@@ -193,7 +192,7 @@ impl Engine {
             config.logon_checks_eligibility,
         );
         let access = access::AccessState::open(&config)?;
-        let core = Arc::new_cyclic(|me| Core::new(slots.clone(), tiers, access, eligibility, me.clone()));
+        let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility));
         core.load()?;
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
         Ok(Engine {
@@ -201,34 +200,14 @@ impl Engine {
             clock,
             order_types: config.order_types,
             core,
-            admin: std::sync::Mutex::new(None),
             _housekeeper: housekeeper,
         })
     }
 
-    /// Starts the admin HTTP API on `bind` (port 0 picks one) with `tokens`; returns the address it
-    /// listens on. A second start replaces the first server. Stopped by [`Engine::admin_stop`] or
-    /// when the engine closes, with its thread joined.
-    pub fn admin_start(
-        &self,
-        bind: std::net::SocketAddr,
-        tokens: Vec<crate::admin::http::TokenConfig>,
-        allow_remote: bool,
-    ) -> Result<std::net::SocketAddr> {
-        // A bad configuration leaves the running server alone; a good one replaces it (stopped
-        // first, so the new one may bind the same address).
-        crate::admin::http::AdminServer::check_config(bind, &tokens, allow_remote)?;
-        let mut admin = self.admin.lock().unwrap_or_else(|p| p.into_inner());
-        drop(admin.take());
-        let server = crate::admin::http::AdminServer::start(self.core.clone(), bind, tokens, allow_remote)?;
-        let address = server.address();
-        *admin = Some(server);
-        Ok(address)
-    }
-
-    /// Stops the admin HTTP API (nothing when it is not running).
-    pub fn admin_stop(&self) {
-        drop(self.admin.lock().unwrap_or_else(|p| p.into_inner()).take());
+    /// The cold half, shared: for the layers above the engine (the admin part) that outlive a
+    /// borrow of it.
+    pub(crate) fn core_shared(&self) -> Arc<Core> {
+        self.core.clone()
     }
 
     // ----- hot path -----

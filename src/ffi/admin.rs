@@ -1,6 +1,6 @@
 //! The admin command layer through the C ABI: every operator operation without HTTP.
 
-use crate::admin::{handle, Actor};
+use crate::admin::Actor;
 use crate::ffi::boundary::{self, fixprov_engine, guard};
 use crate::ffi::status::fixprov_status;
 use std::ffi::c_char;
@@ -42,7 +42,7 @@ pub unsafe extern "C" fn fixprov_admin_request(
         let status_out = boundary::out_ptr(out_http_status, c"out_http_status is NULL")?;
         let json_out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
+        let engine = unsafe { boundary::handle(engine) }?;
         // SAFETY: forwarded contract (each pair).
         let (method, path, body) = unsafe {
             (
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn fixprov_admin_request(
                 boundary::bytes(body, body_len, c"body is NULL")?,
             )
         };
-        let response = handle(engine, &Actor::host(), method, path, body);
+        let response = engine.admin.handle(&Actor::host(), method, path, body);
         // SAFETY: both checked non-NULL; writable per the contract.
         unsafe {
             status_out.write(u32::from(response.status));
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn fixprov_admin_start(
 ) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
+        let engine = unsafe { boundary::handle(engine) }?;
         // SAFETY: forwarded contract (each pair).
         let (bind, tokens) = unsafe {
             (
@@ -123,7 +123,7 @@ pub unsafe extern "C" fn fixprov_admin_start(
         if allow_remote > 1 {
             return Err(crate::Error::invalid("allow_remote must be 0 or 1").into());
         }
-        let address = engine.admin_start(bind, tokens, allow_remote == 1)?;
+        let address = engine.admin.start(bind, tokens, allow_remote == 1)?;
         if let Ok(out) = boundary::out_ptr(out_port, c"") {
             // SAFETY: checked non-NULL; writable per the contract.
             unsafe { out.write(address.port()) };
@@ -144,8 +144,8 @@ pub unsafe extern "C" fn fixprov_admin_start(
 pub unsafe extern "C" fn fixprov_admin_stop(engine: *const fixprov_engine) -> fixprov_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let engine = unsafe { boundary::engine(engine) }?;
-        engine.admin_stop();
+        let engine = unsafe { boundary::handle(engine) }?;
+        engine.admin.stop();
         Ok(fixprov_status::FIXPROV_OK)
     })
 }

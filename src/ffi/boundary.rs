@@ -1,6 +1,7 @@
 //! The C boundary's plumbing: the panic guard, NULL and slice checks, out-parameters, owned
 //! pointers, and the thread's last error. This is the only home of raw-pointer `unsafe`.
 
+use crate::admin::Admin;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::ffi::status::fixprov_status;
@@ -9,20 +10,39 @@ use std::ffi::{CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// An opaque engine. Callers never see its layout.
+// The top layer: it wires the engine to its admin part, which knows the engine (the engine knows
+// nothing of it), and stops the admin part before the engine closes.
 #[allow(non_camel_case_types)]
 pub struct fixprov_engine {
     pub(crate) inner: Engine,
+    pub(crate) admin: Admin,
 }
 
 impl fixprov_engine {
     /// Hands a Rust-built engine to C code; close it with `fixprov_engine_close`.
     pub fn into_raw(engine: Engine) -> *mut fixprov_engine {
-        into_raw(fixprov_engine { inner: engine })
+        into_raw(fixprov_engine::new(engine))
+    }
+
+    pub(crate) fn new(engine: Engine) -> fixprov_engine {
+        fixprov_engine { admin: Admin::new(&engine), inner: engine }
     }
 
     /// The engine behind the handle, for Rust code that holds one.
     pub fn engine(&self) -> &Engine {
         &self.inner
+    }
+
+    /// The engine's admin part.
+    pub fn admin(&self) -> &Admin {
+        &self.admin
+    }
+}
+
+impl Drop for fixprov_engine {
+    fn drop(&mut self) {
+        // The server's requests use the engine: stop them before the engine closes.
+        self.admin.stop();
     }
 }
 
@@ -159,6 +179,15 @@ pub(crate) unsafe fn engine<'a>(ptr: *const fixprov_engine) -> FfiResult<&'a Eng
         Some(e) => Ok(&e.inner),
         None => Err(null(c"engine is NULL")),
     }
+}
+
+/// The handle behind `ptr`: the engine and its admin part.
+///
+/// # Safety
+/// As for [`engine`].
+pub(crate) unsafe fn handle<'a>(ptr: *const fixprov_engine) -> FfiResult<&'a fixprov_engine> {
+    // SAFETY: the caller guarantees a non-NULL `ptr` is a live engine; `as_ref` checks NULL.
+    unsafe { ptr.as_ref() }.ok_or_else(|| null(c"engine is NULL"))
 }
 
 /// The engine and a user id: the first arguments of most calls.

@@ -368,7 +368,7 @@ pub unsafe extern "C" fn fixprov_engine_open(
         };
         let engine = crate::Engine::open(config)?;
         // SAFETY: `out_engine` was checked non-NULL and is writable per the contract.
-        unsafe { out.write(boundary::into_raw(fixprov_engine { inner: engine })) };
+        unsafe { out.write(boundary::into_raw(fixprov_engine::new(engine))) };
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
