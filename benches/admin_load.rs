@@ -50,12 +50,12 @@ fn benches(c: &mut Criterion) {
         escalation_threshold: 0,
         ..TierSpec::new(1_000_000_000, 1_000_000_000, 10, 1_000_000_000)
     };
-    engine.tier_set("bench", open).unwrap();
+    engine.tiers().set("bench", open).unwrap();
     let mut sessions = Vec::new();
     for i in 0..USERS {
         let user = format!("user-{i}");
-        engine.user_set_tier(&user, "bench").unwrap();
-        sessions.push(engine.session_open(&user).unwrap());
+        engine.tiers().assign(&user, "bench").unwrap();
+        sessions.push(engine.sessions().open(&user).unwrap());
     }
     let session = sessions[0];
     let tokens = vec![TokenConfig { name: "bench".into(), role: Role::Viewer, token: TOKEN.into() }];

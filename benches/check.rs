@@ -29,9 +29,9 @@ fn engine() -> (*mut fixprov_engine, u64) {
         escalation_threshold: 0,
         ..TierSpec::new(1_000_000_000, 1_000_000_000, 10, 1_000_000_000)
     };
-    engine.tier_set("bench", open).unwrap();
-    engine.user_set_tier("bench-user", "bench").unwrap();
-    let session = engine.session_open("bench-user").unwrap();
+    engine.tiers().set("bench", open).unwrap();
+    engine.tiers().assign("bench-user", "bench").unwrap();
+    let session = engine.sessions().open("bench-user").unwrap();
     (fixprov_engine::into_raw(engine), session)
 }
 

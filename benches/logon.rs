@@ -50,7 +50,7 @@ struct Peer {
 /// An in-memory engine built with `config` and one "premium" user on it.
 fn engine(config: Config) -> (*mut fixprov_engine, Peer) {
     let engine = Engine::open(config).expect("engine opens");
-    let creds = engine.provision("bench-user", Some("premium")).expect("provisioned");
+    let creds = engine.access().provision("bench-user", Some("premium")).expect("provisioned");
     let peer = Peer {
         sender: creds.sender_comp_id.clone(),
         target: creds.target_comp_id.clone(),

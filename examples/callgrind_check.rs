@@ -101,12 +101,12 @@ fn main() {
         ..TierSpec::new(1_000_000_000, 1_000_000_000, 10, 1_000_000_000)
     };
     let closed = TierSpec { escalation_threshold: 0, ..TierSpec::new(0, 0, 10, 0) };
-    engine.tier_set("open", open).unwrap();
-    engine.tier_set("closed", closed).unwrap();
-    engine.user_set_tier("admitted", "open").unwrap();
-    engine.user_set_tier("throttled", "closed").unwrap();
-    let admitted = engine.session_open("admitted").unwrap();
-    let throttled = engine.session_open("throttled").unwrap();
+    engine.tiers().set("open", open).unwrap();
+    engine.tiers().set("closed", closed).unwrap();
+    engine.tiers().assign("admitted", "open").unwrap();
+    engine.tiers().assign("throttled", "closed").unwrap();
+    let admitted = engine.sessions().open("admitted").unwrap();
+    let throttled = engine.sessions().open("throttled").unwrap();
     let now = engine.now();
     let e = fixprov_engine::into_raw(engine);
     // Called through pointers the optimizer cannot see through, as a host calls into the cdylib.

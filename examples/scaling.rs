@@ -54,15 +54,15 @@ fn main() {
         escalation_threshold: 0,
         ..TierSpec::new(1_000_000_000, 1_000_000_000, 1_000, 1_000_000_000)
     };
-    engine.tier_set("open", open).unwrap();
+    engine.tiers().set("open", open).unwrap();
     let mut separate = Vec::new();
     for i in 0..max {
         let user = format!("u{i}");
-        engine.user_set_tier(&user, "open").unwrap();
-        separate.push(engine.session_open(&user).unwrap());
+        engine.tiers().assign(&user, "open").unwrap();
+        separate.push(engine.sessions().open(&user).unwrap());
     }
-    engine.user_set_tier("shared", "open").unwrap();
-    let shared_session = engine.session_open("shared").unwrap();
+    engine.tiers().assign("shared", "open").unwrap();
+    let shared_session = engine.sessions().open("shared").unwrap();
     let engine = Arc::new(Shared(fixprov_engine::into_raw(engine)));
     println!("cores: {}", std::thread::available_parallelism().map_or(0, |n| n.get()));
     println!("| threads | separate sessions, ns/check/thread | one shared session, ns/check/thread |");

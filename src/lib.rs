@@ -2,14 +2,19 @@
 //!
 //! A FIX gateway calls [`Engine::check`] (or `fixprov_check` through the C ABI) on every inbound
 //! message and gets OK, THROTTLED, DISCONNECT or KILLED back in nanoseconds: two GCRA token buckets
-//! updated by compare-and-swap, a kill flag and a tier policy read through a seqcount latch, all in
-//! one cache line per session. Tier changes, tier moves and kills come from the cold path and reach
-//! live sessions on their next message.
+//! updated by compare-and-swap, and a state word holding the generation, the tier, the kill flag
+//! and reason and the escalation flag, all in one cache line per session. The cold path publishes
+//! a tier change by storing the new rates into each live session's buckets, and a kill or a move
+//! by one update of that state word, so a session sees either on its next message.
 //!
 //! * [`hot`]: the per-message path. No lock, allocation, system call or I/O.
-//! * [`cold`]: tiers, users, session bookkeeping, credentials, crypto and the embedded store.
-//! * [`engine`]: the two joined behind one type.
-//! * [`admin`]: the admin command layer shared by the C ABI and (later) the HTTP API.
+//! * [`cold`]: tiers, users, session bookkeeping, credentials, crypto, eligibility rules, the store
+//!   and the audit chain.
+//! * [`engine`]: [`Engine`], the session table and the check, with the cold path in parts
+//!   ([`Engine::access`], [`Engine::eligibility`], [`Engine::tiers`], [`Engine::sessions`],
+//!   [`Engine::audit`]).
+//! * [`admin`]: [`admin::Admin`], the admin command layer shared by the C ABI and the HTTP API, with
+//!   the HTTP server and the metrics.
 //! * [`ffi`]: the C ABI declared in `include/fixprov.h`.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]

@@ -87,7 +87,7 @@ fn every_route_answers_its_happy_path() {
     let created = ok(&e, "POST", "/admin/fix/provision", json!({"user": "alice", "tier": "premium"}));
     assert_eq!(created["sender_comp_id"], "FP_ALICE");
     assert_eq!(created["password"].as_str().unwrap().len(), 43, "shown in this one response");
-    let session = e.session_open("alice").unwrap();
+    let session = e.sessions().open("alice").unwrap();
     let steps = happy_steps(session);
     for (method, path, body) in &steps {
         ok(&e, method, path, body.clone());
@@ -148,8 +148,8 @@ fn roles_bad_input_and_unknown_routes_get_json_errors() {
     assert_eq!(r.body["error"]["failures"].as_array().unwrap().len(), 4);
 
     // The actor is on the audit records, refused requests included.
-    e.audit_flush().unwrap();
-    let records = e.audit_query(&AuditQuery::default()).unwrap();
+    e.audit().flush().unwrap();
+    let records = e.audit().query(&AuditQuery::default()).unwrap();
     let provision = records.iter().find(|r| r.event == "credential.provision").unwrap();
     assert_eq!((provision.actor.as_str(), provision.source.as_str()), ("admin-token", "127.0.0.1"));
     let refused: Vec<_> = records.iter().filter(|r| r.event == "admin.refused").collect();
@@ -233,11 +233,11 @@ fn an_expiry_of_zero_means_never_in_the_c_abi_over_http_and_in_rust() {
     for user in ["c", "http", "rust"] {
         ok(&e, "POST", "/admin/fix/provision", json!({"user": user, "tier": "premium"}));
     }
-    let sessions: Vec<u64> = ["c", "http", "rust"].iter().map(|u| e.session_open(u).unwrap()).collect();
+    let sessions: Vec<u64> = ["c", "http", "rust"].iter().map(|u| e.sessions().open(u).unwrap()).collect();
     // Over HTTP (the route table the server serves): 0 once meant the epoch, which expired the
     // user at once and killed its sessions.
     ok(&e, "POST", "/admin/fix/expiry", json!({"user": "http", "expires_unix_ms": 0}));
-    e.set_expiry("rust", Some(0)).unwrap();
+    e.access().set_expiry("rust", Some(0)).unwrap();
     // Through the C ABI, on an engine opened there.
     let mut c = std::ptr::null_mut();
     let user = b"c";
@@ -276,9 +276,9 @@ fn an_expiry_of_zero_means_never_in_the_c_abi_over_http_and_in_rust() {
         fixprov_engine_close(c);
     }
     for (user, session) in ["http", "rust"].iter().zip(&sessions[1..]) {
-        let info = e.credentials(user).unwrap();
+        let info = e.access().credentials(user).unwrap();
         assert_eq!((info.expires_unix_ms, info.expired), (None, false), "{user}");
-        assert_eq!(e.session_info(*session).unwrap().killed, None, "{user}'s session was killed");
+        assert_eq!(e.sessions().info(*session).unwrap().killed, None, "{user}'s session was killed");
     }
 }
 
@@ -311,20 +311,20 @@ fn an_escalation_threshold_that_could_never_trigger_is_refused() {
     // A rate above it gives a tier whose escalation can still trigger.
     let spec = fixprov::TierSpec::new(1, 100_000_000, 1, 1);
     assert_eq!(spec.escalation_threshold, fixprov::hot::session::MAX_ESCALATION_THRESHOLD);
-    assert!(e.tier_set("fast", spec).is_ok());
+    assert!(e.tiers().set("fast", spec).is_ok());
 }
 
 #[test]
 fn every_successful_change_through_the_route_table_leaves_an_audit_record() {
     let e = engine();
     let head = |e: &Engine| {
-        e.audit_flush().unwrap();
-        e.audit_head().unwrap().0.seq
+        e.audit().flush().unwrap();
+        e.audit().head().unwrap().0.seq
     };
     let before = head(&e);
     ok(&e, "POST", "/admin/fix/provision", json!({"user": "alice", "tier": "premium"}));
     assert!(head(&e) > before, "POST /admin/fix/provision left no audit record");
-    let session = e.session_open("alice").unwrap();
+    let session = e.sessions().open("alice").unwrap();
     let steps = happy_steps(session);
     for (method, path, body) in &steps {
         let before = head(&e);

@@ -13,8 +13,8 @@ fn engine() -> Engine {
 }
 
 fn records(engine: &Engine, prefix: &str) -> Vec<fixprov::cold::audit::AuditRecord> {
-    engine.audit_flush().unwrap();
-    engine.audit_query(&AuditQuery { event_prefix: Some(prefix.into()), ..AuditQuery::default() }).unwrap()
+    engine.audit().flush().unwrap();
+    engine.audit().query(&AuditQuery { event_prefix: Some(prefix.into()), ..AuditQuery::default() }).unwrap()
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn admin_server_start_and_stop_are_audited() {
     // Visible over HTTP too, to a viewer.
     let admin = fixprov::admin::Admin::new(&engine);
     let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
-    engine.audit_flush().unwrap();
+    engine.audit().flush().unwrap();
     let answer = send(addr, "GET", "/admin/fix/audit?event=admin.", Some(VIEWER), b"");
     let events: Vec<String> =
         answer.json().as_array().unwrap().iter().map(|r| r["event"].as_str().unwrap().to_owned()).collect();
@@ -75,12 +75,12 @@ fn authentication_failures_are_audited_once_per_address_and_interval() {
 fn the_audit_export_streams_every_record_in_order() {
     let engine = engine();
     // Session records go through the audit queue: cheap to make thousands of (over 3 pages).
-    engine.provision("alice", None).unwrap();
+    engine.access().provision("alice", None).unwrap();
     for _ in 0..1_300 {
-        let session = engine.session_open("alice").unwrap();
-        engine.session_close(session).unwrap();
+        let session = engine.sessions().open("alice").unwrap();
+        engine.sessions().close(session).unwrap();
     }
-    engine.audit_flush().unwrap();
+    engine.audit().flush().unwrap();
     let admin = fixprov::admin::Admin::new(&engine);
     let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     let answer = send(addr, "GET", "/admin/fix/audit/export?event=session.", Some(VIEWER), b"");
@@ -93,7 +93,7 @@ fn the_audit_export_streams_every_record_in_order() {
     let direct: Vec<u64> = {
         let mut out = Vec::new();
         let query = AuditQuery { event_prefix: Some("session.".into()), ..AuditQuery::default() };
-        engine.audit_export(&query, &mut out).unwrap();
+        engine.audit().export(&query, &mut out).unwrap();
         String::from_utf8(out)
             .unwrap()
             .lines()

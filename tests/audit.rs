@@ -38,7 +38,7 @@ fn open(dir: &Path) -> Engine {
 }
 
 fn events(engine: &Engine, query: &AuditQuery) -> Vec<(String, String)> {
-    engine.audit_query(query).unwrap().into_iter().map(|r| (r.event, r.subject)).collect()
+    engine.audit().query(query).unwrap().into_iter().map(|r| (r.event, r.subject)).collect()
 }
 
 fn db(dir: &Path) -> rusqlite::Connection {
@@ -47,26 +47,26 @@ fn db(dir: &Path) -> rusqlite::Connection {
 
 /// Every kind of change once, returning the secrets it handed out.
 fn every_change(engine: &Engine) -> Vec<Vec<u8>> {
-    engine.tier_set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
-    engine.account_set("alice", AccountFacts { kyc_level: Some(3), ..AccountFacts::default() }).unwrap();
-    let first = engine.provision("alice", Some("desk")).unwrap().password;
-    engine.ip_allow("alice", "10.0.0.0/8").unwrap();
-    engine.ip_disallow("alice", "10.0.0.0/8").unwrap();
-    let second = engine.regenerate_password("alice", Duration::from_secs(30)).unwrap();
-    engine.set_expiry("alice", Some(4_102_444_800_000)).unwrap();
-    engine.suspend("alice").unwrap();
-    engine.reactivate("alice").unwrap();
-    engine.user_set_tier("alice", "premium").unwrap();
-    engine.rule_add(r#"{"id": "kyc3", "min_kyc_level": 3}"#).unwrap();
-    engine.rule_enable("kyc3", false).unwrap();
-    engine.rule_enable("kyc3", true).unwrap();
-    engine.override_set("alice", "kyc3", Some(Override::Disabled)).unwrap();
-    engine.bypass_set("alice", Some(("ops", "pilot"))).unwrap();
+    engine.tiers().set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
+    engine.eligibility().account_set("alice", AccountFacts { kyc_level: Some(3), ..AccountFacts::default() }).unwrap();
+    let first = engine.access().provision("alice", Some("desk")).unwrap().password;
+    engine.access().ip_allow("alice", "10.0.0.0/8").unwrap();
+    engine.access().ip_disallow("alice", "10.0.0.0/8").unwrap();
+    let second = engine.access().regenerate_password("alice", Duration::from_secs(30)).unwrap();
+    engine.access().set_expiry("alice", Some(4_102_444_800_000)).unwrap();
+    engine.access().suspend("alice").unwrap();
+    engine.access().reactivate("alice").unwrap();
+    engine.tiers().assign("alice", "premium").unwrap();
+    engine.eligibility().rule_add(r#"{"id": "kyc3", "min_kyc_level": 3}"#).unwrap();
+    engine.eligibility().rule_enable("kyc3", false).unwrap();
+    engine.eligibility().rule_enable("kyc3", true).unwrap();
+    engine.eligibility().override_set("alice", "kyc3", Some(Override::Disabled)).unwrap();
+    engine.eligibility().bypass_set("alice", Some(("ops", "pilot"))).unwrap();
     engine
-        .tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 3}}]"#)
+        .eligibility().tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 3}}]"#)
         .unwrap();
-    engine.rule_remove("kyc3").unwrap();
-    engine.revoke("alice").unwrap();
+    engine.eligibility().rule_remove("kyc3").unwrap();
+    engine.access().revoke("alice").unwrap();
     vec![first.expose().to_vec(), second.expose().to_vec()]
 }
 
@@ -96,7 +96,7 @@ fn every_change_is_recorded_in_order_without_secrets() {
     let dir = Dir::new("all");
     let engine = open(&dir.0);
     let secrets = every_change(&engine);
-    let records = engine.audit_query(&AuditQuery::default()).unwrap();
+    let records = engine.audit().query(&AuditQuery::default()).unwrap();
     let seen: Vec<&str> = records.iter().map(|r| r.event.as_str()).collect();
     assert_eq!(seen, EXPECTED);
     assert!(records
@@ -111,13 +111,13 @@ fn every_change_is_recorded_in_order_without_secrets() {
     for secret in secrets.iter().chain([&b"audit master".to_vec()]) {
         assert!(!text.contains(std::str::from_utf8(secret).unwrap()), "a secret is in the audit log");
     }
-    assert_eq!(engine.audit_verify().unwrap().problems, Vec::<String>::new());
-    assert!(engine.audit_verify().unwrap().ok);
+    assert_eq!(engine.audit().verify().unwrap().problems, Vec::<String>::new());
+    assert!(engine.audit().verify().unwrap().ok);
     // The chain continues across a reopen.
     drop(engine);
     let engine = open(&dir.0);
-    engine.tier_set("desk", TierSpec::new(8, 80, 2, 16)).unwrap();
-    let verification = engine.audit_verify().unwrap();
+    engine.tiers().set("desk", TierSpec::new(8, 80, 2, 16)).unwrap();
+    let verification = engine.audit().verify().unwrap();
     assert!(verification.ok && verification.records == 19, "{verification:?}");
 }
 
@@ -125,27 +125,27 @@ fn every_change_is_recorded_in_order_without_secrets() {
 fn queries_filter_and_page() {
     let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
     every_change(&engine);
-    engine.provision("bob", None).unwrap();
+    engine.access().provision("bob", None).unwrap();
     let about_bob = events(&engine, &AuditQuery { subject: Some("bob".into()), ..AuditQuery::default() });
     assert_eq!(about_bob, [("credential.provision".to_string(), "bob".to_string())]);
     let credential_changes =
         events(&engine, &AuditQuery { event_prefix: Some("credential.".into()), ..AuditQuery::default() });
     assert_eq!(credential_changes.len(), 7);
-    let page1 = engine.audit_query(&AuditQuery { limit: Some(5), ..AuditQuery::default() }).unwrap();
+    let page1 = engine.audit().query(&AuditQuery { limit: Some(5), ..AuditQuery::default() }).unwrap();
     let page2 = engine
-        .audit_query(&AuditQuery { limit: Some(5), after_seq: Some(page1[4].seq), ..AuditQuery::default() })
+        .audit().query(&AuditQuery { limit: Some(5), after_seq: Some(page1[4].seq), ..AuditQuery::default() })
         .unwrap();
     assert_eq!((page1.len(), page2[0].seq), (5, 6));
     let now = page1[0].at_unix_ms;
     assert!(engine
-        .audit_query(&AuditQuery { to_unix_ms: Some(now - 1), ..AuditQuery::default() })
+        .audit().query(&AuditQuery { to_unix_ms: Some(now - 1), ..AuditQuery::default() })
         .unwrap()
         .is_empty());
     assert_eq!(
-        engine.audit_query(&AuditQuery { from_unix_ms: Some(now), ..AuditQuery::default() }).unwrap().len(),
+        engine.audit().query(&AuditQuery { from_unix_ms: Some(now), ..AuditQuery::default() }).unwrap().len(),
         19
     );
-    assert!(engine.audit_verify().unwrap().ok, "an engine without a store keeps its chain in memory");
+    assert!(engine.audit().verify().unwrap().ok, "an engine without a store keeps its chain in memory");
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn edited_deleted_reordered_and_truncated_records_are_reported() {
         engine
     });
     let verify = |expect: &str| {
-        let report = open(&dir.0).audit_verify().unwrap();
+        let report = open(&dir.0).audit().verify().unwrap();
         assert!(!report.ok, "{expect}: not detected");
         assert!(report.problems.iter().any(|p| p.contains(expect)), "{expect}: {:?}", report.problems);
     };
@@ -179,7 +179,7 @@ fn edited_deleted_reordered_and_truncated_records_are_reported() {
     set(3, &(original.0.replace("desk", "prem"), original.1.clone()));
     verify("record 3");
     set(3, &original);
-    assert!(open(&dir.0).audit_verify().unwrap().ok, "restored");
+    assert!(open(&dir.0).audit().verify().unwrap().ok, "restored");
 
     // Reordered: records 5 and 6 swap places.
     let (five, six) = (row(5), row(6));
@@ -202,7 +202,7 @@ fn edited_deleted_reordered_and_truncated_records_are_reported() {
         rusqlite::params![seven.0, seven.1, seven.2, seven.3, seven.4, seven.5],
     )
     .unwrap();
-    assert!(open(&dir.0).audit_verify().unwrap().ok, "restored");
+    assert!(open(&dir.0).audit().verify().unwrap().ok, "restored");
 
     // Cut off the end: the last record deleted; the chain alone would still look whole.
     conn.execute("DELETE FROM audit WHERE seq = 18", []).unwrap();
@@ -217,27 +217,27 @@ fn a_change_whose_audit_record_cannot_be_written_does_not_happen() {
         .execute_batch("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit disk full'); END;")
         .unwrap();
     let engine = open(&dir.0);
-    let err = engine.provision("carol", None).unwrap_err();
+    let err = engine.access().provision("carol", None).unwrap_err();
     assert!(matches!(&err, fixprov::Error::Storage(m) if m.contains("audit disk full")), "{err}");
-    assert!(engine.credentials("carol").is_err(), "not provisioned in memory");
-    assert!(engine.tier_set("x", TierSpec::new(1, 1, 1, 1)).is_err());
-    assert!(engine.tier("x").is_err());
+    assert!(engine.access().credentials("carol").is_err(), "not provisioned in memory");
+    assert!(engine.tiers().set("x", TierSpec::new(1, 1, 1, 1)).is_err());
+    assert!(engine.tiers().get("x").is_err());
     drop(engine);
     db(&dir.0).execute_batch("DROP TRIGGER no_audit;").unwrap();
     let engine = open(&dir.0);
-    assert!(engine.credentials("carol").is_err(), "not provisioned in the store either");
-    assert!(engine.tier("x").is_err());
-    engine.provision("carol", None).unwrap();
-    assert!(engine.audit_verify().unwrap().ok);
+    assert!(engine.access().credentials("carol").is_err(), "not provisioned in the store either");
+    assert!(engine.tiers().get("x").is_err());
+    engine.access().provision("carol", None).unwrap();
+    assert!(engine.audit().verify().unwrap().ok);
 }
 
 #[test]
 fn logons_and_session_events_are_recorded_without_tags_553_and_554() {
     use fixprov::{LogonRequest, MsgClass};
     let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
-    let c = engine.provision("dora", Some("premium")).unwrap();
+    let c = engine.access().provision("dora", Some("premium")).unwrap();
     let logon = |password: &[u8], username| {
-        engine.logon(&LogonRequest {
+        engine.access().logon(&LogonRequest {
             sender_comp_id: &c.sender_comp_id,
             target_comp_id: "FIXPROV",
             password,
@@ -248,10 +248,10 @@ fn logons_and_session_events_are_recorded_without_tags_553_and_554() {
     assert!(logon(b"not-the-password-xyzzy", Some("secret-username-553")).is_err());
     let session = logon(c.password.expose(), None).unwrap();
     assert_eq!(engine.check(session, MsgClass::Order), fixprov::Verdict::Ok);
-    engine.session_kill(session).unwrap();
-    engine.session_close(session).unwrap();
-    engine.audit_flush().unwrap();
-    let records = engine.audit_query(&AuditQuery::default()).unwrap();
+    engine.sessions().kill(session).unwrap();
+    engine.sessions().close(session).unwrap();
+    engine.audit().flush().unwrap();
+    let records = engine.audit().query(&AuditQuery::default()).unwrap();
     let seen: Vec<&str> = records.iter().map(|r| r.event.as_str()).collect();
     assert_eq!(
         seen,
@@ -274,16 +274,16 @@ fn logons_and_session_events_are_recorded_without_tags_553_and_554() {
     {
         assert!(!text.contains(secret), "{secret} is in the audit log");
     }
-    assert!(engine.audit_verify().unwrap().ok);
+    assert!(engine.audit().verify().unwrap().ok);
 }
 
 #[test]
 fn a_million_throttled_checks_make_a_handful_of_aggregated_records() {
     use fixprov::{MsgClass, Verdict};
     let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
-    engine.tier_set("tight", TierSpec { escalation_threshold: 0, ..TierSpec::new(1, 1, 1, 1) }).unwrap();
-    engine.user_set_tier("flooder", "tight").unwrap();
-    let session = engine.session_open("flooder").unwrap();
+    engine.tiers().set("tight", TierSpec { escalation_threshold: 0, ..TierSpec::new(1, 1, 1, 1) }).unwrap();
+    engine.tiers().assign("flooder", "tight").unwrap();
+    let session = engine.sessions().open("flooder").unwrap();
     let mut throttled = 0u64;
     for _ in 0..1_000_000 {
         if engine.check(session, MsgClass::Order) == Verdict::Throttled {
@@ -291,18 +291,18 @@ fn a_million_throttled_checks_make_a_handful_of_aggregated_records() {
         }
     }
     assert!(throttled >= 999_990, "{throttled}");
-    engine.audit_flush().unwrap();
+    engine.audit().flush().unwrap();
     let records = engine
-        .audit_query(&AuditQuery { event_prefix: Some("session.violations".into()), ..AuditQuery::default() })
+        .audit().query(&AuditQuery { event_prefix: Some("session.violations".into()), ..AuditQuery::default() })
         .unwrap();
     // The housekeeper may have aggregated once or twice during the flood; never one per message.
     assert!((1..=10).contains(&records.len()), "{} records", records.len());
     let recorded: u64 = records.iter().map(|r| r.details["throttled"].as_u64().unwrap()).sum();
     assert_eq!(recorded, throttled, "every violation is counted exactly once");
-    engine.audit_flush().unwrap();
+    engine.audit().flush().unwrap();
     assert_eq!(
         engine
-            .audit_query(&AuditQuery {
+            .audit().query(&AuditQuery {
                 event_prefix: Some("session.violations".into()),
                 ..AuditQuery::default()
             })
@@ -368,9 +368,9 @@ fn a_deleted_row_of_any_table_is_corruption_at_open_not_a_return_to_defaults() {
     let dir = Dir::new("untouched");
     let engine = open(&dir.0);
     every_change(&engine);
-    engine.bypass_set("alice", None).unwrap();
+    engine.eligibility().bypass_set("alice", None).unwrap();
     drop(engine);
-    assert!(open(&dir.0).audit_verify().unwrap().ok);
+    assert!(open(&dir.0).audit().verify().unwrap().ok);
 }
 
 #[test]
@@ -381,22 +381,22 @@ fn a_store_rolled_back_to_an_older_copy_fails_verification_against_a_kept_head()
     drop(engine);
     let older = std::fs::read(dir.0.join("fixprov.db")).unwrap();
     let engine = open(&dir.0);
-    engine.tier_set("desk2", TierSpec::new(7, 70, 2, 14)).unwrap();
-    let kept = engine.audit_head().unwrap();
+    engine.tiers().set("desk2", TierSpec::new(7, 70, 2, 14)).unwrap();
+    let kept = engine.audit().head().unwrap();
     assert!(kept.0.seq > 0);
-    assert!(engine.audit_verify_against(&kept).unwrap().ok);
+    assert!(engine.audit().verify_against(&kept).unwrap().ok);
     drop(engine);
     // The whole file replaced by its older self: whole and consistent on its own...
     std::fs::write(dir.0.join("fixprov.db"), &older).unwrap();
     let engine = open(&dir.0);
-    assert!(engine.audit_verify().unwrap().ok);
+    assert!(engine.audit().verify().unwrap().ok);
     // ...but not against the head kept off the machine.
-    let report = engine.audit_verify_against(&kept).unwrap();
+    let report = engine.audit().verify_against(&kept).unwrap();
     assert!(!report.ok && report.problems.iter().any(|p| p.contains("rolled back")), "{report:?}");
     // A head whose record exists with another MAC: the chain was rewritten.
-    let mut forged = engine.audit_head().unwrap();
+    let mut forged = engine.audit().head().unwrap();
     forged.0.mac[0] ^= 1;
-    let report = engine.audit_verify_against(&forged).unwrap();
+    let report = engine.audit().verify_against(&forged).unwrap();
     assert!(!report.ok && report.problems.iter().any(|p| p.contains("rewritten")), "{report:?}");
     // The head's JSON form round-trips.
     let json = serde_json::to_string(&kept).unwrap();
@@ -455,23 +455,23 @@ fn a_wrong_master_password_writes_nothing_to_the_store_directory() {
 fn resetting_violations_and_changing_the_master_password_are_audited() {
     let dir = Dir::new("operator-actions");
     let engine = open(&dir.0);
-    engine.tier_set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
-    engine.user_set_tier("bob", "desk").unwrap();
-    let session = engine.session_open("bob").unwrap();
-    engine.session_reset_violations(session).unwrap();
-    engine.user_reset_violations("bob").unwrap();
-    engine.change_master_password(b"a second master").unwrap();
+    engine.tiers().set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
+    engine.tiers().assign("bob", "desk").unwrap();
+    let session = engine.sessions().open("bob").unwrap();
+    engine.sessions().reset_violations(session).unwrap();
+    engine.sessions().reset_user_violations("bob").unwrap();
+    engine.access().change_master_password(b"a second master").unwrap();
     let query = AuditQuery { event_prefix: Some("violations.".into()), ..AuditQuery::default() };
     let reset = ("violations.reset".to_string(), "bob".to_string());
     assert_eq!(events(&engine, &query), [reset.clone(), reset]);
     let query = AuditQuery { event_prefix: Some("store.".into()), ..AuditQuery::default() };
     assert_eq!(events(&engine, &query), [("store.master_password".to_string(), String::new())]);
     // A stale session is refused and leaves no record.
-    engine.session_close(session).unwrap();
-    assert!(engine.session_reset_violations(session).is_err());
+    engine.sessions().close(session).unwrap();
+    assert!(engine.sessions().reset_violations(session).is_err());
     let query = AuditQuery { event_prefix: Some("violations.".into()), ..AuditQuery::default() };
     assert_eq!(events(&engine, &query).len(), 2);
-    assert!(engine.audit_verify().unwrap().ok);
+    assert!(engine.audit().verify().unwrap().ok);
 }
 
 #[test]
@@ -480,19 +480,19 @@ fn retention_cuts_the_oldest_records_and_the_chain_stays_verifiable() {
     let dir = Dir::new("retention");
     let engine = open(&dir.0);
     every_change(&engine);
-    let kept_early = engine.audit_head().unwrap();
+    let kept_early = engine.audit().head().unwrap();
     for i in 0..30 {
         engine
-            .account_set(&format!("u{i}"), AccountFacts { kyc_level: Some(1), ..AccountFacts::default() })
+            .eligibility().account_set(&format!("u{i}"), AccountFacts { kyc_level: Some(1), ..AccountFacts::default() })
             .unwrap();
     }
-    let before = engine.audit_head().unwrap().0.seq;
-    let cut = engine.audit_retain(&AuditRetention { max_records: Some(10), ..Default::default() }).unwrap();
+    let before = engine.audit().head().unwrap().0.seq;
+    let cut = engine.audit().retain(&AuditRetention { max_records: Some(10), ..Default::default() }).unwrap();
     assert_eq!(cut, before - 10);
-    let report = engine.audit_verify().unwrap();
+    let report = engine.audit().verify().unwrap();
     assert!(report.ok, "{report:?}");
     assert_eq!(report.records, 11, "ten kept and the record of the cut");
-    let records = engine.audit_query(&AuditQuery::default()).unwrap();
+    let records = engine.audit().query(&AuditQuery::default()).unwrap();
     assert_eq!(records[0].seq, before - 9);
     let last = records.last().unwrap();
     assert_eq!(last.event, "audit.retention");
@@ -502,21 +502,21 @@ fn retention_cuts_the_oldest_records_and_the_chain_stays_verifiable() {
     );
     // A head kept before the cut: older than the chain, so only its order is checked; a head kept
     // after it still verifies; nothing to cut is a no-op.
-    assert!(engine.audit_verify_against(&kept_early).unwrap().ok);
-    assert!(engine.audit_verify_against(&engine.audit_head().unwrap()).unwrap().ok);
+    assert!(engine.audit().verify_against(&kept_early).unwrap().ok);
+    assert!(engine.audit().verify_against(&engine.audit().head().unwrap()).unwrap().ok);
     assert_eq!(
-        engine.audit_retain(&AuditRetention { max_records: Some(100), ..Default::default() }).unwrap(),
+        engine.audit().retain(&AuditRetention { max_records: Some(100), ..Default::default() }).unwrap(),
         0
     );
     // By age: everything older than an hour ahead is older than now.
     let far = AuditRetention { max_age: Some(Duration::from_millis(1)), ..Default::default() };
     std::thread::sleep(Duration::from_millis(5));
-    assert_eq!(engine.audit_retain(&far).unwrap(), 11);
-    assert!(engine.audit_verify().unwrap().ok);
+    assert_eq!(engine.audit().retain(&far).unwrap(), 11);
+    assert!(engine.audit().verify().unwrap().ok);
     drop(engine);
     // The base is part of what must exist: deleting it (to hide the cut) is corruption at open.
     let engine = open(&dir.0);
-    assert!(engine.audit_verify().unwrap().ok);
+    assert!(engine.audit().verify().unwrap().ok);
     drop(engine);
     db(&dir.0).execute("DELETE FROM settings WHERE key = 'audit_base'", []).unwrap();
     assert!(matches!(open_err(&dir.0), fixprov::Error::Corrupt(_)));
@@ -534,10 +534,10 @@ fn a_flood_of_refused_logons_is_aggregated_with_counts() {
         ..Config::default()
     })
     .unwrap();
-    let c = engine.provision("flo", Some("premium")).unwrap();
+    let c = engine.access().provision("flo", Some("premium")).unwrap();
     for i in 0..5_000 {
         let peer = if i % 2 == 0 { "192.0.2.1" } else { "192.0.2.2" };
-        let _ = engine.logon(&LogonRequest {
+        let _ = engine.access().logon(&LogonRequest {
             sender_comp_id: &c.sender_comp_id,
             target_comp_id: "FIXPROV",
             password: b"wrong",
@@ -545,9 +545,9 @@ fn a_flood_of_refused_logons_is_aggregated_with_counts() {
             peer: Some(peer.parse().unwrap()),
         });
     }
-    engine.audit_flush().unwrap();
+    engine.audit().flush().unwrap();
     let query = AuditQuery { event_prefix: Some("logon.refused".into()), ..AuditQuery::default() };
-    let records = engine.audit_query(&query).unwrap();
+    let records = engine.audit().query(&query).unwrap();
     assert!(records.len() <= 4, "{} records for one flood from two addresses", records.len());
     let counted: u64 = records.iter().map(|r| r.details["count"].as_u64().unwrap()).sum();
     assert_eq!(counted, 5_000, "every refusal is counted once");

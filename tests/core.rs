@@ -14,8 +14,8 @@ fn engine() -> (Engine, Arc<ManualClock>) {
 }
 
 fn session(engine: &Engine, user: &str, tier: &str) -> u64 {
-    engine.user_set_tier(user, tier).unwrap();
-    engine.session_open(user).unwrap()
+    engine.tiers().assign(user, tier).unwrap();
+    engine.sessions().open(user).unwrap()
 }
 
 fn count(engine: &Engine, s: u64, class: MsgClass, n: usize) -> [usize; 3] {
@@ -45,7 +45,7 @@ fn basic_tier_admits_its_burst_then_its_rate() {
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
     // Messages: 11 of 20/s burst 10 spent; the message bucket earned 4 tokens over 200 ms, so
     // 10 - 11 + 4 = 3 are left... counted exactly:
-    let c = engine.session_counters(s).unwrap();
+    let c = engine.sessions().counters(s).unwrap();
     assert_eq!((c.messages, c.orders, c.throttled), (11, 11, 7));
 }
 
@@ -58,7 +58,7 @@ fn non_orders_do_not_spend_order_tokens() {
     // 10 message tokens left: orders are now limited by messages, and a refused order keeps no
     // order token (the refund), so after time passes orders flow again at the right rate.
     assert_eq!(count(&engine, s, MsgClass::Order, 15), [10, 5, 0]);
-    let c = engine.session_counters(s).unwrap();
+    let c = engine.sessions().counters(s).unwrap();
     assert_eq!((c.messages, c.orders), (40, 10));
 }
 
@@ -92,7 +92,7 @@ fn exact_admission_over_a_random_walk() {
     // Over every interval [t0, t1], admitted <= burst + rate * (t1 - t0); checked from the start
     // against a client that sends at random gaps.
     let (engine, clock) = engine();
-    engine.tier_set("t", TierSpec { escalation_threshold: 0, ..TierSpec::new(7, 1_000, 1, 3) }).unwrap();
+    engine.tiers().set("t", TierSpec { escalation_threshold: 0, ..TierSpec::new(7, 1_000, 1, 3) }).unwrap();
     let s = session(&engine, "erin", "t");
     let mut admitted_at = Vec::new();
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
@@ -122,10 +122,10 @@ fn tier_change_reaches_a_live_session_on_its_next_message() {
     assert_eq!(count(&engine, s, MsgClass::Order, 10), [10, 0, 0]);
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
     // Raise the basic tier's burst: the very next message sees it.
-    engine.tier_set("basic", TierSpec::new(5, 20, 1, 12)).unwrap();
+    engine.tiers().set("basic", TierSpec::new(5, 20, 1, 12)).unwrap();
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
     // Cut it to nothing: the very next message is refused.
-    engine.tier_set("basic", TierSpec::new(0, 20, 1, 12)).unwrap();
+    engine.tiers().set("basic", TierSpec::new(0, 20, 1, 12)).unwrap();
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
     assert_eq!(engine.check(s, MsgClass::Other), Verdict::Ok);
 }
@@ -133,28 +133,28 @@ fn tier_change_reaches_a_live_session_on_its_next_message() {
 #[test]
 fn moving_a_user_to_another_tier_reaches_live_sessions() {
     let (engine, _clock) = engine();
-    engine.user_set_tier("gina", "standard").unwrap();
-    let a = engine.session_open("gina").unwrap();
-    let b = engine.session_open("gina").unwrap();
+    engine.tiers().assign("gina", "standard").unwrap();
+    let a = engine.sessions().open("gina").unwrap();
+    let b = engine.sessions().open("gina").unwrap();
     for s in [a, b] {
         assert_eq!(count(&engine, s, MsgClass::Order, 40), [40, 0, 0]);
         assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
     }
-    engine.user_set_tier("gina", "unlimited").unwrap();
+    engine.tiers().assign("gina", "unlimited").unwrap();
     for s in [a, b] {
         assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
-        assert_eq!(engine.session_info(s).unwrap().tier, "unlimited");
+        assert_eq!(engine.sessions().info(s).unwrap().tier, "unlimited");
     }
     // A session opened after the move starts on the new tier too.
-    let c = engine.session_open("gina").unwrap();
-    assert_eq!(engine.session_info(c).unwrap().tier, "unlimited");
+    let c = engine.sessions().open("gina").unwrap();
+    assert_eq!(engine.sessions().info(c).unwrap().tier, "unlimited");
 }
 
 #[test]
 fn max_sessions_race_never_exceeds_the_limit() {
     let (engine, _clock) = engine();
     let engine = Arc::new(engine);
-    engine.user_set_tier("hank", "standard").unwrap(); // max 3
+    engine.tiers().assign("hank", "standard").unwrap(); // max 3
     for round in 0..50 {
         let barrier = Arc::new(Barrier::new(16));
         let opened: Vec<u64> = (0..16)
@@ -162,7 +162,7 @@ fn max_sessions_race_never_exceeds_the_limit() {
                 let (engine, barrier) = (engine.clone(), barrier.clone());
                 std::thread::spawn(move || {
                     barrier.wait();
-                    engine.session_open("hank").ok()
+                    engine.sessions().open("hank").ok()
                 })
             })
             .collect::<Vec<_>>()
@@ -170,12 +170,12 @@ fn max_sessions_race_never_exceeds_the_limit() {
             .filter_map(|h| h.join().unwrap())
             .collect();
         assert_eq!(opened.len(), 3, "round {round}");
-        assert_eq!(engine.user_live_sessions("hank").unwrap(), 3);
-        assert!(matches!(engine.session_open("hank"), Err(fixprov::Error::LimitReached(_))));
+        assert_eq!(engine.sessions().live_sessions("hank").unwrap(), 3);
+        assert!(matches!(engine.sessions().open("hank"), Err(fixprov::Error::LimitReached(_))));
         for s in opened {
-            engine.session_close(s).unwrap();
+            engine.sessions().close(s).unwrap();
         }
-        assert_eq!(engine.user_live_sessions("hank").unwrap(), 0);
+        assert_eq!(engine.sessions().live_sessions("hank").unwrap(), 0);
     }
 }
 
@@ -183,17 +183,17 @@ fn max_sessions_race_never_exceeds_the_limit() {
 fn closing_releases_the_slot_and_stales_the_handle() {
     let (engine, _clock) = engine();
     let s = session(&engine, "ivy", "basic");
-    assert!(engine.session_open("ivy").is_err());
-    engine.session_close(s).unwrap();
+    assert!(engine.sessions().open("ivy").is_err());
+    engine.sessions().close(s).unwrap();
     assert_eq!(engine.check(s, MsgClass::Other), Verdict::Stale);
-    assert_eq!(engine.session_close(s), Err(fixprov::Error::StaleHandle));
-    assert_eq!(engine.session_kill(s), Err(fixprov::Error::StaleHandle));
-    let t = engine.session_open("ivy").unwrap();
+    assert_eq!(engine.sessions().close(s), Err(fixprov::Error::StaleHandle));
+    assert_eq!(engine.sessions().kill(s), Err(fixprov::Error::StaleHandle));
+    let t = engine.sessions().open("ivy").unwrap();
     assert_ne!(s, t);
     assert_eq!(engine.check(t, MsgClass::Other), Verdict::Ok);
     assert_eq!(engine.check(0, MsgClass::Other), Verdict::Stale);
     assert_eq!(engine.check(u64::MAX, MsgClass::Other), Verdict::Stale);
-    assert!(matches!(engine.session_open("nobody"), Err(fixprov::Error::NotFound(_))));
+    assert!(matches!(engine.sessions().open("nobody"), Err(fixprov::Error::NotFound(_))));
 }
 
 #[test]
@@ -201,47 +201,47 @@ fn kill_answers_killed_and_tells_the_listener() {
     let (engine, _clock) = engine();
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
-    engine.set_listener(Some(Box::new(move |e| {
+    engine.sessions().set_listener(Some(Box::new(move |e| {
         sink.lock().unwrap().push((e.kind, e.session, e.user.to_owned(), e.reason))
     })));
-    engine.user_set_tier("jack", "premium").unwrap();
-    let a = engine.session_open("jack").unwrap();
-    let b = engine.session_open("jack").unwrap();
-    let c = engine.session_open("jack").unwrap();
-    engine.session_kill(a).unwrap();
-    engine.session_kill(a).unwrap(); // idempotent, no second event
+    engine.tiers().assign("jack", "premium").unwrap();
+    let a = engine.sessions().open("jack").unwrap();
+    let b = engine.sessions().open("jack").unwrap();
+    let c = engine.sessions().open("jack").unwrap();
+    engine.sessions().kill(a).unwrap();
+    engine.sessions().kill(a).unwrap(); // idempotent, no second event
     assert_eq!(engine.check(a, MsgClass::Other), Verdict::Killed);
     assert_eq!(engine.check(b, MsgClass::Other), Verdict::Ok);
-    assert_eq!(engine.user_kill("jack").unwrap(), 2);
+    assert_eq!(engine.sessions().kill_user("jack").unwrap(), 2);
     assert_eq!(engine.check(b, MsgClass::Order), Verdict::Killed);
     assert_eq!(engine.check(c, MsgClass::Other), Verdict::Killed);
-    assert_eq!(engine.session_info(a).unwrap().killed, Some(KillReason::Admin));
+    assert_eq!(engine.sessions().info(a).unwrap().killed, Some(KillReason::Admin));
     let events = events.lock().unwrap();
     assert_eq!(events.len(), 3);
     assert_eq!(events[0], (EventKind::SessionKilled, a, "jack".to_owned(), KillReason::Admin));
     assert!(events[1..].iter().all(|e| e.3 == KillReason::User));
     // A killed session still closes and frees its slot.
-    engine.session_close(a).unwrap();
-    assert_eq!(engine.user_live_sessions("jack").unwrap(), 2);
+    engine.sessions().close(a).unwrap();
+    assert_eq!(engine.sessions().live_sessions("jack").unwrap(), 2);
 }
 
 #[test]
 fn violations_are_counted_per_session_and_user_and_reset() {
     let (engine, _clock) = engine();
-    engine.user_set_tier("kim", "standard").unwrap();
-    let a = engine.session_open("kim").unwrap();
-    let b = engine.session_open("kim").unwrap();
+    engine.tiers().assign("kim", "standard").unwrap();
+    let a = engine.sessions().open("kim").unwrap();
+    let b = engine.sessions().open("kim").unwrap();
     assert_eq!(count(&engine, a, MsgClass::Order, 45), [40, 5, 0]);
     assert_eq!(count(&engine, b, MsgClass::Order, 43), [40, 3, 0]);
-    assert_eq!(engine.session_counters(a).unwrap().violations(), 5);
-    assert_eq!(engine.user_violations("kim").unwrap(), 8);
-    engine.session_close(b).unwrap();
-    assert_eq!(engine.user_violations("kim").unwrap(), 8, "closed sessions still count");
-    engine.session_reset_violations(a).unwrap();
-    assert_eq!(engine.session_counters(a).unwrap().violations(), 0);
-    assert_eq!(engine.user_violations("kim").unwrap(), 3);
-    engine.user_reset_violations("kim").unwrap();
-    assert_eq!(engine.user_violations("kim").unwrap(), 0);
+    assert_eq!(engine.sessions().counters(a).unwrap().violations(), 5);
+    assert_eq!(engine.sessions().user_violations("kim").unwrap(), 8);
+    engine.sessions().close(b).unwrap();
+    assert_eq!(engine.sessions().user_violations("kim").unwrap(), 8, "closed sessions still count");
+    engine.sessions().reset_violations(a).unwrap();
+    assert_eq!(engine.sessions().counters(a).unwrap().violations(), 0);
+    assert_eq!(engine.sessions().user_violations("kim").unwrap(), 3);
+    engine.sessions().reset_user_violations("kim").unwrap();
+    assert_eq!(engine.sessions().user_violations("kim").unwrap(), 0);
 }
 
 #[test]
@@ -249,7 +249,7 @@ fn repeated_throttling_escalates_to_disconnect() {
     let (engine, clock) = engine();
     let spec =
         TierSpec { escalation_threshold: 3, escalation_window_ms: 1_000, ..TierSpec::new(1, 100, 1, 1) };
-    engine.tier_set("strict", spec).unwrap();
+    engine.tiers().set("strict", spec).unwrap();
     let s = session(&engine, "lee", "strict");
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
     // Three violations are THROTTLED; the fourth within the window is DISCONNECT, and so is every
@@ -257,19 +257,19 @@ fn repeated_throttling_escalates_to_disconnect() {
     assert_eq!(count(&engine, s, MsgClass::Order, 3), [0, 3, 0]);
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Disconnect);
     assert_eq!(engine.check(s, MsgClass::Other), Verdict::Disconnect);
-    let c = engine.session_counters(s).unwrap();
+    let c = engine.sessions().counters(s).unwrap();
     assert_eq!((c.throttled, c.disconnects), (3, 1));
-    assert!(engine.session_info(s).unwrap().escalated);
+    assert!(engine.sessions().info(s).unwrap().escalated);
 
     // Violations spread over separate windows never escalate.
-    engine.session_close(s).unwrap();
-    let s = engine.session_open("lee").unwrap();
+    engine.sessions().close(s).unwrap();
+    let s = engine.sessions().open("lee").unwrap();
     for _ in 0..10 {
         assert_eq!(count(&engine, s, MsgClass::Order, 4), [1, 3, 0]);
         clock.advance(1_001 * MS);
     }
     // Threshold 0 never escalates.
-    engine.tier_set("strict", TierSpec { escalation_threshold: 0, ..spec }).unwrap();
+    engine.tiers().set("strict", TierSpec { escalation_threshold: 0, ..spec }).unwrap();
     assert_eq!(count(&engine, s, MsgClass::Order, 1_000), [1, 999, 0]);
 }
 
@@ -302,13 +302,13 @@ fn a_tier_change_starts_buckets_afresh_under_the_new_rates() {
     let (engine, _clock) = engine();
     let s = session(&engine, "quinn", "standard");
     assert_eq!(count(&engine, s, MsgClass::Order, 41), [40, 1, 0]);
-    engine.user_set_tier("quinn", "premium").unwrap();
+    engine.tiers().assign("quinn", "premium").unwrap();
     // Premium's full burst of 200, not standard's debt carried over.
     assert_eq!(count(&engine, s, MsgClass::Order, 210), [200, 10, 0]);
     // Redefining a tier without changing its rates leaves the buckets alone.
-    let mut premium = engine.tier("premium").unwrap().spec;
+    let mut premium = engine.tiers().get("premium").unwrap().spec;
     premium.max_sessions = 11;
-    engine.tier_set("premium", premium).unwrap();
+    engine.tiers().set("premium", premium).unwrap();
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
 }
 
@@ -319,15 +319,15 @@ fn sessions_are_listed_with_their_details() {
     let b = session(&engine, "omar", "basic");
     engine.check(a, MsgClass::Order);
     engine.check(a, MsgClass::Other);
-    let all = engine.sessions(None);
+    let all = engine.sessions().list(None);
     assert_eq!(all.len(), 2);
-    let nina = engine.sessions(Some("nina"));
+    let nina = engine.sessions().list(Some("nina"));
     assert_eq!(nina.len(), 1);
     let info = &nina[0];
     assert_eq!((info.session, info.user.as_str(), info.tier.as_str()), (a, "nina", "premium"));
     assert_eq!((info.messages, info.orders, info.throttled), (2, 1, 0));
     assert!(info.opened_unix_ms > 1_600_000_000_000);
-    assert_eq!(engine.sessions(Some("omar"))[0].session, b);
+    assert_eq!(engine.sessions().list(Some("omar"))[0].session, b);
     let json = serde_json::to_value(&all).unwrap();
     assert_eq!(json[0]["killed"], serde_json::Value::Null);
 }
@@ -349,13 +349,13 @@ fn the_session_table_fills_up_cleanly() {
     let engine =
         Engine::open(Config { max_sessions: 2, clock: ClockConfig::Manual(clock), ..Config::default() })
             .unwrap();
-    engine.user_set_tier("pat", "premium").unwrap();
-    let a = engine.session_open("pat").unwrap();
-    let _b = engine.session_open("pat").unwrap();
-    assert!(matches!(engine.session_open("pat"), Err(fixprov::Error::LimitReached(_))));
-    assert_eq!(engine.user_live_sessions("pat").unwrap(), 2, "the refused open gave its slot back");
-    engine.session_close(a).unwrap();
-    let c = engine.session_open("pat").unwrap();
+    engine.tiers().assign("pat", "premium").unwrap();
+    let a = engine.sessions().open("pat").unwrap();
+    let _b = engine.sessions().open("pat").unwrap();
+    assert!(matches!(engine.sessions().open("pat"), Err(fixprov::Error::LimitReached(_))));
+    assert_eq!(engine.sessions().live_sessions("pat").unwrap(), 2, "the refused open gave its slot back");
+    engine.sessions().close(a).unwrap();
+    let c = engine.sessions().open("pat").unwrap();
     assert_eq!(engine.check(c, MsgClass::Order), Verdict::Ok);
     assert_eq!(engine.check(a, MsgClass::Order), Verdict::Stale, "the reused line has a new generation");
 }

@@ -162,8 +162,8 @@ fn workload_base() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
         let (bytes, _, _) = build("workload-base", |engine| {
-            engine.tier_set("desk", TierSpec::new(7, 70, 2, 14)).expect("tier");
-            engine.provision("seed", Some("desk")).expect("provision");
+            engine.tiers().set("desk", TierSpec::new(7, 70, 2, 14)).expect("tier");
+            engine.access().provision("seed", Some("desk")).expect("provision");
         });
         bytes
     })
@@ -174,9 +174,9 @@ fn base() -> &'static Base {
         let mut passwords: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
         let (bytes, owners, kdf_at) = build("base", |engine| {
         let usd = |a: &str| Money::parse(a, Currency::USD).expect("money");
-        engine.tier_set("desk", TierSpec::new(7, 70, 2, 14)).expect("tier");
-        engine.tier_set("basic", TierSpec::new(6, 20, 1, 10)).expect("tier");
-        engine.tier_set("night", TierSpec { escalation_threshold: 0, ..TierSpec::new(1, 3, 4, 2) }).expect("tier");
+        engine.tiers().set("desk", TierSpec::new(7, 70, 2, 14)).expect("tier");
+        engine.tiers().set("basic", TierSpec::new(6, 20, 1, 10)).expect("tier");
+        engine.tiers().set("night", TierSpec { escalation_threshold: 0, ..TierSpec::new(1, 3, 4, 2) }).expect("tier");
         for (i, user) in USERS.iter().enumerate() {
             let facts = AccountFacts {
                 balance: Some(usd(&format!("{}.{:02}", 900 + 50 * i, i))),
@@ -186,54 +186,54 @@ fn base() -> &'static Base {
                 groups: [format!("desk-{}", ["a", "b"][i % 2])].into_iter().chain((i == 1).then(|| "vip".into())).collect(),
                 custom: [("risk_score".to_string(), 10 * i as i64)].into(),
             };
-            engine.account_set(user, facts).expect("facts");
+            engine.eligibility().account_set(user, facts).expect("facts");
         }
         let tiers = ["desk", "premium", "basic", "standard", "unlimited", "night", "premium"];
         for (user, tier) in USERS[..7].iter().zip(tiers) {
-            let c = engine.provision(user, Some(tier)).expect("provision");
+            let c = engine.access().provision(user, Some(tier)).expect("provision");
             passwords.entry(c.sender_comp_id).or_default().push(c.password.expose().to_vec());
         }
-        engine.ip_allow("alice", "10.0.0.0/8").expect("allow");
-        engine.ip_allow("alice", "2001:db8::/32").expect("allow");
-        engine.ip_allow("bob", "10.1.2.3").expect("allow");
+        engine.access().ip_allow("alice", "10.0.0.0/8").expect("allow");
+        engine.access().ip_allow("alice", "2001:db8::/32").expect("allow");
+        engine.access().ip_allow("bob", "10.1.2.3").expect("allow");
         let mut regenerate = |user: &str, overlap| {
-            let sender = engine.credentials(user).expect("credentials").sender_comp_id;
-            let password = engine.regenerate_password(user, overlap).expect("regenerate");
+            let sender = engine.access().credentials(user).expect("credentials").sender_comp_id;
+            let password = engine.access().regenerate_password(user, overlap).expect("regenerate");
             passwords.entry(sender).or_default().push(password.expose().to_vec());
         };
         regenerate("bob", Duration::from_secs(86_400));
         regenerate("gina", Duration::ZERO);
         regenerate("gina", Duration::from_secs(86_400));
-        engine.revoke("carol").expect("revoke");
-        engine.suspend("dave").expect("suspend");
-        engine.set_expiry("erin", Some(4_102_444_800_000)).expect("expiry");
-        engine.set_expiry("frank", Some(1_000_000_000_000)).expect("expiry");
-        engine.user_set_tier("hank", "standard").expect("tier");
-        engine.user_set_tier("erin", "unlimited").expect("tier");
+        engine.access().revoke("carol").expect("revoke");
+        engine.access().suspend("dave").expect("suspend");
+        engine.access().set_expiry("erin", Some(4_102_444_800_000)).expect("expiry");
+        engine.access().set_expiry("frank", Some(1_000_000_000_000)).expect("expiry");
+        engine.tiers().assign("hank", "standard").expect("tier");
+        engine.tiers().assign("erin", "unlimited").expect("tier");
         // A rule large enough to need overflow pages, and one removed again: free pages.
         let long = "x".repeat(6_000);
-        engine.rule_add(r#"{"id": "kyc2", "description": "KYC 2", "min_kyc_level": 2}"#).expect("rule");
-        engine.rule_add(r#"{"id": "desks", "groups": {"any_of": ["desk-a", "desk-b"]}}"#).expect("rule");
-        engine.rule_add(&format!(r#"{{"id": "long", "description": "{long}", "min_balance": {{"amount": "950.00", "currency": "USD"}}}}"#)).expect("rule");
+        engine.eligibility().rule_add(r#"{"id": "kyc2", "description": "KYC 2", "min_kyc_level": 2}"#).expect("rule");
+        engine.eligibility().rule_add(r#"{"id": "desks", "groups": {"any_of": ["desk-a", "desk-b"]}}"#).expect("rule");
+        engine.eligibility().rule_add(&format!(r#"{{"id": "long", "description": "{long}", "min_balance": {{"amount": "950.00", "currency": "USD"}}}}"#)).expect("rule");
         engine
-            .rule_add(
+            .eligibility().rule_add(
                 r#"{"id": "vip_or_big", "when": {"any_of": [{"fact": "groups", "op": "contains", "value": "vip"},
                     {"all_of": [{"fact": "volume_30d", "op": ">=", "value": {"amount": "20000.00", "currency": "USD"}},
                     {"not": {"fact": "custom.risk_score", "op": ">", "value": 40}}]}]}}"#,
             )
             .expect("rule");
-        engine.rule_add(r#"{"id": "not_banned", "groups": {"none_of": ["banned"]}}"#).expect("rule");
+        engine.eligibility().rule_add(r#"{"id": "not_banned", "groups": {"none_of": ["banned"]}}"#).expect("rule");
         let huge = "y".repeat(12_000);
-        engine.rule_add(&format!(r#"{{"id": "huge", "description": "{huge}", "min_kyc_level": 0}}"#)).expect("rule");
-        engine.rule_remove("huge").expect("remove");
-        engine.rule_enable("not_banned", false).expect("disable");
-        engine.override_set("alice", "kyc2", Some(Override::Threshold(Value::Int(1)))).expect("override");
-        engine.override_set("bob", "long", Some(Override::Disabled)).expect("override");
-        engine.bypass_set("dave", Some(("ops", "pilot account"))).expect("bypass");
-        engine.bypass_set("frank", Some(("ops", "temporary"))).expect("bypass");
-        engine.bypass_set("frank", None).expect("bypass withdrawn");
+        engine.eligibility().rule_add(&format!(r#"{{"id": "huge", "description": "{huge}", "min_kyc_level": 0}}"#)).expect("rule");
+        engine.eligibility().rule_remove("huge").expect("remove");
+        engine.eligibility().rule_enable("not_banned", false).expect("disable");
+        engine.eligibility().override_set("alice", "kyc2", Some(Override::Threshold(Value::Int(1)))).expect("override");
+        engine.eligibility().override_set("bob", "long", Some(Override::Disabled)).expect("override");
+        engine.eligibility().bypass_set("dave", Some(("ops", "pilot account"))).expect("bypass");
+        engine.eligibility().bypass_set("frank", Some(("ops", "temporary"))).expect("bypass");
+        engine.eligibility().bypass_set("frank", None).expect("bypass withdrawn");
         engine
-            .tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 3}}]"#)
+            .eligibility().tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 3}}]"#)
             .expect("tier rules");
         // Audit traffic: logons accepted and refused, sessions killed and closed.
         for (sender, list) in &passwords {
@@ -245,13 +245,13 @@ fn base() -> &'static Base {
                     username: None,
                     peer: Some("10.1.2.3".parse().expect("an address")),
                 };
-                if let Ok(s) = engine.logon(&request) {
-                    engine.session_kill(s).expect("kill");
-                    engine.session_close(s).expect("close");
+                if let Ok(s) = engine.access().logon(&request) {
+                    engine.sessions().kill(s).expect("kill");
+                    engine.sessions().close(s).expect("close");
                 }
             }
         }
-        engine.audit_flush().expect("flush");
+        engine.audit().flush().expect("flush");
         });
         Base { bytes, owners, kdf_at, passwords }
     })
@@ -276,14 +276,14 @@ fn snapshot(engine: &Engine, base: &Base) -> (Vec<String>, Option<String>) {
         }
     };
     // The audit log first: logons below add records.
-    match engine.audit_verify() {
+    match engine.audit().verify() {
         Ok(v) if !v.ok => note("audit_verify".into(), Err(Error::Corrupt(v.problems.join("; ").into()))),
         other => note("audit_verify".into(), other.map(|v| format!("{v:?}"))),
     }
     let mut export = Vec::new();
-    let all = engine.audit_export(&AuditQuery::default(), &mut export);
+    let all = engine.audit().export(&AuditQuery::default(), &mut export);
     note("audit_export".into(), all.map(|n| format!("{n} {}", String::from_utf8_lossy(&export))));
-    let middle = engine.audit_query(&AuditQuery { limit: Some(40), ..AuditQuery::default() });
+    let middle = engine.audit().query(&AuditQuery { limit: Some(40), ..AuditQuery::default() });
     let middle = middle.ok().and_then(|r| r.last().map(|r| r.at_unix_ms)).unwrap_or(0);
     let mut queries: Vec<(String, AuditQuery)> = USERS
         .iter()
@@ -303,15 +303,15 @@ fn snapshot(engine: &Engine, base: &Base) -> (Vec<String>, Option<String>) {
         AuditQuery { after_seq: Some(17), limit: Some(9), ..AuditQuery::default() },
     ));
     for (what, query) in queries {
-        let records = engine.audit_query(&query);
+        let records = engine.audit().query(&query);
         note(
             format!("audit {what}"),
             records.map(|r| r.iter().map(|r| r.seq.to_string()).collect::<Vec<_>>().join(",")),
         );
     }
-    note("tiers".into(), Ok(format!("{:?}", engine.tiers())));
-    note("rules".into(), Ok(format!("{:?}", engine.rules())));
-    note("tier rules".into(), Ok(format!("{:?}", engine.tier_rules())));
+    note("tiers".into(), Ok(format!("{:?}", engine.tiers().all())));
+    note("rules".into(), Ok(format!("{:?}", engine.eligibility().rules())));
+    note("tier rules".into(), Ok(format!("{:?}", engine.eligibility().tier_rules())));
     let mut stats = engine.stats();
     stats.logons = Default::default();
     note("stats".into(), Ok(format!("{stats:?}")));
@@ -325,10 +325,10 @@ fn snapshot(engine: &Engine, base: &Base) -> (Vec<String>, Option<String>) {
         );
     }
     for user in USERS {
-        note(format!("credentials {user}"), engine.credentials(user).map(|c| format!("{c:?}")));
-        note(format!("tier {user}"), engine.user_tier(user));
-        note(format!("facts {user}"), Ok(format!("{:?}", engine.account_facts(user))));
-        note(format!("verdict {user}"), Ok(format!("{:?}", engine.evaluate(user))));
+        note(format!("credentials {user}"), engine.access().credentials(user).map(|c| format!("{c:?}")));
+        note(format!("tier {user}"), engine.tiers().of(user));
+        note(format!("facts {user}"), Ok(format!("{:?}", engine.eligibility().account_facts(user))));
+        note(format!("verdict {user}"), Ok(format!("{:?}", engine.eligibility().evaluate(user))));
     }
     let inside: IpAddr = "10.1.2.3".parse().expect("an address");
     let outside: IpAddr = "192.0.2.1".parse().expect("an address");
@@ -342,20 +342,20 @@ fn snapshot(engine: &Engine, base: &Base) -> (Vec<String>, Option<String>) {
                     username: None,
                     peer: Some(peer),
                 };
-                let result = engine.logon(&request);
+                let result = engine.access().logon(&request);
                 if let Ok(s) = result {
-                    let info = engine.session_info(s).map(|i| i.tier);
+                    let info = engine.sessions().info(s).map(|i| i.tier);
                     note(format!("session tier {sender} {i} {peer}"), info);
                     note(
                         format!("close {sender} {i} {peer}"),
-                        engine.session_close(s).map(|c| format!("{c:?}")),
+                        engine.sessions().close(s).map(|c| format!("{c:?}")),
                     );
                 }
                 note(format!("logon {sender} {i} {peer}"), Ok(format!("{:?}", result.map(|_| ()))));
             }
         }
     }
-    note("write".into(), engine.tier_set("probe", TierSpec::new(1, 2, 3, 4)).map(|()| String::new()));
+    note("write".into(), engine.tiers().set("probe", TierSpec::new(1, 2, 3, 4)).map(|()| String::new()));
     (lines, reported)
 }
 
@@ -374,28 +374,28 @@ fn exercise(dir: &Path, base: &Base) -> Result<(Vec<String>, Option<String>), Er
             lines.push(format!("{what}: error {e}"));
         }
     };
-    let alice = engine.credentials("alice").map(|c| c.sender_comp_id);
-    note("update desk", engine.tier_set("desk", TierSpec::new(9, 90, 3, 18)).map(|()| String::new()));
-    let password = engine.regenerate_password("alice", Duration::ZERO);
+    let alice = engine.access().credentials("alice").map(|c| c.sender_comp_id);
+    note("update desk", engine.tiers().set("desk", TierSpec::new(9, 90, 3, 18)).map(|()| String::new()));
+    let password = engine.access().regenerate_password("alice", Duration::ZERO);
     note("update alice", password.as_ref().map(|_| String::new()).map_err(Clone::clone));
-    note("update bob", engine.set_expiry("bob", Some(4_200_000_000_000)).map(|()| String::new()));
-    note("update rule", engine.rule_enable("not_banned", true).map(|()| String::new()));
+    note("update bob", engine.access().set_expiry("bob", Some(4_200_000_000_000)).map(|()| String::new()));
+    note("update rule", engine.eligibility().rule_enable("not_banned", true).map(|()| String::new()));
     let facts = AccountFacts { kyc_level: Some(7), ..AccountFacts::default() };
-    note("update hank", engine.account_set("hank", facts).map(|()| String::new()));
-    note("update allow", engine.ip_allow("alice", "192.0.2.0/24").map(|b| b.to_string()));
+    note("update hank", engine.eligibility().account_set("hank", facts).map(|()| String::new()));
+    note("update allow", engine.access().ip_allow("alice", "192.0.2.0/24").map(|b| b.to_string()));
     drop(engine);
     match Engine::open(config(dir)) {
         Err(e) => note("reopen", Err(e)),
         Ok(engine) => {
-            note("reopened desk", engine.tier("desk").map(|t| format!("{:?}", t.spec)));
+            note("reopened desk", engine.tiers().get("desk").map(|t| format!("{:?}", t.spec)));
             for user in ["alice", "bob", "hank"] {
                 // Alice's password was just changed: when is not part of the comparison.
                 let info =
-                    engine.credentials(user).map(|c| CredentialInfo { password_changed_unix_ms: 0, ..c });
+                    engine.access().credentials(user).map(|c| CredentialInfo { password_changed_unix_ms: 0, ..c });
                 note(&format!("reopened {user}"), info.map(|c| format!("{c:?}")));
-                note(&format!("reopened facts {user}"), Ok(format!("{:?}", engine.account_facts(user))));
+                note(&format!("reopened facts {user}"), Ok(format!("{:?}", engine.eligibility().account_facts(user))));
             }
-            note("reopened rules", Ok(format!("{:?}", engine.rules())));
+            note("reopened rules", Ok(format!("{:?}", engine.eligibility().rules())));
             if let (Ok(sender), Ok(password)) = (&alice, &password) {
                 let request = LogonRequest {
                     sender_comp_id: sender,
@@ -404,13 +404,13 @@ fn exercise(dir: &Path, base: &Base) -> Result<(Vec<String>, Option<String>), Er
                     username: None,
                     peer: Some("192.0.2.1".parse().expect("an address")),
                 };
-                let result = engine.logon(&request);
+                let result = engine.access().logon(&request);
                 if let Ok(s) = result {
-                    engine.session_close(s)?;
+                    engine.sessions().close(s)?;
                 }
                 note("reopened logon", Ok(format!("{:?}", result.map(|_| ()))));
             }
-            match engine.audit_verify() {
+            match engine.audit().verify() {
                 Ok(v) if !v.ok => {
                     note("reopened audit_verify", Err(Error::Corrupt(v.problems.join("; ").into())))
                 }
@@ -721,10 +721,10 @@ fn child_workload() {
         let name = format!("w{i}");
         let outcome = match i % 3 {
             0 => engine
-                .provision(&name, Some("premium"))
+                .access().provision(&name, Some("premium"))
                 .map(|c| ("provision", String::from_utf8(c.password.expose().to_vec()).expect("ASCII"))),
-            1 => engine.tier_set(&name, tier_of(i)).map(|()| ("tier", String::new())),
-            _ => engine.rule_add(&rule_document(&name)).map(|()| ("rule", String::new())),
+            1 => engine.tiers().set(&name, tier_of(i)).map(|()| ("tier", String::new())),
+            _ => engine.eligibility().rule_add(&rule_document(&name)).map(|()| ("rule", String::new())),
         };
         let kind = ["provision", "tier", "rule"][i % 3];
         match outcome {
@@ -734,17 +734,17 @@ fn child_workload() {
                 match kind {
                     "provision" => {
                         assert!(
-                            engine.credentials(&name).is_err(),
+                            engine.access().credentials(&name).is_err(),
                             "a failed provisioning of {name} is in memory"
                         );
                         assert!(
-                            engine.user_tier(&name).is_err(),
+                            engine.tiers().of(&name).is_err(),
                             "a failed provisioning of {name} made a user"
                         );
                     }
-                    "tier" => assert!(engine.tier(&name).is_err(), "a failed tier {name} is in memory"),
+                    "tier" => assert!(engine.tiers().get(&name).is_err(), "a failed tier {name} is in memory"),
                     _ => assert!(
-                        !engine.rules().iter().any(|r| r.id == name),
+                        !engine.eligibility().rules().iter().any(|r| r.id == name),
                         "a failed rule {name} is in memory"
                     ),
                 }
@@ -835,10 +835,10 @@ fn verify_workload(dir: &Path, calls: &[Call], log: &str) -> usize {
             event_prefix: Some(event.into()),
             ..AuditQuery::default()
         };
-        let records = engine.audit_query(&query).expect("audit_query").len();
+        let records = engine.audit().query(&query).expect("audit_query").len();
         let present = match call.kind.as_str() {
             "provision" => {
-                let (credentials, tier) = (engine.credentials(name), engine.user_tier(name));
+                let (credentials, tier) = (engine.access().credentials(name), engine.tiers().of(name));
                 assert_eq!(credentials.is_ok(), tier.is_ok(), "{call:?}: half a provisioning\n{log}");
                 if let Ok(c) = &credentials {
                     assert_eq!(c.tier, "premium", "{call:?}");
@@ -852,12 +852,12 @@ fn verify_workload(dir: &Path, calls: &[Call], log: &str) -> usize {
                         peer: None,
                     };
                     let session =
-                        engine.logon(&request).unwrap_or_else(|e| panic!("{call:?}: logon {e:?}\n{log}"));
-                    engine.session_close(session).expect("close");
+                        engine.access().logon(&request).unwrap_or_else(|e| panic!("{call:?}: logon {e:?}\n{log}"));
+                    engine.sessions().close(session).expect("close");
                 }
                 credentials.is_ok()
             }
-            "tier" => match engine.tier(name) {
+            "tier" => match engine.tiers().get(name) {
                 Ok(t) => {
                     let n: usize = name[1..].parse().expect("a call number");
                     assert_eq!(t.spec, tier_of(n), "{call:?}: another definition\n{log}");
@@ -865,7 +865,7 @@ fn verify_workload(dir: &Path, calls: &[Call], log: &str) -> usize {
                 }
                 Err(_) => false,
             },
-            _ => match engine.rules().into_iter().find(|r| &r.id == name) {
+            _ => match engine.eligibility().rules().into_iter().find(|r| &r.id == name) {
                 Some(rule) => {
                     let written =
                         fixprov::cold::rules::parse_rule(&rule_document(name)).expect("the document");
@@ -885,7 +885,7 @@ fn verify_workload(dir: &Path, calls: &[Call], log: &str) -> usize {
             whole_failed += 1;
         }
     }
-    let audit = engine.audit_verify().expect("audit_verify");
+    let audit = engine.audit().verify().expect("audit_verify");
     assert!(audit.ok, "the audit chain is broken: {:?}\n{log}", audit.problems);
     drop(engine);
     let conn = rusqlite::Connection::open(dir.join("fixprov.db")).expect("open the database");

@@ -272,19 +272,19 @@ fn perform(
     log(file, state, format!("begin {op} {user} {arg}"));
     let done = match op {
         "regen" => {
-            let password = engine.regenerate_password(user, Duration::ZERO).expect("regenerate");
+            let password = engine.access().regenerate_password(user, Duration::ZERO).expect("regenerate");
             format!("{user} {}", std::str::from_utf8(password.expose()).expect("an ASCII password"))
         }
-        "revoke" => engine.revoke(user).map(|()| user.to_owned()).expect("revoke"),
+        "revoke" => engine.access().revoke(user).map(|()| user.to_owned()).expect("revoke"),
         "expiry" => {
-            engine.set_expiry(user, arg.parse().ok()).map(|()| format!("{user} {arg}")).expect("expiry")
+            engine.access().set_expiry(user, arg.parse().ok()).map(|()| format!("{user} {arg}")).expect("expiry")
         }
         "usertier" if via_admin => {
             admin_ok(engine, "/admin/fix/rate-limits/update", json!({"user": user, "tier": arg}));
             format!("{user} {arg}")
         }
-        "usertier" => engine.user_set_tier(user, arg).map(|()| format!("{user} {arg}")).expect("user tier"),
-        _ => engine.ip_allow(user, arg).map(|_| format!("{user} {arg}")).expect("ip_allow"),
+        "usertier" => engine.tiers().assign(user, arg).map(|()| format!("{user} {arg}")).expect("user tier"),
+        _ => engine.access().ip_allow(user, arg).map(|_| format!("{user} {arg}")).expect("ip_allow"),
     };
     log(file, state, format!("{op} {done}"));
 }
@@ -295,7 +295,7 @@ fn perform(
 fn perform_global(engine: &Engine, file: &mut File, state: &mut State, words: &[String], via_admin: bool) {
     let line = words.join(" ");
     log(file, state, format!("begin {line}"));
-    let has = |id: &str| engine.rules().iter().any(|r| r.id == id);
+    let has = |id: &str| engine.eligibility().rules().iter().any(|r| r.id == id);
     match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["ruleadd", id, banned] if !has(id) => {
             let document = rule_document(id, banned);
@@ -303,12 +303,12 @@ fn perform_global(engine: &Engine, file: &mut File, state: &mut State, words: &[
                 let r = handle(engine, &Actor::host(), "POST", "/admin/fix/rules/add", document.as_bytes());
                 assert_eq!(r.status, 200, "rules/add: {}", r.body);
             } else {
-                engine.rule_add(&document).expect("rule_add");
+                engine.eligibility().rule_add(&document).expect("rule_add");
             }
         }
         ["ruleremove", id] if has(id) => match via_admin {
             true => admin_ok(engine, "/admin/fix/rules/remove", json!({"id": id})),
-            false => engine.rule_remove(id).expect("rule_remove"),
+            false => engine.eligibility().rule_remove(id).expect("rule_remove"),
         },
         ["ruleenable", id, on] => match via_admin {
             true => admin_ok(
@@ -316,13 +316,13 @@ fn perform_global(engine: &Engine, file: &mut File, state: &mut State, words: &[
                 &format!("/admin/fix/rules/{}", ["disable", "enable"][(on == "1") as usize]),
                 json!({"id": id}),
             ),
-            false => engine.rule_enable(id, on == "1").expect("rule_enable"),
+            false => engine.eligibility().rule_enable(id, on == "1").expect("rule_enable"),
         },
         ["tierset", name, ref numbers @ ..] => {
             let spec = tier_spec(numbers);
             match via_admin {
                 true => admin_ok(engine, "/admin/fix/rate-limits/tiers", json!({"name": name, "spec": spec})),
-                false => engine.tier_set(name, spec).expect("tier_set"),
+                false => engine.tiers().set(name, spec).expect("tier_set"),
             }
         }
         ["ruleadd", ..] | ["ruleremove", _] => {}
@@ -335,7 +335,7 @@ fn perform_global(engine: &Engine, file: &mut File, state: &mut State, words: &[
 fn logon(engine: &Engine, sender_comp_id: &str, password: &[u8]) -> Result<(), Refusal> {
     let peer = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
     let request = LogonRequest { sender_comp_id, target_comp_id: "FIXPROV", password, username: None, peer };
-    engine.logon(&request).map(|s| _ = engine.session_close(s).expect("close the session"))
+    engine.access().logon(&request).map(|s| _ = engine.sessions().close(s).expect("close the session"))
 }
 
 /// Audit traffic, written by the housekeeper: logons refused and accepted, sessions opened, killed and
@@ -361,7 +361,7 @@ fn audit_traffic(
                     username: None,
                     peer: Some(BAD_PEER),
                 };
-                assert_eq!(engine.logon(&request), Err(Refusal::UnknownCompId));
+                assert_eq!(engine.access().logon(&request), Err(Refusal::UnknownCompId));
             }
         }
         2 => {
@@ -375,20 +375,20 @@ fn audit_traffic(
                 username: None,
                 peer,
             };
-            let session = engine.logon(&request).unwrap_or_else(|e| panic!("{user} {k:?}: {e:?}"));
+            let session = engine.access().logon(&request).unwrap_or_else(|e| panic!("{user} {k:?}: {e:?}"));
             for _ in 0..below(rng, 30) {
                 engine.check(session, MsgClass::Order);
             }
-            engine.session_close(session).expect("close");
+            engine.sessions().close(session).expect("close");
         }
         3 => {
             // A session opened without a logon, killed by an operator, then closed.
-            let Ok(session) = engine.session_open(user) else { return };
+            let Ok(session) = engine.sessions().open(user) else { return };
             match below(rng, 2) {
                 0 => admin_ok(engine, "/admin/fix/sessions/kill", json!({"session": session})),
-                _ => _ = engine.user_kill(user).expect("user_kill"),
+                _ => _ = engine.sessions().kill_user(user).expect("user_kill"),
             }
-            engine.session_close(session).expect("close");
+            engine.sessions().close(session).expect("close");
         }
         4 => {
             // Refused (recorded as admin.refused) and read-only requests.
@@ -422,7 +422,7 @@ fn flush_and_confirm(engine: &Engine, file: &mut File, state: &mut State, tag: &
         username: None,
         peer: Some(BAD_PEER),
     };
-    assert_eq!(engine.logon(&request), Err(Refusal::UnknownCompId));
+    assert_eq!(engine.access().logon(&request), Err(Refusal::UnknownCompId));
     // The record is dated when the housekeeper writes it, after this (a second of margin).
     let from = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
     let query = AuditQuery {
@@ -432,13 +432,13 @@ fn flush_and_confirm(engine: &Engine, file: &mut File, state: &mut State, tag: &
         ..AuditQuery::default()
     };
     loop {
-        engine.audit_flush().expect("flush the audit queue");
+        engine.audit().flush().expect("flush the audit queue");
         // audit_flush may return while a housekeeper tick is still writing the events it took (see
         // `audit_flush_waits_for_a_housekeeper_write`): read back until the record is there.
         let mut page = query.clone();
         let mut found = false;
         loop {
-            let records = engine.audit_query(&page).expect("audit_query");
+            let records = engine.audit().query(&page).expect("audit_query");
             let Some(last) = records.last() else { break };
             page.after_seq = Some(last.seq);
             found |= records.iter().any(|r| r.details["sender_comp_id"] == sender.as_str());
@@ -482,7 +482,7 @@ fn child_worker() {
         let (choice, many) = (below(&mut rng, 100), state.users.len() >= MANY_USERS);
         if active.is_empty() || choice < if many { 1 } else { 30 } {
             let (user, tier) = (format!("u{round}-{i}"), ["basic", "premium"][below(&mut rng, 2) as usize]);
-            let c = engine.provision(&user, Some(tier)).expect("provision");
+            let c = engine.access().provision(&user, Some(tier)).expect("provision");
             let password = std::str::from_utf8(c.password.expose()).expect("an ASCII password");
             log(&mut file, &mut state, format!("provision {user} {tier} {} {password}", c.sender_comp_id));
             continue;
@@ -557,7 +557,7 @@ fn verify(dir: &Path, round: u64, seen: &mut AuditSeen) -> (State, Duration, u64
     let took = started.elapsed();
     for (user, k) in &state.users {
         let ctx = format!("round {round} in {}, {user} {k:?}", dir.display());
-        let info = engine.credentials(user).unwrap_or_else(|e| panic!("{ctx}: acknowledged user lost: {e}"));
+        let info = engine.access().credentials(user).unwrap_or_else(|e| panic!("{ctx}: acknowledged user lost: {e}"));
         let (op, arg) = k.pending.as_ref().map_or(("", ""), |(op, arg)| (op.as_str(), arg.as_str()));
         assert_eq!(info.sender_comp_id, k.sender, "{ctx}");
         assert!(info.tier == k.tier || (op == "usertier" && info.tier == arg), "{ctx}: tier {}", info.tier);
@@ -584,20 +584,20 @@ fn verify(dir: &Path, round: u64, seen: &mut AuditSeen) -> (State, Duration, u64
         }
     }
     let ctx = format!("round {round} in {}, pending {:?}", dir.display(), state.pending);
-    let rules: BTreeMap<String, Rule> = engine.rules().into_iter().map(|r| (r.id.clone(), r)).collect();
+    let rules: BTreeMap<String, Rule> = engine.eligibility().rules().into_iter().map(|r| (r.id.clone(), r)).collect();
     let (expected, other) = state.rules_expected();
     assert!(
         rules == expected || Some(&rules) == other.as_ref(),
         "{ctx}: rules {rules:?}, journal {expected:?}"
     );
     let tiers: BTreeMap<String, TierSpec> =
-        TIERS.iter().filter_map(|t| Some((t.to_string(), engine.tier(t).ok()?.spec))).collect();
+        TIERS.iter().filter_map(|t| Some((t.to_string(), engine.tiers().get(t).ok()?.spec))).collect();
     let (expected, other) = state.tiers_expected();
     assert!(
         tiers == expected || Some(&tiers) == other.as_ref(),
         "{ctx}: tiers {tiers:?}, journal {expected:?}"
     );
-    let audit = engine.audit_verify().unwrap_or_else(|e| panic!("{ctx}: audit_verify: {e}"));
+    let audit = engine.audit().verify().unwrap_or_else(|e| panic!("{ctx}: audit_verify: {e}"));
     assert!(audit.ok, "{ctx}: the audit chain is broken: {:?}", audit.problems);
     drop(engine);
     let db = rusqlite::Connection::open(dir.join(DB_FILE)).expect("open the database file");
@@ -709,10 +709,10 @@ fn audit_flush_waits_for_a_housekeeper_write() {
             username: None,
             peer: None,
         };
-        assert!(engine.logon(&request).is_err());
+        assert!(engine.access().logon(&request).is_err());
         // Let the housekeeper's next tick fall between the logon and the flush now and then.
         std::thread::sleep(Duration::from_micros(700));
-        engine.audit_flush().expect("flush");
+        engine.audit().flush().expect("flush");
         let n: i64 = db
             .query_row(
                 "SELECT count(*) FROM audit WHERE json_extract(record, '$.details.sender_comp_id') = ?1",

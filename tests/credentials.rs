@@ -31,7 +31,7 @@ struct Login {
 }
 
 fn provision(engine: &Engine, user: &str, tier: &str) -> Login {
-    let c = engine.provision(user, Some(tier)).unwrap();
+    let c = engine.access().provision(user, Some(tier)).unwrap();
     assert_eq!(c.target_comp_id, "FIXPROV");
     Login { sender: c.sender_comp_id, password: c.password.expose().to_vec() }
 }
@@ -47,7 +47,7 @@ fn logon_with(
     peer: Option<&str>,
 ) -> Result<u64, LogonRefusal> {
     let peer: Option<IpAddr> = peer.map(|p| p.parse().unwrap());
-    engine.logon(&LogonRequest {
+    engine.access().logon(&LogonRequest {
         sender_comp_id: sender,
         target_comp_id: "FIXPROV",
         password,
@@ -59,7 +59,7 @@ fn logon_with(
 #[test]
 fn provisioning_gives_a_credential_that_logs_on() {
     let engine = engine();
-    let c = engine.provision("alice@desk", None).unwrap();
+    let c = engine.access().provision("alice@desk", None).unwrap();
     assert_eq!(c.sender_comp_id, "FP_ALICEDESK");
     let password = std::str::from_utf8(c.password.expose()).unwrap();
     assert_eq!(password.len(), 43, "256 bits, base64url");
@@ -67,10 +67,10 @@ fn provisioning_gives_a_credential_that_logs_on() {
     let login = Login { sender: c.sender_comp_id.clone(), password: c.password.expose().to_vec() };
     let s = logon(&engine, &login, Some("203.0.113.7")).unwrap();
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
-    assert_eq!(engine.session_info(s).unwrap().tier, "basic", "default tier");
+    assert_eq!(engine.sessions().info(s).unwrap().tier, "basic", "default tier");
     // Username (553), when sent, must be the user id.
     let with_user = |u| {
-        engine.logon(&LogonRequest {
+        engine.access().logon(&LogonRequest {
             sender_comp_id: &login.sender,
             target_comp_id: "FIXPROV",
             password: &login.password,
@@ -81,11 +81,11 @@ fn provisioning_gives_a_credential_that_logs_on() {
     assert_eq!(with_user("mallory"), Err(LogonRefusal::BadCredentials));
     assert_eq!(with_user("alice@desk"), Err(LogonRefusal::SessionLimit), "right username; basic allows 1");
     // Twice is an error; a collision gets a suffix.
-    assert!(matches!(engine.provision("alice@desk", None), Err(fixprov::Error::AlreadyExists(_))));
-    assert_eq!(engine.provision("alice.desk", None).unwrap().sender_comp_id, "FP_ALICE.DESK");
-    assert_eq!(engine.provision("ALICE@DESK", None).unwrap().sender_comp_id, "FP_ALICEDESK_2");
-    assert!(matches!(engine.provision("x", Some("gold")), Err(fixprov::Error::NotFound(_))));
-    assert!(matches!(engine.provision("", None), Err(fixprov::Error::InvalidArgument(_))));
+    assert!(matches!(engine.access().provision("alice@desk", None), Err(fixprov::Error::AlreadyExists(_))));
+    assert_eq!(engine.access().provision("alice.desk", None).unwrap().sender_comp_id, "FP_ALICE.DESK");
+    assert_eq!(engine.access().provision("ALICE@DESK", None).unwrap().sender_comp_id, "FP_ALICEDESK_2");
+    assert!(matches!(engine.access().provision("x", Some("gold")), Err(fixprov::Error::NotFound(_))));
+    assert!(matches!(engine.access().provision("", None), Err(fixprov::Error::InvalidArgument(_))));
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn wrong_password_and_unknown_compid_look_the_same_to_the_peer() {
     let wrong = logon_with(&engine, &login.sender, b"guess", None).unwrap_err();
     let unknown = logon_with(&engine, "FP_NOBODY", &login.password, None).unwrap_err();
     let wrong_target = engine
-        .logon(&LogonRequest {
+        .access().logon(&LogonRequest {
             sender_comp_id: &login.sender,
             target_comp_id: "OTHER",
             password: &login.password,
@@ -118,31 +118,31 @@ fn revoke_is_permanent_and_kills_live_sessions() {
     let engine = engine();
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
-    engine.set_listener(Some(Box::new(move |e| sink.lock().unwrap().push((e.kind, e.session, e.reason)))));
+    engine.sessions().set_listener(Some(Box::new(move |e| sink.lock().unwrap().push((e.kind, e.session, e.reason)))));
     let login = provision(&engine, "carol", "premium");
     let a = logon(&engine, &login, None).unwrap();
     let b = logon(&engine, &login, None).unwrap();
-    engine.revoke("carol").unwrap();
+    engine.access().revoke("carol").unwrap();
     assert_eq!(engine.check(a, MsgClass::Other), Verdict::Killed);
     assert_eq!(engine.check(b, MsgClass::Order), Verdict::Killed);
-    assert_eq!(engine.session_info(a).unwrap().killed, Some(KillReason::Revoked));
+    assert_eq!(engine.sessions().info(a).unwrap().killed, Some(KillReason::Revoked));
     let refusal = logon(&engine, &login, None).unwrap_err();
     assert_eq!(
         (refusal, refusal.session_status(), refusal.text()),
         (LogonRefusal::Revoked, 6, "Credentials revoked")
     );
-    assert!(matches!(engine.reactivate("carol"), Err(fixprov::Error::InvalidState(_))));
-    assert!(matches!(engine.suspend("carol"), Err(fixprov::Error::InvalidState(_))));
+    assert!(matches!(engine.access().reactivate("carol"), Err(fixprov::Error::InvalidState(_))));
+    assert!(matches!(engine.access().suspend("carol"), Err(fixprov::Error::InvalidState(_))));
     assert!(matches!(
-        engine.regenerate_password("carol", Duration::ZERO),
+        engine.access().regenerate_password("carol", Duration::ZERO),
         Err(fixprov::Error::InvalidState(_))
     ));
-    engine.revoke("carol").unwrap(); // idempotent
-    assert_eq!(engine.credentials("carol").unwrap().status, CredentialStatus::Revoked);
+    engine.access().revoke("carol").unwrap(); // idempotent
+    assert_eq!(engine.access().credentials("carol").unwrap().status, CredentialStatus::Revoked);
     let events = events.lock().unwrap();
     assert_eq!(events.len(), 2);
     assert!(events.iter().all(|e| e.0 == EventKind::SessionKilled && e.2 == KillReason::Revoked));
-    assert!(matches!(engine.revoke("nobody"), Err(fixprov::Error::NotFound(_))));
+    assert!(matches!(engine.access().revoke("nobody"), Err(fixprov::Error::NotFound(_))));
 }
 
 #[test]
@@ -150,38 +150,38 @@ fn suspend_kills_and_reactivate_restores() {
     let engine = engine();
     let login = provision(&engine, "dave", "basic");
     let s = logon(&engine, &login, None).unwrap();
-    engine.suspend("dave").unwrap();
+    engine.access().suspend("dave").unwrap();
     assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed);
-    assert_eq!(engine.session_info(s).unwrap().killed, Some(KillReason::Suspended));
-    engine.session_close(s).unwrap();
+    assert_eq!(engine.sessions().info(s).unwrap().killed, Some(KillReason::Suspended));
+    engine.sessions().close(s).unwrap();
     let refusal = logon(&engine, &login, None).unwrap_err();
     assert_eq!(
         (refusal, refusal.session_status(), refusal.text()),
         (LogonRefusal::Suspended, 6, "Account suspended")
     );
-    engine.suspend("dave").unwrap(); // idempotent
-    engine.reactivate("dave").unwrap();
+    engine.access().suspend("dave").unwrap(); // idempotent
+    engine.access().reactivate("dave").unwrap();
     let s = logon(&engine, &login, None).unwrap();
     assert_eq!(engine.check(s, MsgClass::Other), Verdict::Ok);
-    assert_eq!(engine.credentials("dave").unwrap().status, CredentialStatus::Active);
+    assert_eq!(engine.access().credentials("dave").unwrap().status, CredentialStatus::Active);
 }
 
 #[test]
 fn regeneration_replaces_the_password_with_optional_overlap() {
     let engine = engine();
     let old = provision(&engine, "erin", "premium");
-    let new = engine.regenerate_password("erin", Duration::ZERO).unwrap();
+    let new = engine.access().regenerate_password("erin", Duration::ZERO).unwrap();
     assert_ne!(new.expose(), &old.password[..]);
     assert_eq!(logon(&engine, &old, None), Err(LogonRefusal::BadCredentials));
     let new_login = Login { sender: old.sender.clone(), password: new.expose().to_vec() };
     assert!(logon(&engine, &new_login, None).is_ok());
     // A live session survives a rotation: the peer is already authenticated.
     // With an overlap, both work until it ends.
-    let newer = engine.regenerate_password("erin", Duration::from_millis(400)).unwrap();
+    let newer = engine.access().regenerate_password("erin", Duration::from_millis(400)).unwrap();
     let newer_login = Login { sender: old.sender.clone(), password: newer.expose().to_vec() };
     assert!(logon(&engine, &new_login, None).is_ok(), "the previous password during the overlap");
     assert!(logon(&engine, &newer_login, None).is_ok());
-    assert!(engine.credentials("erin").unwrap().previous_password_valid_until_unix_ms.is_some());
+    assert!(engine.access().credentials("erin").unwrap().previous_password_valid_until_unix_ms.is_some());
     std::thread::sleep(Duration::from_millis(450));
     assert_eq!(logon(&engine, &new_login, None), Err(LogonRefusal::BadCredentials), "after the overlap");
     assert!(logon(&engine, &newer_login, None).is_ok());
@@ -197,9 +197,9 @@ fn expiry_refuses_logons_and_kills_live_sessions() {
     let engine = engine();
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
-    engine.set_listener(Some(Box::new(move |e| sink.lock().unwrap().push((e.session, e.reason)))));
+    engine.sessions().set_listener(Some(Box::new(move |e| sink.lock().unwrap().push((e.session, e.reason)))));
     let login = provision(&engine, "fay", "standard");
-    engine.set_expiry("fay", Some(unix_ms() + 600)).unwrap();
+    engine.access().set_expiry("fay", Some(unix_ms() + 600)).unwrap();
     let s = logon(&engine, &login, None).unwrap();
     assert_eq!(engine.check(s, MsgClass::Order), Verdict::Ok);
     // The housekeeper (every 200 ms) kills the session after the expiry and tells the host.
@@ -214,13 +214,13 @@ fn expiry_refuses_logons_and_kills_live_sessions() {
         (refusal, refusal.session_status(), refusal.text()),
         (LogonRefusal::Expired, 8, "Credentials expired")
     );
-    assert!(engine.credentials("fay").unwrap().expired);
+    assert!(engine.access().credentials("fay").unwrap().expired);
     // Extending (or clearing) the expiry lets the user back in.
-    engine.set_expiry("fay", None).unwrap();
+    engine.access().set_expiry("fay", None).unwrap();
     assert!(logon(&engine, &login, None).is_ok());
     // An expiry already past kills at once.
     let t = logon(&engine, &login, None).unwrap();
-    engine.set_expiry("fay", Some(unix_ms() - 1)).unwrap();
+    engine.access().set_expiry("fay", Some(unix_ms() - 1)).unwrap();
     assert_eq!(engine.check(t, MsgClass::Other), Verdict::Killed);
 }
 
@@ -235,11 +235,11 @@ fn past_expiry_kills_before_returning_while_the_housekeeper_sweeps() {
     let engine = engine_sweeping_expiries_every(Duration::from_micros(1));
     let login = provision(&engine, "ivy", "unlimited");
     for round in 0..2_000 {
-        engine.set_expiry("ivy", None).unwrap();
+        engine.access().set_expiry("ivy", None).unwrap();
         let s = logon(&engine, &login, None).unwrap();
-        engine.set_expiry("ivy", Some(unix_ms() - 1)).unwrap();
+        engine.access().set_expiry("ivy", Some(unix_ms() - 1)).unwrap();
         assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed, "round {round}");
-        engine.session_close(s).unwrap();
+        engine.sessions().close(s).unwrap();
     }
 }
 
@@ -251,19 +251,19 @@ fn past_expiry_kills_before_returning_while_the_housekeeper_sweeps() {
 fn a_past_expiry_fires_once_and_later_changes_do_not_fire_it_again() {
     let engine = engine_sweeping_expiries_every(Duration::from_millis(1));
     provision(&engine, "joy", "unlimited");
-    engine.set_expiry("joy", Some(unix_ms() - 1)).unwrap();
-    let s = engine.session_open("joy").unwrap();
-    engine.regenerate_password("joy", Duration::ZERO).unwrap();
-    engine.suspend("joy").unwrap();
+    engine.access().set_expiry("joy", Some(unix_ms() - 1)).unwrap();
+    let s = engine.sessions().open("joy").unwrap();
+    engine.access().regenerate_password("joy", Duration::ZERO).unwrap();
+    engine.access().suspend("joy").unwrap();
     assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed, "suspending kills");
-    let t = engine.session_open("joy").unwrap();
-    engine.reactivate("joy").unwrap();
+    let t = engine.sessions().open("joy").unwrap();
+    engine.access().reactivate("joy").unwrap();
     // Many sweeps later the host's session is still live.
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(engine.check(t, MsgClass::Other), Verdict::Ok);
     // The same past time again is an explicit "expire now": it kills.
-    let past = engine.credentials("joy").unwrap().expires_unix_ms;
-    engine.set_expiry("joy", past).unwrap();
+    let past = engine.access().credentials("joy").unwrap().expires_unix_ms;
+    engine.access().set_expiry("joy", past).unwrap();
     assert_eq!(engine.check(t, MsgClass::Other), Verdict::Killed);
 }
 
@@ -273,12 +273,12 @@ fn a_past_expiry_fires_once_and_later_changes_do_not_fire_it_again() {
 fn a_due_expiry_not_yet_swept_is_enforced_by_the_next_change() {
     let engine = engine_sweeping_expiries_every(Duration::from_secs(3600));
     let login = provision(&engine, "kit", "unlimited");
-    engine.set_expiry("kit", Some(unix_ms() + 50)).unwrap();
+    engine.access().set_expiry("kit", Some(unix_ms() + 50)).unwrap();
     let s = logon(&engine, &login, None).unwrap();
     std::thread::sleep(Duration::from_millis(100));
     // Due, but the sweep is an hour away: the session is still live.
     assert_eq!(engine.check(s, MsgClass::Other), Verdict::Ok);
-    engine.regenerate_password("kit", Duration::ZERO).unwrap();
+    engine.access().regenerate_password("kit", Duration::ZERO).unwrap();
     assert_eq!(engine.check(s, MsgClass::Other), Verdict::Killed);
 }
 
@@ -287,14 +287,14 @@ fn ip_allow_lists_v4_v6_cidr_and_empty() {
     let engine = engine();
     let login = provision(&engine, "gus", "unlimited");
     let try_from =
-        |peer: Option<&str>| logon(&engine, &login, peer).map(|s| engine.session_close(s).unwrap());
+        |peer: Option<&str>| logon(&engine, &login, peer).map(|s| engine.sessions().close(s).unwrap());
     // Empty: any address, and no address at all.
     assert!(try_from(Some("198.51.100.1")).is_ok());
     assert!(try_from(None).is_ok());
-    assert!(engine.ip_allow("gus", "10.1.0.0/16").unwrap());
-    assert!(!engine.ip_allow("gus", "10.1.0.0/16").unwrap(), "already there");
-    engine.ip_allow("gus", "2001:db8::/32").unwrap();
-    engine.ip_allow("gus", "203.0.113.7").unwrap();
+    assert!(engine.access().ip_allow("gus", "10.1.0.0/16").unwrap());
+    assert!(!engine.access().ip_allow("gus", "10.1.0.0/16").unwrap(), "already there");
+    engine.access().ip_allow("gus", "2001:db8::/32").unwrap();
+    engine.access().ip_allow("gus", "203.0.113.7").unwrap();
     for ok in ["10.1.0.0", "10.1.255.255", "2001:db8:ffff::1", "203.0.113.7", "::ffff:10.1.2.3"] {
         assert!(try_from(Some(ok)).is_ok(), "{ok}");
     }
@@ -308,13 +308,13 @@ fn ip_allow_lists_v4_v6_cidr_and_empty() {
     }
     assert_eq!(try_from(None), Err(LogonRefusal::IpNotAllowed), "unknown address with a list: fail closed");
     assert!(
-        matches!(engine.ip_allow("gus", "10.1.2.3/8"), Err(fixprov::Error::InvalidArgument(m)) if m.contains("10.0.0.0/8"))
+        matches!(engine.access().ip_allow("gus", "10.1.2.3/8"), Err(fixprov::Error::InvalidArgument(m)) if m.contains("10.0.0.0/8"))
     );
-    assert!(matches!(engine.ip_allow("gus", "banana"), Err(fixprov::Error::InvalidArgument(_))));
-    assert!(matches!(engine.ip_disallow("gus", "192.0.2.0/24"), Err(fixprov::Error::NotFound(_))));
-    assert_eq!(engine.credentials("gus").unwrap().ip_allow, ["10.1.0.0/16", "2001:db8::/32", "203.0.113.7"]);
+    assert!(matches!(engine.access().ip_allow("gus", "banana"), Err(fixprov::Error::InvalidArgument(_))));
+    assert!(matches!(engine.access().ip_disallow("gus", "192.0.2.0/24"), Err(fixprov::Error::NotFound(_))));
+    assert_eq!(engine.access().credentials("gus").unwrap().ip_allow, ["10.1.0.0/16", "2001:db8::/32", "203.0.113.7"]);
     for rule in ["10.1.0.0/16", "2001:db8::/32", "203.0.113.7"] {
-        engine.ip_disallow("gus", rule).unwrap();
+        engine.access().ip_disallow("gus", rule).unwrap();
     }
     assert!(try_from(Some("192.0.2.55")).is_ok(), "empty again: any address");
 }
@@ -335,7 +335,7 @@ fn failed_attempts_lock_the_address_and_the_pair_and_the_comp_id_at_its_ceiling(
     assert_eq!(r.text(), "Too many failed logon attempts, try again later");
     // Elsewhere the owner still logs on: five guesses from one address lock nobody else out.
     let s = logon(&engine, &login, Some("192.0.2.99")).unwrap();
-    engine.session_close(s).unwrap();
+    engine.sessions().close(s).unwrap();
     // Guesses spread over many addresses meet the CompID's ceiling (4 x 5): a user with no
     // allow-list is then refused from every address, as a CompID that does not exist would be.
     for i in 0..20 {
@@ -398,7 +398,7 @@ fn failed_attempts_lock_the_address_and_the_pair_and_the_comp_id_at_its_ceiling(
 fn an_outsider_cannot_lock_out_an_allow_listed_user() {
     let engine = engine();
     let login = provision(&engine, "lea", "premium");
-    engine.ip_allow("lea", "10.0.0.0/8").unwrap();
+    engine.access().ip_allow("lea", "10.0.0.0/8").unwrap();
     // Six wrong passwords from outside the allow-list, then many more from many outside addresses,
     // well past the CompID's ceiling.
     for _ in 0..6 {
@@ -411,14 +411,14 @@ fn an_outsider_cannot_lock_out_an_allow_listed_user() {
     assert_eq!(logon(&engine, &login, Some("198.51.100.251")), Err(LogonRefusal::LockedOut));
     // The owner, at an address its list admits, is never refused for them.
     let s = logon(&engine, &login, Some("10.0.0.1")).unwrap();
-    engine.session_close(s).unwrap();
+    engine.sessions().close(s).unwrap();
     // Failures from inside the list still lock, by pair and then by the CompID's ceiling inside.
     for _ in 0..5 {
         let _ = logon_with(&engine, &login.sender, b"guess", Some("10.9.9.9"));
     }
     assert_eq!(logon(&engine, &login, Some("10.9.9.9")), Err(LogonRefusal::LockedOut));
     let s = logon(&engine, &login, Some("10.0.0.1")).unwrap();
-    engine.session_close(s).unwrap();
+    engine.sessions().close(s).unwrap();
     for i in 0..20 {
         let _ = logon_with(&engine, &login.sender, b"guess", Some(&format!("10.8.0.{}", i / 5)));
     }
@@ -433,13 +433,13 @@ fn every_logon_costs_two_password_hmacs_whatever_the_comp_id_or_rotation() {
     let plain = provision(&engine, "max", "premium");
     let rotating = provision(&engine, "ned", "premium");
     let old = rotating.password.clone();
-    let new = engine.regenerate_password("ned", Duration::from_secs(600)).unwrap();
+    let new = engine.access().regenerate_password("ned", Duration::from_secs(600)).unwrap();
     let rotating = Login { sender: rotating.sender, password: new.expose().to_vec() };
     let hmacs = |sender: &str, password: &[u8]| {
         let before = verifications_on_this_thread();
         let result = logon_with(&engine, sender, password, Some("192.0.2.7"));
         if let Ok(s) = result {
-            engine.session_close(s).unwrap();
+            engine.sessions().close(s).unwrap();
         }
         verifications_on_this_thread() - before
     };
@@ -463,16 +463,16 @@ fn session_limit_is_a_logon_refusal() {
     let s = logon(&engine, &login, None).unwrap();
     let r = logon(&engine, &login, None).unwrap_err();
     assert_eq!((r, r.session_status(), r.text()), (LogonRefusal::SessionLimit, 7, "Session limit reached"));
-    engine.session_close(s).unwrap();
+    engine.sessions().close(s).unwrap();
     assert!(logon(&engine, &login, None).is_ok());
 }
 
 #[test]
 fn no_secret_in_debug_output_or_errors() {
     let engine = engine();
-    let c = engine.provision("lee", None).unwrap();
+    let c = engine.access().provision("lee", None).unwrap();
     let password = std::str::from_utf8(c.password.expose()).unwrap().to_owned();
-    let debug = format!("{c:?} {engine:?} {:?}", engine.credentials("lee").unwrap());
+    let debug = format!("{c:?} {engine:?} {:?}", engine.access().credentials("lee").unwrap());
     assert!(!debug.contains(&password), "{debug}");
     assert!(debug.contains("Secret(..)"));
     let request = LogonRequest {
@@ -483,11 +483,11 @@ fn no_secret_in_debug_output_or_errors() {
         peer: None,
     };
     assert!(!format!("{request:?}").contains(&password));
-    let json = serde_json::to_string(&engine.credentials("lee").unwrap()).unwrap();
+    let json = serde_json::to_string(&engine.access().credentials("lee").unwrap()).unwrap();
     assert!(!json.contains(&password));
-    let new = engine.regenerate_password("lee", Duration::ZERO).unwrap();
+    let new = engine.access().regenerate_password("lee", Duration::ZERO).unwrap();
     assert_eq!(format!("{new:?}"), "Secret(..)");
-    for e in [engine.provision("lee", None).unwrap_err(), engine.reactivate("nobody").unwrap_err()] {
+    for e in [engine.access().provision("lee", None).unwrap_err(), engine.access().reactivate("nobody").unwrap_err()] {
         assert!(!e.to_string().contains(&password));
     }
 }

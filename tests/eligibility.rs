@@ -34,7 +34,7 @@ fn config() -> Config {
 }
 
 fn failing(engine: &Engine, user: &str) -> Vec<String> {
-    engine.evaluate(user).failures.into_iter().map(|f| f.rule_id).collect()
+    engine.eligibility().evaluate(user).failures.into_iter().map(|f| f.rule_id).collect()
 }
 
 #[test]
@@ -53,8 +53,8 @@ fn each_default_rule_at_just_below_and_just_above_its_threshold() {
         for (delta, eligible) in [(-1, false), (0, true), (1, true)] {
             let mut facts = qualifying();
             set(&mut facts, delta);
-            engine.account_set("u", facts).unwrap();
-            let verdict = engine.evaluate("u");
+            engine.eligibility().account_set("u", facts).unwrap();
+            let verdict = engine.eligibility().evaluate("u");
             assert_eq!(verdict.eligible, eligible, "{rule} at threshold{delta:+}: {verdict:?}");
             if !eligible {
                 assert_eq!(failing(&engine, "u"), [rule]);
@@ -65,8 +65,8 @@ fn each_default_rule_at_just_below_and_just_above_its_threshold() {
     assert_eq!(failing(&engine, "nobody").len(), 4);
     let mut facts = qualifying();
     facts.balance = Some(Money::parse("5000.00", "EUR".parse().unwrap()).unwrap());
-    engine.account_set("u", facts).unwrap();
-    let verdict = engine.evaluate("u");
+    engine.eligibility().account_set("u", facts).unwrap();
+    let verdict = engine.eligibility().evaluate("u");
     assert_eq!(verdict.failures[0].actual, "5000.00 EUR");
     assert_eq!(verdict.failures[0].required, ">= 1000.00 USD");
 }
@@ -74,10 +74,10 @@ fn each_default_rule_at_just_below_and_just_above_its_threshold() {
 #[test]
 fn group_and_nested_custom_rules() {
     let engine = Engine::open(Config { default_rules: false, ..config() }).unwrap();
-    engine.rule_add(r#"{"id": "desks", "groups": {"any_of": ["desk-a", "desk-b"]}}"#).unwrap();
-    engine.rule_add(r#"{"id": "not_banned", "groups": {"none_of": ["banned"]}}"#).unwrap();
+    engine.eligibility().rule_add(r#"{"id": "desks", "groups": {"any_of": ["desk-a", "desk-b"]}}"#).unwrap();
+    engine.eligibility().rule_add(r#"{"id": "not_banned", "groups": {"none_of": ["banned"]}}"#).unwrap();
     engine
-        .rule_add(
+        .eligibility().rule_add(
             r#"{"id": "vip_or_big", "description": "VIPs, or big traders with KYC 3 and low risk",
                 "when": {"any_of": [
                   {"fact": "groups", "op": "contains", "value": "vip"},
@@ -103,7 +103,7 @@ fn group_and_nested_custom_rules() {
         (facts(&["desk-a", "vip", "banned"], "0", 0, 0), vec!["not_banned"]),
     ];
     for (i, (facts, expected)) in cases.into_iter().enumerate() {
-        engine.account_set("g", facts).unwrap();
+        engine.eligibility().account_set("g", facts).unwrap();
         assert_eq!(failing(&engine, "g"), expected, "case {i}");
     }
 }
@@ -123,7 +123,7 @@ fn bad_rule_documents_are_refused_with_a_message_that_names_the_problem() {
         (r#"{"id": "x", "when": {"all_of": []}}"#, "all_of"),
     ];
     for (document, mentions) in cases {
-        match engine.rule_add(document) {
+        match engine.eligibility().rule_add(document) {
             Err(fixprov::Error::InvalidArgument(message)) => {
                 assert!(message.contains(mentions), "{document}: '{message}' does not mention '{mentions}'")
             }
@@ -131,11 +131,11 @@ fn bad_rule_documents_are_refused_with_a_message_that_names_the_problem() {
         }
     }
     assert!(matches!(
-        engine.rule_add(r#"{"id": "min_kyc_level", "min_kyc_level": 1}"#),
+        engine.eligibility().rule_add(r#"{"id": "min_kyc_level", "min_kyc_level": 1}"#),
         Err(fixprov::Error::AlreadyExists(_))
     ));
-    assert_eq!(engine.rules().len(), 4, "nothing was added");
-    assert!(matches!(engine.rule_remove("nope"), Err(fixprov::Error::NotFound(_))));
+    assert_eq!(engine.eligibility().rules().len(), 4, "nothing was added");
+    assert!(matches!(engine.eligibility().rule_remove("nope"), Err(fixprov::Error::NotFound(_))));
 }
 
 #[test]
@@ -144,41 +144,41 @@ fn overrides_and_bypass() {
     let mut facts = qualifying();
     facts.kyc_level = Some(1);
     facts.balance = Some(usd("500.00"));
-    engine.account_set("o", facts).unwrap();
+    engine.eligibility().account_set("o", facts).unwrap();
     assert_eq!(failing(&engine, "o"), ["min_balance", "min_kyc_level"]);
-    engine.override_set("o", "min_kyc_level", Some(Override::Disabled)).unwrap();
-    engine.override_set("o", "min_balance", Some(Override::Threshold(Value::Money(usd("400.00"))))).unwrap();
-    assert!(engine.evaluate("o").eligible);
-    engine.override_set("o", "min_balance", Some(Override::Threshold(Value::Money(usd("600.00"))))).unwrap();
+    engine.eligibility().override_set("o", "min_kyc_level", Some(Override::Disabled)).unwrap();
+    engine.eligibility().override_set("o", "min_balance", Some(Override::Threshold(Value::Money(usd("400.00"))))).unwrap();
+    assert!(engine.eligibility().evaluate("o").eligible);
+    engine.eligibility().override_set("o", "min_balance", Some(Override::Threshold(Value::Money(usd("600.00"))))).unwrap();
     assert_eq!(failing(&engine, "o"), ["min_balance"]);
     assert!(matches!(
-        engine.override_set("o", "min_balance", Some(Override::Threshold(Value::Int(3)))),
+        engine.eligibility().override_set("o", "min_balance", Some(Override::Threshold(Value::Int(3)))),
         Err(fixprov::Error::InvalidArgument(_))
     ));
     assert!(matches!(
-        engine.override_set("o", "no_such_rule", Some(Override::Disabled)),
+        engine.eligibility().override_set("o", "no_such_rule", Some(Override::Disabled)),
         Err(fixprov::Error::NotFound(_))
     ));
-    engine.override_set("o", "min_balance", None).unwrap();
+    engine.eligibility().override_set("o", "min_balance", None).unwrap();
     assert_eq!(failing(&engine, "o"), ["min_balance"]);
     assert!(failing(&engine, "other").contains(&"min_kyc_level".to_string()), "overrides are per user");
 
     // A bypass makes the user eligible whatever the rules say, and still lists what failed.
-    assert!(matches!(engine.bypass_set("o", Some(("", "why"))), Err(fixprov::Error::InvalidArgument(_))));
-    engine.bypass_set("o", Some(("ops@venue", "market maker onboarding, ticket 4411"))).unwrap();
-    let verdict = engine.evaluate("o");
+    assert!(matches!(engine.eligibility().bypass_set("o", Some(("", "why"))), Err(fixprov::Error::InvalidArgument(_))));
+    engine.eligibility().bypass_set("o", Some(("ops@venue", "market maker onboarding, ticket 4411"))).unwrap();
+    let verdict = engine.eligibility().evaluate("o");
     assert!(verdict.eligible && verdict.bypassed);
     assert_eq!(verdict.failures.len(), 1);
-    engine.bypass_set("o", None).unwrap();
-    assert!(!engine.evaluate("o").eligible);
-    assert!(matches!(engine.bypass_set("o", None), Err(fixprov::Error::NotFound(_))));
+    engine.eligibility().bypass_set("o", None).unwrap();
+    assert!(!engine.eligibility().evaluate("o").eligible);
+    assert!(matches!(engine.eligibility().bypass_set("o", None), Err(fixprov::Error::NotFound(_))));
 
     // Disabling and removing rules.
-    engine.rule_enable("min_balance", false).unwrap();
-    assert!(engine.evaluate("o").eligible);
-    engine.rule_enable("min_balance", true).unwrap();
-    engine.rule_remove("min_balance").unwrap();
-    assert!(engine.evaluate("o").eligible);
+    engine.eligibility().rule_enable("min_balance", false).unwrap();
+    assert!(engine.eligibility().evaluate("o").eligible);
+    engine.eligibility().rule_enable("min_balance", true).unwrap();
+    engine.eligibility().rule_remove("min_balance").unwrap();
+    assert!(engine.eligibility().evaluate("o").eligible);
 }
 
 #[test]
@@ -187,8 +187,8 @@ fn provisioning_is_refused_with_the_full_list_of_failing_rules() {
     let mut facts = qualifying();
     facts.balance = Some(usd("999.99"));
     facts.kyc_level = Some(1);
-    engine.account_set("p", facts).unwrap();
-    match engine.provision("p", None) {
+    engine.eligibility().account_set("p", facts).unwrap();
+    match engine.access().provision("p", None) {
         Err(fixprov::Error::NotEligible(failures)) => {
             assert_eq!(failures.len(), 2, "{failures:?}");
             assert!(failures[0].starts_with("min_balance: 999.99 USD"), "{failures:?}");
@@ -197,13 +197,13 @@ fn provisioning_is_refused_with_the_full_list_of_failing_rules() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(engine.credentials("p"), Err(fixprov::Error::NotFound(_))), "nothing was provisioned");
-    engine.account_set("p", qualifying()).unwrap();
-    assert!(engine.provision("p", None).is_ok());
+    assert!(matches!(engine.access().credentials("p"), Err(fixprov::Error::NotFound(_))), "nothing was provisioned");
+    engine.eligibility().account_set("p", qualifying()).unwrap();
+    assert!(engine.access().provision("p", None).is_ok());
 }
 
 fn logon(engine: &Engine, sender: &str, password: &Secret) -> Result<u64, LogonRefusal> {
-    engine.logon(&LogonRequest {
+    engine.access().logon(&LogonRequest {
         sender_comp_id: sender,
         target_comp_id: "FIXPROV",
         password: password.expose(),
@@ -216,11 +216,11 @@ fn logon(engine: &Engine, sender: &str, password: &Secret) -> Result<u64, LogonR
 fn logon_rechecks_eligibility_only_when_configured() {
     for check in [false, true] {
         let engine = Engine::open(Config { logon_checks_eligibility: check, ..config() }).unwrap();
-        engine.account_set("l", qualifying()).unwrap();
-        let c = engine.provision("l", Some("premium")).unwrap();
+        engine.eligibility().account_set("l", qualifying()).unwrap();
+        let c = engine.access().provision("l", Some("premium")).unwrap();
         let mut facts = qualifying();
         facts.kyc_level = Some(0);
-        engine.account_set("l", facts).unwrap();
+        engine.eligibility().account_set("l", facts).unwrap();
         let result = logon(&engine, &c.sender_comp_id, &c.password);
         if check {
             let r = result.unwrap_err();
@@ -238,28 +238,28 @@ fn logon_rechecks_eligibility_only_when_configured() {
 fn reevaluation_reports_suspends_and_moves_live_sessions_between_tiers() {
     let engine = Engine::open(config()).unwrap();
     for user in ["big", "small", "gone"] {
-        engine.account_set(user, qualifying()).unwrap();
+        engine.eligibility().account_set(user, qualifying()).unwrap();
     }
-    let big = engine.provision("big", Some("premium")).unwrap();
-    engine.provision("small", Some("basic")).unwrap();
-    engine.provision("gone", None).unwrap();
+    let big = engine.access().provision("big", Some("premium")).unwrap();
+    engine.access().provision("small", Some("basic")).unwrap();
+    engine.access().provision("gone", None).unwrap();
     engine
-        .tier_rules_set(
+        .eligibility().tier_rules_set(
             r#"[{"tier": "premium", "when": {"fact": "volume_30d", "op": ">=", "value": {"amount": "1000000.00", "currency": "USD"}}},
                 {"tier": "standard", "when": {"fact": "volume_30d", "op": ">=", "value": {"amount": "10000.00", "currency": "USD"}}}]"#,
         )
         .unwrap();
     assert!(matches!(
-        engine.tier_rules_set(r#"[{"tier": "gold", "when": {"fact": "kyc_level", "op": ">=", "value": 1}}]"#),
+        engine.eligibility().tier_rules_set(r#"[{"tier": "gold", "when": {"fact": "kyc_level", "op": ">=", "value": 1}}]"#),
         Err(fixprov::Error::NotFound(_))
     ));
     let session = logon(&engine, &big.sender_comp_id, &big.password).unwrap();
     // The big user's volume falls under the premium threshold; the gone user's KYC lapses.
     let mut gone = qualifying();
     gone.kyc_level = Some(0);
-    engine.account_set("gone", gone).unwrap();
+    engine.eligibility().account_set("gone", gone).unwrap();
 
-    let report = engine.reevaluate(false).unwrap();
+    let report = engine.eligibility().reevaluate(false).unwrap();
     assert_eq!(report.checked, 3);
     assert_eq!(report.not_eligible.iter().map(|v| v.user.as_str()).collect::<Vec<_>>(), ["gone"]);
     assert!(report.suspended.is_empty());
@@ -274,15 +274,15 @@ fn reevaluation_reports_suspends_and_moves_live_sessions_between_tiers() {
         ]
     );
     // The live session enforces standard (burst 40) from its next message, not premium (200).
-    assert_eq!(engine.session_info(session).unwrap().tier, "standard");
+    assert_eq!(engine.sessions().info(session).unwrap().tier, "standard");
     let admitted = (0..100).filter(|_| engine.check(session, MsgClass::Order) == Verdict::Ok).count();
     assert_eq!(admitted, 40);
 
-    let report = engine.reevaluate(true).unwrap();
+    let report = engine.eligibility().reevaluate(true).unwrap();
     assert_eq!(report.suspended, ["gone"]);
     assert!(report.tier_changes.is_empty(), "already on their tiers");
-    assert_eq!(engine.credentials("gone").unwrap().status, fixprov::CredentialStatus::Suspended);
-    assert!(engine.reevaluate(true).unwrap().suspended.is_empty(), "suspended once");
+    assert_eq!(engine.access().credentials("gone").unwrap().status, fixprov::CredentialStatus::Suspended);
+    assert!(engine.eligibility().reevaluate(true).unwrap().suspended.is_empty(), "suspended once");
 }
 
 #[test]
@@ -299,19 +299,19 @@ fn everything_survives_a_reopen() {
     facts.groups = ["desk-a".to_string()].into();
     {
         let engine = Engine::open(stored()).unwrap();
-        engine.account_set("r", facts.clone()).unwrap();
-        engine.rule_add(r#"{"id": "desk", "groups": {"any_of": ["desk-a"]}}"#).unwrap();
-        engine.rule_enable("min_account_age", false).unwrap();
-        engine.rule_remove("min_volume_30d").unwrap();
-        engine.override_set("r", "min_kyc_level", Some(Override::Threshold(Value::Int(1)))).unwrap();
-        engine.bypass_set("s", Some(("ops", "pilot"))).unwrap();
+        engine.eligibility().account_set("r", facts.clone()).unwrap();
+        engine.eligibility().rule_add(r#"{"id": "desk", "groups": {"any_of": ["desk-a"]}}"#).unwrap();
+        engine.eligibility().rule_enable("min_account_age", false).unwrap();
+        engine.eligibility().rule_remove("min_volume_30d").unwrap();
+        engine.eligibility().override_set("r", "min_kyc_level", Some(Override::Threshold(Value::Int(1)))).unwrap();
+        engine.eligibility().bypass_set("s", Some(("ops", "pilot"))).unwrap();
         engine
-            .tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 1}}]"#)
+            .eligibility().tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 1}}]"#)
             .unwrap();
     }
     let engine = Engine::open(stored()).unwrap();
-    assert_eq!(engine.account_facts("r"), facts);
-    let ids: Vec<_> = engine.rules().into_iter().map(|r| (r.id, r.enabled)).collect();
+    assert_eq!(engine.eligibility().account_facts("r"), facts);
+    let ids: Vec<_> = engine.eligibility().rules().into_iter().map(|r| (r.id, r.enabled)).collect();
     assert_eq!(
         ids,
         [
@@ -321,9 +321,9 @@ fn everything_survives_a_reopen() {
             ("desk".into(), true)
         ]
     );
-    assert!(engine.evaluate("r").eligible, "the override survived");
-    assert!(engine.evaluate("s").bypassed, "the bypass survived");
-    assert_eq!(engine.tier_rules().len(), 1);
+    assert!(engine.eligibility().evaluate("r").eligible, "the override survived");
+    assert!(engine.eligibility().evaluate("s").bypassed, "the bypass survived");
+    assert_eq!(engine.eligibility().tier_rules().len(), 1);
     drop(engine);
     let _ = std::fs::remove_dir_all(&dir);
 }

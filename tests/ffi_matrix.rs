@@ -2587,7 +2587,7 @@ fn an_over_long_comp_id_is_not_copied_into_the_audit_log() {
         assert_eq!(rc, FIXPROV_LOGON_UNKNOWN_COMP_ID);
     }
     // SAFETY: live engine, read through its Rust side.
-    unsafe { &*engine }.engine().audit_flush().unwrap();
+    unsafe { &*engine }.engine().audit().flush().unwrap();
     let (filter, mut lines) = (r#"{"event_prefix": "logon."}"#, null_mut());
     // SAFETY: live engine; the filter and out-parameter outlive the call.
     ok(unsafe { fixprov_audit_query(engine, filter.as_ptr(), filter.len(), &mut lines) }, "audit_query");

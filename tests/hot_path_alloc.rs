@@ -55,15 +55,15 @@ fn a_million_checks_allocate_nothing() {
     let engine =
         Engine::open(Config { clock: ClockConfig::Manual(clock.clone()), ..Config::default() }).unwrap();
     engine
-        .tier_set("t", TierSpec { escalation_threshold: 1_000, ..TierSpec::new(1_000, 2_000, 10, 50) })
+        .tiers().set("t", TierSpec { escalation_threshold: 1_000, ..TierSpec::new(1_000, 2_000, 10, 50) })
         .unwrap();
-    engine.user_set_tier("u", "t").unwrap();
-    let a = engine.session_open("u").unwrap();
-    let b = engine.session_open("u").unwrap();
-    let killed = engine.session_open("u").unwrap();
-    engine.session_kill(killed).unwrap();
-    let stale = engine.session_open("u").unwrap();
-    engine.session_close(stale).unwrap();
+    engine.tiers().assign("u", "t").unwrap();
+    let a = engine.sessions().open("u").unwrap();
+    let b = engine.sessions().open("u").unwrap();
+    let killed = engine.sessions().open("u").unwrap();
+    engine.sessions().kill(killed).unwrap();
+    let stale = engine.sessions().open("u").unwrap();
+    engine.sessions().close(stale).unwrap();
     let e = fixprov_engine::into_raw(engine);
 
     let (verdicts, allocations) = counted(|| {
@@ -117,9 +117,9 @@ fn evaluating_an_eligible_user_allocates_nothing() {
         kyc_level: Some(3),
         ..AccountFacts::default()
     };
-    engine.account_set("eligible", facts).unwrap();
-    assert!(engine.evaluate("eligible").eligible);
-    let (eligible, allocations) = counted(|| (0..10_000).all(|_| engine.evaluate("eligible").eligible));
+    engine.eligibility().account_set("eligible", facts).unwrap();
+    assert!(engine.eligibility().evaluate("eligible").eligible);
+    let (eligible, allocations) = counted(|| (0..10_000).all(|_| engine.eligibility().evaluate("eligible").eligible));
     assert!(eligible);
     assert_eq!(allocations, 0, "evaluating an eligible user against the default rules allocated");
 }

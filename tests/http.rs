@@ -93,8 +93,8 @@ fn the_admin_api_over_http() {
     assert_eq!(request(addr, "GET", "/admin/fix/nothing", Some(ADMIN), b"").0, 404);
 
     // The token's name is the actor on the audit log, with the client's address.
-    engine.audit_flush().unwrap();
-    let records = engine.audit_query(&Default::default()).unwrap();
+    engine.audit().flush().unwrap();
+    let records = engine.audit().query(&Default::default()).unwrap();
     let provision = records.iter().find(|r| r.event == "credential.provision").unwrap();
     assert_eq!((provision.actor.as_str(), provision.source.as_str()), ("ops-admin", "127.0.0.1"));
 
@@ -421,8 +421,8 @@ fn audit_queries_take_query_parameters_and_refuse_unknown_ones() {
 fn metrics_are_per_engine_and_count_admin_requests() {
     let a = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
     let b = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
-    a.provision("alice", None).unwrap();
-    let session = a.session_open("alice").unwrap();
+    a.access().provision("alice", None).unwrap();
+    let session = a.sessions().open("alice").unwrap();
     for _ in 0..3 {
         a.check(session, fixprov::MsgClass::Order);
     }

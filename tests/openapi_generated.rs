@@ -474,7 +474,7 @@ fn fresh_engine() -> (Engine, Admin, SocketAddr) {
     let admin = Admin::new(&engine);
     let addr: SocketAddr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
     for user in ["alice", "bob"] {
-        engine.provision(user, None).unwrap();
+        engine.access().provision(user, None).unwrap();
     }
     (engine, admin, addr)
 }

@@ -188,12 +188,12 @@ struct CheckerReport {
 }
 
 fn open_session(engine: &Engine, user: &str) -> u64 {
-    engine.session_open(user).unwrap_or_else(|e| panic!("open a session for {user}: {e}"))
+    engine.sessions().open(user).unwrap_or_else(|e| panic!("open a session for {user}: {e}"))
 }
 
 /// Closes `s` and compares its own counters with what the checker saw.
 fn settle(engine: &Engine, s: &Owned, report: &mut CheckerReport) {
-    let c = engine.session_close(s.handle).expect("close a checker's session");
+    let c = engine.sessions().close(s.handle).expect("close a checker's session");
     let seen = (s.ok, s.ok_orders, s.throttled, s.disconnects);
     if (c.messages, c.orders, c.throttled, c.disconnects) != seen {
         report.problems.push(format!("{}: session counters {c:?}, the checker saw {seen:?}", s.user));
@@ -344,10 +344,10 @@ fn storm(
             peer: Some(peer),
         };
         report.sent += 1;
-        match engine.logon(&request) {
+        match engine.access().logon(&request) {
             Ok(session) => {
                 report.accepted += 1;
-                engine.session_close(session).expect("close a storm session");
+                engine.sessions().close(session).expect("close a storm session");
             }
             Err(refusal) => {
                 let name =
@@ -393,7 +393,7 @@ fn admin(
             0 => {
                 let user = format!("adm{i}");
                 if below(&mut rng, 2) == 0 {
-                    engine.provision(&user, Some("standard")).expect("provision");
+                    engine.access().provision(&user, Some("standard")).expect("provision");
                 } else {
                     post("/admin/fix/provision", json!({"user": user, "tier": "standard"}));
                 }
@@ -402,8 +402,8 @@ fn admin(
             }
             1 if !own.is_empty() => {
                 let user = &own[below(&mut rng, own.len() as u64) as usize];
-                let _ = engine.regenerate_password(user, Duration::ZERO);
-                let _ = engine.user_reset_violations(user);
+                let _ = engine.access().regenerate_password(user, Duration::ZERO);
+                let _ = engine.sessions().reset_user_violations(user);
                 "regenerate"
             }
             2 | 3 => {
@@ -414,7 +414,7 @@ fn admin(
                     if via_admin {
                         post("/admin/fix/rate-limits/tiers", json!({"name": tier, "spec": spec}));
                     } else {
-                        engine.tier_set(tier, spec).expect("tier_set");
+                        engine.tiers().set(tier, spec).expect("tier_set");
                     }
                     policies.tiers.write().expect("tiers").insert(tier.to_owned(), spec);
                 });
@@ -428,14 +428,14 @@ fn admin(
                     if via_admin {
                         post("/admin/fix/rate-limits/update", json!({"user": user, "tier": tier}));
                     } else {
-                        engine.user_set_tier(user, tier).expect("user_set_tier");
+                        engine.tiers().assign(user, tier).expect("user_set_tier");
                     }
                     policies.users.write().expect("users").insert(user.clone(), tier.to_owned());
                 });
                 "user moved"
             }
             6 => {
-                let sessions = engine.sessions(None);
+                let sessions = engine.sessions().list(None);
                 let checkers: Vec<_> = sessions.iter().filter(|s| s.user.starts_with("chk")).collect();
                 if checkers.is_empty() {
                     continue;
@@ -443,7 +443,7 @@ fn admin(
                 let victim = checkers[below(&mut rng, checkers.len() as u64) as usize];
                 // The checker may just have closed it: a stale handle is fine.
                 match below(&mut rng, 3) {
-                    0 => _ = engine.session_kill(victim.session),
+                    0 => _ = engine.sessions().kill(victim.session),
                     1 => {
                         _ = handle(
                             engine,
@@ -453,7 +453,7 @@ fn admin(
                             json!({"session": victim.session}).to_string().as_bytes(),
                         )
                     }
-                    _ => _ = engine.user_kill(&victim.user).expect("user_kill"),
+                    _ => _ = engine.sessions().kill_user(&victim.user).expect("user_kill"),
                 }
                 "kill"
             }
@@ -464,11 +464,11 @@ fn admin(
                         post("/admin/fix/rules/remove", json!({"id": id}));
                         rules.retain(|r| *r != id);
                     } else {
-                        engine.rule_enable(&id, below(&mut rng, 2) == 0).expect("rule_enable");
+                        engine.eligibility().rule_enable(&id, below(&mut rng, 2) == 0).expect("rule_enable");
                     }
                 } else {
                     engine
-                        .rule_add(&format!(r#"{{"id": "{id}", "groups": {{"none_of": ["banned"]}}}}"#))
+                        .eligibility().rule_add(&format!(r#"{{"id": "{id}", "groups": {{"none_of": ["banned"]}}}}"#))
                         .expect("rule_add");
                     rules.push(id);
                 }
@@ -509,7 +509,7 @@ fn load_counts_add_up_and_no_session_exceeds_its_rate() {
     let policies = Policies::default();
     for tier in LOAD_TIERS {
         let spec = random_tier(&mut rng);
-        engine.tier_set(tier, spec).expect("tier");
+        engine.tiers().set(tier, spec).expect("tier");
         policies.tiers.write().expect("tiers").insert(tier.into(), spec);
     }
     let (threads, per_thread) = (3, 40);
@@ -517,19 +517,19 @@ fn load_counts_add_up_and_no_session_exceeds_its_rate() {
     for t in 0..threads {
         for k in 0..per_thread {
             let (user, tier) = (format!("chk{t}-{k}"), LOAD_TIERS[(t + k) % LOAD_TIERS.len()]);
-            engine.user_set_tier(&user, tier).expect("a checker user");
+            engine.tiers().assign(&user, tier).expect("a checker user");
             policies.users.write().expect("users").insert(user.clone(), tier.into());
             checker_users.push(user);
         }
     }
     let good: Vec<(String, Vec<u8>)> = (0..20)
         .map(|i| {
-            let c = engine.provision(&format!("good{i}"), Some("premium")).expect("provision");
+            let c = engine.access().provision(&format!("good{i}"), Some("premium")).expect("provision");
             (c.sender_comp_id, c.password.expose().to_vec())
         })
         .collect();
     let victims: Vec<String> = (0..50)
-        .map(|i| engine.provision(&format!("victim{i}"), None).expect("provision").sender_comp_id)
+        .map(|i| engine.access().provision(&format!("victim{i}"), None).expect("provision").sender_comp_id)
         .collect();
 
     let stop = AtomicBool::new(false);
@@ -576,7 +576,7 @@ fn load_counts_add_up_and_no_session_exceeds_its_rate() {
             for (total, n) in totals.iter_mut().zip(sums) {
                 *total += n;
             }
-            let violations = engine.user_violations(user).expect("a checker user");
+            let violations = engine.sessions().user_violations(user).expect("a checker user");
             assert_eq!(violations, sums[2] + sums[3], "{user}: violations");
         }
     }
@@ -586,11 +586,11 @@ fn load_counts_add_up_and_no_session_exceeds_its_rate() {
     assert_eq!(stats.logons.accepted, storm_report.accepted, "logons accepted");
     assert_eq!(stats.logons.refused, storm_report.refused, "logons refused by reason");
     assert_eq!(storm_report.accepted + storm_report.refused.values().sum::<u64>(), storm_report.sent);
-    engine.audit_flush().expect("flush the audit queue");
-    let audit = engine.audit_verify().expect("audit_verify");
+    engine.audit().flush().expect("flush the audit queue");
+    let audit = engine.audit().verify().expect("audit_verify");
     assert!(audit.ok, "{:?}", audit.problems);
     let dropped = engine
-        .audit_query(&AuditQuery { event_prefix: Some("audit.dropped".into()), ..AuditQuery::default() });
+        .audit().query(&AuditQuery { event_prefix: Some("audit.dropped".into()), ..AuditQuery::default() });
     let dropped = dropped.expect("audit_query").len();
 
     let checks: u64 = reports.iter().map(|r| r.checks).sum();
@@ -672,7 +672,7 @@ fn soak_once(i: u64, dir: Option<&std::path::Path>) {
     let mut passwords = Vec::new();
     for u in 0..20 {
         let user = format!("soak{i}-{u}");
-        let c = engine.provision(&user, Some("premium")).expect("provision");
+        let c = engine.access().provision(&user, Some("premium")).expect("provision");
         passwords.push((c.sender_comp_id, c.password));
     }
     let mut sessions = Vec::new();
@@ -686,18 +686,18 @@ fn soak_once(i: u64, dir: Option<&std::path::Path>) {
             username: None,
             peer,
         };
-        sessions.push(engine.logon(&request).expect("logon"));
+        sessions.push(engine.access().logon(&request).expect("logon"));
         let wrong = LogonRequest { password: b"wrong", ..request };
-        assert_eq!(engine.logon(&wrong), Err(LogonRefusal::BadCredentials));
+        assert_eq!(engine.access().logon(&wrong), Err(LogonRefusal::BadCredentials));
     }
     for &s in &sessions {
         for k in 0..300 {
             engine.check(s, if k % 3 == 0 { MsgClass::Order } else { MsgClass::Other });
         }
     }
-    engine.session_kill(sessions[0]).expect("kill");
+    engine.sessions().kill(sessions[0]).expect("kill");
     for s in sessions {
-        engine.session_close(s).expect("close");
+        engine.sessions().close(s).expect("close");
     }
     if i % 2 == 0 {
         let token = "0123456789abcdef0123456789abcdef".to_string();
@@ -714,7 +714,7 @@ fn soak_once(i: u64, dir: Option<&std::path::Path>) {
         }
         // Otherwise dropping the admin part stops it.
     }
-    engine.audit_flush().expect("flush");
+    engine.audit().flush().expect("flush");
     drop(engine);
 }
 

@@ -9,14 +9,14 @@ fn config() -> Config {
 #[test]
 fn statistics_add_up_over_live_and_closed_sessions() {
     let engine = Engine::open(config()).unwrap();
-    engine.tier_set("one", TierSpec { escalation_threshold: 0, ..TierSpec::new(1, 100, 5, 2) }).unwrap();
-    let a = engine.provision("a", Some("one")).unwrap();
-    engine.provision("b", Some("premium")).unwrap();
-    engine.provision("c", None).unwrap();
-    engine.suspend("c").unwrap();
-    engine.user_set_tier("d", "basic").unwrap(); // known, never provisioned
+    engine.tiers().set("one", TierSpec { escalation_threshold: 0, ..TierSpec::new(1, 100, 5, 2) }).unwrap();
+    let a = engine.access().provision("a", Some("one")).unwrap();
+    engine.access().provision("b", Some("premium")).unwrap();
+    engine.access().provision("c", None).unwrap();
+    engine.access().suspend("c").unwrap();
+    engine.tiers().assign("d", "basic").unwrap(); // known, never provisioned
     let logon = |password: &[u8]| {
-        engine.logon(&LogonRequest {
+        engine.access().logon(&LogonRequest {
             sender_comp_id: &a.sender_comp_id,
             target_comp_id: "FIXPROV",
             password,
@@ -33,8 +33,8 @@ fn statistics_add_up_over_live_and_closed_sessions() {
         }
         engine.check(s, MsgClass::Other); // throttled: the 2 orders spent the message burst too
     }
-    engine.session_close(s2).unwrap();
-    let b = engine.session_open("b").unwrap();
+    engine.sessions().close(s2).unwrap();
+    let b = engine.sessions().open("b").unwrap();
     engine.check(b, MsgClass::Other);
 
     let stats = engine.stats();

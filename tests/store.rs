@@ -36,7 +36,7 @@ fn open(dir: &Path) -> Engine {
 }
 
 fn logon(engine: &Engine, sender: &str, password: &[u8]) -> Result<u64, LogonRefusal> {
-    engine.logon(&LogonRequest {
+    engine.access().logon(&LogonRequest {
         sender_comp_id: sender,
         target_comp_id: "FIXPROV",
         password,
@@ -55,42 +55,42 @@ fn everything_survives_a_reopen() {
     let (alice, bob_old, bob_new);
     {
         let engine = open(&dir.0);
-        engine.tier_set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
-        engine.tier_set("basic", TierSpec::new(6, 20, 1, 10)).unwrap();
-        alice = engine.provision("alice", Some("desk")).unwrap();
-        engine.ip_allow("alice", "10.0.0.0/8").unwrap();
-        engine.ip_allow("alice", "2001:db8::/32").unwrap();
-        let bob = engine.provision("bob", Some("premium")).unwrap();
+        engine.tiers().set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
+        engine.tiers().set("basic", TierSpec::new(6, 20, 1, 10)).unwrap();
+        alice = engine.access().provision("alice", Some("desk")).unwrap();
+        engine.access().ip_allow("alice", "10.0.0.0/8").unwrap();
+        engine.access().ip_allow("alice", "2001:db8::/32").unwrap();
+        let bob = engine.access().provision("bob", Some("premium")).unwrap();
         bob_old = bob.password.expose().to_vec();
-        bob_new = engine.regenerate_password("bob", Duration::ZERO).unwrap().expose().to_vec();
-        engine.provision("carol", None).unwrap();
-        engine.revoke("carol").unwrap();
-        engine.provision("dave", None).unwrap();
-        engine.suspend("dave").unwrap();
-        engine.provision("erin", None).unwrap();
-        engine.set_expiry("erin", Some(4_102_444_800_000)).unwrap();
-        engine.user_set_tier("erin", "unlimited").unwrap();
-        engine.user_set_tier("frank", "standard").unwrap(); // a user without a credential
+        bob_new = engine.access().regenerate_password("bob", Duration::ZERO).unwrap().expose().to_vec();
+        engine.access().provision("carol", None).unwrap();
+        engine.access().revoke("carol").unwrap();
+        engine.access().provision("dave", None).unwrap();
+        engine.access().suspend("dave").unwrap();
+        engine.access().provision("erin", None).unwrap();
+        engine.access().set_expiry("erin", Some(4_102_444_800_000)).unwrap();
+        engine.tiers().assign("erin", "unlimited").unwrap();
+        engine.tiers().assign("frank", "standard").unwrap(); // a user without a credential
     }
     let engine = open(&dir.0);
-    assert_eq!(engine.tier("desk").unwrap().spec, TierSpec::new(7, 70, 2, 14));
-    assert_eq!(engine.tier("basic").unwrap().spec.orders_per_sec, 6, "a changed default persists");
-    let a = engine.credentials("alice").unwrap();
+    assert_eq!(engine.tiers().get("desk").unwrap().spec, TierSpec::new(7, 70, 2, 14));
+    assert_eq!(engine.tiers().get("basic").unwrap().spec.orders_per_sec, 6, "a changed default persists");
+    let a = engine.access().credentials("alice").unwrap();
     assert_eq!((a.tier.as_str(), a.sender_comp_id.as_str()), ("desk", alice.sender_comp_id.as_str()));
     assert_eq!(a.ip_allow, ["10.0.0.0/8", "2001:db8::/32"]);
-    assert_eq!(engine.credentials("carol").unwrap().status, fixprov::CredentialStatus::Revoked);
-    assert_eq!(engine.credentials("dave").unwrap().status, fixprov::CredentialStatus::Suspended);
-    let erin = engine.credentials("erin").unwrap();
+    assert_eq!(engine.access().credentials("carol").unwrap().status, fixprov::CredentialStatus::Revoked);
+    assert_eq!(engine.access().credentials("dave").unwrap().status, fixprov::CredentialStatus::Suspended);
+    let erin = engine.access().credentials("erin").unwrap();
     assert_eq!((erin.expires_unix_ms, erin.tier.as_str()), (Some(4_102_444_800_000), "unlimited"));
-    assert_eq!(engine.user_tier("frank").unwrap(), "standard");
+    assert_eq!(engine.tiers().of("frank").unwrap(), "standard");
     // The once-shown passwords still log on, and nothing else does.
     let s = logon(&engine, &alice.sender_comp_id, alice.password.expose()).unwrap();
-    assert_eq!(engine.session_info(s).unwrap().tier, "desk");
+    assert_eq!(engine.sessions().info(s).unwrap().tier, "desk");
     assert!(logon(&engine, "FP_BOB", &bob_new).is_ok());
     assert_eq!(logon(&engine, "FP_BOB", &bob_old), Err(LogonRefusal::BadCredentials));
     assert_eq!(logon(&engine, "FP_BOB", b""), Err(LogonRefusal::BadCredentials));
-    assert!(matches!(engine.provision("alice", None), Err(fixprov::Error::AlreadyExists(_))));
-    assert_eq!(engine.provision("ALICE", None).unwrap().sender_comp_id, "FP_ALICE_2", "CompIDs stay unique");
+    assert!(matches!(engine.access().provision("alice", None), Err(fixprov::Error::AlreadyExists(_))));
+    assert_eq!(engine.access().provision("ALICE", None).unwrap().sender_comp_id, "FP_ALICE_2", "CompIDs stay unique");
 }
 
 #[test]
@@ -110,11 +110,11 @@ fn changing_the_master_password_rewraps_without_downtime() {
     let password;
     {
         let engine = open(&dir.0);
-        password = engine.provision("gina", None).unwrap().password;
-        engine.change_master_password(b"a new master password").unwrap();
+        password = engine.access().provision("gina", None).unwrap().password;
+        engine.access().change_master_password(b"a new master password").unwrap();
         // Still running on the same data key.
         assert!(logon(&engine, "FP_GINA", password.expose()).is_ok());
-        engine.provision("hank", None).unwrap();
+        engine.access().provision("hank", None).unwrap();
     }
     assert_eq!(
         Engine::open(config(&dir.0, b"correct horse battery staple")).unwrap_err(),
@@ -122,9 +122,9 @@ fn changing_the_master_password_rewraps_without_downtime() {
     );
     let engine = Engine::open(config(&dir.0, b"a new master password")).unwrap();
     assert!(logon(&engine, "FP_GINA", password.expose()).is_ok());
-    assert!(engine.credentials("hank").is_ok());
+    assert!(engine.access().credentials("hank").is_ok());
     let memory = Engine::open(Config::default()).unwrap();
-    assert!(matches!(memory.change_master_password(b"x"), Err(fixprov::Error::InvalidState(_))));
+    assert!(matches!(memory.access().change_master_password(b"x"), Err(fixprov::Error::InvalidState(_))));
 }
 
 #[test]
@@ -132,8 +132,8 @@ fn a_flipped_byte_in_a_sealed_record_is_detected() {
     let dir = TempDir::new("flip");
     {
         let engine = open(&dir.0);
-        engine.provision("ivy", None).unwrap();
-        engine.tier_set("t", TierSpec::new(1, 1, 1, 1)).unwrap();
+        engine.access().provision("ivy", None).unwrap();
+        engine.tiers().set("t", TierSpec::new(1, 1, 1, 1)).unwrap();
     }
     for (table, key) in [("credentials", "user_id"), ("users", "id"), ("tiers", "name")] {
         let conn = db(&dir.0);
@@ -178,9 +178,9 @@ fn records_swapped_between_two_users_are_detected() {
     let jack;
     {
         let engine = open(&dir.0);
-        jack = engine.provision("jack", None).unwrap();
-        engine.provision("kate", None).unwrap();
-        engine.revoke("kate").unwrap();
+        jack = engine.access().provision("jack", None).unwrap();
+        engine.access().provision("kate", None).unwrap();
+        engine.access().revoke("kate").unwrap();
     }
     // Give kate's (revoked) user jack's record, and jack kate's: an attacker hoping to move an active
     // credential (or a tier) onto another account.
@@ -216,9 +216,9 @@ fn no_secret_is_written_in_clear() {
     {
         let engine = open(&dir.0);
         for user in ["lisa", "mike", "nora"] {
-            secrets.push(engine.provision(user, None).unwrap().password.expose().to_vec());
+            secrets.push(engine.access().provision(user, None).unwrap().password.expose().to_vec());
         }
-        secrets.push(engine.regenerate_password("mike", Duration::from_secs(60)).unwrap().expose().to_vec());
+        secrets.push(engine.access().regenerate_password("mike", Duration::from_secs(60)).unwrap().expose().to_vec());
         secrets.push(b"correct horse battery staple".to_vec());
         // Grep while the engine is open (the WAL holds the newest pages) and after it closed.
         assert_no_secret(&dir.0, &secrets);

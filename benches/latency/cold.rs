@@ -115,7 +115,7 @@ pub fn logon_rows(r: &mut Results, sizes: &Sizes) {
     let logon_fn: LogonFn = black_box(fixprov_logon);
     let close_fn = black_box(fixprov_session_close);
     let accepting = Raw::new(Engine::open(Config { default_rules: false, ..Config::default() }).unwrap());
-    let creds = accepting.engine().provision("bench-user", Some("premium")).unwrap();
+    let creds = accepting.engine().access().provision("bench-user", Some("premium")).unwrap();
     let (sender, target) = (creds.sender_comp_id.clone(), creds.target_comp_id.clone());
     let password = creds.password.expose().to_vec();
     // Refusals count as failures; with the default policy the key would lock after 5 and every later
@@ -125,7 +125,7 @@ pub fn logon_rows(r: &mut Results, sizes: &Sizes) {
     let refusing = Raw::new(
         Engine::open(Config { logon_attempts: policy, default_rules: false, ..Config::default() }).unwrap(),
     );
-    let victim = refusing.engine().provision("victim", Some("premium")).unwrap();
+    let victim = refusing.engine().access().provision("victim", Some("premium")).unwrap();
     let wrong = b"not-the-password-but-43-bytes-long-like-it".to_vec();
     let (a, f) = (accepting.0 as *const fixprov_engine, refusing.0 as *const fixprov_engine);
 
@@ -190,7 +190,7 @@ pub fn logon_under_tier_churn_rows(r: &mut Results, sizes: &Sizes) {
         ..Config::default()
     };
     let engine = Raw::new(Engine::open(config).unwrap());
-    let creds = engine.engine().provision("churn-user", Some("premium")).unwrap();
+    let creds = engine.engine().access().provision("churn-user", Some("premium")).unwrap();
     let (sender, target) = (creds.sender_comp_id.clone(), creds.target_comp_id.clone());
     let password = creds.password.expose().to_vec();
     let e = engine.0 as *const fixprov_engine;
@@ -217,7 +217,7 @@ pub fn logon_under_tier_churn_rows(r: &mut Results, sizes: &Sizes) {
             let specs = [fixprov::TierSpec::new(50, 200, 5, 100), fixprov::TierSpec::new(60, 240, 5, 120)];
             let mut i = 0;
             while !stop.load(Ordering::Relaxed) {
-                engine.engine().tier_set("churn", specs[i % 2]).unwrap();
+                engine.engine().tiers().set("churn", specs[i % 2]).unwrap();
                 changes.fetch_add(1, Ordering::Relaxed);
                 i += 1;
             }
@@ -297,17 +297,17 @@ pub fn tier_change_rows(r: &mut Results, sizes: &Sizes) {
     println!("\n== a tier change reaching a live session ==");
     let raw = Arc::new(Raw::new(Engine::open(Config { default_rules: false, ..Config::default() }).unwrap()));
     let engine = raw.engine();
-    engine.tier_set("flip", open_tier(10)).unwrap();
-    engine.tier_set("open", open_tier(10)).unwrap();
-    engine.tier_set("closed", closed_tier(10)).unwrap();
-    engine.user_set_tier("watched", "flip").unwrap();
-    let session = engine.session_open("watched").unwrap();
+    engine.tiers().set("flip", open_tier(10)).unwrap();
+    engine.tiers().set("open", open_tier(10)).unwrap();
+    engine.tiers().set("closed", closed_tier(10)).unwrap();
+    engine.tiers().assign("watched", "flip").unwrap();
+    let session = engine.sessions().open("watched").unwrap();
 
     for how in ["tier_set (the session's tier redefined)", "user_set_tier (the user moved to a closed tier)"]
     {
         let redefine = how.starts_with("tier_set");
-        engine.tier_set("flip", open_tier(10)).unwrap();
-        engine.user_set_tier("watched", "flip").unwrap();
+        engine.tiers().set("flip", open_tier(10)).unwrap();
+        engine.tiers().assign("watched", "flip").unwrap();
         let round = Arc::new(AtomicU64::new(0));
         let acked = Arc::new(AtomicU64::new(0));
         let seen_at = Arc::new(AtomicU64::new(0));
@@ -367,9 +367,9 @@ pub fn tier_change_rows(r: &mut Results, sizes: &Sizes) {
             // Back to a tier that admits everything, and wait until the checker has been answered OK
             // again a few thousand times (it is spinning on the admitted path).
             if redefine {
-                engine.tier_set("flip", open_tier(10)).unwrap();
+                engine.tiers().set("flip", open_tier(10)).unwrap();
             } else {
-                engine.user_set_tier("watched", "flip").unwrap();
+                engine.tiers().assign("watched", "flip").unwrap();
             }
             let base = checks_ok.load(Ordering::Relaxed);
             // Waits yield: on a 2-core machine the checker must not lose its core to this thread.
@@ -379,9 +379,9 @@ pub fn tier_change_rows(r: &mut Results, sizes: &Sizes) {
             round.store(k, Ordering::Release);
             let t0 = timer.raw();
             if redefine {
-                engine.tier_set("flip", closed_tier(10)).unwrap();
+                engine.tiers().set("flip", closed_tier(10)).unwrap();
             } else {
-                engine.user_set_tier("watched", "closed").unwrap();
+                engine.tiers().assign("watched", "closed").unwrap();
             }
             let t1 = timer.raw();
             while acked.load(Ordering::Acquire) != k {
@@ -463,15 +463,15 @@ pub fn busy_rows(r: &mut Results, sizes: &Sizes) {
     println!("\n== the hot path while the cold path is busy ==");
     let raw = Arc::new(Raw::new(Engine::open(Config { default_rules: false, ..Config::default() }).unwrap()));
     let engine = raw.engine();
-    engine.tier_set("bench", open_tier(10)).unwrap();
-    engine.tier_set("load-a", open_tier(10)).unwrap();
-    engine.tier_set("load-b", open_tier(10)).unwrap();
-    engine.user_set_tier("measured", "bench").unwrap();
-    let session = engine.session_open("measured").unwrap();
+    engine.tiers().set("bench", open_tier(10)).unwrap();
+    engine.tiers().set("load-a", open_tier(10)).unwrap();
+    engine.tiers().set("load-b", open_tier(10)).unwrap();
+    engine.tiers().assign("measured", "bench").unwrap();
+    let session = engine.sessions().open("measured").unwrap();
     for i in 0..20 {
         let user = format!("load-user-{i}");
-        engine.user_set_tier(&user, "load-a").unwrap();
-        engine.session_open(&user).unwrap();
+        engine.tiers().assign(&user, "load-a").unwrap();
+        engine.sessions().open(&user).unwrap();
     }
     let tokens = vec![TokenConfig { name: "bench".into(), role: Role::Admin, token: TOKEN.into() }];
     let admin = fixprov::admin::Admin::new(engine);
@@ -517,13 +517,13 @@ pub fn busy_rows(r: &mut Results, sizes: &Sizes) {
             let mut counts = [0u64; 4];
             let mut i = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                engine.provision(&format!("busy-{i:08}"), Some("basic")).unwrap();
+                engine.access().provision(&format!("busy-{i:08}"), Some("basic")).unwrap();
                 counts[0] += 1;
                 let burst = if i % 2 == 0 { 500_000_000 } else { 1_000_000_000 };
-                engine.tier_set("load-a", fixprov::TierSpec { order_burst: burst, ..open_tier(10) }).unwrap();
+                engine.tiers().set("load-a", fixprov::TierSpec { order_burst: burst, ..open_tier(10) }).unwrap();
                 counts[1] += 1;
                 let tier = if i % 2 == 0 { "load-b" } else { "load-a" };
-                engine.user_set_tier(&format!("load-user-{}", (i / 2) % 20), tier).unwrap();
+                engine.tiers().assign(&format!("load-user-{}", (i / 2) % 20), tier).unwrap();
                 counts[2] += 1;
                 counts[3] += u64::from(get(addr, "/admin/fix/stats")) + u64::from(get(addr, "/metrics"));
                 i += 1;

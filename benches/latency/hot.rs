@@ -164,10 +164,10 @@ pub fn one_session(r: &mut Results, sizes: &Sizes) {
         [(&raw, "open", open_tier(10)), (&raw, "closed", closed_tier(10)), (&precise, "open", open_tier(10))]
     {
         let engine = raw.engine();
-        engine.tier_set(tier, spec).unwrap();
+        engine.tiers().set(tier, spec).unwrap();
         let user = format!("bench-{tier}");
-        engine.user_set_tier(&user, tier).unwrap();
-        sessions.push(engine.session_open(&user).unwrap());
+        engine.tiers().assign(&user, tier).unwrap();
+        sessions.push(engine.sessions().open(&user).unwrap());
     }
     let (admitted, throttled, precise_session) = (sessions[0], sessions[1], sessions[2]);
     let (e, ep) = (raw.0 as *const fixprov_engine, precise.0 as *const fixprov_engine);
@@ -329,12 +329,12 @@ pub fn many_sessions(r: &mut Results, sizes: &Sizes) {
     let raw = Raw::new(Engine::open(config).expect("engine opens"));
     let engine = raw.engine();
     // One user on a tier whose max_sessions allows them all.
-    engine.tier_set("big", open_tier(max32)).unwrap();
-    engine.user_set_tier("big-user", "big").unwrap();
-    let handles: Vec<u64> = (0..max).map(|_| engine.session_open("big-user").unwrap()).collect();
+    engine.tiers().set("big", open_tier(max32)).unwrap();
+    engine.tiers().assign("big-user", "big").unwrap();
+    let handles: Vec<u64> = (0..max).map(|_| engine.sessions().open("big-user").unwrap()).collect();
     // The session.open audit events are queued (and beyond 100,000 dropped and counted): write them
     // now rather than while measuring.
-    engine.audit_flush().unwrap();
+    engine.audit().flush().unwrap();
     println!("  opened {max} sessions in {:.2} s", started.elapsed().as_secs_f64());
     r.fact("sessions_open_seconds", crate::measure::round(started.elapsed().as_secs_f64()));
 
@@ -357,7 +357,7 @@ pub fn many_sessions(r: &mut Results, sizes: &Sizes) {
     for (path, want) in [("admitted", OK), ("throttled", THROTTLED)] {
         if path == "throttled" {
             // Every session's policy becomes the closed tier's (pushed to each live session).
-            engine.tier_set("big", closed_tier(max32)).unwrap();
+            engine.tiers().set("big", closed_tier(max32)).unwrap();
         }
         // What the engine's housekeeping thread costs meanwhile (it reads every session's counters
         // once a second and queues one audit record per session with new violations).

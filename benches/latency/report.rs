@@ -209,7 +209,7 @@ pub fn targets(r: &Results) -> Vec<Target> {
         met: churn.map(|(i, b)| b <= 1.5 * i),
         share: churn.map(|(i, b)| b / (1.5 * i)),
         why: "A tier change commits to the store before it takes the policy lock that every session open takes, \
-              so a logon never waits on the disk (Core::tier_set). On 2 cores the changing thread's CPU time \
+              so a logon never waits on the disk (Tiers::set, src/engine/tiers.rs). On 2 cores the changing thread's CPU time \
               (serializing, sealing, SQLite) still competes with the logon thread's: a miss with a small \
               excess is that, not waiting on the commit."
             .into(),

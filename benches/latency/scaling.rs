@@ -47,16 +47,16 @@ pub fn scaling_rows(r: &mut Results, sizes: &Sizes) {
     let max = *counts.iter().max().unwrap_or(&1);
     let raw = Arc::new(Raw::new(Engine::open(Config { default_rules: false, ..Config::default() }).unwrap()));
     let engine = raw.engine();
-    engine.tier_set("open", open_tier(1_000)).unwrap();
+    engine.tiers().set("open", open_tier(1_000)).unwrap();
     let separate: Vec<u64> = (0..max)
         .map(|i| {
             let user = format!("u{i}");
-            engine.user_set_tier(&user, "open").unwrap();
-            engine.session_open(&user).unwrap()
+            engine.tiers().assign(&user, "open").unwrap();
+            engine.sessions().open(&user).unwrap()
         })
         .collect();
-    engine.user_set_tier("shared", "open").unwrap();
-    let shared = engine.session_open("shared").unwrap();
+    engine.tiers().assign("shared", "open").unwrap();
+    let shared = engine.sessions().open("shared").unwrap();
     let checks = sizes.scaling_checks;
     let (cpu0, wall0) = (CpuUse::now(), std::time::Instant::now());
     // Warm up (the first run pays for page faults and frequency ramps).

@@ -39,11 +39,11 @@ fn setup(engine: &Engine, secrets: &mut Vec<String>) {
         groups: ["desk-a".to_owned()].into(),
         ..AccountFacts::default()
     };
-    e.account_set("alice", facts).expect("facts");
-    let creds = e.provision("alice", Some("standard")).expect("provision alice");
+    e.eligibility().account_set("alice", facts).expect("facts");
+    let creds = e.access().provision("alice", Some("standard")).expect("provision alice");
     secrets.push(String::from_utf8(creds.password.expose().to_vec()).expect("ASCII password"));
-    e.user_set_tier("bob", "basic").expect("bob");
-    e.session_open("alice").expect("a session for alice");
+    e.tiers().assign("bob", "basic").expect("bob");
+    e.sessions().open("alice").expect("a session for alice");
 }
 
 /// The passwords an answer carries (provisioning and regeneration answer `"password"`).
@@ -190,13 +190,13 @@ fuzz_target!(|data: &[u8]| {
         run(&engine, request, &mut secrets);
     }
     let e = engine.rust();
-    e.audit_flush().expect("the audit queue flushes to an in-memory store");
-    let verification = e.audit_verify().expect("the audit chain can be verified");
+    e.audit().flush().expect("the audit queue flushes to an in-memory store");
+    let verification = e.audit().verify().expect("the audit chain can be verified");
     let report = serde_json::to_value(&verification).expect("serializes");
     assert_eq!(report["ok"], Value::Bool(true), "the audit chain is broken: {report}");
     // No record of the log repeats a password.
     let mut log = Vec::new();
-    e.audit_export(&Default::default(), &mut log).expect("the audit log exports");
+    e.audit().export(&Default::default(), &mut log).expect("the audit log exports");
     check_no_leak(&String::from_utf8_lossy(&log), &secrets, &[], "audit log");
     common::stats_input_done();
 });

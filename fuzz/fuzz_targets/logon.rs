@@ -241,7 +241,7 @@ fuzz_target!(|input: Input| {
                 live.push(session);
             }
         }
-        assert_eq!(engine.rust().user_live_sessions(USER).expect("alice exists"), live.len() as u32);
+        assert_eq!(engine.rust().sessions().live_sessions(USER).expect("alice exists"), live.len() as u32);
     }
     // Every logon the engine judged is in the audit log, and no record holds the password.
     let log = common::check_audit_has_no(&engine, &[&creds.password]);

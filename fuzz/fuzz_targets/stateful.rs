@@ -1028,7 +1028,7 @@ impl Run {
     /// After every step: the engine's live-session count of each user is the model's.
     fn invariants(&self) {
         for (u, name) in USERS.iter().enumerate() {
-            match self.engine.rust().user_live_sessions(name) {
+            match self.engine.rust().sessions().live_sessions(name) {
                 Ok(n) => {
                     assert!(self.m.users[u].exists, "user {name} exists in the engine only");
                     assert_eq!(n as usize, self.m.live(u), "live sessions of {name}");

@@ -40,7 +40,7 @@ impl AuditPages {
             return None;
         }
         self.page.limit = Some(usize::try_from(self.left).unwrap_or(usize::MAX).min(MAX_PAGE));
-        let records = match self.core.audit_query(&self.page) {
+        let records = match self.core.audit().query(&self.page) {
             Ok(records) => records,
             Err(e) => {
                 self.done = true;

@@ -2,13 +2,13 @@
 //! runtime inside the host process (hyper HTTP/1.1 connections serving an axum router).
 //!
 //! * Bound to loopback unless the caller allows a remote address explicitly.
-//! * No request succeeds without `Authorization: Bearer <token>` (see [`super::auth`]): tokens are
+//! * No request succeeds without `Authorization: Bearer <token>` (see `auth.rs`): tokens are
 //!   kept as SHA-256 hashes and compared in constant time; each has a name (the audit actor) and a
 //!   role. A missing or bad token is 401; an address with repeated failures gets 429 for its
 //!   bad-token requests during a cool-down, while requests with a valid token are always served.
 //! * `GET /healthz` answers without a token; `GET /metrics` (Prometheus) needs a viewer token, as
 //!   every admin route does (Prometheus sends one with `authorization: {credentials: ...}`).
-//! * HTTP conventions (JSON errors everywhere, `Allow` on 405, HEAD, OPTIONS): [`super::request`].
+//! * HTTP conventions (JSON errors everywhere, `Allow` on 405, HEAD, OPTIONS): `request.rs`.
 //! * Starting and stopping leave `admin.start` and `admin.stop` audit records; authentication
 //!   failures leave one `admin.auth_failed` record per address per interval.
 //!
@@ -26,7 +26,7 @@
 //! | stopping with connections open        | [`SHUTDOWN_GRACE`] 0.5 s  | connections dropped          |
 //!
 //! The idle limit is hyper's header read timeout: hyper starts it as soon as a connection waits
-//! for its next request head (see [`super::connection`]). `fixprov_admin_stop` and
+//! for its next request head (see `connection.rs`). `fixprov_admin_stop` and
 //! `fixprov_engine_close` return within [`SHUTDOWN_GRACE`] plus the answer being written, whatever
 //! clients do: in-flight answers get the grace period, then every connection is dropped with the
 //! server's runtime.
@@ -68,7 +68,7 @@ pub(crate) struct Shared {
 }
 
 /// A running admin server; stopped and joined on drop.
-pub struct AdminServer {
+pub(crate) struct AdminServer {
     address: SocketAddr,
     core: Arc<Core>,
     stop: Option<oneshot::Sender<()>>,
@@ -130,7 +130,7 @@ impl AdminServer {
     }
 
     /// Checks an address and token list as [`AdminServer::start`] would, without starting anything.
-    pub fn check_config(bind: SocketAddr, tokens: &[TokenConfig], allow_remote: bool) -> Result<()> {
+    pub(crate) fn check_config(bind: SocketAddr, tokens: &[TokenConfig], allow_remote: bool) -> Result<()> {
         if !bind.ip().is_loopback() && !allow_remote {
             return Err(Error::invalid("the admin API binds to loopback unless a remote address is allowed"));
         }
@@ -147,7 +147,7 @@ impl AdminServer {
     }
 
     /// The address it listens on.
-    pub fn address(&self) -> SocketAddr {
+    pub(crate) fn address(&self) -> SocketAddr {
         self.address
     }
 }

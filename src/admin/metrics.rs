@@ -167,7 +167,7 @@ impl Collector for EngineCollector {
             &mut encoder,
             "audit_dropped",
             "Audit events dropped because the queue was full",
-            core.audit_dropped(),
+            core.audit().dropped(),
         )?;
         Ok(())
     }

@@ -274,7 +274,7 @@ impl Admin {
 
     /// The engine's metrics in the OpenMetrics text format Prometheus scrapes (what `GET /metrics`
     /// answers): users, credentials, sessions and message totals by tier, logons by outcome, admin
-    /// requests. Computed now, like [`Core::stats`].
+    /// requests. Computed now, like [`Engine::stats`].
     pub fn metrics_text(&self) -> String {
         self.metrics.encode()
     }
@@ -312,7 +312,7 @@ fn handle(core: &Core, metrics: &Metrics, actor: &Actor, method: &str, path: &st
         Outcome::Answer(response) => response,
         Outcome::Export(query) => {
             let mut out = Vec::new();
-            match core.audit_export(&query, &mut out).map(|_| String::from_utf8(out)) {
+            match core.audit().export(&query, &mut out).map(|_| String::from_utf8(out)) {
                 Ok(Ok(text)) => {
                     Response { status: 200, body: Value::Null, text: Some((export::NDJSON, text)) }
                 }

@@ -156,7 +156,7 @@ struct Reevaluate {
 
 fn provision(c: &Call<'_>) -> Answer {
     let b: Provision = c.body()?;
-    let creds = c.core.provision(&b.user, b.tier.as_deref()).map_err(err)?;
+    let creds = c.core.access().provision(&b.user, b.tier.as_deref()).map_err(err)?;
     let password = String::from_utf8(creds.password.expose().to_vec()).unwrap_or_default();
     // The password appears in this one response only.
     Ok(json!({"user": creds.user_id, "sender_comp_id": creds.sender_comp_id,
@@ -171,35 +171,35 @@ fn user_op(c: &Call<'_>, op: fn(&crate::engine::Core, &str) -> crate::Result<()>
 
 fn regenerate(c: &Call<'_>) -> Answer {
     let b: Regenerate = c.body()?;
-    let password = c.core.regenerate_password(&b.user, Duration::from_secs(b.overlap_secs)).map_err(err)?;
+    let password = c.core.access().regenerate_password(&b.user, Duration::from_secs(b.overlap_secs)).map_err(err)?;
     Ok(json!({"user": b.user, "password": String::from_utf8(password.expose().to_vec()).unwrap_or_default()}))
 }
 
 fn credentials(c: &Call<'_>) -> Answer {
-    to_json(c.core.credentials_all())
+    to_json(c.core.access().all_credentials())
 }
 
 fn credentials_user(c: &Call<'_>) -> Answer {
-    to_json(c.core.credentials(c.user()?).map_err(err)?)
+    to_json(c.core.access().credentials(c.user()?).map_err(err)?)
 }
 
 fn sessions(c: &Call<'_>) -> Answer {
-    to_json(c.core.sessions(None))
+    to_json(c.core.sessions().list(None))
 }
 
 fn sessions_user(c: &Call<'_>) -> Answer {
     let user = c.user()?;
-    c.core.user_tier(user).map_err(err)?;
-    to_json(c.core.sessions(Some(user)))
+    c.core.tiers().of(user).map_err(err)?;
+    to_json(c.core.sessions().list(Some(user)))
 }
 
 fn kill(c: &Call<'_>) -> Answer {
     match c.body::<Kill>()? {
         Kill { session: Some(s), user: None } => {
-            c.core.session_kill(s).map_err(err)?;
+            c.core.sessions().kill(s).map_err(err)?;
             Ok(json!({"killed": 1}))
         }
-        Kill { session: None, user: Some(u) } => Ok(json!({"killed": c.core.user_kill(&u).map_err(err)?})),
+        Kill { session: None, user: Some(u) } => Ok(json!({"killed": c.core.sessions().kill_user(&u).map_err(err)?})),
         _ => Err(Response::error(400, "invalid_argument", "give either a session or a user")),
     }
 }
@@ -207,12 +207,12 @@ fn kill(c: &Call<'_>) -> Answer {
 fn rate_limits(c: &Call<'_>) -> Answer {
     let users: Vec<Value> = c
         .core
-        .user_ids()
+        .sessions().users()
         .into_iter()
         .map(|user| {
-            json!({"tier": c.core.user_tier(&user).unwrap_or_default(),
-                   "live_sessions": c.core.user_live_sessions(&user).unwrap_or(0),
-                   "violations": c.core.user_violations(&user).unwrap_or(0),
+            json!({"tier": c.core.tiers().of(&user).unwrap_or_default(),
+                   "live_sessions": c.core.sessions().live_sessions(&user).unwrap_or(0),
+                   "violations": c.core.sessions().user_violations(&user).unwrap_or(0),
                    "user": user})
         })
         .collect();
@@ -221,26 +221,26 @@ fn rate_limits(c: &Call<'_>) -> Answer {
 
 fn rate_limits_update(c: &Call<'_>) -> Answer {
     let b: UserTier = c.body()?;
-    c.core.user_set_tier(&b.user, &b.tier).map_err(err)?;
+    c.core.tiers().assign(&b.user, &b.tier).map_err(err)?;
     Ok(json!({"user": b.user, "tier": b.tier}))
 }
 
 fn tiers(c: &Call<'_>) -> Answer {
-    to_json(c.core.tiers())
+    to_json(c.core.tiers().all())
 }
 
 fn tier_set(c: &Call<'_>) -> Answer {
     let b: TierDefinition = c.body()?;
-    c.core.tier_set(&b.name, b.spec).map_err(err)?;
-    to_json(c.core.tier(&b.name).map_err(err)?)
+    c.core.tiers().set(&b.name, b.spec).map_err(err)?;
+    to_json(c.core.tiers().get(&b.name).map_err(err)?)
 }
 
 fn reset_violations(c: &Call<'_>) -> Answer {
     match c.body::<ResetViolations>()? {
         ResetViolations { session: Some(s), user: None } => {
-            c.core.session_reset_violations(s).map_err(err)?
+            c.core.sessions().reset_violations(s).map_err(err)?
         }
-        ResetViolations { session: None, user: Some(u) } => c.core.user_reset_violations(&u).map_err(err)?,
+        ResetViolations { session: None, user: Some(u) } => c.core.sessions().reset_user_violations(&u).map_err(err)?,
         _ => return Err(Response::error(400, "invalid_argument", "give either a session or a user")),
     }
     Ok(json!({"reset": true}))
@@ -249,7 +249,7 @@ fn reset_violations(c: &Call<'_>) -> Answer {
 fn rules(c: &Call<'_>) -> Answer {
     let documents: Vec<Value> = c
         .core
-        .rules()
+        .eligibility().rules()
         .iter()
         .map(|r| serde_json::from_str(&crate::cold::rules::rule_to_json(r)).unwrap_or_default())
         .collect();
@@ -263,7 +263,7 @@ fn rule_add(c: &Call<'_>) -> Answer {
     // rule is invalid_argument, with the rule parser's message.
     serde_json::from_str::<serde::de::IgnoredAny>(document)
         .map_err(|e| Response::error(400, "bad_json", e.to_string()))?;
-    c.core.rule_add(document).map_err(err)?;
+    c.core.eligibility().rule_add(document).map_err(err)?;
     rules(c)
 }
 
@@ -275,50 +275,50 @@ fn rule_change(c: &Call<'_>, action: fn(&crate::engine::Core, &str) -> crate::Re
 
 fn expiry(c: &Call<'_>) -> Answer {
     let b: Expiry = c.body()?;
-    c.core.set_expiry(&b.user, b.expires_unix_ms).map_err(err)?;
-    to_json(c.core.credentials(&b.user).map_err(err)?)
+    c.core.access().set_expiry(&b.user, b.expires_unix_ms).map_err(err)?;
+    to_json(c.core.access().credentials(&b.user).map_err(err)?)
 }
 
 fn ip_allow(c: &Call<'_>) -> Answer {
     let b: IpRule = c.body()?;
-    c.core.ip_allow(&b.user, &b.rule).map_err(err)?;
-    to_json(c.core.credentials(&b.user).map_err(err)?)
+    c.core.access().ip_allow(&b.user, &b.rule).map_err(err)?;
+    to_json(c.core.access().credentials(&b.user).map_err(err)?)
 }
 
 fn ip_disallow(c: &Call<'_>) -> Answer {
     let b: IpRule = c.body()?;
-    c.core.ip_disallow(&b.user, &b.rule).map_err(err)?;
-    to_json(c.core.credentials(&b.user).map_err(err)?)
+    c.core.access().ip_disallow(&b.user, &b.rule).map_err(err)?;
+    to_json(c.core.access().credentials(&b.user).map_err(err)?)
 }
 
 fn accounts(c: &Call<'_>) -> Answer {
     let b: Facts = c.body()?;
-    c.core.account_set(&b.user, b.facts).map_err(err)?;
-    to_json(c.core.evaluate(&b.user))
+    c.core.eligibility().account_set(&b.user, b.facts).map_err(err)?;
+    to_json(c.core.eligibility().evaluate(&b.user))
 }
 
 fn eligibility(c: &Call<'_>) -> Answer {
     let user = c.user()?;
     crate::cold::users::validate_id(user).map_err(err)?;
-    to_json(c.core.evaluate(user))
+    to_json(c.core.eligibility().evaluate(user))
 }
 
 fn override_set(c: &Call<'_>) -> Answer {
     let b: OverrideBody = c.body()?;
-    c.core.override_set(&b.user, &b.rule, b.value).map_err(err)?;
-    to_json(c.core.evaluate(&b.user))
+    c.core.eligibility().override_set(&b.user, &b.rule, b.value).map_err(err)?;
+    to_json(c.core.eligibility().evaluate(&b.user))
 }
 
 fn bypass(c: &Call<'_>) -> Answer {
     let b: Bypass = c.body()?;
     let grant = b.reason.as_deref().map(|why| (c.actor.name.as_str(), why));
-    c.core.bypass_set(&b.user, grant).map_err(err)?;
-    to_json(c.core.evaluate(&b.user))
+    c.core.eligibility().bypass_set(&b.user, grant).map_err(err)?;
+    to_json(c.core.eligibility().evaluate(&b.user))
 }
 
 fn reevaluate(c: &Call<'_>) -> Answer {
     let b: Reevaluate = c.body()?;
-    to_json(c.core.reevaluate(b.suspend).map_err(err)?)
+    to_json(c.core.eligibility().reevaluate(b.suspend).map_err(err)?)
 }
 
 fn stats(c: &Call<'_>) -> Answer {
@@ -350,7 +350,7 @@ fn audit_filter(c: &Call<'_>) -> std::result::Result<AuditQuery, Response> {
 }
 
 fn audit(c: &Call<'_>) -> Answer {
-    to_json(c.core.audit_query(&audit_filter(c)?).map_err(err)?)
+    to_json(c.core.audit().query(&audit_filter(c)?).map_err(err)?)
 }
 
 fn metrics(c: &Call<'_>) -> std::result::Result<String, Response> {
@@ -362,7 +362,7 @@ fn openapi(_: &Call<'_>) -> Answer {
 }
 
 fn audit_verify(c: &Call<'_>) -> Answer {
-    to_json(c.core.audit_verify().map_err(err)?)
+    to_json(c.core.audit().verify().map_err(err)?)
 }
 
 macro_rules! route {
@@ -384,9 +384,9 @@ macro_rules! audit_params {
 /// Every admin route.
 pub static ROUTES: &[Route] = &[
     route!("POST", "/admin/fix/provision", Admin, provision),
-    route!("POST", "/admin/fix/revoke", Admin, |c| user_op(c, |core, u| core.revoke(u))),
-    route!("POST", "/admin/fix/suspend", Operator, |c| user_op(c, |core, u| core.suspend(u))),
-    route!("POST", "/admin/fix/reactivate", Operator, |c| user_op(c, |core, u| core.reactivate(u))),
+    route!("POST", "/admin/fix/revoke", Admin, |c| user_op(c, |core, u| core.access().revoke(u))),
+    route!("POST", "/admin/fix/suspend", Operator, |c| user_op(c, |core, u| core.access().suspend(u))),
+    route!("POST", "/admin/fix/reactivate", Operator, |c| user_op(c, |core, u| core.access().reactivate(u))),
     route!("POST", "/admin/fix/regenerate-password", Admin, regenerate),
     route!("POST", "/admin/fix/expiry", Admin, expiry),
     route!("POST", "/admin/fix/ip-allow", Admin, ip_allow),
@@ -403,11 +403,11 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/admin/fix/rate-limits/tiers", Operator, tier_set),
     route!("GET", "/admin/fix/rules", Viewer, rules),
     route!("POST", "/admin/fix/rules/add", Admin, rule_add),
-    route!("POST", "/admin/fix/rules/remove", Admin, |c| rule_change(c, |core, id| core.rule_remove(id))),
+    route!("POST", "/admin/fix/rules/remove", Admin, |c| rule_change(c, |core, id| core.eligibility().rule_remove(id))),
     route!("POST", "/admin/fix/rules/enable", Admin, |c| rule_change(c, |core, id| core
-        .rule_enable(id, true))),
+        .eligibility().rule_enable(id, true))),
     route!("POST", "/admin/fix/rules/disable", Admin, |c| rule_change(c, |core, id| core
-        .rule_enable(id, false))),
+        .eligibility().rule_enable(id, false))),
     route!("POST", "/admin/fix/rules/override", Admin, override_set),
     route!("POST", "/admin/fix/rules/bypass", Admin, bypass),
     route!("POST", "/admin/fix/accounts", Admin, accounts),

@@ -11,3 +11,9 @@ pub mod sessions;
 pub mod store;
 pub mod tiers;
 pub mod users;
+
+/// Wall-clock milliseconds since the Unix epoch (0 for a clock set before 1970): the one time base
+/// of stored and audited timestamps.
+pub(crate) fn unix_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}

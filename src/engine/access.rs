@@ -8,7 +8,7 @@
 use crate::cold::allowlist::{AllowList, IpRule};
 use crate::cold::attempts::{AttemptPolicy, FailedAttempts};
 use crate::cold::audit::{
-    AuditAnchor, AuditEvent, AuditQuery, AuditRecord, AuditRetention, AuditVerification,
+    AuditEvent, AuditRetention,
 };
 use crate::cold::credentials::{
     sender_comp_id_for, validate_comp_id, Account, Accounts, CredentialInfo, CredentialRecord,
@@ -71,7 +71,7 @@ pub(crate) struct AccessState {
     store: Store,
     /// Whether the store is only in memory (no data directory).
     in_memory: bool,
-    keyring: Keyring,
+    pub(super) keyring: Keyring,
     iterations: u32,
     target_comp_id: String,
     sender_prefix: String,
@@ -242,9 +242,7 @@ impl Core {
         self.access.accounts.by_user(user).map(|a| AllowList::clone(&a.allow())).unwrap_or_default()
     }
 
-    /// Provisions `user` on `tier` (the default tier when `None`): a unique SenderCompID, the venue's
-    /// TargetCompID and a new password, returned this once.
-    pub fn provision(&self, user: &str, tier: Option<&str>) -> Result<Credentials> {
+    pub(crate) fn provision(&self, user: &str, tier: Option<&str>) -> Result<Credentials> {
         validate_id(user)?;
         let tier = self.tier(tier.unwrap_or(crate::cold::tiers::DEFAULT_TIER))?;
         self.require_eligible(user)?;
@@ -329,8 +327,7 @@ impl Core {
         Ok(account.clone())
     }
 
-    /// Revokes `user`'s credential for good and kills the user's live sessions.
-    pub fn revoke(&self, user: &str) -> Result<()> {
+    pub(crate) fn revoke(&self, user: &str) -> Result<()> {
         self.change_credential(user, "credential.revoke", |r| {
             let changed = r.status != CredentialStatus::Revoked;
             r.status = CredentialStatus::Revoked;
@@ -340,8 +337,7 @@ impl Core {
         self.kill_user_by_id(user, KillReason::Revoked).map(drop)
     }
 
-    /// Suspends `user` and kills the user's live sessions; a revoked user stays revoked.
-    pub fn suspend(&self, user: &str) -> Result<()> {
+    pub(crate) fn suspend(&self, user: &str) -> Result<()> {
         self.change_credential(user, "credential.suspend", |r| match r.status {
             CredentialStatus::Revoked => Err(Error::state("the credential is revoked")),
             CredentialStatus::Suspended => Ok(false),
@@ -353,8 +349,7 @@ impl Core {
         self.kill_user_by_id(user, KillReason::Suspended).map(drop)
     }
 
-    /// Lets a suspended user log on again; a revoked user cannot be reactivated.
-    pub fn reactivate(&self, user: &str) -> Result<()> {
+    pub(crate) fn reactivate(&self, user: &str) -> Result<()> {
         self.change_credential(user, "credential.reactivate", |r| match r.status {
             CredentialStatus::Revoked => Err(Error::state("the credential is revoked")),
             CredentialStatus::Active => Ok(false),
@@ -366,9 +361,7 @@ impl Core {
         .map(drop)
     }
 
-    /// Gives `user` a new password, returned this once. The old one stops working now, or after
-    /// `overlap` so a gateway can rotate without downtime.
-    pub fn regenerate_password(&self, user: &str, overlap: Duration) -> Result<Secret> {
+    pub(crate) fn regenerate_password(&self, user: &str, overlap: Duration) -> Result<Secret> {
         let password = generate_password();
         let verifier = self.access.keyring.verifier(password.as_bytes());
         let now = unix_ms();
@@ -387,13 +380,7 @@ impl Core {
         Ok(Secret::new(password.as_bytes().to_vec()))
     }
 
-    /// Sets when `user`'s credential expires (milliseconds since the Unix epoch; `None` never).
-    /// Logons after it fail; live sessions are killed (and the host told) at once, on the calling
-    /// thread, for a time already past, otherwise by the housekeeper when the time comes.
-    ///
-    /// `Some(0)` means never too, as 0 does in the C ABI and over HTTP: one meaning everywhere, so
-    /// that a 0 sent for "no expiry" can never expire a user at once and kill its sessions.
-    pub fn set_expiry(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<()> {
+    pub(crate) fn set_expiry(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<()> {
         let expires_unix_ms = expires_unix_ms.filter(|&at| at != 0);
         self.change_credential(user, "credential.expiry", |r| {
             let changed = r.expires_unix_ms != expires_unix_ms;
@@ -435,32 +422,27 @@ impl Core {
         Ok(true)
     }
 
-    /// Allows logons of `user` from an address or CIDR range ("203.0.113.7", "10.0.0.0/8",
-    /// "2001:db8::/32"). An empty list allows any address. Returns false if it was already there.
-    pub fn ip_allow(&self, user: &str, rule: &str) -> Result<bool> {
+    pub(crate) fn ip_allow(&self, user: &str, rule: &str) -> Result<bool> {
         let rule: IpRule = rule.parse().map_err(|e| Error::invalid(format!("{e}")))?;
         self.change_allow(user, "allowlist.add", &rule, |allow| {
             allow.add(rule).map_err(|e| Error::invalid(format!("{e}")))
         })
     }
 
-    /// Removes an address or range from `user`'s allow-list.
-    pub fn ip_disallow(&self, user: &str, rule: &str) -> Result<()> {
+    pub(crate) fn ip_disallow(&self, user: &str, rule: &str) -> Result<()> {
         let rule: IpRule = rule.parse().map_err(|e| Error::invalid(format!("{e}")))?;
         let removed = self.change_allow(user, "allowlist.remove", &rule, |allow| Ok(allow.remove(&rule)))?;
         removed.then_some(()).ok_or_else(|| Error::not_found("the rule is not on the user's allow-list"))
     }
 
-    /// Every provisioned user's credential, as [`Core::credentials`] gives it, ordered by user id.
-    pub fn credentials_all(&self) -> Vec<CredentialInfo> {
+    pub(crate) fn credentials_all(&self) -> Vec<CredentialInfo> {
         let mut all: Vec<CredentialInfo> =
             self.access.accounts.all().iter().filter_map(|a| self.credentials(&a.user_id).ok()).collect();
         all.sort_by(|a, b| a.user_id.cmp(&b.user_id));
         all
     }
 
-    /// Everything about `user`'s credential except the secret.
-    pub fn credentials(&self, user: &str) -> Result<CredentialInfo> {
+    pub(crate) fn credentials(&self, user: &str) -> Result<CredentialInfo> {
         let account = self.access.accounts.by_user(user)?;
         let record = account.record();
         let now = unix_ms();
@@ -484,9 +466,7 @@ impl Core {
         })
     }
 
-    /// Re-wraps the store's data key under a new master password; nothing else is rewritten and
-    /// nothing stops. Fails without a store.
-    pub fn change_master_password(&self, new_password: &[u8]) -> Result<()> {
+    pub(crate) fn change_master_password(&self, new_password: &[u8]) -> Result<()> {
         if self.access.in_memory {
             return Err(Error::state("the engine has no store"));
         }
@@ -500,75 +480,11 @@ impl Core {
         )
     }
 
-    /// Walks the audit chain and reports every break (see [`crate::cold::audit`]).
-    pub fn audit_verify(&self) -> Result<AuditVerification> {
-        self.access.store().audit_verify(&self.access.keyring, None)
-    }
 
-    /// The audit chain's head now, to keep off the machine and verify against later.
-    pub fn audit_head(&self) -> Result<AuditAnchor> {
-        self.access.store().audit_head(&self.access.keyring).map(AuditAnchor)
-    }
 
-    /// [`Core::audit_verify`], and that the chain still holds `expected`, a head kept earlier: a
-    /// store rolled back to an older copy, or a chain rewritten after that record, is reported.
-    pub fn audit_verify_against(&self, expected: &AuditAnchor) -> Result<AuditVerification> {
-        self.access.store().audit_verify(&self.access.keyring, Some(expected.0))
-    }
 
-    /// Cuts the audit records `retention` no longer keeps (see [`AuditRetention`]); returns how
-    /// many. The chain stays verifiable from where it resumes, and an `audit.retention` record says
-    /// what was cut. The housekeeper runs this every minute when the engine has a retention.
-    pub fn audit_retain(&self, retention: &AuditRetention) -> Result<u64> {
-        let max_age_ms = retention.max_age.map(|a| a.as_millis().min(u128::from(u64::MAX)) as u64);
-        self.access.store().audit_retain(
-            &self.access.keyring,
-            max_age_ms,
-            retention.max_records,
-            unix_ms(),
-            |seq, n| {
-                AuditEvent::host(
-                    "audit.retention",
-                    "",
-                    serde_json::json!({
-                        "cut_through_seq": seq,
-                        "records_cut": n,
-                        "resumes_at_seq": seq + 1,
-                        "max_age_ms": max_age_ms,
-                        "max_records": retention.max_records,
-                    }),
-                )
-            },
-        )
-    }
 
-    /// Audit records matching `query`, in sequence order (at most 1,000; page with `after_seq`).
-    pub fn audit_query(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
-        self.access.store().audit_query(query)
-    }
 
-    /// Writes every audit record matching `query` to `out` as JSON lines (one record a line, in
-    /// sequence order), paging through the store; `query.limit` caps the total if given. Returns how
-    /// many records were written.
-    pub fn audit_export(&self, query: &AuditQuery, out: &mut dyn std::io::Write) -> Result<u64> {
-        let mut page = query.clone();
-        let mut left = query.limit.map_or(u64::MAX, |l| l as u64);
-        let mut written = 0;
-        while left > 0 {
-            page.limit = Some(usize::try_from(left).unwrap_or(usize::MAX));
-            let records = self.audit_query(&page)?;
-            let Some(last) = records.last() else { break };
-            page.after_seq = Some(last.seq);
-            for record in &records {
-                serde_json::to_writer(&mut *out, record)
-                    .map_err(|e| Error::Internal(e.to_string().into()))?;
-                out.write_all(b"\n").map_err(|e| Error::Internal(e.to_string().into()))?;
-            }
-            written += records.len() as u64;
-            left -= records.len() as u64;
-        }
-        Ok(written)
-    }
 
     /// Kills the live sessions of credentials expired at `now_ms` (the housekeeper's tick).
     pub(crate) fn expire_due(&self, now_ms: u64) {
@@ -589,12 +505,7 @@ impl Core {
         }
     }
 
-    /// Validates a Logon and opens a session on the user's tier; or says why not.
-    ///
-    /// An unknown SenderCompID costs the same password hash as a known one and is throttled by the
-    /// same per-CompID counter, so neither the answer, its timing nor a lock-out tells a guesser
-    /// whether the CompID exists.
-    pub fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
+    pub(crate) fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
         let result = self.logon_unaudited(request);
         self.logon_counters.count(&result);
         // Tags 553 (Username) and 554 (Password) are never recorded.
@@ -729,3 +640,86 @@ pub const COMP_ID_CEILING: u32 = 4;
 /// Compared against when the SenderCompID is unknown, or when no previous password is kept, so that
 /// every logon costs two HMACs.
 const UNKNOWN_VERIFIER: [u8; 32] = [0; 32];
+
+/// The access part of an engine, reached as [`Engine::access`](crate::Engine::access): who may log
+/// on (provisioning and the credential life cycle, allow-lists), the logon check itself, and the
+/// store's master password. May be used from several threads at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Access<'e> {
+    pub(super) core: &'e Core,
+}
+
+impl Access<'_> {
+    /// Provisions `user` on `tier` (the default tier when `None`): a unique SenderCompID, the venue's
+    /// TargetCompID and a new password, returned this once.
+    pub fn provision(&self, user: &str, tier: Option<&str>) -> Result<Credentials> {
+        self.core.provision(user, tier)
+    }
+
+    /// Revokes `user`'s credential for good and kills the user's live sessions.
+    pub fn revoke(&self, user: &str) -> Result<()> {
+        self.core.revoke(user)
+    }
+
+    /// Suspends `user` and kills the user's live sessions; a revoked user stays revoked.
+    pub fn suspend(&self, user: &str) -> Result<()> {
+        self.core.suspend(user)
+    }
+
+    /// Lets a suspended user log on again; a revoked user cannot be reactivated.
+    pub fn reactivate(&self, user: &str) -> Result<()> {
+        self.core.reactivate(user)
+    }
+
+    /// Gives `user` a new password, returned this once. The old one stops working now, or after
+    /// `overlap` so a gateway can rotate without downtime.
+    pub fn regenerate_password(&self, user: &str, overlap: Duration) -> Result<Secret> {
+        self.core.regenerate_password(user, overlap)
+    }
+
+    /// Sets when `user`'s credential expires (milliseconds since the Unix epoch; `None` never).
+    /// Logons after it fail; live sessions are killed (and the host told) at once, on the calling
+    /// thread, for a time already past, otherwise by the housekeeper when the time comes.
+    ///
+    /// `Some(0)` means never too, as 0 does in the C ABI and over HTTP: one meaning everywhere, so
+    /// that a 0 sent for "no expiry" can never expire a user at once and kill its sessions.
+    pub fn set_expiry(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<()> {
+        self.core.set_expiry(user, expires_unix_ms)
+    }
+
+    /// Allows logons of `user` from an address or CIDR range ("203.0.113.7", "10.0.0.0/8",
+    /// "2001:db8::/32"). An empty list allows any address. Returns false if it was already there.
+    pub fn ip_allow(&self, user: &str, rule: &str) -> Result<bool> {
+        self.core.ip_allow(user, rule)
+    }
+
+    /// Removes an address or range from `user`'s allow-list.
+    pub fn ip_disallow(&self, user: &str, rule: &str) -> Result<()> {
+        self.core.ip_disallow(user, rule)
+    }
+
+    /// Every provisioned user's credential, as [`Access::credentials`] gives it, ordered by user id.
+    pub fn all_credentials(&self) -> Vec<CredentialInfo> {
+        self.core.credentials_all()
+    }
+
+    /// Everything about `user`'s credential except the secret.
+    pub fn credentials(&self, user: &str) -> Result<CredentialInfo> {
+        self.core.credentials(user)
+    }
+
+    /// Re-wraps the store's data key under a new master password; nothing else is rewritten and
+    /// nothing stops. Fails without a store.
+    pub fn change_master_password(&self, new_password: &[u8]) -> Result<()> {
+        self.core.change_master_password(new_password)
+    }
+
+    /// Validates a Logon and opens a session on the user's tier; or says why not.
+    ///
+    /// An unknown SenderCompID costs the same password hash as a known one and is throttled by the
+    /// same per-CompID counter, so neither the answer, its timing nor a lock-out tells a guesser
+    /// whether the CompID exists.
+    pub fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
+        self.core.logon(request)
+    }
+}

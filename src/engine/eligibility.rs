@@ -140,8 +140,7 @@ impl Core {
         Ok(())
     }
 
-    /// Sets what is known of `user`'s account (the user need not be provisioned yet).
-    pub fn account_set(&self, user: &str, facts: AccountFacts) -> Result<()> {
+    pub(crate) fn account_set(&self, user: &str, facts: AccountFacts) -> Result<()> {
         validate_id(user)?;
         if let Some(name) = facts.custom.keys().find(|k| !rules::is_custom_fact_name(k)) {
             return Err(Error::invalid(format!("custom fact name '{name}' must be [a-z0-9_]{{1,32}}")));
@@ -154,13 +153,11 @@ impl Core {
         Ok(())
     }
 
-    /// What is known of `user`'s account (all unknown when nothing was set).
-    pub fn account_facts(&self, user: &str) -> AccountFacts {
+    pub(crate) fn account_facts(&self, user: &str) -> AccountFacts {
         get(&self.eligibility.facts, user).map(|f| AccountFacts::clone(&f)).unwrap_or_default()
     }
 
-    /// Evaluates `user` against the rule set, its overrides and bypass, now.
-    pub fn evaluate(&self, user: &str) -> Verdict {
+    pub(crate) fn evaluate(&self, user: &str) -> Verdict {
         let state = &self.eligibility;
         let facts = get(&state.facts, user);
         let overrides = get(&state.overrides, user);
@@ -183,8 +180,7 @@ impl Core {
         )
     }
 
-    /// The rule set, in evaluation order.
-    pub fn rules(&self) -> Vec<Rule> {
+    pub(crate) fn rules(&self) -> Vec<Rule> {
         Vec::clone(&self.eligibility.rules.load())
     }
 
@@ -208,8 +204,7 @@ impl Core {
         Ok(())
     }
 
-    /// Adds a rule from its JSON document (see [`crate::cold::rules`]); its id must be new.
-    pub fn rule_add(&self, document: &str) -> Result<()> {
+    pub(crate) fn rule_add(&self, document: &str) -> Result<()> {
         let rule = parse_rule(document).map_err(rule_error)?;
         let id = rule.id.clone();
         self.change_rules("rule.add", &id, |rules| {
@@ -221,8 +216,7 @@ impl Core {
         })
     }
 
-    /// Removes the rule `id`.
-    pub fn rule_remove(&self, id: &str) -> Result<()> {
+    pub(crate) fn rule_remove(&self, id: &str) -> Result<()> {
         self.change_rules("rule.remove", id, |rules| {
             let before = rules.len();
             rules.retain(|r| r.id != id);
@@ -233,8 +227,7 @@ impl Core {
         })
     }
 
-    /// Enables or disables the rule `id`.
-    pub fn rule_enable(&self, id: &str, enabled: bool) -> Result<()> {
+    pub(crate) fn rule_enable(&self, id: &str, enabled: bool) -> Result<()> {
         let event = if enabled { "rule.enable" } else { "rule.disable" };
         self.change_rules(event, id, |rules| {
             let rule =
@@ -244,8 +237,7 @@ impl Core {
         })
     }
 
-    /// Sets (`Some`) or clears (`None`) `user`'s override of rule `rule_id`.
-    pub fn override_set(&self, user: &str, rule_id: &str, value: Option<Override>) -> Result<()> {
+    pub(crate) fn override_set(&self, user: &str, rule_id: &str, value: Option<Override>) -> Result<()> {
         validate_id(user)?;
         let _w = self.eligibility.lock();
         let rules = self.eligibility.rules.load();
@@ -276,9 +268,7 @@ impl Core {
         Ok(())
     }
 
-    /// Marks `user` eligible whatever the rules say, recording who granted it and why; `None`
-    /// withdraws the bypass.
-    pub fn bypass_set(&self, user: &str, grant: Option<(&str, &str)>) -> Result<()> {
+    pub(crate) fn bypass_set(&self, user: &str, grant: Option<(&str, &str)>) -> Result<()> {
         validate_id(user)?;
         let _w = self.eligibility.lock();
         let bypass = match grant {
@@ -304,13 +294,11 @@ impl Core {
         Ok(())
     }
 
-    /// The tier rules, in order (the first match wins).
-    pub fn tier_rules(&self) -> Vec<TierRule> {
+    pub(crate) fn tier_rules(&self) -> Vec<TierRule> {
         Vec::clone(&self.eligibility.tier_rules.load())
     }
 
-    /// Replaces the tier rules with a JSON array of tier-rule documents; applied by re-evaluation.
-    pub fn tier_rules_set(&self, documents: &str) -> Result<()> {
+    pub(crate) fn tier_rules_set(&self, documents: &str) -> Result<()> {
         let parsed = parse_array(documents, parse_tier_rule)?;
         for rule in &parsed {
             self.tier(&rule.tier)?;
@@ -340,10 +328,7 @@ impl Core {
         ))
     }
 
-    /// Evaluates every provisioned user: reports who no longer qualifies (suspending them when
-    /// `suspend`), and moves users whose facts match a tier rule to that tier (their live sessions
-    /// enforce it from their next message).
-    pub fn reevaluate(&self, suspend: bool) -> Result<Reevaluation> {
+    pub(crate) fn reevaluate(&self, suspend: bool) -> Result<Reevaluation> {
         let mut report = Reevaluation::default();
         let now = unix_ms();
         let tier_rules = self.eligibility.tier_rules.load();
@@ -395,4 +380,77 @@ pub(crate) struct EligibilityRows {
     pub(crate) facts: Vec<(String, String)>,
     pub(crate) overrides: Vec<(String, String)>,
     pub(crate) bypasses: Vec<(String, String)>,
+}
+
+/// The eligibility part of an engine, reached as [`Engine::eligibility`](crate::Engine::eligibility):
+/// account facts, the rule set with per-user overrides and bypasses, tier rules, and re-evaluation.
+/// May be used from several threads at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Eligibility<'e> {
+    pub(super) core: &'e Core,
+}
+
+impl Eligibility<'_> {
+    /// Sets what is known of `user`'s account (the user need not be provisioned yet).
+    pub fn account_set(&self, user: &str, facts: AccountFacts) -> Result<()> {
+        self.core.account_set(user, facts)
+    }
+
+    /// What is known of `user`'s account (all unknown when nothing was set).
+    pub fn account_facts(&self, user: &str) -> AccountFacts {
+        self.core.account_facts(user)
+    }
+
+    /// Evaluates `user` against the rule set, its overrides and bypass, now.
+    pub fn evaluate(&self, user: &str) -> Verdict {
+        self.core.evaluate(user)
+    }
+
+    /// The rule set, in evaluation order.
+    pub fn rules(&self) -> Vec<Rule> {
+        self.core.rules()
+    }
+
+    /// Adds a rule from its JSON document (see [`crate::cold::rules`]); its id must be new.
+    pub fn rule_add(&self, document: &str) -> Result<()> {
+        self.core.rule_add(document)
+    }
+
+    /// Removes the rule `id`.
+    pub fn rule_remove(&self, id: &str) -> Result<()> {
+        self.core.rule_remove(id)
+    }
+
+    /// Enables or disables the rule `id`.
+    pub fn rule_enable(&self, id: &str, enabled: bool) -> Result<()> {
+        self.core.rule_enable(id, enabled)
+    }
+
+    /// Sets (`Some`) or clears (`None`) `user`'s override of rule `rule_id`.
+    pub fn override_set(&self, user: &str, rule_id: &str, value: Option<Override>) -> Result<()> {
+        self.core.override_set(user, rule_id, value)
+    }
+
+    /// Marks `user` eligible whatever the rules say, recording who granted it and why; `None`
+    /// withdraws the bypass.
+    pub fn bypass_set(&self, user: &str, grant: Option<(&str, &str)>) -> Result<()> {
+        self.core.bypass_set(user, grant)
+    }
+
+    /// The tier rules, in order (the first match wins).
+    pub fn tier_rules(&self) -> Vec<TierRule> {
+        self.core.tier_rules()
+    }
+
+    /// Replaces the tier rules with a JSON array of tier-rule documents; applied by re-evaluation.
+    pub fn tier_rules_set(&self, documents: &str) -> Result<()> {
+        self.core.tier_rules_set(documents)
+    }
+
+    /// Evaluates every provisioned user: reports who no longer qualifies (suspending them when
+    /// `suspend`), and moves users whose facts match a tier rule to that tier (their live sessions
+    /// enforce it from their next message).
+    pub fn reevaluate(&self, suspend: bool) -> Result<Reevaluation> {
+        self.core.reevaluate(suspend)
+    }
 }

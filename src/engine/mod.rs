@@ -1,22 +1,42 @@
-//! The engine: the hot path's session table, and the cold path ([`Core`]) that manages it.
+//! The engine: the hot path's session table, and the cold-path parts that manage it.
 //!
-//! [`Engine::check`] and its variants are the hot path; every other method is cold and reached
-//! through `Deref` to [`Core`].
+//! [`Engine::check`] and its variants are the hot path, direct calls on the engine. Everything
+//! else is cold and grouped by concern into parts, each in its own file and reached from the
+//! engine:
+//!
+//! | part | reached as | does |
+//! | --- | --- | --- |
+//! | [`Access`] | [`Engine::access`] | provisioning, the credential life cycle, allow-lists, logon, the master password |
+//! | [`Eligibility`] | [`Engine::eligibility`] | account facts, rules, overrides and bypasses, tier rules, re-evaluation |
+//! | [`Tiers`] | [`Engine::tiers`] | tier definitions and each user's tier |
+//! | [`Sessions`] | [`Engine::sessions`] | opening, closing and killing sessions, listings, counters, violations |
+//! | [`Audit`] | [`Engine::audit`] | verification, the chain's head, retention, queries, export, flushing |
+//!
+//! The parts share one cold half (`Core`, private), whose state is grouped the same way
+//! (`AccessState`, `EligibilityState`, the session table and tiers, the audit queue), and the
+//! housekeeper thread that sweeps expiries and writes queued audit events.
 
 mod access;
+mod audit;
 mod core;
 mod eligibility;
 mod housekeeper;
 mod refusals;
+mod sessions;
 pub(crate) mod stats;
+mod tiers;
 
-pub use self::access::{Credentials, LogonRequest};
-pub use self::core::{Core, Event, EventKind, Listener, SessionInfo};
-pub use self::eligibility::{Reevaluation, UserVerdict};
+pub use self::access::{Access, Credentials, LogonRequest};
+pub use self::audit::Audit;
+pub(crate) use self::core::Core;
+pub use self::core::{Event, EventKind, Listener, SessionInfo};
+pub use self::eligibility::{Eligibility, Reevaluation, UserVerdict};
+pub use self::sessions::Sessions;
 pub use self::stats::{LogonCounts, Stats, Totals, UserCounts};
+pub use self::tiers::Tiers;
 
 use crate::cold::attempts::AttemptPolicy;
-use crate::cold::tiers::Tiers;
+use crate::cold::tiers::Tiers as TierTable;
 use crate::error::{Error, Result};
 use crate::hot::clock::{Clock, ManualClock};
 use crate::hot::msgtype::{self, MsgTypeError, OrderTypes};
@@ -34,7 +54,7 @@ pub enum ClockConfig {
         /// Refresh period.
         tick: Duration,
     },
-    /// Read the TSC on every check (about 9 ns more).
+    /// Read the TSC on every check (a call and a TSC read more per check; see BENCHMARKS.md).
     Precise,
     /// A clock the caller moves (tests).
     Manual(Arc<ManualClock>),
@@ -96,7 +116,7 @@ pub struct Config {
     /// suspends users who stopped qualifying).
     pub logon_checks_eligibility: bool,
     /// How much of the audit log to keep; the housekeeper cuts the rest once a minute (see
-    /// [`Core::audit_retain`]). `None` keeps everything.
+    /// [`Audit::retain`]). `None` keeps everything.
     pub audit_retention: Option<crate::cold::audit::AuditRetention>,
 }
 
@@ -145,14 +165,6 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-impl std::ops::Deref for Engine {
-    type Target = Core;
-
-    fn deref(&self) -> &Core {
-        &self.core
-    }
-}
-
 impl Engine {
     /// Opens an engine with the four default tiers: on the store in `config.data_dir` (loading
     /// every user, credential, tier and allow-list into memory), or in memory without one.
@@ -183,7 +195,7 @@ impl Engine {
         let first_generation = rand::random::<u32>() & ((1 << 20) - 1);
         let slots: Arc<[SessionSlot]> =
             (0..config.max_sessions).map(|_| SessionSlot::with_generation(first_generation)).collect();
-        let tiers = Tiers::with_defaults(config.max_tiers)?;
+        let tiers = TierTable::with_defaults(config.max_tiers)?;
         let currency: crate::cold::rules::Currency =
             config.currency.parse().map_err(|e| Error::invalid(format!("currency: {e}")))?;
         let eligibility = eligibility::EligibilityState::new(
@@ -208,6 +220,38 @@ impl Engine {
     /// borrow of it.
     pub(crate) fn core_shared(&self) -> Arc<Core> {
         self.core.clone()
+    }
+
+    // ----- the cold-path parts -----
+
+    /// Provisioning, the credential life cycle, allow-lists, logon and the master password.
+    pub fn access(&self) -> Access<'_> {
+        self.core.access()
+    }
+
+    /// Account facts, eligibility rules, overrides, bypasses, tier rules and re-evaluation.
+    pub fn eligibility(&self) -> Eligibility<'_> {
+        self.core.eligibility()
+    }
+
+    /// Tier definitions and each user's tier.
+    pub fn tiers(&self) -> Tiers<'_> {
+        self.core.tiers()
+    }
+
+    /// Sessions on the cold path: open, close, kill, list, counters and violations.
+    pub fn sessions(&self) -> Sessions<'_> {
+        self.core.sessions()
+    }
+
+    /// The audit log: verification, the chain's head, retention, queries, export and flushing.
+    pub fn audit(&self) -> Audit<'_> {
+        self.core.audit()
+    }
+
+    /// Users, credentials, sessions, message totals by tier and logons by outcome, computed now.
+    pub fn stats(&self) -> Stats {
+        self.core.stats()
     }
 
     // ----- hot path -----

@@ -53,7 +53,7 @@ pub unsafe extern "C" fn fixprov_provision(
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let tier = unsafe { boundary::optional_text(tier, tier_len, c"tier is NULL") }?;
-        let credentials = engine.provision(user, tier)?;
+        let credentials = engine.access().provision(user, tier)?;
         // SAFETY: each pointer was checked non-NULL here or in out_ptr and is writable per the contract.
         unsafe {
             if let Ok(out) = boundary::out_ptr(out_sender_comp_id, c"") {
@@ -87,7 +87,7 @@ pub unsafe extern "C" fn fixprov_revoke(
     guard(|| {
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        engine.revoke(user)?;
+        engine.access().revoke(user)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -110,7 +110,7 @@ pub unsafe extern "C" fn fixprov_suspend(
     guard(|| {
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        engine.suspend(user)?;
+        engine.access().suspend(user)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -133,7 +133,7 @@ pub unsafe extern "C" fn fixprov_reactivate(
     guard(|| {
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        engine.reactivate(user)?;
+        engine.access().reactivate(user)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -161,7 +161,7 @@ pub unsafe extern "C" fn fixprov_regenerate_password(
         let out = boundary::out_ptr(out_password, c"out_password is NULL")?;
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        let password = engine.regenerate_password(user, Duration::from_secs(u64::from(overlap_secs)))?;
+        let password = engine.access().regenerate_password(user, Duration::from_secs(u64::from(overlap_secs)))?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(secret_into_raw(&password)) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -190,7 +190,7 @@ pub unsafe extern "C" fn fixprov_set_expiry(
     guard(|| {
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        engine.set_expiry(user, (expires_unix_ms != 0).then_some(expires_unix_ms))?;
+        engine.access().set_expiry(user, (expires_unix_ms != 0).then_some(expires_unix_ms))?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -219,7 +219,7 @@ pub unsafe extern "C" fn fixprov_ip_allow(
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let rule = unsafe { boundary::text(rule, rule_len, c"rule is NULL") }?;
-        engine.ip_allow(user, rule)?;
+        engine.access().ip_allow(user, rule)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -246,7 +246,7 @@ pub unsafe extern "C" fn fixprov_ip_disallow(
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let rule = unsafe { boundary::text(rule, rule_len, c"rule is NULL") }?;
-        engine.ip_disallow(user, rule)?;
+        engine.access().ip_disallow(user, rule)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -274,7 +274,7 @@ pub unsafe extern "C" fn fixprov_credentials_get(
         let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        let json = boundary::json_into_raw(&engine.credentials(user)?)?;
+        let json = boundary::json_into_raw(&engine.access().credentials(user)?)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -355,7 +355,7 @@ pub unsafe extern "C" fn fixprov_logon(
             username: (!username.is_empty()).then(|| std::str::from_utf8(username).unwrap_or("\u{FFFD}")),
             peer,
         };
-        match engine.logon(&request) {
+        match engine.access().logon(&request) {
             Ok(session) => {
                 // SAFETY: checked non-NULL; writable per the contract.
                 unsafe { out.write(session) };
@@ -399,7 +399,7 @@ pub unsafe extern "C" fn fixprov_master_password_change(
         let engine = unsafe { boundary::engine(engine) }?;
         // SAFETY: forwarded contract.
         let password = unsafe { boundary::bytes(new_password, new_password_len, c"new_password is NULL") }?;
-        engine.change_master_password(password)?;
+        engine.access().change_master_password(password)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }

@@ -35,7 +35,7 @@ pub unsafe extern "C" fn fixprov_account_set(
         let facts = unsafe { boundary::text(facts, facts_len, c"facts is NULL") }?;
         let facts: AccountFacts =
             serde_json::from_str(facts).map_err(|e| crate::Error::invalid(format!("account facts: {e}")))?;
-        engine.account_set(user, facts)?;
+        engine.eligibility().account_set(user, facts)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn fixprov_evaluate(
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         crate::cold::users::validate_id(user)?;
-        let json = boundary::json_into_raw(&engine.evaluate(user))?;
+        let json = boundary::json_into_raw(&engine.eligibility().evaluate(user))?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -91,7 +91,7 @@ pub unsafe extern "C" fn fixprov_rule_add(
         let engine = unsafe { boundary::engine(engine) }?;
         // SAFETY: forwarded contract.
         let document = unsafe { boundary::text(document, document_len, c"document is NULL") }?;
-        engine.rule_add(document)?;
+        engine.eligibility().rule_add(document)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -121,9 +121,9 @@ pub unsafe extern "C" fn fixprov_rule_change(
         // SAFETY: forwarded contract.
         let id = unsafe { boundary::text(rule_id, rule_id_len, c"rule_id is NULL") }?;
         match action {
-            0 => engine.rule_remove(id)?,
-            1 => engine.rule_enable(id, true)?,
-            2 => engine.rule_enable(id, false)?,
+            0 => engine.eligibility().rule_remove(id)?,
+            1 => engine.eligibility().rule_enable(id, true)?,
+            2 => engine.eligibility().rule_enable(id, false)?,
             _ => {
                 return Err(
                     crate::Error::invalid("action must be 0 (remove), 1 (enable) or 2 (disable)").into()
@@ -154,8 +154,8 @@ pub unsafe extern "C" fn fixprov_rules_json(
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
         let documents: Vec<String> = match which {
-            0 => engine.rules().iter().map(crate::cold::rules::rule_to_json).collect(),
-            1 => engine.tier_rules().iter().map(crate::cold::rules::tier_rule_to_json).collect(),
+            0 => engine.eligibility().rules().iter().map(crate::cold::rules::rule_to_json).collect(),
+            1 => engine.eligibility().tier_rules().iter().map(crate::cold::rules::tier_rule_to_json).collect(),
             _ => return Err(crate::Error::invalid("which must be 0 (rules) or 1 (tier rules)").into()),
         };
         // SAFETY: checked non-NULL; writable per the contract.
@@ -165,7 +165,7 @@ pub unsafe extern "C" fn fixprov_rules_json(
 }
 
 /// Sets or clears one user's override of one rule. override_json is "\"disabled\"" (the rule is
-/// skipped for this user) or {"threshold": <value>} (another threshold: money for balance and
+/// skipped for this user) or `{"threshold": VALUE}` (another threshold: money for balance and
 /// volume rules, an integer for age and KYC); (NULL, 0) clears the override.
 ///
 /// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (a value
@@ -204,7 +204,7 @@ pub unsafe extern "C" fn fixprov_override_set(
             ),
             None => None,
         };
-        engine.override_set(user, rule, value)?;
+        engine.eligibility().override_set(user, rule, value)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -245,7 +245,7 @@ pub unsafe extern "C" fn fixprov_bypass_set(
             (None, None) => None,
             (by, why) => Some((by.unwrap_or(""), why.unwrap_or(""))),
         };
-        engine.bypass_set(user, grant)?;
+        engine.eligibility().bypass_set(user, grant)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -272,7 +272,7 @@ pub unsafe extern "C" fn fixprov_tier_rules_set(
         let engine = unsafe { boundary::engine(engine) }?;
         // SAFETY: forwarded contract.
         let documents = unsafe { boundary::text(documents, documents_len, c"documents is NULL") }?;
-        engine.tier_rules_set(documents)?;
+        engine.eligibility().tier_rules_set(documents)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -280,8 +280,8 @@ pub unsafe extern "C" fn fixprov_tier_rules_set(
 /// Re-evaluates every provisioned user: reports those who no longer qualify (and suspends them,
 /// killing their sessions, when suspend is 1), and moves users whose facts match a tier rule to
 /// that tier (live sessions enforce it from their next message). The report is JSON:
-/// {"checked", "not_eligible": [{"user", "verdict"}], "suspended": [users], "tier_changes":
-/// [[user, from, to]]}.
+/// `{"checked", "not_eligible": [{"user", "verdict"}], "suspended": [users], "tier_changes":
+/// [[user, from, to]]}`.
 ///
 /// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (suspend not 0 or 1), or
 /// FIXPROV_ERR_STORAGE (the report is then not written; changes made before the failure stay).
@@ -303,7 +303,7 @@ pub unsafe extern "C" fn fixprov_reevaluate(
         if suspend > 1 {
             return Err(crate::Error::invalid("suspend must be 0 or 1").into());
         }
-        let json = boundary::json_into_raw(&engine.reevaluate(suspend == 1)?)?;
+        let json = boundary::json_into_raw(&engine.eligibility().reevaluate(suspend == 1)?)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)

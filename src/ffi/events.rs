@@ -68,7 +68,7 @@ pub unsafe extern "C" fn fixprov_set_event_callback(
                     kind: match event.kind {
                         EventKind::SessionKilled => fixprov_event_kind::FIXPROV_EVENT_SESSION_KILLED as u32,
                     },
-                    reason: event.reason as u32,
+                    reason: crate::ffi::session::fixprov_kill_reason::from(event.reason) as u32,
                     session: event.session,
                     user_id: event.user.as_ptr(),
                     user_id_len: event.user.len(),
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn fixprov_set_event_callback(
                 unsafe { callback(context.0, &raw) };
             }) as crate::engine::Listener
         });
-        engine.set_listener(listener);
+        engine.sessions().set_listener(listener);
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn fixprov_sessions_json(
         let engine = unsafe { boundary::engine(engine) }?;
         // SAFETY: forwarded contract.
         let user = unsafe { boundary::optional_text(user, user_len, c"user is NULL") }?;
-        let json = boundary::json_into_raw(&engine.sessions(user))?;
+        let json = boundary::json_into_raw(&engine.sessions().list(user))?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -150,7 +150,7 @@ pub unsafe extern "C" fn fixprov_audit_verify(
         let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        let json = boundary::json_into_raw(&engine.audit_verify()?)?;
+        let json = boundary::json_into_raw(&engine.audit().verify()?)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -178,7 +178,7 @@ pub unsafe extern "C" fn fixprov_audit_head(
         let out = boundary::out_ptr(out_json, c"out_json is NULL")?;
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        let json = boundary::json_into_raw(&engine.audit_head()?)?;
+        let json = boundary::json_into_raw(&engine.audit().head()?)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -214,7 +214,7 @@ pub unsafe extern "C" fn fixprov_audit_verify_head(
         let head = unsafe { boundary::text(head_json, head_json_len, c"head_json is NULL") }?;
         let expected: crate::cold::audit::AuditAnchor =
             serde_json::from_str(head).map_err(|e| crate::Error::invalid(format!("audit head: {e}")))?;
-        let json = boundary::json_into_raw(&engine.audit_verify_against(&expected)?)?;
+        let json = boundary::json_into_raw(&engine.audit().verify_against(&expected)?)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(json) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -254,7 +254,7 @@ pub unsafe extern "C" fn fixprov_audit_query(
             None => Default::default(),
         };
         let mut lines = String::new();
-        for record in engine.audit_query(&query)? {
+        for record in engine.audit().query(&query)? {
             let line =
                 serde_json::to_string(&record).map_err(|e| crate::Error::Internal(e.to_string().into()))?;
             lines.push_str(&line);

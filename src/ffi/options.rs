@@ -19,7 +19,7 @@ pub struct fixprov_options {
 pub enum fixprov_clock {
     /// A ticker thread refreshes the time every tick_us; a check costs one load (default, 500 us).
     FIXPROV_CLOCK_COARSE = 0,
-    /// Read the TSC on every check (about 9 ns more per check).
+    /// Read the TSC on every check (a TSC read more per check; BENCHMARKS.md has the cost).
     FIXPROV_CLOCK_PRECISE = 1,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::ffi::boundary::{self, fixprov_engine, guard};
 use crate::ffi::status::fixprov_status;
-use crate::hot::session::MsgClass;
+use crate::hot::session::{KillReason, MsgClass};
 
 /// The class of an inbound message, for fixprov_check() and fixprov_check_at().
 #[repr(u32)]
@@ -16,7 +16,7 @@ pub enum fixprov_msg_class {
 
 /// Why a session was killed, as reported in fixprov_session_stats and events.
 #[repr(u32)]
-#[allow(non_camel_case_types, dead_code)]
+#[allow(non_camel_case_types)]
 pub enum fixprov_kill_reason {
     /// Not killed.
     FIXPROV_KILL_NONE = 0,
@@ -33,6 +33,26 @@ pub enum fixprov_kill_reason {
     /// Reserved: closing an engine raises no events and reports no reason (its sessions end with
     /// it). Never produced by this version.
     FIXPROV_KILL_SHUTDOWN = 6,
+}
+
+impl From<Option<KillReason>> for fixprov_kill_reason {
+    fn from(reason: Option<KillReason>) -> fixprov_kill_reason {
+        match reason {
+            None => fixprov_kill_reason::FIXPROV_KILL_NONE,
+            Some(KillReason::Admin) => fixprov_kill_reason::FIXPROV_KILL_ADMIN,
+            Some(KillReason::User) => fixprov_kill_reason::FIXPROV_KILL_USER,
+            Some(KillReason::Revoked) => fixprov_kill_reason::FIXPROV_KILL_REVOKED,
+            Some(KillReason::Suspended) => fixprov_kill_reason::FIXPROV_KILL_SUSPENDED,
+            Some(KillReason::Expired) => fixprov_kill_reason::FIXPROV_KILL_EXPIRED,
+            Some(KillReason::Shutdown) => fixprov_kill_reason::FIXPROV_KILL_SHUTDOWN,
+        }
+    }
+}
+
+impl From<KillReason> for fixprov_kill_reason {
+    fn from(reason: KillReason) -> fixprov_kill_reason {
+        fixprov_kill_reason::from(Some(reason))
+    }
 }
 
 /// A session's counters and state.
@@ -96,7 +116,7 @@ pub unsafe extern "C" fn fixprov_session_open(
         let out = boundary::out_ptr(out_session, c"out_session is NULL")?;
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        let session = engine.session_open(user)?;
+        let session = engine.sessions().open(user)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(session) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -119,7 +139,7 @@ pub unsafe extern "C" fn fixprov_session_close(
     guard(|| {
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        engine.session_close(session)?;
+        engine.sessions().close(session)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -137,7 +157,7 @@ pub unsafe extern "C" fn fixprov_session_kill(engine: *const fixprov_engine, ses
     guard(|| {
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        engine.session_kill(session)?;
+        engine.sessions().kill(session)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -163,7 +183,7 @@ pub unsafe extern "C" fn fixprov_user_kill(
     guard(|| {
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        let killed = engine.user_kill(user)?;
+        let killed = engine.sessions().kill_user(user)?;
         if let Ok(out) = boundary::out_ptr(out_killed, c"") {
             // SAFETY: checked non-NULL; writable per the contract.
             unsafe { out.write(killed) };
@@ -276,7 +296,7 @@ pub unsafe extern "C" fn fixprov_session_get_stats(
         let out = boundary::out_ptr(out_stats, c"out_stats is NULL")?;
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        let info = engine.session_info(session)?;
+        let info = engine.sessions().info(session)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe {
             out.write(fixprov_session_stats {
@@ -285,7 +305,7 @@ pub unsafe extern "C" fn fixprov_session_get_stats(
                 throttled: info.throttled,
                 disconnects: info.disconnects,
                 opened_unix_ms: info.opened_unix_ms,
-                kill_reason: info.killed.map_or(0, |r| r as u32),
+                kill_reason: fixprov_kill_reason::from(info.killed) as u32,
                 escalated: u32::from(info.escalated),
             })
         };
@@ -308,7 +328,7 @@ pub unsafe extern "C" fn fixprov_session_reset_violations(
     guard(|| {
         // SAFETY: forwarded contract.
         let engine = unsafe { boundary::engine(engine) }?;
-        engine.session_reset_violations(session)?;
+        engine.sessions().reset_violations(session)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -332,7 +352,7 @@ pub unsafe extern "C" fn fixprov_user_violations(
         let out = boundary::out_ptr(out_violations, c"out_violations is NULL")?;
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        let violations = engine.user_violations(user)?;
+        let violations = engine.sessions().user_violations(user)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(violations) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -356,7 +376,23 @@ pub unsafe extern "C" fn fixprov_user_reset_violations(
     guard(|| {
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        engine.user_reset_violations(user)?;
+        engine.sessions().reset_user_violations(user)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The C enum and the Rust reason carry the same numbers (the hot path packs `KillReason as u8`
+    /// into the state word; hosts read `fixprov_kill_reason`), and NONE is no reason.
+    #[test]
+    fn kill_reasons_convert_to_the_same_numbers() {
+        use KillReason::*;
+        for reason in [Admin, User, Revoked, Suspended, Expired, Shutdown] {
+            assert_eq!(fixprov_kill_reason::from(reason) as u32, u32::from(reason as u8), "{reason:?}");
+        }
+        assert_eq!(fixprov_kill_reason::from(None) as u32, 0);
+    }
 }

@@ -84,7 +84,7 @@ pub unsafe extern "C" fn fixprov_tier_set(
         let name = unsafe { boundary::text(name, name_len, c"name is NULL") }?;
         // SAFETY: forwarded contract.
         let spec = *unsafe { boundary::borrow(spec, c"spec is NULL") }?;
-        engine.tier_set(name, spec.into())?;
+        engine.tiers().set(name, spec.into())?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }
@@ -110,7 +110,7 @@ pub unsafe extern "C" fn fixprov_tier_get(
         let engine = unsafe { boundary::engine(engine) }?;
         // SAFETY: forwarded contract.
         let name = unsafe { boundary::text(name, name_len, c"name is NULL") }?;
-        let tier = engine.tier(name)?;
+        let tier = engine.tiers().get(name)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(tier.spec.into()) };
         Ok(fixprov_status::FIXPROV_OK)
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn fixprov_user_set_tier(
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
         // SAFETY: forwarded contract.
         let tier = unsafe { boundary::text(tier, tier_len, c"tier is NULL") }?;
-        engine.user_set_tier(user, tier)?;
+        engine.tiers().assign(user, tier)?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }

@@ -3,7 +3,7 @@
 //! * [`Clock::coarse`] (the default): a ticker thread owned by the engine stores the time every
 //!   `tick` into one atomic; a check reads it with one relaxed load. Decisions are exact against that
 //!   clock, which lags real time by less than one tick.
-//! * [`Clock::precise`]: reads the TSC through `quanta` on every check (about 9 ns more).
+//! * [`Clock::precise`]: reads the TSC through `quanta` on every check (its cost is in BENCHMARKS.md).
 //! * [`Clock::manual`]: a clock that tests set and advance, so every decision in a test is exact.
 //!
 //! All three count nanoseconds since the engine opened. The ticker is not part of a lock-free protocol

@@ -3,9 +3,9 @@
 //! # Protocol (push publication)
 //! Each session's line holds its own copy of the two bucket rates, one atomic word each
 //! ([`PackedRate`]: interval and burst), so a check reads its policy from the line it already
-//! loads: no pointer to chase and no second cache line (a shared policy table cost 1.5 ns a check on
-//! this machine class, measured with benches/check.rs). The escalation rule, needed only when a
-//! message is refused, sits in the session's side line.
+//! loads: no pointer to chase and no second cache line (a shared policy table measured slower
+//! when this protocol was designed). The escalation rule, needed only when a message is refused,
+//! sits in the session's side line.
 //!
 //! * **Writer** (cold path, serialized by the engine's policy lock): for each live session of the
 //!   changed tier or user, store the new message rate, the new order rate and the rule with

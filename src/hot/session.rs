@@ -17,8 +17,8 @@
 //!   checked orders - refused orders, admitted messages = both checked counters - refused messages.
 //!   The checked counter is bumped *before* the compare-and-swaps, with a plain load and store, not a
 //!   locked read-modify-write: a locked add would double the cost of a check, and a store to this
-//!   line right after the two compare-and-swaps costs about 2 ns more than the same store before
-//!   them (measured on the anchor machine class, 13.2 against 11.2 ns for two CAS and two counters).
+//!   line right after the two compare-and-swaps costs measurably more than the same store before
+//!   them (measured when this protocol was designed).
 //!   They are exact while one thread at a time checks a session,
 //!   which is how FIX engines work (a session's messages are sequenced on one thread); under
 //!   concurrent checks of one session they may lose increments, so admitted may read low, never
@@ -32,12 +32,104 @@ use crate::hot::gcra::{admit, refund};
 use crate::hot::policy::{Escalation, Policy, RateWords};
 use crate::sync::{AtomicU64, Ordering};
 
-const OPEN: u64 = 1 << 0;
-const KILLED: u64 = 1 << 1;
-const ESCALATED: u64 = 1 << 2;
-const REASON_SHIFT: u32 = 8;
-const TIER_SHIFT: u32 = 16;
-const GEN_SHIFT: u32 = 32;
+/// A handle's generation sits above its slot index (see [`Handle::to_raw`]).
+const HANDLE_GEN_SHIFT: u32 = 32;
+
+/// A session line's state word: one atomic `u64` that every check loads first, and that the cold
+/// path changes only by compare-and-swap (or, for escalation, one `fetch_or`), so each change is
+/// seen whole.
+///
+/// | bits   | field |
+/// |--------|-------|
+/// | 0      | [`StateWord::OPEN`]: a session is open on the line |
+/// | 1      | [`StateWord::KILLED`]: every check answers KILLED |
+/// | 2      | [`StateWord::ESCALATED`]: violations escalated; every check answers DISCONNECT |
+/// | 8..16  | the kill reason (`KillReason as u8`), set with KILLED |
+/// | 16..32 | the tier's index |
+/// | 32..64 | the generation: bumped at each open, so older handles go stale |
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct StateWord(u64);
+
+impl StateWord {
+    const OPEN: u64 = 1 << 0;
+    const KILLED: u64 = 1 << 1;
+    const ESCALATED: u64 = 1 << 2;
+    const REASON_SHIFT: u32 = 8;
+    const TIER_SHIFT: u32 = 16;
+    const TIER_MASK: u64 = 0xFFFF << Self::TIER_SHIFT;
+    const GEN_SHIFT: u32 = 32;
+
+    /// A closed line whose last session had `generation`.
+    #[inline(always)]
+    fn closed(generation: u32) -> StateWord {
+        StateWord(u64::from(generation) << Self::GEN_SHIFT)
+    }
+
+    /// A line just opened for a session of `generation` on `tier`.
+    #[inline(always)]
+    fn opened(generation: u32, tier: u16) -> StateWord {
+        StateWord((u64::from(generation) << Self::GEN_SHIFT) | (u64::from(tier) << Self::TIER_SHIFT) | Self::OPEN)
+    }
+
+    #[inline(always)]
+    fn generation(self) -> u32 {
+        (self.0 >> Self::GEN_SHIFT) as u32
+    }
+
+    #[inline(always)]
+    fn is_open(self) -> bool {
+        self.0 & Self::OPEN != 0
+    }
+
+    /// Open, and for the session of `generation` (not an older one on the same line).
+    #[inline(always)]
+    fn is_live(self, generation: u32) -> bool {
+        self.generation() == generation && self.is_open()
+    }
+
+    /// Killed or escalated: the check answers without asking the buckets.
+    #[inline(always)]
+    fn is_stopped(self) -> bool {
+        self.0 & (Self::KILLED | Self::ESCALATED) != 0
+    }
+
+    #[inline(always)]
+    fn is_killed(self) -> bool {
+        self.0 & Self::KILLED != 0
+    }
+
+    #[inline(always)]
+    fn is_escalated(self) -> bool {
+        self.0 & Self::ESCALATED != 0
+    }
+
+    fn kill_reason(self) -> Option<KillReason> {
+        if self.is_killed() {
+            KillReason::from_bits((self.0 >> Self::REASON_SHIFT) as u8)
+        } else {
+            None
+        }
+    }
+
+    fn tier(self) -> u16 {
+        ((self.0 & Self::TIER_MASK) >> Self::TIER_SHIFT) as u16
+    }
+
+    /// This word killed for `reason`.
+    fn killed(self, reason: KillReason) -> StateWord {
+        StateWord(self.0 | Self::KILLED | (u64::from(reason as u8) << Self::REASON_SHIFT))
+    }
+
+    /// This word on `tier`.
+    fn on_tier(self, tier: u16) -> StateWord {
+        StateWord((self.0 & !Self::TIER_MASK) | (u64::from(tier) << Self::TIER_SHIFT))
+    }
+
+    /// This word closed: the generation kept (the next open bumps it), everything else cleared.
+    fn closing(self) -> StateWord {
+        StateWord::closed(self.generation())
+    }
+}
 
 /// Why a session was killed; reported with its KILLED answers and events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -110,12 +202,12 @@ impl Handle {
     /// Splits a 64-bit handle as the C ABI carries it.
     #[inline(always)]
     pub const fn from_raw(raw: u64) -> Handle {
-        Handle { index: raw as u32, generation: (raw >> GEN_SHIFT) as u32 }
+        Handle { index: raw as u32, generation: (raw >> HANDLE_GEN_SHIFT) as u32 }
     }
 
     /// The 64-bit form handed to C; never 0.
     pub const fn to_raw(self) -> u64 {
-        ((self.generation as u64) << GEN_SHIFT) | self.index as u64
+        ((self.generation as u64) << HANDLE_GEN_SHIFT) | self.index as u64
     }
 }
 
@@ -259,7 +351,7 @@ impl SessionLine {
     /// stale instead of naming a session of this one.
     pub fn with_generation(after: u32) -> SessionLine {
         SessionLine {
-            state: AtomicU64::new((after as u64) << GEN_SHIFT),
+            state: AtomicU64::new(StateWord::closed(after).0),
             msg_tat: AtomicU64::new(0),
             ord_tat: AtomicU64::new(0),
             rates: RateWords::new(),
@@ -270,20 +362,20 @@ impl SessionLine {
     }
 
     #[inline(always)]
-    fn live(&self, generation: u32) -> Option<u64> {
-        let state = self.state.load(Ordering::Acquire);
-        ((state >> GEN_SHIFT) as u32 == generation && state & OPEN != 0).then_some(state)
+    fn live(&self, generation: u32) -> Option<StateWord> {
+        let state = StateWord(self.state.load(Ordering::Acquire));
+        state.is_live(generation).then_some(state)
     }
 
     /// The per-message decision. `now` is in nanoseconds on the session's time base.
     #[inline(always)]
     pub fn check(&self, generation: u32, class: MsgClass, now: u64, side: &SessionSide) -> Verdict {
         let Some(state) = self.live(generation) else { return Verdict::Stale };
-        if state & (KILLED | ESCALATED) != 0 {
-            return if state & KILLED != 0 { Verdict::Killed } else { Verdict::Disconnect };
+        if state.is_stopped() {
+            return if state.is_killed() { Verdict::Killed } else { Verdict::Disconnect };
         }
         // Counted before the buckets are asked (see the module's protocol): a store to this line
-        // after the compare-and-swaps costs about 2 ns more on the anchor machine class.
+        // after the compare-and-swaps costs more (measured when this protocol was designed).
         if class == MsgClass::Order {
             bump(&self.checked_orders);
             let orders = self.rates.orders();
@@ -334,7 +426,7 @@ impl SessionLine {
             }
         };
         if count > u64::from(rule.threshold) {
-            self.state.fetch_or(ESCALATED, Ordering::AcqRel);
+            self.state.fetch_or(StateWord::ESCALATED, Ordering::AcqRel);
             side.disconnects.fetch_add(1, Ordering::Relaxed);
             Verdict::Disconnect
         } else {
@@ -347,9 +439,9 @@ impl SessionLine {
     ///
     /// Callers own the line exclusively (it came off the free list).
     pub fn open(&self, tier: u16, policy: &Policy, side: &SessionSide) -> u32 {
-        let old = self.state.load(Ordering::Acquire);
-        debug_assert_eq!(old & OPEN, 0, "opening a line that is open");
-        let generation = match ((old >> GEN_SHIFT) as u32).wrapping_add(1) {
+        let old = StateWord(self.state.load(Ordering::Acquire));
+        debug_assert!(!old.is_open(), "opening a line that is open");
+        let generation = match old.generation().wrapping_add(1) {
             0 => 1,
             g => g,
         };
@@ -368,21 +460,22 @@ impl SessionLine {
         }
         self.rates.publish(policy);
         side.rule.store(policy.escalation.pack(), Ordering::Release);
-        let state = (u64::from(generation) << GEN_SHIFT) | (u64::from(tier) << TIER_SHIFT) | OPEN;
-        self.state.store(state, Ordering::Release);
+        self.state.store(StateWord::opened(generation, tier).0, Ordering::Release);
         generation
     }
 
-    fn update(&self, generation: u32, f: impl Fn(u64) -> Option<u64>) -> Option<u64> {
-        let mut current = self.state.load(Ordering::Acquire);
+    /// Changes the state word of the live session `generation` by compare-and-swap with `f`;
+    /// returns the word it replaced, or `None` when the handle is stale or `f` declined.
+    fn update(&self, generation: u32, f: impl Fn(StateWord) -> Option<StateWord>) -> Option<StateWord> {
+        let mut current = StateWord(self.state.load(Ordering::Acquire));
         loop {
-            if (current >> GEN_SHIFT) as u32 != generation || current & OPEN == 0 {
+            if !current.is_live(generation) {
                 return None;
             }
             let next = f(current)?;
-            match self.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self.state.compare_exchange_weak(current.0, next.0, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Some(current),
-                Err(seen) => current = seen,
+                Err(seen) => current = StateWord(seen),
             }
         }
     }
@@ -390,26 +483,21 @@ impl SessionLine {
     /// Closes the session; its handle goes stale at once. Returns its final counters, or `None`
     /// when the handle was already stale.
     pub fn close(&self, generation: u32, side: &SessionSide) -> Option<Counters> {
-        // Keep the generation (the next open bumps it); clear OPEN and everything else.
-        self.update(generation, |s| Some(s & !((1 << GEN_SHIFT) - 1)))?;
+        self.update(generation, |s| Some(s.closing()))?;
         Some(self.counters_unchecked(side))
     }
 
     /// Marks the session killed; every later check answers KILLED. Returns `false` when the handle is
     /// stale or the session was already killed.
     pub fn kill(&self, generation: u32, reason: KillReason) -> bool {
-        self.update(generation, |s| {
-            (s & KILLED == 0).then_some(s | KILLED | (u64::from(reason as u8) << REASON_SHIFT))
-        })
-        .is_some()
+        self.update(generation, |s| (!s.is_killed()).then(|| s.killed(reason))).is_some()
     }
 
     /// Puts the session on `tier` under `policy`: its next check enforces them, with both buckets
     /// started afresh (debt run up at one interval means nothing at another; a TAT of 0 is a full
     /// bucket on any time base). Returns `false` for a stale handle.
     pub fn set_policy(&self, generation: u32, tier: u16, policy: &Policy, side: &SessionSide) -> bool {
-        let moved = self
-            .update(generation, |s| Some((s & !(0xFFFF << TIER_SHIFT)) | (u64::from(tier) << TIER_SHIFT)));
+        let moved = self.update(generation, |s| Some(s.on_tier(tier)));
         if moved.is_none() {
             return false;
         }
@@ -423,17 +511,13 @@ impl SessionLine {
     /// The state word, or `None` for a stale handle.
     pub fn state(&self, generation: u32) -> Option<LineState> {
         let s = self.live(generation)?;
-        Some(LineState {
-            tier: ((s >> TIER_SHIFT) & 0xFFFF) as u16,
-            killed: (s & KILLED != 0).then(|| KillReason::from_bits((s >> REASON_SHIFT) as u8)).flatten(),
-            escalated: s & ESCALATED != 0,
-        })
+        Some(LineState { tier: s.tier(), killed: s.kill_reason(), escalated: s.is_escalated() })
     }
 
     /// The generation of the session open on this line, if one is.
     pub fn open_generation(&self) -> Option<u32> {
-        let state = self.state.load(Ordering::Acquire);
-        (state & OPEN != 0).then_some((state >> GEN_SHIFT) as u32)
+        let state = StateWord(self.state.load(Ordering::Acquire));
+        state.is_open().then_some(state.generation())
     }
 
     /// The counters, or `None` for a stale handle.

@@ -79,6 +79,12 @@ impl Engine {
         // SAFETY: the pointer came from fixprov_engine_open or into_raw and is live until drop.
         unsafe { (*self.0).engine() }
     }
+
+    /// The engine's own admin part (the one `fixprov_admin_request` uses).
+    pub fn admin(&self) -> &fixprov::admin::Admin {
+        // SAFETY: as for `rust`.
+        unsafe { (*self.0).admin() }
+    }
 }
 
 impl Drop for Engine {
@@ -602,9 +608,9 @@ pub fn stats_input_done() {
 /// The whole audit log after a flush, one record a line (as `GET /admin/fix/audit/export` gives it).
 pub fn audit_log(e: &Engine) -> Vec<fixprov::cold::audit::AuditRecord> {
     let engine = e.rust();
-    engine.audit_flush().expect("the audit queue flushes to an in-memory store");
+    engine.audit().flush().expect("the audit queue flushes to an in-memory store");
     let mut out = Vec::new();
-    engine.audit_export(&Default::default(), &mut out).expect("the audit log exports");
+    engine.audit().export(&Default::default(), &mut out).expect("the audit log exports");
     String::from_utf8(out)
         .expect("the audit export is UTF-8")
         .lines()
