@@ -299,10 +299,10 @@ fn audit_rows_keep_their_order_and_columns(subject: &Subject<'_>) {
         assert_eq!(tx.audit_last(0, None)?, None);
         // Times do not grow with the sequence: the newest row dated before t is found by seq.
         for t in [0, 1_000, 1_001, 1_031, 1_050, 1_100, 1_101, u64::MAX] {
-            let want = all.iter().filter(|r| r.at_unix_ms < t).map(|r| (r.seq, r.mac.clone())).last();
+            let want = all.iter().rev().find(|r| r.at_unix_ms < t).map(|r| (r.seq, r.mac.clone()));
             assert_eq!(tx.audit_last(u64::MAX, Some(t))?, want, "newest before {t}");
             let want =
-                all.iter().filter(|r| r.at_unix_ms < t && r.seq <= 9).map(|r| (r.seq, r.mac.clone())).last();
+                all.iter().rev().find(|r| r.at_unix_ms < t && r.seq <= 9).map(|r| (r.seq, r.mac.clone()));
             assert_eq!(tx.audit_last(9, Some(t))?, want, "newest through 9 before {t}");
         }
         let stopped = Error::InvalidState("enough".into());
