@@ -148,12 +148,15 @@ pub trait Backend: Send + Sync {
     /// - **Serializable**: write transactions run one at a time against the store, also across
     ///   processes sharing it; `work` reads the latest committed state and its own writes.
     /// - Readers running meanwhile do not see any of it before it commits.
+    ///
+    /// `work` must not call back into the backend (it may deadlock).
     fn write(&self, work: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()>;
 
     /// Runs `work` once against one consistent, read-only snapshot: every read inside it sees the
     /// same committed state, whatever commits meanwhile. A backend may let writers proceed during a
     /// read (a file backend should, so a long audit verification never stops the engine) or make
-    /// them wait until it ends. Returns `work`'s error unchanged.
+    /// them wait until it ends. Returns `work`'s error unchanged. `work` must not call back into
+    /// the backend.
     fn read(&self, work: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()>;
 }
 

@@ -17,7 +17,7 @@ use super::Table;
 use crate::error::{Error, Result};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// The schema this build writes; older stores are migrated by [`Backend::prepare`].
 pub const SCHEMA_VERSION: i64 = 4;
@@ -66,6 +66,8 @@ pub struct SqliteBackend {
     readers: Mutex<Vec<Connection>>,
     /// The connection that writes: opened by `prepare` for a file, at construction in memory.
     writer: Mutex<Option<Connection>>,
+    /// Set once `prepare` succeeded, so a read checks it without waiting for a running write.
+    prepared: OnceLock<()>,
     /// `None` in memory.
     path: Option<PathBuf>,
 }
@@ -93,13 +95,23 @@ impl SqliteBackend {
     /// The store in the database file `path`; nothing is opened or created until
     /// [`Backend::prepare`].
     pub fn file(path: &Path) -> SqliteBackend {
-        SqliteBackend { readers: Mutex::default(), writer: Mutex::new(None), path: Some(path.to_owned()) }
+        SqliteBackend {
+            readers: Mutex::default(),
+            writer: Mutex::new(None),
+            prepared: OnceLock::new(),
+            path: Some(path.to_owned()),
+        }
     }
 
     /// A store in memory, lost when dropped.
     pub fn in_memory() -> Result<SqliteBackend> {
         let conn = Connection::open_in_memory().map_err(db)?;
-        Ok(SqliteBackend { readers: Mutex::default(), writer: Mutex::new(Some(conn)), path: None })
+        Ok(SqliteBackend {
+            readers: Mutex::default(),
+            writer: Mutex::new(Some(conn)),
+            prepared: OnceLock::new(),
+            path: None,
+        })
     }
 
     /// The database file; `None` in memory.
@@ -175,10 +187,14 @@ impl Backend for SqliteBackend {
         let conn = writer.as_mut().ok_or_else(not_prepared)?;
         let before: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db)?;
         migrate(conn)?;
+        let _ = self.prepared.set(());
         Ok(Prepared { may_lack_manifest: before < MANIFEST_SCHEMA })
     }
 
     fn write(&self, work: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
+        if self.prepared.get().is_none() {
+            return Err(not_prepared());
+        }
         let mut writer = self.writer();
         let conn = writer.as_mut().ok_or_else(not_prepared)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -187,14 +203,14 @@ impl Backend for SqliteBackend {
     }
 
     fn read(&self, work: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()> {
+        if self.prepared.get().is_none() {
+            return Err(not_prepared());
+        }
         let Some(path) = &self.path else {
             let mut writer = self.writer();
             let conn = writer.as_mut().ok_or_else(not_prepared)?;
             return read_in(conn, work);
         };
-        if self.writer().is_none() {
-            return Err(not_prepared());
-        }
         let mut conn = self.reader(path)?;
         let result = read_in(&mut conn, work);
         self.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
