@@ -193,7 +193,7 @@ enum fixprov_clock
    */
   FIXPROV_CLOCK_COARSE = 0,
   /**
-   * Read the TSC on every check (about 9 ns more per check).
+   * Read the TSC on every check (a TSC read more per check; BENCHMARKS.md has the cost).
    */
   FIXPROV_CLOCK_PRECISE = 1,
 };
@@ -805,7 +805,7 @@ fixprov_status fixprov_rules_json(const struct fixprov_engine *engine,
 
 /**
  * Sets or clears one user's override of one rule. override_json is "\"disabled\"" (the rule is
- * skipped for this user) or {"threshold": <value>} (another threshold: money for balance and
+ * skipped for this user) or `{"threshold": VALUE}` (another threshold: money for balance and
  * volume rules, an integer for age and KYC); (NULL, 0) clears the override.
  *
  * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (a value
@@ -866,8 +866,8 @@ fixprov_status fixprov_tier_rules_set(const struct fixprov_engine *engine,
  * Re-evaluates every provisioned user: reports those who no longer qualify (and suspends them,
  * killing their sessions, when suspend is 1), and moves users whose facts match a tier rule to
  * that tier (live sessions enforce it from their next message). The report is JSON:
- * {"checked", "not_eligible": [{"user", "verdict"}], "suspended": [users], "tier_changes":
- * [[user, from, to]]}.
+ * `{"checked", "not_eligible": [{"user", "verdict"}], "suspended": [users], "tier_changes":
+ * [[user, from, to]]}`.
  *
  * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (suspend not 0 or 1), or
  * FIXPROV_ERR_STORAGE (the report is then not written; changes made before the failure stay).

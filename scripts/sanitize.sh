@@ -7,7 +7,7 @@
 #                                         the logon/revocation race at its full 200 rounds (CI: 20)
 # CI (scripts/test.sh) runs both sanitizers.
 #
-# Tests: tests/ffi.rs and tests/ffi_matrix.rs (every export with bad input and an injected panic),
+# Tests: tests/ffi.rs and tests/ffi_matrix/ (every export with bad input and an injected panic),
 # tests/ffi_access.rs, tests/core.rs, tests/threads.rs (racing opens, checks and kills) and
 # tests/soak.rs (the load test and the open/close soak). The stable toolchain ships the sanitizer
 # runtimes; RUSTC_BOOTSTRAP=1 lets it take the nightly-only -Zsanitizer flag. Builds go to
