@@ -32,16 +32,19 @@ fn benches(c: &mut Criterion) {
     engine.eligibility().account_set("eligible", facts(250_000, 3)).unwrap();
     engine.eligibility().account_set("failing", facts(99_999, 1)).unwrap();
     let mut group = c.benchmark_group(GROUP);
-    group.bench_function(IDS[0], |b| b.iter(|| engine.eligibility().evaluate(black_box("eligible")).eligible));
+    group
+        .bench_function(IDS[0], |b| b.iter(|| engine.eligibility().evaluate(black_box("eligible")).eligible));
     group.bench_function(IDS[1], |b| b.iter(|| engine.eligibility().evaluate(black_box("failing")).eligible));
     engine
-        .eligibility().rule_add(
+        .eligibility()
+        .rule_add(
             r#"{"id": "desk_or_vip", "when": {"any_of": [{"fact": "groups", "op": "contains", "value": "vip"},
                {"all_of": [{"fact": "groups", "op": "contains", "value": "desk-a"},
                            {"fact": "kyc_level", "op": ">=", "value": 2}]}]}}"#,
         )
         .unwrap();
-    group.bench_function(IDS[2], |b| b.iter(|| engine.eligibility().evaluate(black_box("eligible")).eligible));
+    group
+        .bench_function(IDS[2], |b| b.iter(|| engine.eligibility().evaluate(black_box("eligible")).eligible));
     group.finish();
 }
 

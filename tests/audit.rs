@@ -48,7 +48,10 @@ fn db(dir: &Path) -> rusqlite::Connection {
 /// Every kind of change once, returning the secrets it handed out.
 fn every_change(engine: &Engine) -> Vec<Vec<u8>> {
     engine.tiers().set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
-    engine.eligibility().account_set("alice", AccountFacts { kyc_level: Some(3), ..AccountFacts::default() }).unwrap();
+    engine
+        .eligibility()
+        .account_set("alice", AccountFacts { kyc_level: Some(3), ..AccountFacts::default() })
+        .unwrap();
     let first = engine.access().provision("alice", Some("desk")).unwrap().password;
     engine.access().ip_allow("alice", "10.0.0.0/8").unwrap();
     engine.access().ip_disallow("alice", "10.0.0.0/8").unwrap();
@@ -63,7 +66,8 @@ fn every_change(engine: &Engine) -> Vec<Vec<u8>> {
     engine.eligibility().override_set("alice", "kyc3", Some(Override::Disabled)).unwrap();
     engine.eligibility().bypass_set("alice", Some(("ops", "pilot"))).unwrap();
     engine
-        .eligibility().tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 3}}]"#)
+        .eligibility()
+        .tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 3}}]"#)
         .unwrap();
     engine.eligibility().rule_remove("kyc3").unwrap();
     engine.access().revoke("alice").unwrap();
@@ -133,12 +137,14 @@ fn queries_filter_and_page() {
     assert_eq!(credential_changes.len(), 7);
     let page1 = engine.audit().query(&AuditQuery { limit: Some(5), ..AuditQuery::default() }).unwrap();
     let page2 = engine
-        .audit().query(&AuditQuery { limit: Some(5), after_seq: Some(page1[4].seq), ..AuditQuery::default() })
+        .audit()
+        .query(&AuditQuery { limit: Some(5), after_seq: Some(page1[4].seq), ..AuditQuery::default() })
         .unwrap();
     assert_eq!((page1.len(), page2[0].seq), (5, 6));
     let now = page1[0].at_unix_ms;
     assert!(engine
-        .audit().query(&AuditQuery { to_unix_ms: Some(now - 1), ..AuditQuery::default() })
+        .audit()
+        .query(&AuditQuery { to_unix_ms: Some(now - 1), ..AuditQuery::default() })
         .unwrap()
         .is_empty());
     assert_eq!(
@@ -293,7 +299,8 @@ fn a_million_throttled_checks_make_a_handful_of_aggregated_records() {
     assert!(throttled >= 999_990, "{throttled}");
     engine.audit().flush().unwrap();
     let records = engine
-        .audit().query(&AuditQuery { event_prefix: Some("session.violations".into()), ..AuditQuery::default() })
+        .audit()
+        .query(&AuditQuery { event_prefix: Some("session.violations".into()), ..AuditQuery::default() })
         .unwrap();
     // The housekeeper may have aggregated once or twice during the flood; never one per message.
     assert!((1..=10).contains(&records.len()), "{} records", records.len());
@@ -302,10 +309,8 @@ fn a_million_throttled_checks_make_a_handful_of_aggregated_records() {
     engine.audit().flush().unwrap();
     assert_eq!(
         engine
-            .audit().query(&AuditQuery {
-                event_prefix: Some("session.violations".into()),
-                ..AuditQuery::default()
-            })
+            .audit()
+            .query(&AuditQuery { event_prefix: Some("session.violations".into()), ..AuditQuery::default() })
             .unwrap()
             .len(),
         records.len(),
@@ -483,7 +488,8 @@ fn retention_cuts_the_oldest_records_and_the_chain_stays_verifiable() {
     let kept_early = engine.audit().head().unwrap();
     for i in 0..30 {
         engine
-            .eligibility().account_set(&format!("u{i}"), AccountFacts { kyc_level: Some(1), ..AccountFacts::default() })
+            .eligibility()
+            .account_set(&format!("u{i}"), AccountFacts { kyc_level: Some(1), ..AccountFacts::default() })
             .unwrap();
     }
     let before = engine.audit().head().unwrap().0.seq;

@@ -390,10 +390,15 @@ fn exercise(dir: &Path, base: &Base) -> Result<(Vec<String>, Option<String>), Er
             note("reopened desk", engine.tiers().get("desk").map(|t| format!("{:?}", t.spec)));
             for user in ["alice", "bob", "hank"] {
                 // Alice's password was just changed: when is not part of the comparison.
-                let info =
-                    engine.access().credentials(user).map(|c| CredentialInfo { password_changed_unix_ms: 0, ..c });
+                let info = engine
+                    .access()
+                    .credentials(user)
+                    .map(|c| CredentialInfo { password_changed_unix_ms: 0, ..c });
                 note(&format!("reopened {user}"), info.map(|c| format!("{c:?}")));
-                note(&format!("reopened facts {user}"), Ok(format!("{:?}", engine.eligibility().account_facts(user))));
+                note(
+                    &format!("reopened facts {user}"),
+                    Ok(format!("{:?}", engine.eligibility().account_facts(user))),
+                );
             }
             note("reopened rules", Ok(format!("{:?}", engine.eligibility().rules())));
             if let (Ok(sender), Ok(password)) = (&alice, &password) {
@@ -721,7 +726,8 @@ fn child_workload() {
         let name = format!("w{i}");
         let outcome = match i % 3 {
             0 => engine
-                .access().provision(&name, Some("premium"))
+                .access()
+                .provision(&name, Some("premium"))
                 .map(|c| ("provision", String::from_utf8(c.password.expose().to_vec()).expect("ASCII"))),
             1 => engine.tiers().set(&name, tier_of(i)).map(|()| ("tier", String::new())),
             _ => engine.eligibility().rule_add(&rule_document(&name)).map(|()| ("rule", String::new())),
@@ -742,7 +748,9 @@ fn child_workload() {
                             "a failed provisioning of {name} made a user"
                         );
                     }
-                    "tier" => assert!(engine.tiers().get(&name).is_err(), "a failed tier {name} is in memory"),
+                    "tier" => {
+                        assert!(engine.tiers().get(&name).is_err(), "a failed tier {name} is in memory")
+                    }
                     _ => assert!(
                         !engine.eligibility().rules().iter().any(|r| r.id == name),
                         "a failed rule {name} is in memory"
@@ -851,8 +859,10 @@ fn verify_workload(dir: &Path, calls: &[Call], log: &str) -> usize {
                         username: None,
                         peer: None,
                     };
-                    let session =
-                        engine.access().logon(&request).unwrap_or_else(|e| panic!("{call:?}: logon {e:?}\n{log}"));
+                    let session = engine
+                        .access()
+                        .logon(&request)
+                        .unwrap_or_else(|e| panic!("{call:?}: logon {e:?}\n{log}"));
                     engine.sessions().close(session).expect("close");
                 }
                 credentials.is_ok()

@@ -276,9 +276,11 @@ fn perform(
             format!("{user} {}", std::str::from_utf8(password.expose()).expect("an ASCII password"))
         }
         "revoke" => engine.access().revoke(user).map(|()| user.to_owned()).expect("revoke"),
-        "expiry" => {
-            engine.access().set_expiry(user, arg.parse().ok()).map(|()| format!("{user} {arg}")).expect("expiry")
-        }
+        "expiry" => engine
+            .access()
+            .set_expiry(user, arg.parse().ok())
+            .map(|()| format!("{user} {arg}"))
+            .expect("expiry"),
         "usertier" if via_admin => {
             admin_ok(engine, "/admin/fix/rate-limits/update", json!({"user": user, "tier": arg}));
             format!("{user} {arg}")
@@ -557,7 +559,10 @@ fn verify(dir: &Path, round: u64, seen: &mut AuditSeen) -> (State, Duration, u64
     let took = started.elapsed();
     for (user, k) in &state.users {
         let ctx = format!("round {round} in {}, {user} {k:?}", dir.display());
-        let info = engine.access().credentials(user).unwrap_or_else(|e| panic!("{ctx}: acknowledged user lost: {e}"));
+        let info = engine
+            .access()
+            .credentials(user)
+            .unwrap_or_else(|e| panic!("{ctx}: acknowledged user lost: {e}"));
         let (op, arg) = k.pending.as_ref().map_or(("", ""), |(op, arg)| (op.as_str(), arg.as_str()));
         assert_eq!(info.sender_comp_id, k.sender, "{ctx}");
         assert!(info.tier == k.tier || (op == "usertier" && info.tier == arg), "{ctx}: tier {}", info.tier);
@@ -584,7 +589,8 @@ fn verify(dir: &Path, round: u64, seen: &mut AuditSeen) -> (State, Duration, u64
         }
     }
     let ctx = format!("round {round} in {}, pending {:?}", dir.display(), state.pending);
-    let rules: BTreeMap<String, Rule> = engine.eligibility().rules().into_iter().map(|r| (r.id.clone(), r)).collect();
+    let rules: BTreeMap<String, Rule> =
+        engine.eligibility().rules().into_iter().map(|r| (r.id.clone(), r)).collect();
     let (expected, other) = state.rules_expected();
     assert!(
         rules == expected || Some(&rules) == other.as_ref(),

@@ -95,7 +95,8 @@ fn wrong_password_and_unknown_compid_look_the_same_to_the_peer() {
     let wrong = logon_with(&engine, &login.sender, b"guess", None).unwrap_err();
     let unknown = logon_with(&engine, "FP_NOBODY", &login.password, None).unwrap_err();
     let wrong_target = engine
-        .access().logon(&LogonRequest {
+        .access()
+        .logon(&LogonRequest {
             sender_comp_id: &login.sender,
             target_comp_id: "OTHER",
             password: &login.password,
@@ -118,7 +119,9 @@ fn revoke_is_permanent_and_kills_live_sessions() {
     let engine = engine();
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
-    engine.sessions().set_listener(Some(Box::new(move |e| sink.lock().unwrap().push((e.kind, e.session, e.reason)))));
+    engine
+        .sessions()
+        .set_listener(Some(Box::new(move |e| sink.lock().unwrap().push((e.kind, e.session, e.reason)))));
     let login = provision(&engine, "carol", "premium");
     let a = logon(&engine, &login, None).unwrap();
     let b = logon(&engine, &login, None).unwrap();
@@ -312,7 +315,10 @@ fn ip_allow_lists_v4_v6_cidr_and_empty() {
     );
     assert!(matches!(engine.access().ip_allow("gus", "banana"), Err(fixprov::Error::InvalidArgument(_))));
     assert!(matches!(engine.access().ip_disallow("gus", "192.0.2.0/24"), Err(fixprov::Error::NotFound(_))));
-    assert_eq!(engine.access().credentials("gus").unwrap().ip_allow, ["10.1.0.0/16", "2001:db8::/32", "203.0.113.7"]);
+    assert_eq!(
+        engine.access().credentials("gus").unwrap().ip_allow,
+        ["10.1.0.0/16", "2001:db8::/32", "203.0.113.7"]
+    );
     for rule in ["10.1.0.0/16", "2001:db8::/32", "203.0.113.7"] {
         engine.access().ip_disallow("gus", rule).unwrap();
     }
@@ -487,7 +493,10 @@ fn no_secret_in_debug_output_or_errors() {
     assert!(!json.contains(&password));
     let new = engine.access().regenerate_password("lee", Duration::ZERO).unwrap();
     assert_eq!(format!("{new:?}"), "Secret(..)");
-    for e in [engine.access().provision("lee", None).unwrap_err(), engine.access().reactivate("nobody").unwrap_err()] {
+    for e in [
+        engine.access().provision("lee", None).unwrap_err(),
+        engine.access().reactivate("nobody").unwrap_err(),
+    ] {
         assert!(!e.to_string().contains(&password));
     }
 }

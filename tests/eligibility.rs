@@ -77,7 +77,8 @@ fn group_and_nested_custom_rules() {
     engine.eligibility().rule_add(r#"{"id": "desks", "groups": {"any_of": ["desk-a", "desk-b"]}}"#).unwrap();
     engine.eligibility().rule_add(r#"{"id": "not_banned", "groups": {"none_of": ["banned"]}}"#).unwrap();
     engine
-        .eligibility().rule_add(
+        .eligibility()
+        .rule_add(
             r#"{"id": "vip_or_big", "description": "VIPs, or big traders with KYC 3 and low risk",
                 "when": {"any_of": [
                   {"fact": "groups", "op": "contains", "value": "vip"},
@@ -147,9 +148,15 @@ fn overrides_and_bypass() {
     engine.eligibility().account_set("o", facts).unwrap();
     assert_eq!(failing(&engine, "o"), ["min_balance", "min_kyc_level"]);
     engine.eligibility().override_set("o", "min_kyc_level", Some(Override::Disabled)).unwrap();
-    engine.eligibility().override_set("o", "min_balance", Some(Override::Threshold(Value::Money(usd("400.00"))))).unwrap();
+    engine
+        .eligibility()
+        .override_set("o", "min_balance", Some(Override::Threshold(Value::Money(usd("400.00")))))
+        .unwrap();
     assert!(engine.eligibility().evaluate("o").eligible);
-    engine.eligibility().override_set("o", "min_balance", Some(Override::Threshold(Value::Money(usd("600.00"))))).unwrap();
+    engine
+        .eligibility()
+        .override_set("o", "min_balance", Some(Override::Threshold(Value::Money(usd("600.00")))))
+        .unwrap();
     assert_eq!(failing(&engine, "o"), ["min_balance"]);
     assert!(matches!(
         engine.eligibility().override_set("o", "min_balance", Some(Override::Threshold(Value::Int(3)))),
@@ -164,8 +171,14 @@ fn overrides_and_bypass() {
     assert!(failing(&engine, "other").contains(&"min_kyc_level".to_string()), "overrides are per user");
 
     // A bypass makes the user eligible whatever the rules say, and still lists what failed.
-    assert!(matches!(engine.eligibility().bypass_set("o", Some(("", "why"))), Err(fixprov::Error::InvalidArgument(_))));
-    engine.eligibility().bypass_set("o", Some(("ops@venue", "market maker onboarding, ticket 4411"))).unwrap();
+    assert!(matches!(
+        engine.eligibility().bypass_set("o", Some(("", "why"))),
+        Err(fixprov::Error::InvalidArgument(_))
+    ));
+    engine
+        .eligibility()
+        .bypass_set("o", Some(("ops@venue", "market maker onboarding, ticket 4411")))
+        .unwrap();
     let verdict = engine.eligibility().evaluate("o");
     assert!(verdict.eligible && verdict.bypassed);
     assert_eq!(verdict.failures.len(), 1);
@@ -197,7 +210,10 @@ fn provisioning_is_refused_with_the_full_list_of_failing_rules() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(engine.access().credentials("p"), Err(fixprov::Error::NotFound(_))), "nothing was provisioned");
+    assert!(
+        matches!(engine.access().credentials("p"), Err(fixprov::Error::NotFound(_))),
+        "nothing was provisioned"
+    );
     engine.eligibility().account_set("p", qualifying()).unwrap();
     assert!(engine.access().provision("p", None).is_ok());
 }
@@ -250,7 +266,9 @@ fn reevaluation_reports_suspends_and_moves_live_sessions_between_tiers() {
         )
         .unwrap();
     assert!(matches!(
-        engine.eligibility().tier_rules_set(r#"[{"tier": "gold", "when": {"fact": "kyc_level", "op": ">=", "value": 1}}]"#),
+        engine
+            .eligibility()
+            .tier_rules_set(r#"[{"tier": "gold", "when": {"fact": "kyc_level", "op": ">=", "value": 1}}]"#),
         Err(fixprov::Error::NotFound(_))
     ));
     let session = logon(&engine, &big.sender_comp_id, &big.password).unwrap();
@@ -303,10 +321,14 @@ fn everything_survives_a_reopen() {
         engine.eligibility().rule_add(r#"{"id": "desk", "groups": {"any_of": ["desk-a"]}}"#).unwrap();
         engine.eligibility().rule_enable("min_account_age", false).unwrap();
         engine.eligibility().rule_remove("min_volume_30d").unwrap();
-        engine.eligibility().override_set("r", "min_kyc_level", Some(Override::Threshold(Value::Int(1)))).unwrap();
+        engine
+            .eligibility()
+            .override_set("r", "min_kyc_level", Some(Override::Threshold(Value::Int(1))))
+            .unwrap();
         engine.eligibility().bypass_set("s", Some(("ops", "pilot"))).unwrap();
         engine
-            .eligibility().tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 1}}]"#)
+            .eligibility()
+            .tier_rules_set(r#"[{"tier": "premium", "when": {"fact": "kyc_level", "op": ">=", "value": 1}}]"#)
             .unwrap();
     }
     let engine = Engine::open(stored()).unwrap();

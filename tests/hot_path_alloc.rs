@@ -55,7 +55,8 @@ fn a_million_checks_allocate_nothing() {
     let engine =
         Engine::open(Config { clock: ClockConfig::Manual(clock.clone()), ..Config::default() }).unwrap();
     engine
-        .tiers().set("t", TierSpec { escalation_threshold: 1_000, ..TierSpec::new(1_000, 2_000, 10, 50) })
+        .tiers()
+        .set("t", TierSpec { escalation_threshold: 1_000, ..TierSpec::new(1_000, 2_000, 10, 50) })
         .unwrap();
     engine.tiers().assign("u", "t").unwrap();
     let a = engine.sessions().open("u").unwrap();
@@ -119,7 +120,8 @@ fn evaluating_an_eligible_user_allocates_nothing() {
     };
     engine.eligibility().account_set("eligible", facts).unwrap();
     assert!(engine.eligibility().evaluate("eligible").eligible);
-    let (eligible, allocations) = counted(|| (0..10_000).all(|_| engine.eligibility().evaluate("eligible").eligible));
+    let (eligible, allocations) =
+        counted(|| (0..10_000).all(|_| engine.eligibility().evaluate("eligible").eligible));
     assert!(eligible);
     assert_eq!(allocations, 0, "evaluating an eligible user against the default rules allocated");
 }

@@ -64,7 +64,12 @@ fn no_layer_names_a_layer_above_it() {
             for layer in *above {
                 for (n, line) in text.lines().enumerate() {
                     if names(line, layer, depth + 1) {
-                        offences.push(format!("{}:{}: names {layer}: {}", file.display(), n + 1, line.trim()));
+                        offences.push(format!(
+                            "{}:{}: names {layer}: {}",
+                            file.display(),
+                            n + 1,
+                            line.trim()
+                        ));
                     }
                 }
                 // Grouped imports spread over several lines.

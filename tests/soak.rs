@@ -468,7 +468,8 @@ fn admin(
                     }
                 } else {
                     engine
-                        .eligibility().rule_add(&format!(r#"{{"id": "{id}", "groups": {{"none_of": ["banned"]}}}}"#))
+                        .eligibility()
+                        .rule_add(&format!(r#"{{"id": "{id}", "groups": {{"none_of": ["banned"]}}}}"#))
                         .expect("rule_add");
                     rules.push(id);
                 }
@@ -590,7 +591,8 @@ fn load_counts_add_up_and_no_session_exceeds_its_rate() {
     let audit = engine.audit().verify().expect("audit_verify");
     assert!(audit.ok, "{:?}", audit.problems);
     let dropped = engine
-        .audit().query(&AuditQuery { event_prefix: Some("audit.dropped".into()), ..AuditQuery::default() });
+        .audit()
+        .query(&AuditQuery { event_prefix: Some("audit.dropped".into()), ..AuditQuery::default() });
     let dropped = dropped.expect("audit_query").len();
 
     let checks: u64 = reports.iter().map(|r| r.checks).sum();
@@ -707,7 +709,8 @@ fn soak_once(i: u64, dir: Option<&std::path::Path>) {
             token: token.clone(),
         }];
         let server = fixprov::admin::Admin::new(&engine);
-        let addr = server.start("127.0.0.1:0".parse().expect("an address"), tokens, false).expect("admin start");
+        let addr =
+            server.start("127.0.0.1:0".parse().expect("an address"), tokens, false).expect("admin start");
         assert_eq!(http(addr, "/admin/fix/stats", &token), 200);
         if i % 4 == 0 {
             server.stop();

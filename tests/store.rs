@@ -90,7 +90,11 @@ fn everything_survives_a_reopen() {
     assert_eq!(logon(&engine, "FP_BOB", &bob_old), Err(LogonRefusal::BadCredentials));
     assert_eq!(logon(&engine, "FP_BOB", b""), Err(LogonRefusal::BadCredentials));
     assert!(matches!(engine.access().provision("alice", None), Err(fixprov::Error::AlreadyExists(_))));
-    assert_eq!(engine.access().provision("ALICE", None).unwrap().sender_comp_id, "FP_ALICE_2", "CompIDs stay unique");
+    assert_eq!(
+        engine.access().provision("ALICE", None).unwrap().sender_comp_id,
+        "FP_ALICE_2",
+        "CompIDs stay unique"
+    );
 }
 
 #[test]
@@ -218,7 +222,9 @@ fn no_secret_is_written_in_clear() {
         for user in ["lisa", "mike", "nora"] {
             secrets.push(engine.access().provision(user, None).unwrap().password.expose().to_vec());
         }
-        secrets.push(engine.access().regenerate_password("mike", Duration::from_secs(60)).unwrap().expose().to_vec());
+        secrets.push(
+            engine.access().regenerate_password("mike", Duration::from_secs(60)).unwrap().expose().to_vec(),
+        );
         secrets.push(b"correct horse battery staple".to_vec());
         // Grep while the engine is open (the WAL holds the newest pages) and after it closed.
         assert_no_secret(&dir.0, &secrets);

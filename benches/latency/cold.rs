@@ -520,7 +520,10 @@ pub fn busy_rows(r: &mut Results, sizes: &Sizes) {
                 engine.access().provision(&format!("busy-{i:08}"), Some("basic")).unwrap();
                 counts[0] += 1;
                 let burst = if i % 2 == 0 { 500_000_000 } else { 1_000_000_000 };
-                engine.tiers().set("load-a", fixprov::TierSpec { order_burst: burst, ..open_tier(10) }).unwrap();
+                engine
+                    .tiers()
+                    .set("load-a", fixprov::TierSpec { order_burst: burst, ..open_tier(10) })
+                    .unwrap();
                 counts[1] += 1;
                 let tier = if i % 2 == 0 { "load-b" } else { "load-a" };
                 engine.tiers().assign(&format!("load-user-{}", (i / 2) % 20), tier).unwrap();

@@ -968,7 +968,9 @@ impl Run {
         let admitted = account.and_then(|a| self.m.users[a].cred.as_ref()).is_some_and(|c| {
             !c.allow.is_empty()
                 && peer_ip.is_some_and(|ip| {
-                    c.allow.iter().any(|r| common::ref_contains(common::ref_rule(RULES[*r]).expect("rule"), ip))
+                    c.allow
+                        .iter()
+                        .any(|r| common::ref_contains(common::ref_rule(RULES[*r]).expect("rule"), ip))
                 })
         });
         let want = if self.m.lockouts.locked(&sender, peer_ip, admitted) {

@@ -33,8 +33,8 @@
 
 use super::auth::Auth;
 pub use super::auth::{TokenConfig, AUTH_AUDIT_INTERVAL, MAX_AUDITED_ADDRESSES};
-use crate::cold::audit::AuditEvent;
 use super::metrics::Metrics;
+use crate::cold::audit::AuditEvent;
 use crate::engine::Core;
 use crate::error::{Error, Result};
 use axum::Router;

@@ -282,13 +282,19 @@ impl Admin {
     /// Starts the admin HTTP API on `bind` (port 0 picks one) with `tokens`; returns the address it
     /// listens on. A second start replaces the first server. Stopped by [`Admin::stop`] or when the
     /// admin part is dropped, with its thread joined.
-    pub fn start(&self, bind: SocketAddr, tokens: Vec<http::TokenConfig>, allow_remote: bool) -> Result<SocketAddr> {
+    pub fn start(
+        &self,
+        bind: SocketAddr,
+        tokens: Vec<http::TokenConfig>,
+        allow_remote: bool,
+    ) -> Result<SocketAddr> {
         // A bad configuration leaves the running server alone; a good one replaces it (stopped
         // first, so the new one may bind the same address).
         http::AdminServer::check_config(bind, &tokens, allow_remote)?;
         let mut server = self.server.lock().unwrap_or_else(|p| p.into_inner());
         drop(server.take());
-        let started = http::AdminServer::start(self.core.clone(), self.metrics.clone(), bind, tokens, allow_remote)?;
+        let started =
+            http::AdminServer::start(self.core.clone(), self.metrics.clone(), bind, tokens, allow_remote)?;
         let address = started.address();
         *server = Some(started);
         Ok(address)
@@ -325,7 +331,14 @@ fn handle(core: &Core, metrics: &Metrics, actor: &Actor, method: &str, path: &st
 
 /// Routes one request: finds the route, checks the role, the body's size and the query, runs
 /// the handler with `actor` on the audit records it causes.
-pub(crate) fn dispatch(core: &Core, metrics: &Metrics, actor: &Actor, method: &str, path: &str, body: &[u8]) -> Outcome {
+pub(crate) fn dispatch(
+    core: &Core,
+    metrics: &Metrics,
+    actor: &Actor,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Outcome {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let Some(allowed) = allowed_methods(path) else {
         return Outcome::Answer(Response::error(404, "no_such_route", format!("no route {path}")));

@@ -171,7 +171,8 @@ fn user_op(c: &Call<'_>, op: fn(&crate::engine::Core, &str) -> crate::Result<()>
 
 fn regenerate(c: &Call<'_>) -> Answer {
     let b: Regenerate = c.body()?;
-    let password = c.core.access().regenerate_password(&b.user, Duration::from_secs(b.overlap_secs)).map_err(err)?;
+    let password =
+        c.core.access().regenerate_password(&b.user, Duration::from_secs(b.overlap_secs)).map_err(err)?;
     Ok(json!({"user": b.user, "password": String::from_utf8(password.expose().to_vec()).unwrap_or_default()}))
 }
 
@@ -199,7 +200,9 @@ fn kill(c: &Call<'_>) -> Answer {
             c.core.sessions().kill(s).map_err(err)?;
             Ok(json!({"killed": 1}))
         }
-        Kill { session: None, user: Some(u) } => Ok(json!({"killed": c.core.sessions().kill_user(&u).map_err(err)?})),
+        Kill { session: None, user: Some(u) } => {
+            Ok(json!({"killed": c.core.sessions().kill_user(&u).map_err(err)?}))
+        }
         _ => Err(Response::error(400, "invalid_argument", "give either a session or a user")),
     }
 }
@@ -207,7 +210,8 @@ fn kill(c: &Call<'_>) -> Answer {
 fn rate_limits(c: &Call<'_>) -> Answer {
     let users: Vec<Value> = c
         .core
-        .sessions().users()
+        .sessions()
+        .users()
         .into_iter()
         .map(|user| {
             json!({"tier": c.core.tiers().of(&user).unwrap_or_default(),
@@ -240,7 +244,9 @@ fn reset_violations(c: &Call<'_>) -> Answer {
         ResetViolations { session: Some(s), user: None } => {
             c.core.sessions().reset_violations(s).map_err(err)?
         }
-        ResetViolations { session: None, user: Some(u) } => c.core.sessions().reset_user_violations(&u).map_err(err)?,
+        ResetViolations { session: None, user: Some(u) } => {
+            c.core.sessions().reset_user_violations(&u).map_err(err)?
+        }
         _ => return Err(Response::error(400, "invalid_argument", "give either a session or a user")),
     }
     Ok(json!({"reset": true}))
@@ -249,7 +255,8 @@ fn reset_violations(c: &Call<'_>) -> Answer {
 fn rules(c: &Call<'_>) -> Answer {
     let documents: Vec<Value> = c
         .core
-        .eligibility().rules()
+        .eligibility()
+        .rules()
         .iter()
         .map(|r| serde_json::from_str(&crate::cold::rules::rule_to_json(r)).unwrap_or_default())
         .collect();
@@ -403,11 +410,15 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/admin/fix/rate-limits/tiers", Operator, tier_set),
     route!("GET", "/admin/fix/rules", Viewer, rules),
     route!("POST", "/admin/fix/rules/add", Admin, rule_add),
-    route!("POST", "/admin/fix/rules/remove", Admin, |c| rule_change(c, |core, id| core.eligibility().rule_remove(id))),
+    route!("POST", "/admin/fix/rules/remove", Admin, |c| rule_change(c, |core, id| core
+        .eligibility()
+        .rule_remove(id))),
     route!("POST", "/admin/fix/rules/enable", Admin, |c| rule_change(c, |core, id| core
-        .eligibility().rule_enable(id, true))),
+        .eligibility()
+        .rule_enable(id, true))),
     route!("POST", "/admin/fix/rules/disable", Admin, |c| rule_change(c, |core, id| core
-        .eligibility().rule_enable(id, false))),
+        .eligibility()
+        .rule_enable(id, false))),
     route!("POST", "/admin/fix/rules/override", Admin, override_set),
     route!("POST", "/admin/fix/rules/bypass", Admin, bypass),
     route!("POST", "/admin/fix/accounts", Admin, accounts),

@@ -7,9 +7,7 @@
 
 use crate::cold::allowlist::{AllowList, IpRule};
 use crate::cold::attempts::{AttemptPolicy, FailedAttempts};
-use crate::cold::audit::{
-    AuditEvent, AuditRetention,
-};
+use crate::cold::audit::{AuditEvent, AuditRetention};
 use crate::cold::credentials::{
     sender_comp_id_for, validate_comp_id, Account, Accounts, CredentialInfo, CredentialRecord,
     CredentialStatus, LogonRefusal, PreviousVerifier, UserProfile,
@@ -479,12 +477,6 @@ impl Core {
             KdfSettings { iterations: self.access.iterations },
         )
     }
-
-
-
-
-
-
 
     /// Kills the live sessions of credentials expired at `now_ms` (the housekeeper's tick).
     pub(crate) fn expire_due(&self, now_ms: u64) {

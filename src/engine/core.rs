@@ -110,7 +110,6 @@ impl std::fmt::Debug for Core {
 /// Logon and session events queued at most before they are counted as dropped.
 const AUDIT_QUEUE: usize = 100_000;
 
-
 pub(crate) use crate::cold::unix_ms;
 
 impl Core {
@@ -139,7 +138,6 @@ impl Core {
             logon_counters: LogonCounters::default(),
         }
     }
-
 
     /// The access part over this core.
     pub(crate) fn access(&self) -> super::Access<'_> {
@@ -170,41 +168,5 @@ impl Core {
         self.policy.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-
-
-
-
-
-
-
-
-
-
     // ----- sessions -----
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 }

@@ -207,13 +207,7 @@ impl Engine {
         let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility));
         core.load()?;
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
-        Ok(Engine {
-            slots,
-            clock,
-            order_types: config.order_types,
-            core,
-            _housekeeper: housekeeper,
-        })
+        Ok(Engine { slots, clock, order_types: config.order_types, core, _housekeeper: housekeeper })
     }
 
     /// The cold half, shared: for the layers above the engine (the admin part) that outlive a

@@ -130,7 +130,6 @@ impl Core {
         Ok(())
     }
 
-
     pub(crate) fn user_tier(&self, user: &str) -> Result<String> {
         let index = self.users.get(user)?.lock().tier();
         Ok(self.tier_name(index))

@@ -161,7 +161,8 @@ pub unsafe extern "C" fn fixprov_regenerate_password(
         let out = boundary::out_ptr(out_password, c"out_password is NULL")?;
         // SAFETY: forwarded contract.
         let (engine, user) = unsafe { boundary::engine_and_user(engine, user, user_len) }?;
-        let password = engine.access().regenerate_password(user, Duration::from_secs(u64::from(overlap_secs)))?;
+        let password =
+            engine.access().regenerate_password(user, Duration::from_secs(u64::from(overlap_secs)))?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(secret_into_raw(&password)) };
         Ok(fixprov_status::FIXPROV_OK)

@@ -155,7 +155,9 @@ pub unsafe extern "C" fn fixprov_rules_json(
         let engine = unsafe { boundary::engine(engine) }?;
         let documents: Vec<String> = match which {
             0 => engine.eligibility().rules().iter().map(crate::cold::rules::rule_to_json).collect(),
-            1 => engine.eligibility().tier_rules().iter().map(crate::cold::rules::tier_rule_to_json).collect(),
+            1 => {
+                engine.eligibility().tier_rules().iter().map(crate::cold::rules::tier_rule_to_json).collect()
+            }
             _ => return Err(crate::Error::invalid("which must be 0 (rules) or 1 (tier rules)").into()),
         };
         // SAFETY: checked non-NULL; writable per the contract.

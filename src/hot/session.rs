@@ -68,7 +68,9 @@ impl StateWord {
     /// A line just opened for a session of `generation` on `tier`.
     #[inline(always)]
     fn opened(generation: u32, tier: u16) -> StateWord {
-        StateWord((u64::from(generation) << Self::GEN_SHIFT) | (u64::from(tier) << Self::TIER_SHIFT) | Self::OPEN)
+        StateWord(
+            (u64::from(generation) << Self::GEN_SHIFT) | (u64::from(tier) << Self::TIER_SHIFT) | Self::OPEN,
+        )
     }
 
     #[inline(always)]

@@ -528,7 +528,11 @@ pub const CEILING: u32 = 4 * MAX_FAILURES;
 
 /// The model's keys: `admitted` says whether `peer` is on the CompID's own non-empty allow-list.
 impl Lockouts {
-    fn keys(comp_id: &str, peer: Option<IpAddr>, admitted: bool) -> ((String, Option<IpAddr>), (String, bool)) {
+    fn keys(
+        comp_id: &str,
+        peer: Option<IpAddr>,
+        admitted: bool,
+    ) -> ((String, Option<IpAddr>), (String, bool)) {
         let peer = peer.map(|p| p.to_canonical());
         ((comp_id.to_owned(), peer), (comp_id.to_owned(), admitted))
     }
