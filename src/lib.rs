@@ -7,9 +7,9 @@
 //! a tier change by storing the new rates into each live session's buckets, and a kill or a move
 //! by one update of that state word, so a session sees either on its next message.
 //!
-//! * [`hot`]: the per-message path. No lock, allocation, system call or I/O.
-//! * [`cold`]: tiers, users, session bookkeeping, credentials, crypto, eligibility rules, the store
-//!   and the audit chain.
+//! * `hot` (internal): the per-message path. No lock, allocation, system call or I/O.
+//! * `cold` (internal): tiers, users, session bookkeeping, credentials, crypto, eligibility
+//!   [`rules`], the store and the audit chain.
 //! * [`engine`]: [`Engine`], the session table and the check, with the cold path in parts
 //!   ([`Engine::access`], [`Engine::eligibility`], [`Engine::tiers`], [`Engine::sessions`],
 //!   [`Engine::audit`]).
@@ -20,18 +20,29 @@
 #![warn(missing_docs)]
 
 pub mod admin;
-pub mod cold;
 pub mod engine;
 pub mod error;
 pub mod ffi;
-pub mod hot;
 mod sync;
 
+// The two layers below the engine. They are public only so that the crate's own tests, benches and
+// fuzz targets can reach their internals; they are not the API and are hidden from its docs. What
+// the API uses from them is re-exported here.
+#[doc(hidden)]
+pub mod cold;
+#[doc(hidden)]
+pub mod hot;
+
+pub use cold::attempts::AttemptPolicy;
+pub use cold::audit::{AuditAnchor, AuditQuery, AuditRecord, AuditRetention, AuditVerification};
 pub use cold::credentials::{CredentialInfo, CredentialStatus, LogonRefusal};
-pub use cold::tiers::TierSpec;
+/// Eligibility rules: account facts, rule and tier-rule documents, money, verdicts.
+pub use cold::rules;
+pub use cold::tiers::{Tier, TierSpec};
 pub use engine::{
     ClockConfig, Config, Credentials, Engine, Event, EventKind, LogonRequest, Secret, SessionInfo,
 };
 pub use error::{Error, Result};
 pub use hot::clock::ManualClock;
-pub use hot::session::{Counters, KillReason, MsgClass, Verdict};
+pub use hot::msgtype::{MsgTypeError, OrderTypes};
+pub use hot::session::{Counters, KillReason, MsgClass, Verdict, MAX_ESCALATION_THRESHOLD};
