@@ -611,4 +611,66 @@ mod loom_tests {
             assert_eq!(pair.0.check(generation, MsgClass::Other, 1, &pair.1), Verdict::Killed);
         });
     }
+
+    /// Two refusals race through the escalation window's compare-and-swap on a session that
+    /// escalates above one violation: neither count is lost, so exactly one of them is the second
+    /// violation and answers DISCONNECT, and the session stays escalated.
+    #[test]
+    fn racing_violations_are_all_counted_by_the_escalation_window() {
+        loom::model(|| {
+            let pair = Arc::new((SessionLine::new(), SessionSide::new()));
+            let policy = Policy {
+                messages: PackedRate::per_second(1, 1),
+                orders: PackedRate::per_second(1, 1),
+                escalation: Escalation { threshold: 1, window_ms: 1_000 },
+            };
+            let generation = pair.0.open(0, &policy, &pair.1);
+            let now = 10_000_000_000;
+            // The one message token goes first; both racing messages are refused.
+            assert_eq!(pair.0.check(generation, MsgClass::Other, now, &pair.1), Verdict::Ok);
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let pair = pair.clone();
+                    loom::thread::spawn(move || pair.0.check(generation, MsgClass::Other, now, &pair.1))
+                })
+                .collect();
+            let mut verdicts: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+            verdicts.sort_by_key(|v| *v as u8);
+            assert_eq!(verdicts, [Verdict::Throttled, Verdict::Disconnect], "{verdicts:?}");
+            let c = pair.0.counters(generation, &pair.1).unwrap();
+            assert_eq!((c.throttled, c.disconnects), (1, 1), "{c:?}");
+            assert!(pair.0.state(generation).unwrap().escalated);
+            assert_eq!(pair.0.check(generation, MsgClass::Other, now, &pair.1), Verdict::Disconnect);
+        });
+    }
+
+    /// The state-word half of a tier move (`set_policy`) races a kill and a check: both changes
+    /// survive (the session ends on the new tier and killed), and the racing check answers OK or
+    /// KILLED, never a stale handle.
+    #[test]
+    fn a_tier_move_racing_a_kill_and_a_check_loses_neither_change() {
+        loom::model(|| {
+            let (pair, generation) = line(10, 10);
+            let faster = Policy {
+                messages: PackedRate::per_second(20, 20),
+                orders: PackedRate::per_second(10, 10),
+                escalation: Escalation::default(),
+            };
+            let mover = {
+                let pair = pair.clone();
+                loom::thread::spawn(move || assert!(pair.0.set_policy(generation, 7, &faster, &pair.1)))
+            };
+            let killer = {
+                let pair = pair.clone();
+                loom::thread::spawn(move || assert!(pair.0.kill(generation, KillReason::Admin)))
+            };
+            let racing = pair.0.check(generation, MsgClass::Order, 1, &pair.1);
+            assert!(matches!(racing, Verdict::Ok | Verdict::Killed), "{racing:?}");
+            mover.join().unwrap();
+            killer.join().unwrap();
+            let state = pair.0.state(generation).unwrap();
+            assert_eq!((state.tier, state.killed), (7, Some(KillReason::Admin)), "{state:?}");
+            assert_eq!(pair.0.check(generation, MsgClass::Order, 1, &pair.1), Verdict::Killed);
+        });
+    }
 }
