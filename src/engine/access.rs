@@ -89,6 +89,10 @@ pub(crate) struct AccessState {
     /// The audit log's retention, and when the housekeeper last applied it.
     pub(crate) retention: Option<AuditRetention>,
     pub(crate) retention_ran: Mutex<Option<Instant>>,
+    /// Refused logons of this interval, aggregated (see `refusals`).
+    pub(super) refusals: super::refusals::Refusals,
+    /// Logons by outcome since open.
+    pub(super) logon_counters: super::stats::LogonCounters,
 }
 
 impl AccessState {
@@ -134,6 +138,8 @@ impl AccessState {
             expiring: Mutex::new(HashMap::new()),
             provisioning: Mutex::new(()),
             retention: config.audit_retention,
+            refusals: Default::default(),
+            logon_counters: Default::default(),
             retention_ran: Mutex::new(None),
         })
     }
@@ -499,7 +505,7 @@ impl Core {
 
     pub(crate) fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
         let result = self.logon_unaudited(request);
-        self.logon_counters.count(&result);
+        self.access.logon_counters.count(&result);
         // Tags 553 (Username) and 554 (Password) are never recorded.
         let user = self.access.accounts.by_sender(request.sender_comp_id).map(|a| a.user_id.clone());
         let mut details = serde_json::json!({
@@ -521,7 +527,7 @@ impl Core {
                     details["peer"].as_str().map(str::to_owned),
                     reason.as_str().unwrap_or_default().to_owned(),
                 );
-                if !self.refusals.first(key, user.as_deref().unwrap_or(""), unix_ms()) {
+                if !self.access.refusals.first(key, user.as_deref().unwrap_or(""), unix_ms()) {
                     return result;
                 }
                 details["refusal"] = reason;

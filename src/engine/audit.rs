@@ -6,11 +6,13 @@
 //! closes, violations, refusals) are queued here.
 
 use crate::cold::audit::{
-    AuditAnchor, AuditEvent, AuditQuery, AuditRecord, AuditRetention, AuditVerification,
+    AuditAnchor, AuditEvent, AuditQuery, AuditQueue, AuditRecord, AuditRetention, AuditVerification,
 };
 use crate::engine::core::{unix_ms, Core};
 use crate::error::{Error, Result};
 use crate::hot::session::Handle;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// How often the housekeeper applies the audit retention.
 const RETENTION_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
@@ -23,6 +25,32 @@ const VIOLATION_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
 #[derive(Clone, Copy, Debug)]
 pub struct Audit<'e> {
     pub(super) core: &'e Core,
+}
+
+/// Logon and session events queued at most before they are counted as dropped.
+const AUDIT_QUEUE: usize = 100_000;
+
+/// The audit part's state: what waits to be written, and the violation aggregation.
+pub(super) struct AuditState {
+    /// Logon, session and violation events waiting for the housekeeper to write them.
+    pub(super) queue: AuditQueue,
+    /// Held while queued audit events are taken and written.
+    pub(super) writing: Mutex<()>,
+    /// Violation counters already recorded, per open session.
+    pub(super) violations_seen: Mutex<HashMap<u64, (u64, u64)>>,
+    /// When violations were last aggregated.
+    pub(super) violations_read: Mutex<std::time::Instant>,
+}
+
+impl AuditState {
+    pub(super) fn new() -> AuditState {
+        AuditState {
+            queue: AuditQueue::new(AUDIT_QUEUE),
+            writing: Mutex::new(()),
+            violations_seen: Mutex::new(HashMap::new()),
+            violations_read: Mutex::new(std::time::Instant::now()),
+        }
+    }
 }
 
 impl Audit<'_> {
@@ -75,12 +103,12 @@ impl Audit<'_> {
 
 impl Core {
     pub(crate) fn audit_dropped(&self) -> u64 {
-        self.audit_queue.dropped_total()
+        self.audit.queue.dropped_total()
     }
 
     /// Queues a logon or session event for the housekeeper (the caller never waits on the store).
     pub(crate) fn audit_later(&self, event: AuditEvent) {
-        self.audit_queue.push(event);
+        self.audit.queue.push(event);
     }
 
     /// Records violations since the last call, one aggregated record per session that had any.
@@ -90,8 +118,8 @@ impl Core {
         // million open sessions, a copy a second cost the housekeeper a fifth of a core. Only
         // sessions that ever had a violation get an entry in `seen`, and only those with new ones
         // are looked up (for their user) and recorded.
-        let mut seen = self.violations_seen.lock().unwrap_or_else(|p| p.into_inner());
-        let high_water = self.sessions.high_water() as usize;
+        let mut seen = self.audit.violations_seen.lock().unwrap_or_else(|p| p.into_inner());
+        let high_water = self.sessions.table.high_water() as usize;
         for (index, slot) in self.slots[..high_water.min(self.slots.len())].iter().enumerate() {
             let Some(generation) = slot.line.open_generation() else { continue };
             let Some(c) = slot.line.counters(generation, &slot.side) else { continue };
@@ -102,7 +130,7 @@ impl Core {
                 continue;
             }
             // A session whose owner is not registered yet (it is opening) is read next time.
-            let Some(meta) = self.sessions.meta(handle.index, generation) else { continue };
+            let Some(meta) = self.sessions.table.meta(handle.index, generation) else { continue };
             // A reset of the counters shows as a drop: count from the new value.
             let throttled = c.throttled.checked_sub(last.0).unwrap_or(c.throttled);
             let disconnects = c.disconnects.checked_sub(last.1).unwrap_or(c.disconnects);
@@ -112,7 +140,7 @@ impl Core {
                     "throttled": throttled,
                     "disconnects": disconnects,
                 });
-                self.audit_queue.push(AuditEvent::host("session.violations", &meta.user.id, details));
+                self.audit.queue.push(AuditEvent::host("session.violations", &meta.user.id, details));
             }
             seen.insert(key, (c.throttled, c.disconnects));
         }
@@ -122,7 +150,7 @@ impl Core {
     /// second at most), queued events written every tick.
     pub(crate) fn audit_tick(&self) -> Result<()> {
         let due = {
-            let mut read = self.violations_read.lock().unwrap_or_else(|p| p.into_inner());
+            let mut read = self.audit.violations_read.lock().unwrap_or_else(|p| p.into_inner());
             let due = read.elapsed() >= VIOLATION_WINDOW;
             if due {
                 *read = std::time::Instant::now();
@@ -158,8 +186,8 @@ impl Core {
 
     /// Queues the records of the refused logons repeated this interval, and starts the next one.
     pub(super) fn drain_refusals(&self) {
-        for event in self.refusals.drain(unix_ms()) {
-            self.audit_queue.push(event);
+        for event in self.access.refusals.drain(unix_ms()) {
+            self.audit.queue.push(event);
         }
     }
 
@@ -167,10 +195,10 @@ impl Core {
         // Taking and writing are one step: a flush that found the queue empty because the
         // housekeeper had just taken the events waits here until they are committed, and batches
         // commit in the order they were queued.
-        let _writing = self.audit_writing.lock().unwrap_or_else(|p| p.into_inner());
-        let events = self.audit_queue.take();
+        let _writing = self.audit.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let events = self.audit.queue.take();
         if let Err(e) = self.access.append_audit(&events) {
-            self.audit_queue.put_back(events);
+            self.audit.queue.put_back(events);
             return Err(e);
         }
         Ok(())

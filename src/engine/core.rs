@@ -5,17 +5,15 @@
 //!
 //! Lock order, wherever several are taken: user, policy, session registry.
 
-use crate::cold::audit::AuditQueue;
-use crate::cold::sessions::Sessions;
 use crate::cold::tiers::Tiers;
 use crate::cold::users::Users;
 use crate::engine::access::AccessState;
+use crate::engine::audit::AuditState;
 use crate::engine::eligibility::EligibilityState;
-use crate::engine::stats::LogonCounters;
+use crate::engine::sessions::SessionsState;
+use crate::engine::tiers::TiersState;
 use crate::hot::session::{KillReason, SessionSlot};
-use arc_swap::ArcSwapOption;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 #[allow(unused_imports)] // named in docs
@@ -73,42 +71,30 @@ pub struct SessionInfo {
 ///
 /// May be used from several threads at once.
 pub(crate) struct Core {
+    // Shared by the parts:
+    /// The session table the hot path checks.
     pub(super) slots: Arc<[SessionSlot]>,
     /// Serializes every policy publication and session open (lock order: user, policy, sessions),
     /// so a session is never opened on a tier definition that a concurrent change then misses.
     pub(super) policy: Mutex<()>,
-    /// Serializes tier definitions from validation through commit to publication, outside the
-    /// policy lock (taken before it when both are held).
-    pub(super) tier_changes: Mutex<()>,
-    pub(super) tiers: Tiers,
+    /// Every user with a tier, its live sessions and its session counter (tiers and sessions).
     pub(super) users: Users,
-    pub(super) sessions: Sessions,
-    pub(super) listener: ArcSwapOption<Listener>,
+    // Each part's own state, in that part's file:
     pub(super) access: AccessState,
     pub(super) eligibility: EligibilityState,
-    /// Logon, session and violation events waiting for the housekeeper to write them.
-    pub(super) audit_queue: AuditQueue,
-    /// Violation counters already recorded, per open session, and when they were last read.
-    pub(super) violations_seen: Mutex<HashMap<u64, (u64, u64)>>,
-    pub(super) violations_read: Mutex<std::time::Instant>,
-    /// Held while queued audit events are taken and written.
-    pub(super) audit_writing: Mutex<()>,
-    /// Refused logons of this interval, aggregated (see `refusals`).
-    pub(super) refusals: super::refusals::Refusals,
-    pub(super) logon_counters: LogonCounters,
+    pub(super) tiers: TiersState,
+    pub(super) sessions: SessionsState,
+    pub(super) audit: AuditState,
 }
 
 impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Core")
             .field("capacity", &self.slots.len())
-            .field("open_sessions", &self.sessions.len())
+            .field("open_sessions", &self.sessions.table.len())
             .finish_non_exhaustive()
     }
 }
-
-/// Logon and session events queued at most before they are counted as dropped.
-const AUDIT_QUEUE: usize = 100_000;
 
 pub(crate) use crate::cold::unix_ms;
 
@@ -123,19 +109,12 @@ impl Core {
         Core {
             slots,
             policy: Mutex::new(()),
-            tier_changes: Mutex::new(()),
-            tiers,
             users: Users::default(),
-            sessions: Sessions::new(capacity),
-            listener: ArcSwapOption::empty(),
             access,
             eligibility,
-            audit_queue: AuditQueue::new(AUDIT_QUEUE),
-            violations_seen: Mutex::new(HashMap::new()),
-            violations_read: Mutex::new(std::time::Instant::now()),
-            audit_writing: Mutex::new(()),
-            refusals: Default::default(),
-            logon_counters: LogonCounters::default(),
+            tiers: TiersState::new(tiers),
+            sessions: SessionsState::new(capacity),
+            audit: AuditState::new(),
         }
     }
 

@@ -12,9 +12,10 @@
 //! | [`Sessions`] | [`Engine::sessions`] | opening, closing and killing sessions, listings, counters, violations |
 //! | [`Audit`] | [`Engine::audit`] | verification, the chain's head, retention, queries, export, flushing |
 //!
-//! The parts share one cold half (`Core`, private), whose state is grouped the same way
-//! (`AccessState`, `EligibilityState`, the session table and tiers, the audit queue), and the
-//! housekeeper thread that sweeps expiries and writes queued audit events.
+//! The parts share one cold half (`Core`, private): the session table, the policy lock and the
+//! users, which more than one part needs, and each part's own state, defined in that part's file
+//! (`AccessState`, `EligibilityState`, `TiersState`, `SessionsState`, `AuditState`). The
+//! housekeeper thread sweeps expiries and writes queued audit events.
 
 mod access;
 mod audit;

@@ -2,7 +2,7 @@
 //! listener told of them, listings, counters and violations.
 
 use crate::cold::audit::AuditEvent;
-use crate::cold::sessions::SessionMeta;
+use crate::cold::sessions::{SessionMeta, Sessions as SessionTable};
 use crate::cold::users::User;
 use crate::engine::core::{unix_ms, Core, Event, EventKind, Listener, SessionInfo};
 use crate::error::{Error, Result};
@@ -18,6 +18,20 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug)]
 pub struct Sessions<'e> {
     pub(super) core: &'e Core,
+}
+
+/// The sessions part's state.
+pub(super) struct SessionsState {
+    /// Who owns each open slot, and the free list.
+    pub(super) table: SessionTable,
+    /// The host's listener for kills.
+    pub(super) listener: arc_swap::ArcSwapOption<Listener>,
+}
+
+impl SessionsState {
+    pub(super) fn new(capacity: u32) -> SessionsState {
+        SessionsState { table: SessionTable::new(capacity), listener: arc_swap::ArcSwapOption::empty() }
+    }
 }
 
 impl Sessions<'_> {
@@ -104,6 +118,7 @@ impl Core {
         let _policy = self.lock_policy();
         let spec = self
             .tiers
+            .table
             .snapshot()
             .by_index(state.tier())
             .map(|t| t.spec)
@@ -112,7 +127,7 @@ impl Core {
         if !user.limit.try_acquire(max) {
             return Err(Error::limit(format!("the user has {max} of {max} sessions open")));
         }
-        let index = match self.sessions.allocate() {
+        let index = match self.sessions.table.allocate() {
             Ok(index) => index,
             Err(e) => {
                 user.limit.release();
@@ -126,6 +141,7 @@ impl Core {
         );
         let handle = Handle { index, generation };
         self.sessions
+            .table
             .register(index, SessionMeta { user: user.clone(), generation, opened_unix_ms: unix_ms() });
         state.sessions.push(handle);
         let details = serde_json::json!({"session": handle.to_raw(), "tier": self.tier_name(state.tier())});
@@ -142,7 +158,7 @@ impl Core {
     pub(crate) fn session_close(&self, session: u64) -> Result<Counters> {
         let (line, side, handle) = self.line(session)?;
         let counters = line.close(handle.generation, side).ok_or(Error::StaleHandle)?;
-        if let Some(meta) = self.sessions.release(handle.index) {
+        if let Some(meta) = self.sessions.table.release(handle.index) {
             let mut state = meta.user.lock();
             state.sessions.retain(|h| *h != handle);
             let closed = &mut state.closed;
@@ -160,7 +176,7 @@ impl Core {
                 "disconnects": counters.disconnects,
             });
             self.audit_later(AuditEvent::host("session.close", &meta.user.id, details));
-            self.violations_seen.lock().unwrap_or_else(|p| p.into_inner()).remove(&session);
+            self.audit.violations_seen.lock().unwrap_or_else(|p| p.into_inner()).remove(&session);
         }
         Ok(counters)
     }
@@ -172,7 +188,7 @@ impl Core {
     pub(super) fn kill_one(&self, session: u64, reason: KillReason) -> Result<()> {
         let (line, _, handle) = self.line(session)?;
         if line.kill(handle.generation, reason) {
-            if let Some(meta) = self.sessions.meta(handle.index, handle.generation) {
+            if let Some(meta) = self.sessions.table.meta(handle.index, handle.generation) {
                 self.emit(EventKind::SessionKilled, session, &meta.user.id, reason);
             }
             return Ok(());
@@ -180,7 +196,7 @@ impl Core {
         line.state(handle.generation).ok_or(Error::StaleHandle)?;
         // Already killed: nothing changes, but the operator's request is still recorded.
         if reason == KillReason::Admin {
-            if let Some(meta) = self.sessions.meta(handle.index, handle.generation) {
+            if let Some(meta) = self.sessions.table.meta(handle.index, handle.generation) {
                 let details =
                     serde_json::json!({"session": session, "reason": reason, "already_killed": true});
                 self.access.append_audit(&[AuditEvent::host("session.kill", &meta.user.id, details)])?;
@@ -223,18 +239,18 @@ impl Core {
             user,
             serde_json::json!({"session": session, "reason": reason}),
         ));
-        if let Some(listener) = self.listener.load_full() {
+        if let Some(listener) = self.sessions.listener.load_full() {
             listener(&Event { kind, session, user, reason });
         }
     }
 
     pub(crate) fn set_listener(&self, listener: Option<Listener>) {
-        self.listener.store(listener.map(Arc::new));
+        self.sessions.listener.store(listener.map(Arc::new));
     }
 
     pub(crate) fn session_info(&self, session: u64) -> Result<SessionInfo> {
         let handle = Handle::from_raw(session);
-        let meta = self.sessions.meta(handle.index, handle.generation).ok_or(Error::StaleHandle)?;
+        let meta = self.sessions.table.meta(handle.index, handle.generation).ok_or(Error::StaleHandle)?;
         self.info(handle, &meta).ok_or(Error::StaleHandle)
     }
 
@@ -258,6 +274,7 @@ impl Core {
 
     pub(crate) fn session_list(&self, user: Option<&str>) -> Vec<SessionInfo> {
         self.sessions
+            .table
             .all()
             .into_iter()
             .filter(|(_, meta)| user.is_none_or(|u| meta.user.id == u))
@@ -272,7 +289,7 @@ impl Core {
 
     pub(crate) fn session_reset_violations(&self, session: u64) -> Result<()> {
         let (line, side, handle) = self.line(session)?;
-        let meta = self.sessions.meta(handle.index, handle.generation).ok_or(Error::StaleHandle)?;
+        let meta = self.sessions.table.meta(handle.index, handle.generation).ok_or(Error::StaleHandle)?;
         let details = serde_json::json!({"session": session});
         self.access.append_audit(&[AuditEvent::host("violations.reset", &meta.user.id, details)])?;
         line.reset_violations(handle.generation, side).then_some(()).ok_or(Error::StaleHandle)

@@ -134,8 +134,12 @@ impl Core {
                     t.disconnects += c.disconnects;
                 }
             }
-            let tier =
-                self.tiers.snapshot().by_index(state.tier()).map_or_else(String::new, |t| t.name.clone());
+            let tier = self
+                .tiers
+                .table
+                .snapshot()
+                .by_index(state.tier())
+                .map_or_else(String::new, |t| t.name.clone());
             drop(state);
             if t.throttled + t.disconnects > 0 {
                 violations.push((user.id.clone(), t.throttled + t.disconnects));
@@ -151,7 +155,7 @@ impl Core {
         violations.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         violations.truncate(10);
         stats.top_violators = violations;
-        let counters = &self.logon_counters;
+        let counters = &self.access.logon_counters;
         stats.logons.accepted = counters.accepted.load(Ordering::Relaxed);
         for (reason, count) in REFUSALS.iter().zip(&counters.refused) {
             let n = count.load(Ordering::Relaxed);

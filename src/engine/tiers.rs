@@ -3,7 +3,7 @@
 
 use crate::cold::audit::AuditEvent;
 use crate::cold::store::{Table, Write};
-use crate::cold::tiers::{Tier, TierSpec};
+use crate::cold::tiers::{Tier, TierSpec, Tiers as TierTable};
 use crate::cold::users::validate_id;
 use crate::engine::core::Core;
 use crate::error::{Error, Result};
@@ -18,6 +18,21 @@ use crate::hot::session::SessionSlot;
 #[derive(Clone, Copy, Debug)]
 pub struct Tiers<'e> {
     pub(super) core: &'e Core,
+}
+
+/// The tiers part's state.
+pub(super) struct TiersState {
+    /// The published definitions (arc-swap snapshots).
+    pub(super) table: TierTable,
+    /// Serializes tier definitions from validation through commit to publication, outside the
+    /// policy lock (taken before it when both are held).
+    pub(super) changes: std::sync::Mutex<()>,
+}
+
+impl TiersState {
+    pub(super) fn new(table: TierTable) -> TiersState {
+        TiersState { table, changes: std::sync::Mutex::new(()) }
+    }
 }
 
 impl Tiers<'_> {
@@ -58,8 +73,8 @@ impl Tiers<'_> {
 
 impl Core {
     pub(crate) fn tier_set(&self, name: &str, spec: TierSpec) -> Result<()> {
-        let _changes = self.tier_changes.lock().unwrap_or_else(|p| p.into_inner());
-        self.tiers.check(name, &spec)?;
+        let _changes = self.tiers.changes.lock().unwrap_or_else(|p| p.into_inner());
+        self.tiers.table.check(name, &spec)?;
         let value = serde_json::to_vec(&spec).map_err(|e| Error::Internal(e.to_string().into()))?;
         let event = AuditEvent::host("tier.set", name, serde_json::to_value(spec).unwrap_or_default());
         self.access.commit(event, &[Write::Put { table: Table::Tiers, key: name, value: &value }])?;
@@ -73,10 +88,10 @@ impl Core {
     }
 
     pub(super) fn tier_publish_locked(&self, name: &str, spec: TierSpec) -> Result<()> {
-        let (index, before) = self.tiers.set(name, spec)?;
+        let (index, before) = self.tiers.table.set(name, spec)?;
         if before.is_some_and(|b| b.policy() != spec.policy()) {
             let policy = spec.policy();
-            for (i, meta) in self.sessions.all() {
+            for (i, meta) in self.sessions.table.all() {
                 // The user's tier, not the session's state word: reading every live line would
                 // pull each one away from the core checking it, once per redefinition. Tier moves
                 // and opens hold the policy lock too, so the two agree here.
@@ -90,11 +105,11 @@ impl Core {
     }
 
     pub(crate) fn tier(&self, name: &str) -> Result<Tier> {
-        self.tiers.snapshot().get(name).cloned().ok_or_else(|| Error::not_found("no such tier"))
+        self.tiers.table.snapshot().get(name).cloned().ok_or_else(|| Error::not_found("no such tier"))
     }
 
     pub(crate) fn tier_list(&self) -> Vec<Tier> {
-        self.tiers.snapshot().iter().cloned().collect()
+        self.tiers.table.snapshot().iter().cloned().collect()
     }
 
     pub(crate) fn user_set_tier(&self, user: &str, tier: &str) -> Result<()> {
@@ -114,7 +129,7 @@ impl Core {
         let mut state = user.lock();
         let _policy = self.lock_policy();
         // Read under the policy lock: the definition cannot change until the sessions have it.
-        let Some(spec) = self.tiers.snapshot().by_index(index).map(|t| t.spec) else {
+        let Some(spec) = self.tiers.table.snapshot().by_index(index).map(|t| t.spec) else {
             return Err(Error::not_found("no such tier"));
         };
         if state.tier() == index {
@@ -136,6 +151,6 @@ impl Core {
     }
 
     pub(super) fn tier_name(&self, index: u16) -> String {
-        self.tiers.snapshot().by_index(index).map_or_else(String::new, |t| t.name.clone())
+        self.tiers.table.snapshot().by_index(index).map_or_else(String::new, |t| t.name.clone())
     }
 }
