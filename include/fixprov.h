@@ -274,6 +274,43 @@ typedef uint32_t fixprov_event_kind;
 #endif // __cplusplus
 
 /**
+ * Who may check a session, for fixprov_session_set_mode().
+ */
+enum fixprov_check_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Any thread, several at once (the default): each bucket advances by compare-and-swap, and
+   * admission is exact under any concurrency.
+   */
+  FIXPROV_MODE_SHARED = 0,
+  /**
+   * One thread at a time, the host's promise (QuickFIX's ThreadedSocketAcceptor reads each
+   * connection on its own thread; a SocketAcceptor checks every session on one). Checks take no
+   * locked instruction. Exact while the promise holds. Broken (two threads checking the session
+   * at once), each overlapping check can over-admit by at most one burst of the tier; never a
+   * crash or undefined behaviour.
+   */
+  FIXPROV_MODE_SINGLE_OWNER = 1,
+  /**
+   * FIXPROV_MODE_SINGLE_OWNER with the promise watched: each check takes a busy flag (one atomic
+   * swap), and a check that finds another in flight counts an overlap ("owner_overlaps" in
+   * fixprov_sessions_json()) and decides by compare-and-swap. The default for single owners in debug
+   * builds (fixprov_options_set_single_owner()).
+   */
+  FIXPROV_MODE_SINGLE_OWNER_WATCHED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fixprov_check_mode fixprov_check_mode;
+#else
+typedef uint32_t fixprov_check_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An opaque engine. Callers never see its layout.
  */
 typedef struct fixprov_engine fixprov_engine;
@@ -1190,6 +1227,23 @@ fixprov_status fixprov_options_set_eligibility(struct fixprov_options *options,
                                                uint32_t logon_check);
 
 /**
+ * Opens every session of the engine as a single owner's (on 1) or shared (on 0, the default):
+ * see fixprov_check_mode. watch 1 makes single owners detect overlapping checks (one atomic swap
+ * per check; FIXPROV_MODE_SINGLE_OWNER_WATCHED); the default is 1 in debug builds of fixprov and 0
+ * in release builds. fixprov_session_set_mode() changes one session.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (a value other than 0 or 1).
+ * Ownership: does not take ownership of options.
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile.
+ */
+fixprov_status fixprov_options_set_single_owner(struct fixprov_options *options,
+                                                uint32_t on,
+                                                uint32_t watch);
+
+/**
  * Opens an engine with the four default tiers (basic, standard, premium, unlimited): on the
  * embedded store of the options' data directory, loading every user, credential, tier and
  * allow-list into memory (so logon never touches the disk), or in memory without one.
@@ -1340,6 +1394,88 @@ fixprov_status fixprov_check_msgtype(const struct fixprov_engine *engine,
                                      uint64_t session,
                                      const uint8_t *msgtype,
                                      size_t msgtype_len);
+
+/**
+ * Sets who may check a session (a fixprov_check_mode value). A session opens in the engine's
+ * mode (fixprov_options_set_single_owner(); shared by default).
+ *
+ * Call it between checks of the session: before its first check (right after fixprov_logon() or
+ * fixprov_session_open()), or on the thread that checks it. A tier change or move reaches a
+ * single owner's session as it reaches a shared one: its next check enforces the new tier, from
+ * full buckets.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_STALE_HANDLE, or FIXPROV_ERR_INVALID_ARGUMENT
+ * (an unknown mode).
+ * Thread safety: may be called from any thread; see above for when.
+ *
+ * # Safety
+ * engine is NULL or live.
+ */
+fixprov_status fixprov_session_set_mode(const struct fixprov_engine *engine,
+                                        uint64_t session,
+                                        uint32_t mode);
+
+/**
+ * The per-message check for the messages of one session read together (one socket read that
+ * decoded several), at one instant of the engine clock: message i is decided as the i-th of that
+ * many fixprov_check() calls at that instant would decide it, and its answer is written to entry i
+ * of out_statuses (FIXPROV_OK, FIXPROV_THROTTLED, FIXPROV_DISCONNECT or FIXPROV_KILLED). Once one
+ * answers FIXPROV_DISCONNECT, the rest do too. A single owner's batch keeps its buckets in
+ * registers and stores them once.
+ *
+ * Parameters:
+ * - msg_classes: msg_classes_len fixprov_msg_class values; a length of 0 decides nothing (both
+ *   arrays may then be NULL).
+ * - out_statuses: msg_classes_len writable entries; must not overlap msg_classes (if it does, the
+ *   answers are unspecified, though nothing undefined happens).
+ *
+ * Returns: FIXPROV_OK (every answer written), FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (an
+ * unknown class or a misaligned array), or FIXPROV_ERR_STALE_HANDLE; on an error nothing was
+ * checked and nothing written.
+ * Ownership: borrows both arrays for the call.
+ * Thread safety: as fixprov_check().
+ *
+ * # Safety
+ * engine is NULL or live; msg_classes is NULL or msg_classes_len readable u32s; out_statuses is
+ * NULL or msg_classes_len writable entries.
+ */
+fixprov_status fixprov_check_batch(const struct fixprov_engine *engine,
+                                   uint64_t session,
+                                   const uint32_t *msg_classes,
+                                   size_t msg_classes_len,
+                                   fixprov_status *out_statuses);
+
+/**
+ * fixprov_check_batch() at the caller's time now_ns (see fixprov_check_at(); one time base per
+ * session).
+ *
+ * Returns: as fixprov_check_batch().
+ * Ownership: borrows both arrays for the call.
+ * Thread safety: as fixprov_check().
+ *
+ * # Safety
+ * As for fixprov_check_batch().
+ */
+fixprov_status fixprov_check_batch_at(const struct fixprov_engine *engine,
+                                      uint64_t session,
+                                      const uint32_t *msg_classes,
+                                      size_t msg_classes_len,
+                                      fixprov_status *out_statuses,
+                                      uint64_t now_ns);
+
+/**
+ * Asks the CPU to bring a session's hot state (one 64-byte line) into its cache, for hosts that
+ * know the session before they parse its message (at socket read time): the check that follows
+ * then does not wait on memory. A hint only: it never fails, faults, blocks or changes anything;
+ * a NULL engine or a stale handle is ignored.
+ *
+ * Ownership: takes and keeps nothing.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live.
+ */
+void fixprov_prefetch(const struct fixprov_engine *engine, uint64_t session);
 
 /**
  * Reads a session's counters and state.

@@ -28,7 +28,8 @@ done
 n=${FIXPROV_CALLGRIND_N:-100000}
 tolerance=${FIXPROV_CALLGRIND_TOLERANCE:-20}
 baseline=${FIXPROV_CALLGRIND_BASELINE:-benches/callgrind-baseline.json}
-modes=(check_order check_other check_at_order check_order_throttled check_msgtype_order)
+modes=(check_order check_other check_at_order check_order_throttled check_msgtype_order check_order_owned
+    check_other_owned batch8_order batch8_order_owned)
 
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "installing: valgrind"

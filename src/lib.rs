@@ -45,4 +45,4 @@ pub use engine::{
 pub use error::{Error, Result};
 pub use hot::clock::ManualClock;
 pub use hot::msgtype::{MsgTypeError, OrderTypes};
-pub use hot::session::{Counters, KillReason, MsgClass, Verdict, MAX_ESCALATION_THRESHOLD};
+pub use hot::session::{CheckMode, Counters, KillReason, MsgClass, Verdict, MAX_ESCALATION_THRESHOLD};

@@ -19,3 +19,16 @@ pub fn median_ns(group: &str, id: &str) -> Option<f64> {
 pub fn listing_only() -> bool {
     std::env::args().any(|a| a == "--list" || a == "--test")
 }
+
+/// The CPU's model name (from /proc/cpuinfo), for the results' heading: ratios differ by vendor.
+#[allow(dead_code)] // not every bench prints it
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("model name").map(|r| r.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}

@@ -5,10 +5,10 @@ use crate::measure::{sample, thread_cpu_seconds, BATCH};
 use crate::results::Results;
 use crate::Sizes;
 use fixprov::ffi::{
-    fixprov_check, fixprov_check_at, fixprov_check_msgtype, fixprov_engine, fixprov_engine_close,
-    fixprov_status,
+    fixprov_check, fixprov_check_at, fixprov_check_batch, fixprov_check_msgtype, fixprov_engine,
+    fixprov_engine_close, fixprov_prefetch, fixprov_status,
 };
-use fixprov::{ClockConfig, Config, Engine, TierSpec};
+use fixprov::{CheckMode, ClockConfig, Config, Engine, TierSpec};
 use governor::{Quota, RateLimiter};
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
@@ -18,6 +18,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub type CheckFn = unsafe extern "C" fn(*const fixprov_engine, u64, u32) -> fixprov_status;
 pub type CheckAtFn = unsafe extern "C" fn(*const fixprov_engine, u64, u32, u64) -> fixprov_status;
 type MsgTypeFn = unsafe extern "C" fn(*const fixprov_engine, u64, *const u8, usize) -> fixprov_status;
+type BatchFn = unsafe extern "C" fn(
+    *const fixprov_engine,
+    u64,
+    *const u32,
+    usize,
+    *mut fixprov_status,
+) -> fixprov_status;
+type PrefetchFn = unsafe extern "C" fn(*const fixprov_engine, u64);
+
+/// A single owner's mode, as the QuickFIX acceptor and the Java binding open their sessions.
+pub const OWNED: CheckMode = CheckMode::SingleOwner { watched: false };
+/// Messages per batch in the batch rows.
+pub const BATCH_OF: usize = 8;
+/// How far ahead of its check the prefetching rows prefetch a session.
+pub const AHEAD: usize = 8;
 
 /// The row of the hand-written floor (see [`FloorLine`]), order path.
 pub const FLOOR_CHECK: &str = "floor: kill flag + 2 CAS buckets, order";
@@ -75,6 +90,8 @@ pub struct Checks {
     pub check: CheckFn,
     pub check_at: CheckAtFn,
     msgtype: MsgTypeFn,
+    batch: BatchFn,
+    prefetch: PrefetchFn,
 }
 
 impl Checks {
@@ -83,6 +100,8 @@ impl Checks {
             check: black_box(fixprov_check),
             check_at: black_box(fixprov_check_at),
             msgtype: black_box(fixprov_check_msgtype),
+            batch: black_box(fixprov_check_batch),
+            prefetch: black_box(fixprov_prefetch),
         }
     }
 }
@@ -160,16 +179,20 @@ pub fn one_session(r: &mut Results, sizes: &Sizes) {
         Engine::open(Config { clock: ClockConfig::Precise, ..Config::default() }).expect("engine opens"),
     );
     let mut sessions = Vec::new();
-    for (raw, tier, spec) in
-        [(&raw, "open", open_tier(10)), (&raw, "closed", closed_tier(10)), (&precise, "open", open_tier(10))]
-    {
+    for (raw, tier, spec) in [
+        (&raw, "open", open_tier(10)),
+        (&raw, "closed", closed_tier(10)),
+        (&precise, "open", open_tier(10)),
+        (&raw, "open", open_tier(10)),
+    ] {
         let engine = raw.engine();
         engine.tiers().set(tier, spec).unwrap();
         let user = format!("bench-{tier}");
         engine.tiers().assign(&user, tier).unwrap();
         sessions.push(engine.sessions().open(&user).unwrap());
     }
-    let (admitted, throttled, precise_session) = (sessions[0], sessions[1], sessions[2]);
+    let (admitted, throttled, precise_session, owned) = (sessions[0], sessions[1], sessions[2], sessions[3]);
+    raw.engine().sessions().set_mode(owned, OWNED).unwrap();
     let (e, ep) = (raw.0 as *const fixprov_engine, precise.0 as *const fixprov_engine);
     let c = Checks::new();
     let empty_fn: CheckFn = black_box(empty);
@@ -213,6 +236,30 @@ pub fn one_session(r: &mut Results, sizes: &Sizes) {
             });
             r.add("check", format!("fixprov_check_at {cname} {path}"), None, BATCH, &t);
         }
+    }
+    // A single owner's session (plain loads and stores, no locked instruction), and batches.
+    for (class, cname) in [(ORDER, "order"), (OTHER, "other")] {
+        // SAFETY: the engine is live until its Raw drops at the end of this function.
+        expect("single owner", OK, || unsafe { (c.check)(e, owned, class) });
+        let t = sample::<BATCH>(&r.timer, n, || {
+            // SAFETY: see above.
+            black_box(unsafe { (c.check)(black_box(e), black_box(owned), black_box(class)) });
+        });
+        r.add("check", format!("fixprov_check {cname} admitted, single owner"), None, BATCH, &t);
+    }
+    let classes = [ORDER; BATCH_OF];
+    let mut out = [THROTTLED; BATCH_OF];
+    for (session, who) in [(admitted, "shared"), (owned, "single owner")] {
+        // BATCH calls of BATCH_OF messages a sample: the row is per message.
+        let t = sample::<BATCH>(&r.timer, n / BATCH_OF, || {
+            // SAFETY: see above; both arrays hold BATCH_OF entries.
+            black_box(unsafe {
+                (c.batch)(black_box(e), black_box(session), classes.as_ptr(), BATCH_OF, out.as_mut_ptr())
+            });
+        });
+        assert!(out.iter().all(|s| *s == OK), "batch of {BATCH_OF}, {who}: {out:?}");
+        let name = format!("fixprov_check_batch of {BATCH_OF} orders, per message, {who}");
+        r.add("check", name, None, BATCH * BATCH_OF, &t);
     }
     // SAFETY: the engine is live until its Raw drops at the end of this function.
     expect("msgtype D", OK, || unsafe { (c.msgtype)(e, admitted, b"D".as_ptr(), 1) });
@@ -332,6 +379,23 @@ pub fn many_sessions(r: &mut Results, sizes: &Sizes) {
     engine.tiers().set("big", open_tier(max32)).unwrap();
     engine.tiers().assign("big-user", "big").unwrap();
     let handles: Vec<u64> = (0..max).map(|_| engine.sessions().open("big-user").unwrap()).collect();
+    // The same number of single owners' sessions, on a second engine (the mode is a session's,
+    // and a table of one mode is what a host of that kind runs).
+    let owned_raw = Raw::new(
+        Engine::open(Config { max_sessions: max32.max(16), default_rules: false, ..Config::default() })
+            .expect("engine opens"),
+    );
+    let owned_engine = owned_raw.engine();
+    owned_engine.tiers().set("big", open_tier(max32)).unwrap();
+    owned_engine.tiers().assign("big-user", "big").unwrap();
+    let owned_handles: Vec<u64> = (0..max)
+        .map(|_| {
+            let s = owned_engine.sessions().open("big-user").unwrap();
+            owned_engine.sessions().set_mode(s, OWNED).unwrap();
+            s
+        })
+        .collect();
+    owned_engine.audit().flush().unwrap();
     // The session.open audit events are queued (and beyond 100,000 dropped and counted): write them
     // now rather than while measuring.
     engine.audit().flush().unwrap();
@@ -345,11 +409,16 @@ pub fn many_sessions(r: &mut Results, sizes: &Sizes) {
     }
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
-    let sequences: Vec<(u64, Vec<u64>)> = sizes
+    let picks: Vec<(u64, Vec<usize>)> = sizes
         .scales
         .iter()
-        .map(|&n| (n, (0..SEQUENCE).map(|_| handles[rng.gen_range(0..n as usize)]).collect()))
+        .map(|&n| (n, (0..SEQUENCE).map(|_| rng.gen_range(0..n as usize)).collect()))
         .collect();
+    let sequences: Vec<(u64, Vec<u64>)> =
+        picks.iter().map(|(n, p)| (*n, p.iter().map(|&i| handles[i]).collect())).collect();
+    let owned_sequences: Vec<Vec<u64>> =
+        picks.iter().map(|(_, p)| p.iter().map(|&i| owned_handles[i]).collect()).collect();
+    let eo = owned_raw.0 as *const fixprov_engine;
     let e = raw.0 as *const fixprov_engine;
     let c = Checks::new();
     let samples = sizes.scale_samples;
@@ -369,6 +438,7 @@ pub fn many_sessions(r: &mut Results, sizes: &Sizes) {
                 // SAFETY: `e` is live until `raw` drops at the end.
                 black_box(unsafe { (c.check)(e, h, OTHER) });
             }
+            let count = *n as usize;
             let n = Some(*n);
             for (class, cname) in [(ORDER, "order"), (OTHER, "other")] {
                 // SAFETY: `e` is live until `raw` drops at the end.
@@ -393,6 +463,35 @@ pub fn many_sessions(r: &mut Results, sizes: &Sizes) {
                 r.add("scale", format!("fixprov_check_at {cname} {path}"), n, BATCH, &t);
             }
             if path == "admitted" {
+                // Orders with the session prefetched AHEAD messages before its check, as a host does
+                // at socket read time; and the same for single owners, without and with it.
+                let owned_seq =
+                    &owned_sequences[sequences.iter().position(|(m, _)| *m as usize == count).unwrap()];
+                for &h in &owned_handles[..count] {
+                    // SAFETY: `eo` is live until `owned_raw` drops at the end.
+                    black_box(unsafe { (c.check)(eo, h, OTHER) });
+                }
+                for (engine, seq, who, ahead) in [
+                    (e, seq, "", true),
+                    (eo, owned_seq, ", single owner", false),
+                    (eo, owned_seq, ", single owner", true),
+                ] {
+                    // SAFETY: both engines are live until their Raws drop at the end.
+                    expect(path, want, || unsafe { (c.check)(engine, seq[0], ORDER) });
+                    let mut i = 0usize;
+                    let t = sample::<BATCH>(&r.timer, samples, || {
+                        let session = seq[i & (SEQUENCE - 1)];
+                        if ahead {
+                            // SAFETY: see above.
+                            unsafe { (c.prefetch)(engine, seq[(i + AHEAD) & (SEQUENCE - 1)]) };
+                        }
+                        i += 1;
+                        // SAFETY: see above.
+                        black_box(unsafe { (c.check)(black_box(engine), session, black_box(ORDER)) });
+                    });
+                    let prefetch = if ahead { ", prefetch" } else { "" };
+                    r.add("scale", format!("fixprov_check order admitted{who}{prefetch}"), n, BATCH, &t);
+                }
                 let mut i = 0usize;
                 let t = sample::<BATCH>(&r.timer, samples, || {
                     let key = &seq[i & (SEQUENCE - 1)];

@@ -144,7 +144,11 @@ int main() {
         EXPECT_ERROR(FIXPROV_ERR_LIMIT_REACHED, "fixprov_session_open", engine.session_open("alice"));
     }
 
-    // The hot path: a burst of 8 at one instant on a burst of 5; errors come back as statuses.
+    // The hot path, on a single owner's session (this thread is its only checker): a burst of 8 at
+    // one instant on a burst of 5; errors come back as statuses.
+    session.set_mode(FIXPROV_MODE_SINGLE_OWNER);
+    EXPECT_ERROR(FIXPROV_ERR_INVALID_ARGUMENT, "fixprov_session_set_mode",
+                 session.set_mode(static_cast<fixprov_check_mode>(9)));
     int ok = 0, throttled = 0;
     for (int i = 0; i < 8; ++i) {
         fixprov_status s = session.check_at(FIXPROV_MSG_ORDER, 1000000000ull);
@@ -160,6 +164,22 @@ int main() {
     session.reset_violations();
     engine.user_reset_violations("alice");
     EXPECT(engine.user_violations("alice") == 0);
+
+    // A batch of messages read together: decided as single checks at its instant (no order token
+    // left at 1 s); an unknown class refuses the whole batch and writes nothing.
+    {
+        const std::uint32_t classes[3] = {FIXPROV_MSG_ORDER, FIXPROV_MSG_OTHER, FIXPROV_MSG_ORDER};
+        fixprov_status out[3] = {FIXPROV_OK, FIXPROV_OK, FIXPROV_OK};
+        session.prefetch();
+        EXPECT(session.check_batch_at(classes, 3, out, 1000000000ull) == FIXPROV_OK);
+        EXPECT(out[0] == FIXPROV_THROTTLED && out[2] == FIXPROV_THROTTLED);
+        const std::uint32_t bad[2] = {FIXPROV_MSG_ORDER, 7};
+        fixprov_status untouched[2] = {FIXPROV_KILLED, FIXPROV_KILLED};
+        EXPECT(session.check_batch_at(bad, 2, untouched, 1000000000ull) == FIXPROV_ERR_INVALID_ARGUMENT);
+        EXPECT(untouched[0] == FIXPROV_KILLED && untouched[1] == FIXPROV_KILLED);
+        EXPECT(session.check_batch(nullptr, 0, nullptr) == FIXPROV_OK);
+        session.reset_violations();
+    }
 
     // JSON reads come back as owned strings (freed by their destructors).
     EXPECT(contains(engine.sessions_json("alice"), "\"user\":\"alice\""));

@@ -120,10 +120,10 @@ impl Core {
         // are looked up (for their user) and recorded.
         let mut seen = self.audit.violations_seen.lock().unwrap_or_else(|p| p.into_inner());
         let high_water = self.sessions.table.high_water() as usize;
-        for (index, slot) in self.slots[..high_water.min(self.slots.len())].iter().enumerate() {
+        for (index, slot) in self.slots.iter(high_water) {
             let Some(generation) = slot.line.open_generation() else { continue };
-            let Some(c) = slot.line.counters(generation, &slot.side) else { continue };
-            let handle = Handle { index: index as u32, generation };
+            let Some(c) = slot.line.counters(generation, slot.side) else { continue };
+            let handle = Handle { index, generation };
             let key = handle.to_raw();
             let last = seen.get(&key).copied().unwrap_or((0, 0));
             if (c.throttled, c.disconnects) == last {

@@ -12,9 +12,9 @@ use crate::engine::audit::AuditState;
 use crate::engine::eligibility::EligibilityState;
 use crate::engine::sessions::SessionsState;
 use crate::engine::tiers::TiersState;
-use crate::hot::session::{KillReason, SessionSlot};
+use crate::hot::session::{CheckMode, KillReason, SessionSlots};
 use serde::Serialize;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 #[allow(unused_imports)] // named in docs
 use crate::engine::Engine;
@@ -65,6 +65,12 @@ pub struct SessionInfo {
     pub killed: Option<KillReason>,
     /// Whether violations escalated to DISCONNECT.
     pub escalated: bool,
+    /// Whether one thread at a time checks it (the host's promise; see
+    /// [`Sessions::set_mode`](super::Sessions::set_mode)).
+    pub single_owner: bool,
+    /// Checks that overlapped another check of this single-owner session (counted only while it is
+    /// watched); anything above 0 means the host broke its promise.
+    pub owner_overlaps: u64,
 }
 
 /// The cold-path state of an engine, shared with its housekeeping thread.
@@ -73,7 +79,9 @@ pub struct SessionInfo {
 pub(crate) struct Core {
     // Shared by the parts:
     /// The session table the hot path checks.
-    pub(super) slots: Arc<[SessionSlot]>,
+    pub(super) slots: SessionSlots,
+    /// The mode a new session opens in (the engine's `single_owner` option).
+    pub(super) default_mode: CheckMode,
     /// Serializes every policy publication and session open (lock order: user, policy, sessions),
     /// so a session is never opened on a tier definition that a concurrent change then misses.
     pub(super) policy: Mutex<()>,
@@ -100,14 +108,16 @@ pub(crate) use crate::cold::unix_ms;
 
 impl Core {
     pub(crate) fn new(
-        slots: Arc<[SessionSlot]>,
+        slots: SessionSlots,
         tiers: Tiers,
         access: AccessState,
         eligibility: EligibilityState,
+        default_mode: CheckMode,
     ) -> Core {
         let capacity = slots.len() as u32;
         Core {
             slots,
+            default_mode,
             policy: Mutex::new(()),
             users: Users::default(),
             access,

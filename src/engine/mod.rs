@@ -41,7 +41,7 @@ use crate::cold::tiers::Tiers as TierTable;
 use crate::error::{Error, Result};
 use crate::hot::clock::{Clock, ManualClock};
 use crate::hot::msgtype::{self, MsgTypeError, OrderTypes};
-use crate::hot::session::{Handle, MsgClass, SessionSlot, Verdict};
+use crate::hot::session::{CheckMode, Handle, MsgClass, SessionSlots, Verdict};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,6 +119,13 @@ pub struct Config {
     /// How much of the audit log to keep; the housekeeper cuts the rest once a minute (see
     /// [`Audit::retain`]). `None` keeps everything.
     pub audit_retention: Option<crate::cold::audit::AuditRetention>,
+    /// Open every session as a single owner's ([`CheckMode::SingleOwner`]): the host promises to
+    /// check each session on one thread at a time (as FIX engines do), and checks then take no
+    /// locked instruction. Off by default; [`Sessions::set_mode`] changes one session.
+    pub single_owner: bool,
+    /// With `single_owner`, detect overlapping checks of one session (one `swap` per check; see
+    /// [`Sessions::set_mode`]). On in debug builds, off in release builds by default.
+    pub watch_owners: bool,
 }
 
 /// Default tick of the coarse clock.
@@ -142,6 +149,8 @@ impl Default for Config {
             default_rules: true,
             logon_checks_eligibility: false,
             audit_retention: None,
+            single_owner: false,
+            watch_owners: cfg!(debug_assertions),
         }
     }
 }
@@ -153,7 +162,7 @@ pub const MAX_SESSIONS_LIMIT: u32 = 1 << 24;
 ///
 /// May be used from several threads at once.
 pub struct Engine {
-    slots: Arc<[SessionSlot]>,
+    slots: SessionSlots,
     clock: Clock,
     order_types: OrderTypes,
     core: Arc<Core>,
@@ -194,8 +203,7 @@ impl Engine {
         // refused as stale (all but certainly), while handles stay below 2^53 (exact as JSON
         // numbers in every language) for the first million sessions of each slot.
         let first_generation = rand::random::<u32>() & ((1 << 20) - 1);
-        let slots: Arc<[SessionSlot]> =
-            (0..config.max_sessions).map(|_| SessionSlot::with_generation(first_generation)).collect();
+        let slots = SessionSlots::new(config.max_sessions, first_generation);
         let tiers = TierTable::with_defaults(config.max_tiers)?;
         let currency: crate::cold::rules::Currency =
             config.currency.parse().map_err(|e| Error::invalid(format!("currency: {e}")))?;
@@ -205,7 +213,12 @@ impl Engine {
             config.logon_checks_eligibility,
         );
         let access = access::AccessState::open(&config)?;
-        let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility));
+        let mode = if config.single_owner {
+            CheckMode::SingleOwner { watched: config.watch_owners }
+        } else {
+            CheckMode::Shared
+        };
+        let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility, mode));
         core.load()?;
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
         Ok(Engine { slots, clock, order_types: config.order_types, core, _housekeeper: housekeeper })
@@ -271,11 +284,42 @@ impl Engine {
     /// timestamp). Use one time base per session: do not mix it with [`Engine::check`].
     #[inline(always)]
     pub fn check_at(&self, session: u64, class: MsgClass, now_ns: u64) -> Verdict {
-        let handle = Handle::from_raw(session);
-        match self.slots.get(handle.index as usize) {
-            Some(slot) => slot.line.check(handle.generation, class, now_ns, &slot.side),
-            None => Verdict::Stale,
-        }
+        self.slots.check(Handle::from_raw(session), class, now_ns)
+    }
+
+    /// Decides a batch of messages read together from `session`'s peer, one after another at one
+    /// instant of the engine clock, exactly as that many [`Engine::check`]s at that instant would;
+    /// `out(i, verdict)` receives message `i`'s answer. A single owner's batch keeps its buckets in
+    /// registers and stores them once.
+    #[inline]
+    pub fn check_batch(
+        &self,
+        session: u64,
+        classes: impl Iterator<Item = MsgClass>,
+        out: impl FnMut(usize, Verdict),
+    ) {
+        self.slots.check_batch(Handle::from_raw(session), classes, self.clock.now(), out)
+    }
+
+    /// [`Engine::check_batch`] at the caller's time `now_ns` (see [`Engine::check_at`]).
+    #[inline]
+    pub fn check_batch_at(
+        &self,
+        session: u64,
+        classes: impl Iterator<Item = MsgClass>,
+        now_ns: u64,
+        out: impl FnMut(usize, Verdict),
+    ) {
+        self.slots.check_batch(Handle::from_raw(session), classes, now_ns, out)
+    }
+
+    /// Asks the CPU to bring `session`'s hot line into its cache: for hosts that know the session
+    /// before they parse its message (at socket read time), so the check that follows does not
+    /// wait on memory. Never fails, faults or blocks; a stale or foreign handle just prefetches
+    /// nothing useful.
+    #[inline(always)]
+    pub fn prefetch(&self, session: u64) {
+        self.slots.prefetch(Handle::from_raw(session).index)
     }
 
     /// Decides one inbound message given its raw MsgType (tag 35 value).

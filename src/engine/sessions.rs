@@ -6,7 +6,7 @@ use crate::cold::sessions::{SessionMeta, Sessions as SessionTable};
 use crate::cold::users::User;
 use crate::engine::core::{unix_ms, Core, Event, EventKind, Listener, SessionInfo};
 use crate::error::{Error, Result};
-use crate::hot::session::{Counters, Handle, KillReason, SessionLine, SessionSide, SessionSlot};
+use crate::hot::session::{CheckMode, Counters, Handle, KillReason, SessionLine, SessionSide, SessionSlot};
 use std::sync::Arc;
 
 /// The sessions part of an engine, reached as [`Engine::sessions`](crate::Engine::sessions). The
@@ -57,6 +57,18 @@ impl Sessions<'_> {
     /// no live session; each session killed has its own `session.kill` record too.
     pub fn kill_user(&self, user: &str) -> Result<usize> {
         self.core.user_kill(user)
+    }
+
+    /// Changes who may check a session (see [`CheckMode`]); a session opens in the engine's mode
+    /// (`Config::single_owner`).
+    ///
+    /// Call it between checks of the session: before its first check, or on the thread that checks
+    /// it. A single owner's checks take no locked instruction; the host promises that one thread at
+    /// a time checks the session. Broken, the promise costs at most one burst of over-admission
+    /// per overlapping check, never a crash; a watched owner counts the overlaps
+    /// ([`SessionInfo::owner_overlaps`]).
+    pub fn set_mode(&self, session: u64, mode: CheckMode) -> Result<()> {
+        self.core.session_set_mode(session, mode)
     }
 
     /// Sets (or with `None` clears) the event listener.
@@ -134,11 +146,8 @@ impl Core {
                 return Err(e);
             }
         };
-        let generation = self.slots[index as usize].line.open(
-            state.tier(),
-            &spec.policy(),
-            &self.slots[index as usize].side,
-        );
+        let slot = self.slots.at(index);
+        let generation = slot.line.open(state.tier(), &spec.policy(), self.default_mode, slot.side);
         let handle = Handle { index, generation };
         self.sessions
             .table
@@ -151,8 +160,24 @@ impl Core {
 
     pub(super) fn line(&self, session: u64) -> Result<(&SessionLine, &SessionSide, Handle)> {
         let handle = Handle::from_raw(session);
-        let slot = self.slots.get(handle.index as usize).ok_or(Error::StaleHandle)?;
-        Ok((&slot.line, &slot.side, handle))
+        let slot = self.slots.get(handle.index).ok_or(Error::StaleHandle)?;
+        Ok((slot.line, slot.side, handle))
+    }
+
+    pub(crate) fn session_set_mode(&self, session: u64, mode: CheckMode) -> Result<()> {
+        let (line, _, handle) = self.line(session)?;
+        let meta = self.sessions.table.meta(handle.index, handle.generation).ok_or(Error::StaleHandle)?;
+        if !line.set_mode(handle.generation, mode) {
+            return Err(Error::StaleHandle);
+        }
+        let mode = match mode {
+            CheckMode::Shared => "shared",
+            CheckMode::SingleOwner { watched: false } => "single_owner",
+            CheckMode::SingleOwner { watched: true } => "single_owner_watched",
+        };
+        let details = serde_json::json!({"session": session, "mode": mode});
+        self.audit_later(AuditEvent::host("session.mode", &meta.user.id, details));
+        Ok(())
     }
 
     pub(crate) fn session_close(&self, session: u64) -> Result<Counters> {
@@ -225,7 +250,7 @@ impl Core {
         let handles = user.lock().sessions.clone();
         let mut killed = 0;
         for handle in handles {
-            if self.slots[handle.index as usize].line.kill(handle.generation, reason) {
+            if self.slots.at(handle.index).line.kill(handle.generation, reason) {
                 killed += 1;
                 self.emit(EventKind::SessionKilled, handle.to_raw(), &user.id, reason);
             }
@@ -255,7 +280,7 @@ impl Core {
     }
 
     pub(super) fn info(&self, handle: Handle, meta: &SessionMeta) -> Option<SessionInfo> {
-        let SessionSlot { line, side } = self.slots.get(handle.index as usize)?;
+        let SessionSlot { line, side } = self.slots.get(handle.index)?;
         let state = line.state(handle.generation)?;
         let c = line.counters(handle.generation, side)?;
         Some(SessionInfo {
@@ -269,6 +294,8 @@ impl Core {
             disconnects: c.disconnects,
             killed: state.killed,
             escalated: state.escalated,
+            single_owner: matches!(state.mode, CheckMode::SingleOwner { .. }),
+            owner_overlaps: side.overlaps(),
         })
     }
 
@@ -302,8 +329,8 @@ impl Core {
             .sessions
             .iter()
             .filter_map(|h| {
-                let slot = &self.slots[h.index as usize];
-                slot.line.counters(h.generation, &slot.side)
+                let slot = self.slots.at(h.index);
+                slot.line.counters(h.generation, slot.side)
             })
             .map(|c| c.violations())
             .sum();
@@ -318,8 +345,8 @@ impl Core {
         state.closed.throttled = 0;
         state.closed.disconnects = 0;
         for h in &state.sessions {
-            let slot = &self.slots[h.index as usize];
-            slot.line.reset_violations(h.generation, &slot.side);
+            let slot = self.slots.at(h.index);
+            slot.line.reset_violations(h.generation, slot.side);
         }
         Ok(())
     }

@@ -125,8 +125,8 @@ impl Core {
                 disconnects: state.closed.disconnects,
             };
             for h in &state.sessions {
-                let slot = &self.slots[h.index as usize];
-                if let Some(c) = slot.line.counters(h.generation, &slot.side) {
+                let slot = self.slots.at(h.index);
+                if let Some(c) = slot.line.counters(h.generation, slot.side) {
                     t.live_sessions += 1;
                     t.messages += c.messages;
                     t.orders += c.orders;

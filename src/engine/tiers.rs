@@ -96,7 +96,7 @@ impl Core {
                 // pull each one away from the core checking it, once per redefinition. Tier moves
                 // and opens hold the policy lock too, so the two agree here.
                 if meta.user.tier() == index {
-                    let SessionSlot { line, side } = &self.slots[i as usize];
+                    let SessionSlot { line, side } = self.slots.at(i);
                     line.set_policy(meta.generation, index, &policy, side);
                 }
             }
@@ -138,9 +138,8 @@ impl Core {
         user.set_tier(&mut state, index);
         let policy = spec.policy();
         for h in &state.sessions {
-            let i = h.index as usize;
-            let slot = &self.slots[i];
-            slot.line.set_policy(h.generation, index, &policy, &slot.side);
+            let slot = self.slots.at(h.index);
+            slot.line.set_policy(h.generation, index, &policy, slot.side);
         }
         Ok(())
     }

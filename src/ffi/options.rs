@@ -336,6 +336,35 @@ pub unsafe extern "C" fn fixprov_options_set_eligibility(
     })
 }
 
+/// Opens every session of the engine as a single owner's (on 1) or shared (on 0, the default):
+/// see fixprov_check_mode. watch 1 makes single owners detect overlapping checks (one atomic swap
+/// per check; FIXPROV_MODE_SINGLE_OWNER_WATCHED); the default is 1 in debug builds of fixprov and 0
+/// in release builds. fixprov_session_set_mode() changes one session.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (a value other than 0 or 1).
+/// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_single_owner(
+    options: *mut fixprov_options,
+    on: u32,
+    watch: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        if on > 1 || watch > 1 {
+            return Err(crate::Error::invalid("on and watch are 0 or 1").into());
+        }
+        options.config.single_owner = on == 1;
+        options.config.watch_owners = watch == 1;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Opens an engine with the four default tiers (basic, standard, premium, unlimited): on the
 /// embedded store of the options' data directory, loading every user, credential, tier and
 /// allow-list into memory (so logon never touches the disk), or in memory without one.

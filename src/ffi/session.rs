@@ -2,7 +2,7 @@
 
 use crate::ffi::boundary::{self, fixprov_engine, guard};
 use crate::ffi::status::fixprov_status;
-use crate::hot::session::{KillReason, MsgClass};
+use crate::hot::session::{CheckMode, KillReason, MsgClass, Verdict};
 
 /// The class of an inbound message, for fixprov_check() and fixprov_check_at().
 #[repr(u32)]
@@ -276,6 +276,231 @@ pub unsafe extern "C" fn fixprov_check_msgtype(
             )),
         }
     })
+}
+
+/// Who may check a session, for fixprov_session_set_mode().
+#[repr(u32)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum fixprov_check_mode {
+    /// Any thread, several at once (the default): each bucket advances by compare-and-swap, and
+    /// admission is exact under any concurrency.
+    FIXPROV_MODE_SHARED = 0,
+    /// One thread at a time, the host's promise (QuickFIX's ThreadedSocketAcceptor reads each
+    /// connection on its own thread; a SocketAcceptor checks every session on one). Checks take no
+    /// locked instruction. Exact while the promise holds. Broken (two threads checking the session
+    /// at once), each overlapping check can over-admit by at most one burst of the tier; never a
+    /// crash or undefined behaviour.
+    FIXPROV_MODE_SINGLE_OWNER = 1,
+    /// FIXPROV_MODE_SINGLE_OWNER with the promise watched: each check takes a busy flag (one atomic
+    /// swap), and a check that finds another in flight counts an overlap ("owner_overlaps" in
+    /// fixprov_sessions_json()) and decides by compare-and-swap. The default for single owners in debug
+    /// builds (fixprov_options_set_single_owner()).
+    FIXPROV_MODE_SINGLE_OWNER_WATCHED = 2,
+}
+
+/// Sets who may check a session (a fixprov_check_mode value). A session opens in the engine's
+/// mode (fixprov_options_set_single_owner(); shared by default).
+///
+/// Call it between checks of the session: before its first check (right after fixprov_logon() or
+/// fixprov_session_open()), or on the thread that checks it. A tier change or move reaches a
+/// single owner's session as it reaches a shared one: its next check enforces the new tier, from
+/// full buckets.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_STALE_HANDLE, or FIXPROV_ERR_INVALID_ARGUMENT
+/// (an unknown mode).
+/// Thread safety: may be called from any thread; see above for when.
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_session_set_mode(
+    engine: *const fixprov_engine,
+    session: u64,
+    mode: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let mode = match mode {
+            0 => CheckMode::Shared,
+            1 => CheckMode::SingleOwner { watched: false },
+            2 => CheckMode::SingleOwner { watched: true },
+            _ => {
+                return Err(boundary::fail_static(
+                    fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+                    c"mode must be a fixprov_check_mode value (0 to 2)",
+                ))
+            }
+        };
+        engine.sessions().set_mode(session, mode)?;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// Checks the n message classes at msg_classes, refusing the call if any is unknown.
+///
+/// # Safety
+/// msg_classes is NULL or n readable u32s.
+unsafe fn batch_classes(msg_classes: *const u32, n: usize) -> boundary::FfiResult<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    if msg_classes.is_null() {
+        return Err(boundary::fail_static(fixprov_status::FIXPROV_ERR_NULL, c"msg_classes is NULL"));
+    }
+    if !msg_classes.is_aligned() || n > isize::MAX as usize / 4 {
+        return Err(boundary::fail_static(
+            fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+            c"msg_classes is misaligned or msg_classes_len is too large",
+        ));
+    }
+    // SAFETY: non-NULL, aligned, and n readable u32s per the contract; read through the pointer,
+    // not a slice, so an out_statuses overlapping it is no aliasing violation.
+    if (0..n).any(|i| class(unsafe { msg_classes.add(i).read() }).is_none()) {
+        return Err(boundary::fail_static(
+            fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+            c"unknown msg_class in the batch (nothing was checked)",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a batch for the FFI: validates, decides, writes each answer.
+///
+/// # Safety
+/// As for fixprov_check_batch().
+unsafe fn check_batch(
+    engine: *const fixprov_engine,
+    session: u64,
+    msg_classes: *const u32,
+    n: usize,
+    out_statuses: *mut fixprov_status,
+    now_ns: Option<u64>,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        // SAFETY: forwarded contract.
+        unsafe { batch_classes(msg_classes, n) }?;
+        if n == 0 {
+            return Ok(fixprov_status::FIXPROV_OK);
+        }
+        if out_statuses.is_null() {
+            return Err(boundary::fail_static(fixprov_status::FIXPROV_ERR_NULL, c"out_statuses is NULL"));
+        }
+        if !out_statuses.is_aligned() {
+            return Err(boundary::fail_static(
+                fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+                c"out_statuses is misaligned",
+            ));
+        }
+        // SAFETY: n readable u32s (checked above and per the contract); a value changed since the
+        // validation (an overlapping out_statuses) reads as FIXPROV_MSG_OTHER, never as UB.
+        let classes = (0..n).map(|i| class(unsafe { msg_classes.add(i).read() }).unwrap_or(MsgClass::Other));
+        // A handle is found stale before any message is decided, so either every answer is
+        // Stale or none is; a stale batch writes nothing.
+        let mut stale = false;
+        let out = |i: usize, verdict: Verdict| {
+            let status = match verdict {
+                Verdict::Ok => fixprov_status::FIXPROV_OK,
+                Verdict::Throttled => fixprov_status::FIXPROV_THROTTLED,
+                Verdict::Disconnect => fixprov_status::FIXPROV_DISCONNECT,
+                Verdict::Killed => fixprov_status::FIXPROV_KILLED,
+                Verdict::Stale => {
+                    stale = true;
+                    return;
+                }
+            };
+            // SAFETY: i < n, and out_statuses is non-NULL, aligned and n writable entries per the
+            // contract.
+            unsafe { out_statuses.add(i).write(status) };
+        };
+        match now_ns {
+            Some(now) => engine.check_batch_at(session, classes, now, out),
+            None => engine.check_batch(session, classes, out),
+        }
+        if stale {
+            return Err(boundary::fail_static(
+                fixprov_status::FIXPROV_ERR_STALE_HANDLE,
+                c"stale session handle",
+            ));
+        }
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
+/// The per-message check for the messages of one session read together (one socket read that
+/// decoded several), at one instant of the engine clock: message i is decided as the i-th of that
+/// many fixprov_check() calls at that instant would decide it, and its answer is written to entry i
+/// of out_statuses (FIXPROV_OK, FIXPROV_THROTTLED, FIXPROV_DISCONNECT or FIXPROV_KILLED). Once one
+/// answers FIXPROV_DISCONNECT, the rest do too. A single owner's batch keeps its buckets in
+/// registers and stores them once.
+///
+/// Parameters:
+/// - msg_classes: msg_classes_len fixprov_msg_class values; a length of 0 decides nothing (both
+///   arrays may then be NULL).
+/// - out_statuses: msg_classes_len writable entries; must not overlap msg_classes (if it does, the
+///   answers are unspecified, though nothing undefined happens).
+///
+/// Returns: FIXPROV_OK (every answer written), FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (an
+/// unknown class or a misaligned array), or FIXPROV_ERR_STALE_HANDLE; on an error nothing was
+/// checked and nothing written.
+/// Ownership: borrows both arrays for the call.
+/// Thread safety: as fixprov_check().
+///
+/// # Safety
+/// engine is NULL or live; msg_classes is NULL or msg_classes_len readable u32s; out_statuses is
+/// NULL or msg_classes_len writable entries.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_check_batch(
+    engine: *const fixprov_engine,
+    session: u64,
+    msg_classes: *const u32,
+    msg_classes_len: usize,
+    out_statuses: *mut fixprov_status,
+) -> fixprov_status {
+    // SAFETY: forwarded contract.
+    unsafe { check_batch(engine, session, msg_classes, msg_classes_len, out_statuses, None) }
+}
+
+/// fixprov_check_batch() at the caller's time now_ns (see fixprov_check_at(); one time base per
+/// session).
+///
+/// Returns: as fixprov_check_batch().
+/// Ownership: borrows both arrays for the call.
+/// Thread safety: as fixprov_check().
+///
+/// # Safety
+/// As for fixprov_check_batch().
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_check_batch_at(
+    engine: *const fixprov_engine,
+    session: u64,
+    msg_classes: *const u32,
+    msg_classes_len: usize,
+    out_statuses: *mut fixprov_status,
+    now_ns: u64,
+) -> fixprov_status {
+    // SAFETY: forwarded contract.
+    unsafe { check_batch(engine, session, msg_classes, msg_classes_len, out_statuses, Some(now_ns)) }
+}
+
+/// Asks the CPU to bring a session's hot state (one 64-byte line) into its cache, for hosts that
+/// know the session before they parse its message (at socket read time): the check that follows
+/// then does not wait on memory. A hint only: it never fails, faults, blocks or changes anything;
+/// a NULL engine or a stale handle is ignored.
+///
+/// Ownership: takes and keeps nothing.
+/// Thread safety: may be called from several threads at once.
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_prefetch(engine: *const fixprov_engine, session: u64) {
+    // SAFETY: forwarded contract.
+    if let Ok(engine) = unsafe { boundary::engine(engine) } {
+        engine.prefetch(session);
+    }
 }
 
 /// Reads a session's counters and state.

@@ -56,18 +56,24 @@ impl Rate {
     }
 }
 
+/// The GCRA decision alone: the TAT after admitting one message at `now` to a bucket whose TAT is
+/// `tat`, or `None` when the bucket refuses it. Both the shared check ([`admit`], by
+/// compare-and-swap) and a single owner's check (a plain load and store) decide with it.
+#[inline(always)]
+pub(crate) fn step(tat: u64, now: u64, rate: Rate) -> Option<u64> {
+    let base = if tat > now { tat } else { now };
+    // An overflow refuses (see the protocol): the TAT must always advance by a whole interval.
+    let next = base.checked_add(rate.interval_ns)?;
+    // `next >= now` because `base >= now`, so the subtraction cannot wrap.
+    (next - now <= rate.limit_ns).then_some(next)
+}
+
 /// Takes one token from the bucket whose TAT is `tat`, at time `now`; returns whether it was admitted.
 #[inline(always)]
 pub(crate) fn admit(tat: &AtomicU64, now: u64, rate: Rate) -> bool {
     let mut current = tat.load(Ordering::Relaxed);
     loop {
-        let base = if current > now { current } else { now };
-        // An overflow refuses (see the protocol): the TAT must always advance by a whole interval.
-        let Some(next) = base.checked_add(rate.interval_ns) else { return false };
-        // `next >= now` because `base >= now`, so the subtraction cannot wrap.
-        if next - now > rate.limit_ns {
-            return false;
-        }
+        let Some(next) = step(current, now, rate) else { return false };
         match tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => return true,
             Err(seen) => current = seen,

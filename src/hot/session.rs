@@ -1,34 +1,63 @@
 //! A session's hot state: one 64-byte cache line, and the per-message check over it.
 //!
+//! # Layout
+//! The engine's table ([`SessionSlots`]) keeps every session's hot line in one array and its side
+//! line (what only a refused message touches) in another, so N sessions cost N contiguous 64-byte
+//! lines on the path a healthy session takes, and a check touches exactly one line.
+//!
 //! # Protocol
-//! * `state` packs `generation:32 | tier:16 | flags:16`. The cold path changes it only by
-//!   compare-and-swap (open, close, kill, tier move, escalation), so a change never loses another.
-//!   The check loads it once with `Acquire`: a kill or tier move whose store returned before the check
-//!   began is seen by it. A session handle carries the generation; a mismatch means the handle is
-//!   closed or was never issued, and the check touches nothing else.
-//! * `msg_tat` and `ord_tat` are GCRA buckets (see [`crate::hot::gcra`]). An order takes its order
-//!   token first, then its message token; if the message bucket refuses, the order token is refunded,
-//!   so only admitted messages ever spend tokens.
+//! * `state` packs `generation:32 | tier:16 | kill reason:8 | flags:8`. The cold path changes it only
+//!   by compare-and-swap (open, close, kill, tier move, mode change), a check only by one `fetch_or`
+//!   (escalation) or, on a single-owner session, by the compare-and-swap that takes a refill (below),
+//!   so a change never loses another. The check loads it once with `Acquire`: a kill or tier move
+//!   whose store returned before the check began is seen by it. A session handle carries the
+//!   generation; a mismatch means the handle is closed or was never issued, and the check touches
+//!   nothing else.
+//! * `msg_tat` and `ord_tat` are GCRA buckets (see [`crate::hot::gcra`]).
+//!   - **Shared session** (the default: any thread, several at once): an order takes its order
+//!     token first by compare-and-swap, then its message token; if the message bucket refuses, the
+//!     order token is refunded, so only admitted messages ever spend tokens. Exact under any
+//!     concurrency.
+//!   - **Single-owner session** (`StateWord::OWNED`; the host promises that one thread at a time
+//!     checks the session, as FIX engines sequence a session's messages on one thread): the check
+//!     reads both TATs with plain loads, decides both buckets, and writes the new TATs with plain
+//!     stores: no locked instruction on an admitted message. Only the owner writes the TATs, so the
+//!     cold path never stores into them behind its back: a tier change's refill is *asked for* by
+//!     setting `StateWord::REFILL` in the state word, and the owner's next check, which loads
+//!     that word anyway, sees the flag, zeroes its TATs itself and clears the flag by
+//!     compare-and-swap (retrying, and zeroing again, if another change got in between). Kills,
+//!     escalation, suspension and tier moves are state-word changes the owner only reads, so they
+//!     race nothing. If the promise is broken (two threads check one owned session at once), a
+//!     check's store can overwrite another's: each overlapping check can forget at most one
+//!     burst's worth of tokens (a TAT is never more than `limit` ahead of `now`), so admission
+//!     exceeds the tier by at most one burst per overlap, and nothing worse happens (every access
+//!     is atomic: no torn word, no undefined behaviour). With `StateWord::WATCHED` (debug builds,
+//!     or the engine's `watch_owners` option) the owner's check takes a busy flag by `swap`, and a
+//!     check that finds it taken counts an overlap on the side line and decides by
+//!     compare-and-swap instead.
 //! * `rates` are the session's own copy of its tier's two bucket rates, pushed by the cold path (see
 //!   [`crate::hot::policy`]), so a check reads everything it needs from this one line.
 //! * `checked_orders` and `checked_other` count the checks that reached the buckets, orders and
 //!   other messages apart, so a check bumps one counter whatever its class; the side line's
 //!   `refused_messages` and `refused_orders` count those the buckets refused, and admitted orders =
 //!   checked orders - refused orders, admitted messages = both checked counters - refused messages.
-//!   The checked counter is bumped *before* the compare-and-swaps, with a plain load and store, not a
-//!   locked read-modify-write: a locked add would double the cost of a check, and a store to this
-//!   line right after the two compare-and-swaps costs measurably more than the same store before
-//!   them (measured when this protocol was designed).
+//!   The checked counter is bumped *before* the buckets are asked, with a plain load and store, not
+//!   a locked read-modify-write: a locked add would double the cost of a check, and a store to this
+//!   line right after the compare-and-swaps costs measurably more than the same store before them
+//!   (measured when this protocol was designed).
 //!   They are exact while one thread at a time checks a session,
 //!   which is how FIX engines work (a session's messages are sequenced on one thread); under
 //!   concurrent checks of one session they may lose increments, so admitted may read low, never
 //!   high (the refusals are exact). A check in flight is counted as admitted from its bump until a
-//!   refusal is counted. `throttled` and the side line ([`SessionSide`]: disconnects, refusals, the
-//!   escalation window and rule) are touched only on the violation path, with atomic
-//!   read-modify-writes, and are exact in all cases.
+//!   refusal is counted. The side line ([`SessionSide`]: throttled and disconnect answers, refusals,
+//!   the escalation window and rule, overlaps seen) is touched only on the violation path, with
+//!   atomic read-modify-writes, and is exact in all cases.
+//! * A batch ([`SessionLine::check_batch`]) decides its messages one after another at one instant,
+//!   exactly as that many single checks would; a single owner keeps the two TATs in registers for
+//!   the batch and stores them once.
 //! * Nothing here allocates, locks, or makes a system call.
 
-use crate::hot::gcra::{admit, refund};
+use crate::hot::gcra::{admit, refund, step};
 use crate::hot::policy::{Escalation, Policy, RateWords};
 use crate::sync::{AtomicU64, Ordering};
 
@@ -44,6 +73,9 @@ const HANDLE_GEN_SHIFT: u32 = 32;
 /// | 0      | [`StateWord::OPEN`]: a session is open on the line |
 /// | 1      | [`StateWord::KILLED`]: every check answers KILLED |
 /// | 2      | [`StateWord::ESCALATED`]: violations escalated; every check answers DISCONNECT |
+/// | 3      | [`StateWord::OWNED`]: single-owner session (plain loads and stores of the TATs) |
+/// | 4      | [`StateWord::REFILL`]: the owner is to start both buckets afresh (a tier change) |
+/// | 5      | [`StateWord::WATCHED`]: the owner's checks take the busy flag, to detect overlaps |
 /// | 8..16  | the kill reason (`KillReason as u8`), set with KILLED |
 /// | 16..32 | the tier's index |
 /// | 32..64 | the generation: bumped at each open, so older handles go stale |
@@ -54,6 +86,11 @@ impl StateWord {
     const OPEN: u64 = 1 << 0;
     const KILLED: u64 = 1 << 1;
     const ESCALATED: u64 = 1 << 2;
+    const OWNED: u64 = 1 << 3;
+    const REFILL: u64 = 1 << 4;
+    const WATCHED: u64 = 1 << 5;
+    /// Flags that take a check off its common path: answered without the buckets, or a refill.
+    const ATTENTION: u64 = Self::KILLED | Self::ESCALATED | Self::REFILL;
     const REASON_SHIFT: u32 = 8;
     const TIER_SHIFT: u32 = 16;
     const TIER_MASK: u64 = 0xFFFF << Self::TIER_SHIFT;
@@ -65,12 +102,51 @@ impl StateWord {
         StateWord(u64::from(generation) << Self::GEN_SHIFT)
     }
 
-    /// A line just opened for a session of `generation` on `tier`.
+    /// A line just opened for a session of `generation` on `tier`, in `mode`.
     #[inline(always)]
-    fn opened(generation: u32, tier: u16) -> StateWord {
+    fn opened(generation: u32, tier: u16, mode: CheckMode) -> StateWord {
         StateWord(
             (u64::from(generation) << Self::GEN_SHIFT) | (u64::from(tier) << Self::TIER_SHIFT) | Self::OPEN,
         )
+        .in_mode(mode)
+    }
+
+    /// This word in `mode` (a pending refill is dropped: whoever changes the mode applies it).
+    fn in_mode(self, mode: CheckMode) -> StateWord {
+        let flags = match mode {
+            CheckMode::Shared => 0,
+            CheckMode::SingleOwner { watched: false } => Self::OWNED,
+            CheckMode::SingleOwner { watched: true } => Self::OWNED | Self::WATCHED,
+        };
+        StateWord((self.0 & !(Self::OWNED | Self::WATCHED | Self::REFILL)) | flags)
+    }
+
+    #[inline(always)]
+    fn is_owned(self) -> bool {
+        self.0 & Self::OWNED != 0
+    }
+
+    #[inline(always)]
+    fn is_watched(self) -> bool {
+        self.0 & Self::WATCHED != 0
+    }
+
+    #[inline(always)]
+    fn wants_refill(self) -> bool {
+        self.0 & Self::REFILL != 0
+    }
+
+    #[inline(always)]
+    fn needs_attention(self) -> bool {
+        self.0 & Self::ATTENTION != 0
+    }
+
+    fn mode(self) -> CheckMode {
+        if self.is_owned() {
+            CheckMode::SingleOwner { watched: self.is_watched() }
+        } else {
+            CheckMode::Shared
+        }
     }
 
     #[inline(always)]
@@ -191,6 +267,23 @@ pub enum MsgClass {
     Order,
 }
 
+/// Who may check a session, and so how its buckets advance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CheckMode {
+    /// Any thread, several at once: each bucket advances by compare-and-swap. Exact under any
+    /// concurrency.
+    #[default]
+    Shared,
+    /// One thread at a time (the host's promise): the buckets advance with plain loads and stores,
+    /// no locked instruction. Exact while the promise holds; if it is broken, each overlapping check
+    /// can over-admit by at most one burst, and nothing worse happens.
+    SingleOwner {
+        /// Take a busy flag on each check (one `swap`) and count overlapping checks, which then
+        /// decide by compare-and-swap.
+        watched: bool,
+    },
+}
+
 /// A session handle's two halves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Handle {
@@ -242,6 +335,8 @@ pub struct LineState {
     pub killed: Option<KillReason>,
     /// Set once violations escalated to DISCONNECT.
     pub escalated: bool,
+    /// Who may check it.
+    pub mode: CheckMode,
 }
 
 /// One session's hot state, exactly one cache line.
@@ -253,7 +348,8 @@ pub struct SessionLine {
     rates: RateWords,
     checked_orders: AtomicU64,
     checked_other: AtomicU64,
-    throttled: AtomicU64,
+    /// A watched single owner's busy flag (see the module's protocol); 0 otherwise.
+    busy: AtomicU64,
 }
 
 #[cfg(not(fixprov_loom))]
@@ -261,28 +357,13 @@ const _: () = assert!(std::mem::size_of::<SessionLine>() == 64);
 #[cfg(not(fixprov_loom))]
 const _: () = assert!(std::mem::align_of::<SessionLine>() == 64);
 
-/// A session's line and side line together: one element of the engine's session table, so a
-/// check does one bounds check and the side line sits next to the line it belongs to.
+/// What a session touches only when a message is refused (or an overlap is seen), kept off the
+/// array of hot lines.
 #[repr(C, align(64))]
-#[derive(Default)]
-pub struct SessionSlot {
-    /// The hot line.
-    pub line: SessionLine,
-    /// The violation-path line.
-    pub side: SessionSide,
-}
-
-impl SessionSlot {
-    /// A free slot whose first session gets generation `after + 1` (see
-    /// [`SessionLine::with_generation`]).
-    pub fn with_generation(after: u32) -> SessionSlot {
-        SessionSlot { line: SessionLine::with_generation(after), side: SessionSide::new() }
-    }
-}
-
-/// What a session touches only when a message is refused, kept off its hot line.
-#[repr(C, align(32))]
 pub struct SessionSide {
+    /// THROTTLED answers since the session opened.
+    throttled: AtomicU64,
+    /// DISCONNECT answers since the session opened.
     disconnects: AtomicU64,
     /// `window_start_ms:42 | count:22`.
     escalation: AtomicU64,
@@ -292,6 +373,8 @@ pub struct SessionSide {
     refused_messages: AtomicU64,
     /// Orders the buckets refused, since the session opened.
     refused_orders: AtomicU64,
+    /// Checks of a watched single-owner session that found another check of it in flight.
+    overlaps: AtomicU64,
 }
 
 impl Default for SessionSide {
@@ -304,13 +387,145 @@ impl SessionSide {
     /// A side line with no violations.
     pub fn new() -> SessionSide {
         SessionSide {
+            throttled: AtomicU64::new(0),
             disconnects: AtomicU64::new(0),
             escalation: AtomicU64::new(0),
             rule: AtomicU64::new(0),
             refused_messages: AtomicU64::new(0),
             refused_orders: AtomicU64::new(0),
+            overlaps: AtomicU64::new(0),
         }
     }
+
+    /// Checks of a watched single-owner session that overlapped another, since it opened.
+    pub fn overlaps(&self) -> u64 {
+        self.overlaps.load(Ordering::Relaxed)
+    }
+}
+
+/// One session's line and side line, as the cold path reaches them.
+#[derive(Clone, Copy)]
+pub struct SessionSlot<'t> {
+    /// The hot line.
+    pub line: &'t SessionLine,
+    /// The violation-path line.
+    pub side: &'t SessionSide,
+}
+
+/// The engine's session table: the hot lines in one array, the side lines in another, index for
+/// index. Clones share the arrays, so the engine keeps the hot array's pointer and length in its
+/// own struct (no pointer to chase before the line).
+///
+/// May be used from several threads at once.
+#[derive(Clone)]
+pub struct SessionSlots {
+    lines: std::sync::Arc<[SessionLine]>,
+    sides: std::sync::Arc<[SessionSide]>,
+}
+
+impl SessionSlots {
+    /// `capacity` free slots whose first sessions get generation `after + 1` (see
+    /// [`SessionLine::with_generation`]).
+    pub fn new(capacity: u32, after: u32) -> SessionSlots {
+        SessionSlots {
+            lines: (0..capacity).map(|_| SessionLine::with_generation(after)).collect(),
+            sides: (0..capacity).map(|_| SessionSide::new()).collect(),
+        }
+    }
+
+    /// Slots in the table.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether the table has no slot.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Slot `index`, if the table has it.
+    #[inline]
+    pub fn get(&self, index: u32) -> Option<SessionSlot<'_>> {
+        let line = self.lines.get(index as usize)?;
+        let side = self.sides.get(index as usize)?;
+        Some(SessionSlot { line, side })
+    }
+
+    /// Slot `index` of a handle the table issued (so within it).
+    ///
+    /// # Panics
+    /// When `index` is beyond the table: a bug of the caller, never reached from a handle a host
+    /// passes in (those go through [`SessionSlots::get`]).
+    pub fn at(&self, index: u32) -> SessionSlot<'_> {
+        SessionSlot { line: &self.lines[index as usize], side: &self.sides[index as usize] }
+    }
+
+    /// The first `n` slots, with their indices.
+    pub fn iter(&self, n: usize) -> impl Iterator<Item = (u32, SessionSlot<'_>)> {
+        self.lines
+            .iter()
+            .zip(self.sides.iter())
+            .take(n)
+            .enumerate()
+            .map(|(i, (line, side))| (i as u32, SessionSlot { line, side }))
+    }
+
+    /// The per-message decision for `handle` (see [`SessionLine::check`]).
+    #[inline(always)]
+    pub fn check(&self, handle: Handle, class: MsgClass, now: u64) -> Verdict {
+        let index = handle.index as usize;
+        match self.lines.get(index) {
+            // The side line is looked up only on the violation path; the closure holds two words
+            // (the table and the index), which travel in registers.
+            Some(line) => line.check(handle.generation, class, now, move || &self.sides[index]),
+            None => Verdict::Stale,
+        }
+    }
+
+    /// [`SessionLine::check_batch`] for `handle`; a stale handle answers [`Verdict::Stale`] for
+    /// every message.
+    #[inline]
+    pub fn check_batch(
+        &self,
+        handle: Handle,
+        classes: impl Iterator<Item = MsgClass>,
+        now: u64,
+        out: impl FnMut(usize, Verdict),
+    ) {
+        let index = handle.index as usize;
+        match self.lines.get(index) {
+            Some(line) => line.check_batch(handle.generation, classes, now, move || &self.sides[index], out),
+            None => classes.enumerate().map(|(i, _)| i).for_each({
+                let mut out = out;
+                move |i| out(i, Verdict::Stale)
+            }),
+        }
+    }
+
+    /// Asks the CPU to bring `index`'s hot line into its cache, ahead of a check of it. Does
+    /// nothing for an index beyond the table; never faults, never blocks.
+    #[inline(always)]
+    pub fn prefetch(&self, index: u32) {
+        if let Some(line) = self.lines.get(index as usize) {
+            prefetch_line(line);
+        }
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", not(fixprov_loom)))]
+#[inline(always)]
+fn prefetch_line(line: &SessionLine) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: a prefetch is a hint: it never faults and changes no architectural state; the pointer
+    // comes from a live reference anyway. SSE, which it needs, is part of the x86-64 baseline.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>((line as *const SessionLine).cast::<i8>()) };
+}
+
+#[cfg(not(all(target_arch = "x86_64", not(fixprov_loom))))]
+#[inline(always)]
+fn prefetch_line(line: &SessionLine) {
+    // No stable prefetch hint elsewhere: a load the CPU issues without waiting for it.
+    let _ = line.state.load(Ordering::Relaxed);
 }
 
 /// Checks that reached the buckets (the sum of `checked`) less those they refused. The refusals are
@@ -324,7 +539,13 @@ fn admitted(checked: &[&AtomicU64], refused: &AtomicU64) -> u64 {
 
 #[inline(always)]
 fn bump(counter: &AtomicU64) {
-    counter.store(counter.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    add(counter, 1);
+}
+
+/// A plain load and store, not a locked add (see the module's protocol on the checked counters).
+#[inline(always)]
+fn add(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
 }
 
 const WINDOW_BITS: u32 = 42;
@@ -359,7 +580,7 @@ impl SessionLine {
             rates: RateWords::new(),
             checked_orders: AtomicU64::new(0),
             checked_other: AtomicU64::new(0),
-            throttled: AtomicU64::new(0),
+            busy: AtomicU64::new(0),
         }
     }
 
@@ -369,32 +590,261 @@ impl SessionLine {
         state.is_live(generation).then_some(state)
     }
 
-    /// The per-message decision. `now` is in nanoseconds on the session's time base.
+    /// The per-message decision. `now` is in nanoseconds on the session's time base; `side` gives
+    /// the session's side line, asked for only when a message is refused.
     #[inline(always)]
-    pub fn check(&self, generation: u32, class: MsgClass, now: u64, side: &SessionSide) -> Verdict {
+    pub fn check<'s>(
+        &self,
+        generation: u32,
+        class: MsgClass,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+    ) -> Verdict {
         let Some(state) = self.live(generation) else { return Verdict::Stale };
-        if state.is_stopped() {
-            return if state.is_killed() { Verdict::Killed } else { Verdict::Disconnect };
+        if state.needs_attention() {
+            // Out of line and the whole rest of the check, so that nothing of the common path has
+            // to survive a call (which would cost the exported check its callee-saved registers).
+            return self.attention(state, generation, class, now, side);
         }
+        self.decide(state, class, now, side)
+    }
+
+    /// Killed, escalated, or a refill to take: the answer, off the common path.
+    #[cold]
+    #[inline(never)]
+    fn attention<'s>(
+        &self,
+        state: StateWord,
+        generation: u32,
+        class: MsgClass,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+    ) -> Verdict {
+        match self.take_stopped_or_refill(state, generation) {
+            Ok(state) => self.decide(state, class, now, side),
+            Err(verdict) => verdict,
+        }
+    }
+
+    /// The buckets' decision, in the session's mode.
+    #[inline(always)]
+    fn decide<'s>(
+        &self,
+        state: StateWord,
+        class: MsgClass,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+    ) -> Verdict {
+        if state.is_owned() {
+            if state.is_watched() {
+                return self.check_watched(class, now, side);
+            }
+            self.check_owned(class, now, side)
+        } else {
+            self.check_shared(class, now, side)
+        }
+    }
+
+    /// Any thread: each bucket by compare-and-swap, a refused order's token refunded.
+    #[inline(always)]
+    fn check_shared<'s>(&self, class: MsgClass, now: u64, side: impl FnOnce() -> &'s SessionSide) -> Verdict {
         // Counted before the buckets are asked (see the module's protocol): a store to this line
         // after the compare-and-swaps costs more (measured when this protocol was designed).
         if class == MsgClass::Order {
             bump(&self.checked_orders);
             let orders = self.rates.orders();
             if !admit(&self.ord_tat, now, orders) {
-                return self.violation(class, now, side);
+                return self.violation(class, now, side());
             }
             if !admit(&self.msg_tat, now, self.rates.messages()) {
                 refund(&self.ord_tat, orders);
-                return self.violation(class, now, side);
+                return self.violation(class, now, side());
             }
         } else {
             bump(&self.checked_other);
             if !admit(&self.msg_tat, now, self.rates.messages()) {
-                return self.violation(class, now, side);
+                return self.violation(class, now, side());
             }
         }
         Verdict::Ok
+    }
+
+    /// The single owner: both buckets decided from plain loads, then plain stores; no locked
+    /// instruction unless the message is refused.
+    #[inline(always)]
+    fn check_owned<'s>(&self, class: MsgClass, now: u64, side: impl FnOnce() -> &'s SessionSide) -> Verdict {
+        if class == MsgClass::Order {
+            bump(&self.checked_orders);
+            let next_ord = step(self.ord_tat.load(Ordering::Relaxed), now, self.rates.orders());
+            let next_msg = step(self.msg_tat.load(Ordering::Relaxed), now, self.rates.messages());
+            let (Some(next_ord), Some(next_msg)) = (next_ord, next_msg) else {
+                return self.violation(class, now, side());
+            };
+            self.ord_tat.store(next_ord, Ordering::Relaxed);
+            self.msg_tat.store(next_msg, Ordering::Relaxed);
+        } else {
+            bump(&self.checked_other);
+            let Some(next_msg) = step(self.msg_tat.load(Ordering::Relaxed), now, self.rates.messages())
+            else {
+                return self.violation(class, now, side());
+            };
+            self.msg_tat.store(next_msg, Ordering::Relaxed);
+        }
+        Verdict::Ok
+    }
+
+    /// A watched single owner: the busy flag taken around the owner's check; a check that finds it
+    /// taken counts an overlap and decides by compare-and-swap.
+    #[inline(never)]
+    fn check_watched<'s>(
+        &self,
+        class: MsgClass,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+    ) -> Verdict {
+        if self.busy.swap(1, Ordering::Acquire) != 0 {
+            let side = side();
+            side.overlaps.fetch_add(1, Ordering::Relaxed);
+            return self.check_shared(class, now, || side);
+        }
+        let verdict = self.check_owned(class, now, side);
+        self.busy.store(0, Ordering::Release);
+        verdict
+    }
+
+    /// The owner's half of a refill: zero both TATs (a full bucket on any time base), then clear
+    /// [`StateWord::REFILL`] by compare-and-swap from the word it zeroed under. If the word changed
+    /// meanwhile (another refill, a kill), zero again under the new word, so a refill asked for
+    /// after the zeroing is never cleared unapplied. Returns the word left in force, or `None`
+    /// when the session closed.
+    fn take_refill(&self, generation: u32) -> Option<StateWord> {
+        let mut current = StateWord(self.state.load(Ordering::Acquire));
+        loop {
+            if !current.is_live(generation) {
+                return None;
+            }
+            if !current.wants_refill() {
+                return Some(current);
+            }
+            self.msg_tat.store(0, Ordering::Relaxed);
+            self.ord_tat.store(0, Ordering::Relaxed);
+            let next = StateWord(current.0 & !StateWord::REFILL);
+            match self.state.compare_exchange(current.0, next.0, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(next),
+                Err(seen) => current = StateWord(seen),
+            }
+        }
+    }
+
+    /// A batch of messages read together: each decided as [`SessionLine::check`] would decide it,
+    /// in order, at the one instant `now`; `out(i, verdict)` receives message `i`'s answer. Once a
+    /// message answers DISCONNECT (or the session is stopped), the rest answer the same without
+    /// touching the buckets, as single checks would.
+    #[inline]
+    pub fn check_batch<'s>(
+        &self,
+        generation: u32,
+        classes: impl Iterator<Item = MsgClass>,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+        mut out: impl FnMut(usize, Verdict),
+    ) {
+        let mut classes = classes.enumerate();
+        let stopped = match self.live(generation) {
+            None => Verdict::Stale,
+            Some(state) if state.needs_attention() => match self.take_stopped_or_refill(state, generation) {
+                Ok(state) => return self.batch_in_mode(state, classes, now, side, out),
+                Err(verdict) => verdict,
+            },
+            Some(state) => return self.batch_in_mode(state, classes, now, side, out),
+        };
+        classes.by_ref().for_each(|(i, _)| out(i, stopped));
+    }
+
+    /// The stopped answer, or the state word after taking a pending refill.
+    #[cold]
+    #[inline(never)]
+    fn take_stopped_or_refill(&self, state: StateWord, generation: u32) -> Result<StateWord, Verdict> {
+        let state =
+            if state.is_stopped() { state } else { self.take_refill(generation).ok_or(Verdict::Stale)? };
+        if state.is_killed() {
+            Err(Verdict::Killed)
+        } else if state.is_escalated() {
+            Err(Verdict::Disconnect)
+        } else {
+            Ok(state)
+        }
+    }
+
+    #[inline(always)]
+    fn batch_in_mode<'s>(
+        &self,
+        state: StateWord,
+        mut classes: impl Iterator<Item = (usize, MsgClass)>,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+        mut out: impl FnMut(usize, Verdict),
+    ) {
+        // The side line is looked up at most once, on the first refusal.
+        let mut side = Some(side);
+        let mut side_line: Option<&'s SessionSide> = None;
+        let mut get_side = move || *side_line.get_or_insert_with(|| (side.take().expect("looked up once"))());
+        if !state.is_owned() || state.is_watched() {
+            // Shared (or watched): single checks, one after another.
+            for (i, class) in classes.by_ref() {
+                let verdict = if state.is_owned() {
+                    self.check_watched(class, now, &mut get_side)
+                } else {
+                    self.check_shared(class, now, &mut get_side)
+                };
+                out(i, verdict);
+                if verdict == Verdict::Disconnect {
+                    break;
+                }
+            }
+        } else {
+            // The single owner: both TATs kept in registers, stored once.
+            let (messages, orders) = (self.rates.messages(), self.rates.orders());
+            let mut msg = self.msg_tat.load(Ordering::Relaxed);
+            let mut ord = self.ord_tat.load(Ordering::Relaxed);
+            let (mut checked_orders, mut checked_other) = (0u64, 0u64);
+            let mut escalated = false;
+            for (i, class) in classes.by_ref() {
+                let admitted = if class == MsgClass::Order {
+                    checked_orders += 1;
+                    match (step(ord, now, orders), step(msg, now, messages)) {
+                        (Some(o), Some(m)) => {
+                            (ord, msg) = (o, m);
+                            true
+                        }
+                        _ => false,
+                    }
+                } else {
+                    checked_other += 1;
+                    match step(msg, now, messages) {
+                        Some(m) => {
+                            msg = m;
+                            true
+                        }
+                        None => false,
+                    }
+                };
+                let verdict = if admitted { Verdict::Ok } else { self.violation(class, now, get_side()) };
+                out(i, verdict);
+                if verdict == Verdict::Disconnect {
+                    escalated = true;
+                    break;
+                }
+            }
+            self.msg_tat.store(msg, Ordering::Relaxed);
+            self.ord_tat.store(ord, Ordering::Relaxed);
+            add(&self.checked_orders, checked_orders);
+            add(&self.checked_other, checked_other);
+            if !escalated {
+                return;
+            }
+        }
+        classes.for_each(|(i, _)| out(i, Verdict::Disconnect));
     }
 
     /// A refused message: count it and decide between THROTTLED and DISCONNECT.
@@ -407,7 +857,7 @@ impl SessionLine {
         }
         let rule = Escalation::unpack(side.rule.load(Ordering::Acquire));
         if rule.threshold == 0 {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
+            side.throttled.fetch_add(1, Ordering::Relaxed);
             return Verdict::Throttled;
         }
         let now_ms = (now / 1_000_000) & WINDOW_MASK;
@@ -432,15 +882,16 @@ impl SessionLine {
             side.disconnects.fetch_add(1, Ordering::Relaxed);
             Verdict::Disconnect
         } else {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
+            side.throttled.fetch_add(1, Ordering::Relaxed);
             Verdict::Throttled
         }
     }
 
-    /// Opens a free line for a new session on `tier` under `policy`; returns its handle's generation.
+    /// Opens a free line for a new session on `tier` under `policy`, checked in `mode`; returns its
+    /// handle's generation.
     ///
     /// Callers own the line exclusively (it came off the free list).
-    pub fn open(&self, tier: u16, policy: &Policy, side: &SessionSide) -> u32 {
+    pub fn open(&self, tier: u16, policy: &Policy, mode: CheckMode, side: &SessionSide) -> u32 {
         let old = StateWord(self.state.load(Ordering::Acquire));
         debug_assert!(!old.is_open(), "opening a line that is open");
         let generation = match old.generation().wrapping_add(1) {
@@ -452,8 +903,10 @@ impl SessionLine {
             &self.ord_tat,
             &self.checked_orders,
             &self.checked_other,
-            &self.throttled,
+            &self.busy,
+            &side.throttled,
             &side.disconnects,
+            &side.overlaps,
             &side.escalation,
             &side.refused_messages,
             &side.refused_orders,
@@ -462,7 +915,7 @@ impl SessionLine {
         }
         self.rates.publish(policy);
         side.rule.store(policy.escalation.pack(), Ordering::Release);
-        self.state.store(StateWord::opened(generation, tier).0, Ordering::Release);
+        self.state.store(StateWord::opened(generation, tier, mode).0, Ordering::Release);
         generation
     }
 
@@ -498,22 +951,56 @@ impl SessionLine {
     /// Puts the session on `tier` under `policy`: its next check enforces them, with both buckets
     /// started afresh (debt run up at one interval means nothing at another; a TAT of 0 is a full
     /// bucket on any time base). Returns `false` for a stale handle.
+    ///
+    /// The rates are pushed first, then the state word names the tier. A shared session's TATs are
+    /// zeroed here; a single owner's are zeroed by the owner itself, on its next check, which finds
+    /// [`StateWord::REFILL`] set by this call (see the module's protocol). Callers serialize policy
+    /// changes (the engine's policy lock), so no open can reuse the line in between.
     pub fn set_policy(&self, generation: u32, tier: u16, policy: &Policy, side: &SessionSide) -> bool {
-        let moved = self.update(generation, |s| Some(s.on_tier(tier)));
-        if moved.is_none() {
+        if self.live(generation).is_none() {
             return false;
         }
         self.rates.publish(policy);
         side.rule.store(policy.escalation.pack(), Ordering::Release);
-        self.msg_tat.store(0, Ordering::Relaxed);
-        self.ord_tat.store(0, Ordering::Relaxed);
+        let moved = self.update(generation, |s| {
+            let s = s.on_tier(tier);
+            Some(if s.is_owned() { StateWord(s.0 | StateWord::REFILL) } else { s })
+        });
+        match moved {
+            None => false,
+            Some(before) => {
+                if !before.is_owned() {
+                    self.msg_tat.store(0, Ordering::Relaxed);
+                    self.ord_tat.store(0, Ordering::Relaxed);
+                }
+                true
+            }
+        }
+    }
+
+    /// Changes who may check the session. Returns `false` for a stale handle.
+    ///
+    /// Call it between checks (before the first, or on the thread that checks): a session becomes a
+    /// single owner's from the next check on. A refill the owner had not yet taken is applied here,
+    /// when the session goes back to shared.
+    pub fn set_mode(&self, generation: u32, mode: CheckMode) -> bool {
+        let Some(before) = self.update(generation, |s| Some(s.in_mode(mode))) else { return false };
+        if before.wants_refill() {
+            self.msg_tat.store(0, Ordering::Relaxed);
+            self.ord_tat.store(0, Ordering::Relaxed);
+        }
         true
     }
 
     /// The state word, or `None` for a stale handle.
     pub fn state(&self, generation: u32) -> Option<LineState> {
         let s = self.live(generation)?;
-        Some(LineState { tier: s.tier(), killed: s.kill_reason(), escalated: s.is_escalated() })
+        Some(LineState {
+            tier: s.tier(),
+            killed: s.kill_reason(),
+            escalated: s.is_escalated(),
+            mode: s.mode(),
+        })
     }
 
     /// The generation of the session open on this line, if one is.
@@ -532,7 +1019,7 @@ impl SessionLine {
         Counters {
             messages: admitted(&[&self.checked_orders, &self.checked_other], &side.refused_messages),
             orders: admitted(&[&self.checked_orders], &side.refused_orders),
-            throttled: self.throttled.load(Ordering::Relaxed),
+            throttled: side.throttled.load(Ordering::Relaxed),
             disconnects: side.disconnects.load(Ordering::Relaxed),
         }
     }
@@ -542,10 +1029,223 @@ impl SessionLine {
         if self.live(generation).is_none() {
             return false;
         }
-        self.throttled.store(0, Ordering::Relaxed);
+        side.throttled.store(0, Ordering::Relaxed);
         side.disconnects.store(0, Ordering::Relaxed);
         side.escalation.store(0, Ordering::Relaxed);
         true
+    }
+}
+
+#[cfg(all(test, not(fixprov_loom)))]
+mod tests {
+    use super::*;
+    use crate::hot::policy::PackedRate;
+
+    const SEC: u64 = 1_000_000_000;
+    const OWNED: CheckMode = CheckMode::SingleOwner { watched: false };
+    const WATCHED: CheckMode = CheckMode::SingleOwner { watched: true };
+
+    fn policy(orders: u64, order_burst: u64, messages: u64, message_burst: u64, threshold: u32) -> Policy {
+        Policy {
+            messages: PackedRate::per_second(messages, message_burst),
+            orders: PackedRate::per_second(orders, order_burst),
+            escalation: Escalation { threshold, window_ms: 1_000 },
+        }
+    }
+
+    fn opened(policy: &Policy, mode: CheckMode) -> (SessionLine, SessionSide, u32) {
+        let (line, side) = (SessionLine::new(), SessionSide::new());
+        let generation = line.open(3, policy, mode, &side);
+        (line, side, generation)
+    }
+
+    /// A small deterministic generator (xorshift), so a failure replays.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// A single owner decides every message exactly as a shared session does: the same verdicts,
+    /// counters and escalation, over a long random stream of orders and other messages.
+    #[test]
+    fn a_single_owner_admits_exactly_what_a_shared_session_admits() {
+        for (seed, threshold) in [(1u64, 0u32), (7, 5), (99, 40)] {
+            let policy = policy(50, 20, 120, 40, threshold);
+            let shared = opened(&policy, CheckMode::Shared);
+            let owned = opened(&policy, OWNED);
+            let mut rng = Rng(seed);
+            let mut now = 100 * SEC;
+            for i in 0..20_000 {
+                now += rng.next() % 4_000_000; // 0 to 4 ms apart: far over both rates
+                let class = if rng.next() % 3 == 0 { MsgClass::Other } else { MsgClass::Order };
+                let a = shared.0.check(shared.2, class, now, || &shared.1);
+                let b = owned.0.check(owned.2, class, now, || &owned.1);
+                assert_eq!(a, b, "seed {seed}, message {i}");
+            }
+            assert_eq!(shared.0.counters(shared.2, &shared.1), owned.0.counters(owned.2, &owned.1));
+            assert_eq!(
+                shared.0.state(shared.2).unwrap().escalated,
+                owned.0.state(owned.2).unwrap().escalated
+            );
+            assert_eq!(owned.0.state(owned.2).unwrap().mode, OWNED);
+        }
+    }
+
+    /// A batch answers what the same messages checked one by one at its instant answer, in every
+    /// mode, escalation to DISCONNECT in the middle of a batch included.
+    #[test]
+    fn a_batch_decides_as_single_checks_at_its_instant() {
+        for mode in [CheckMode::Shared, OWNED, WATCHED] {
+            for threshold in [0u32, 3] {
+                let policy = policy(30, 8, 60, 12, threshold);
+                let single = opened(&policy, mode);
+                let batched = opened(&policy, mode);
+                let mut rng = Rng(42 + threshold as u64);
+                let mut now = 10 * SEC;
+                for round in 0..400 {
+                    now += rng.next() % 300_000_000;
+                    let n = (rng.next() % 12) as usize;
+                    let classes: Vec<MsgClass> = (0..n)
+                        .map(|_| if rng.next() % 2 == 0 { MsgClass::Order } else { MsgClass::Other })
+                        .collect();
+                    let want: Vec<Verdict> =
+                        classes.iter().map(|c| single.0.check(single.2, *c, now, || &single.1)).collect();
+                    let mut got = vec![Verdict::Stale; n];
+                    batched.0.check_batch(
+                        batched.2,
+                        classes.iter().copied(),
+                        now,
+                        || &batched.1,
+                        |i, v| got[i] = v,
+                    );
+                    assert_eq!(got, want, "{mode:?}, threshold {threshold}, round {round}: {classes:?}");
+                }
+                assert_eq!(single.0.counters(single.2, &single.1), batched.0.counters(batched.2, &batched.1));
+            }
+        }
+    }
+
+    /// A stale handle's batch answers Stale for every message and touches nothing; a killed
+    /// session's batch answers KILLED for every message.
+    #[test]
+    fn a_batch_on_a_stale_or_killed_session() {
+        let policy = policy(10, 10, 10, 10, 0);
+        let (line, side, generation) = opened(&policy, OWNED);
+        let mut got = Vec::new();
+        line.check_batch(
+            generation + 1,
+            [MsgClass::Order; 3].into_iter(),
+            SEC,
+            || &side,
+            |i, v| got.push((i, v)),
+        );
+        assert_eq!(got, [(0, Verdict::Stale), (1, Verdict::Stale), (2, Verdict::Stale)]);
+        assert!(line.kill(generation, KillReason::Admin));
+        got.clear();
+        line.check_batch(
+            generation,
+            [MsgClass::Other; 2].into_iter(),
+            SEC,
+            || &side,
+            |i, v| got.push((i, v)),
+        );
+        assert_eq!(got, [(0, Verdict::Killed), (1, Verdict::Killed)]);
+        assert_eq!(line.counters(generation, &side).unwrap().messages, 0);
+    }
+
+    /// A tier change never writes a single owner's buckets: it asks for a refill in the state word,
+    /// and the owner's next check takes it (full buckets at the new tier's burst).
+    #[test]
+    fn a_tier_change_reaches_a_single_owner_through_its_state_word() {
+        let slow = policy(1, 2, 1, 2, 0);
+        let (line, side, generation) = opened(&slow, OWNED);
+        let now = 50 * SEC;
+        let admitted =
+            (0..10).filter(|_| line.check(generation, MsgClass::Order, now, || &side) == Verdict::Ok);
+        assert_eq!(admitted.count(), 2);
+        let fast = policy(100, 5, 100, 5, 0);
+        assert!(line.set_policy(generation, 9, &fast, &side));
+        // The cold path left the owner's TATs alone and raised the flag.
+        assert!(line.ord_tat.load(Ordering::Relaxed) > now);
+        assert!(StateWord(line.state.load(Ordering::Relaxed)).wants_refill());
+        let admitted =
+            (0..10).filter(|_| line.check(generation, MsgClass::Order, now, || &side) == Verdict::Ok);
+        assert_eq!(admitted.count(), 5, "the new tier's burst, from full buckets");
+        assert!(!StateWord(line.state.load(Ordering::Relaxed)).wants_refill(), "the owner took the refill");
+        assert_eq!(line.state(generation).unwrap().tier, 9);
+        // A shared session's tier change refills on the cold path, as before.
+        let (line, side, generation) = opened(&slow, CheckMode::Shared);
+        while line.check(generation, MsgClass::Order, now, || &side) == Verdict::Ok {}
+        assert!(line.set_policy(generation, 9, &fast, &side));
+        assert_eq!(line.ord_tat.load(Ordering::Relaxed), 0);
+        assert!(!StateWord(line.state.load(Ordering::Relaxed)).wants_refill());
+    }
+
+    /// A refill the owner has not taken yet is applied when the session goes back to shared, and a
+    /// batch takes a pending refill like a single check.
+    #[test]
+    fn a_pending_refill_survives_a_mode_change_and_a_batch() {
+        let slow = policy(1, 1, 1, 1, 0);
+        let fast = policy(100, 4, 100, 4, 0);
+        let now = 50 * SEC;
+        let (line, side, generation) = opened(&slow, OWNED);
+        assert_eq!(line.check(generation, MsgClass::Order, now, || &side), Verdict::Ok);
+        assert!(line.set_policy(generation, 1, &fast, &side));
+        assert!(line.set_mode(generation, CheckMode::Shared));
+        assert!(!StateWord(line.state.load(Ordering::Relaxed)).wants_refill());
+        let admitted =
+            (0..10).filter(|_| line.check(generation, MsgClass::Order, now, || &side) == Verdict::Ok);
+        assert_eq!(admitted.count(), 4);
+
+        let (line, side, generation) = opened(&slow, OWNED);
+        assert_eq!(line.check(generation, MsgClass::Order, now, || &side), Verdict::Ok);
+        assert!(line.set_policy(generation, 1, &fast, &side));
+        let mut ok = 0;
+        line.check_batch(
+            generation,
+            [MsgClass::Order; 6].into_iter(),
+            now,
+            || &side,
+            |_, v| ok += (v == Verdict::Ok) as u32,
+        );
+        assert_eq!(ok, 4);
+    }
+
+    /// A watched owner counts a check that overlaps another (the busy flag taken) and decides it by
+    /// compare-and-swap; an unwatched one counts nothing.
+    #[test]
+    fn a_watched_owner_counts_overlapping_checks() {
+        let policy = policy(100, 10, 100, 10, 0);
+        let (line, side, generation) = opened(&policy, WATCHED);
+        assert_eq!(line.check(generation, MsgClass::Order, SEC, || &side), Verdict::Ok);
+        assert_eq!(side.overlaps(), 0);
+        assert_eq!(line.busy.load(Ordering::Relaxed), 0, "released after the check");
+        line.busy.store(1, Ordering::Relaxed); // another thread is inside a check
+        assert_eq!(line.check(generation, MsgClass::Order, SEC, || &side), Verdict::Ok);
+        assert_eq!(side.overlaps(), 1);
+        assert_eq!(line.busy.load(Ordering::Relaxed), 1, "the overlapping check leaves the owner's flag");
+        line.busy.store(0, Ordering::Relaxed);
+        assert!(line.set_mode(generation, OWNED));
+        line.busy.store(1, Ordering::Relaxed);
+        assert_eq!(line.check(generation, MsgClass::Order, SEC, || &side), Verdict::Ok);
+        assert_eq!(side.overlaps(), 1, "unwatched: not looked at");
+        assert_eq!(line.counters(generation, &side).unwrap().orders, 3);
+    }
+
+    /// Prefetching any index, in the table or beyond it, is harmless.
+    #[test]
+    fn prefetch_is_a_hint_for_any_index() {
+        let slots = SessionSlots::new(4, 0);
+        for index in [0, 3, 4, u32::MAX] {
+            slots.prefetch(index);
+        }
+        assert_eq!(slots.len(), 4);
+        assert_eq!(std::mem::size_of::<SessionSide>(), 64);
     }
 }
 
@@ -562,7 +1262,7 @@ mod loom_tests {
             orders: PackedRate::per_second(1, order_burst),
             escalation: Escalation::default(),
         };
-        let generation = pair.0.open(0, &policy, &pair.1);
+        let generation = pair.0.open(0, &policy, CheckMode::Shared, &pair.1);
         (pair, generation)
     }
 
@@ -576,7 +1276,7 @@ mod loom_tests {
             let threads: Vec<_> = (0..2)
                 .map(|_| {
                     let pair = pair.clone();
-                    loom::thread::spawn(move || pair.0.check(generation, MsgClass::Order, now, &pair.1))
+                    loom::thread::spawn(move || pair.0.check(generation, MsgClass::Order, now, || &pair.1))
                 })
                 .collect();
             let verdicts: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
@@ -589,9 +1289,9 @@ mod loom_tests {
             assert_eq!(c.throttled, 1);
             // No message token is left now. Half a second later one message token is due (2/s) but
             // no new order token (1/s): an order passes only because the refused one was refunded.
-            assert_eq!(pair.0.check(generation, MsgClass::Order, now, &pair.1), Verdict::Throttled);
+            assert_eq!(pair.0.check(generation, MsgClass::Order, now, || &pair.1), Verdict::Throttled);
             let later = now + 500_000_000;
-            assert_eq!(pair.0.check(generation, MsgClass::Order, later, &pair.1), Verdict::Ok);
+            assert_eq!(pair.0.check(generation, MsgClass::Order, later, || &pair.1), Verdict::Ok);
         });
     }
 
@@ -605,10 +1305,10 @@ mod loom_tests {
                 let pair = pair.clone();
                 loom::thread::spawn(move || assert!(pair.0.kill(generation, KillReason::Admin)))
             };
-            let racing = pair.0.check(generation, MsgClass::Other, 1, &pair.1);
+            let racing = pair.0.check(generation, MsgClass::Other, 1, || &pair.1);
             assert!(matches!(racing, Verdict::Ok | Verdict::Killed), "{racing:?}");
             killer.join().unwrap();
-            assert_eq!(pair.0.check(generation, MsgClass::Other, 1, &pair.1), Verdict::Killed);
+            assert_eq!(pair.0.check(generation, MsgClass::Other, 1, || &pair.1), Verdict::Killed);
         });
     }
 
@@ -624,14 +1324,14 @@ mod loom_tests {
                 orders: PackedRate::per_second(1, 1),
                 escalation: Escalation { threshold: 1, window_ms: 1_000 },
             };
-            let generation = pair.0.open(0, &policy, &pair.1);
+            let generation = pair.0.open(0, &policy, CheckMode::Shared, &pair.1);
             let now = 10_000_000_000;
             // The one message token goes first; both racing messages are refused.
-            assert_eq!(pair.0.check(generation, MsgClass::Other, now, &pair.1), Verdict::Ok);
+            assert_eq!(pair.0.check(generation, MsgClass::Other, now, || &pair.1), Verdict::Ok);
             let threads: Vec<_> = (0..2)
                 .map(|_| {
                     let pair = pair.clone();
-                    loom::thread::spawn(move || pair.0.check(generation, MsgClass::Other, now, &pair.1))
+                    loom::thread::spawn(move || pair.0.check(generation, MsgClass::Other, now, || &pair.1))
                 })
                 .collect();
             let mut verdicts: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
@@ -640,7 +1340,7 @@ mod loom_tests {
             let c = pair.0.counters(generation, &pair.1).unwrap();
             assert_eq!((c.throttled, c.disconnects), (1, 1), "{c:?}");
             assert!(pair.0.state(generation).unwrap().escalated);
-            assert_eq!(pair.0.check(generation, MsgClass::Other, now, &pair.1), Verdict::Disconnect);
+            assert_eq!(pair.0.check(generation, MsgClass::Other, now, || &pair.1), Verdict::Disconnect);
         });
     }
 
@@ -664,13 +1364,87 @@ mod loom_tests {
                 let pair = pair.clone();
                 loom::thread::spawn(move || assert!(pair.0.kill(generation, KillReason::Admin)))
             };
-            let racing = pair.0.check(generation, MsgClass::Order, 1, &pair.1);
+            let racing = pair.0.check(generation, MsgClass::Order, 1, || &pair.1);
             assert!(matches!(racing, Verdict::Ok | Verdict::Killed), "{racing:?}");
             mover.join().unwrap();
             killer.join().unwrap();
             let state = pair.0.state(generation).unwrap();
             assert_eq!((state.tier, state.killed), (7, Some(KillReason::Admin)), "{state:?}");
-            assert_eq!(pair.0.check(generation, MsgClass::Order, 1, &pair.1), Verdict::Killed);
+            assert_eq!(pair.0.check(generation, MsgClass::Order, 1, || &pair.1), Verdict::Killed);
+        });
+    }
+
+    fn owned_line(burst: u64) -> (Arc<(SessionLine, SessionSide)>, u32) {
+        let pair = Arc::new((SessionLine::new(), SessionSide::new()));
+        let policy = Policy {
+            messages: PackedRate::per_second(1, burst),
+            orders: PackedRate::per_second(1, burst),
+            escalation: Escalation::default(),
+        };
+        let generation = pair.0.open(0, &policy, CheckMode::SingleOwner { watched: false }, &pair.1);
+        (pair, generation)
+    }
+
+    /// A tier change (same rates, burst 3: only its refill shows) races a single owner's check.
+    /// The cold path never stores into the owner's buckets; it raises REFILL and the owner zeroes
+    /// them itself, so the refill is applied exactly once whatever the interleaving: the racing
+    /// order is admitted (before or after the refill), and the refill then leaves 2 or 3 tokens.
+    /// Were the cold path to zero the TATs itself, the owner's store of a TAT it loaded before
+    /// could overwrite the zero and lose the refill (1 admitted in all).
+    #[test]
+    fn a_tier_change_refills_a_single_owner_exactly_once() {
+        loom::model(|| {
+            let (pair, generation) = owned_line(3);
+            let now = 10_000_000_000;
+            for _ in 0..2 {
+                assert_eq!(pair.0.check(generation, MsgClass::Order, now, || &pair.1), Verdict::Ok);
+            }
+            let mover = {
+                let pair = pair.clone();
+                loom::thread::spawn(move || {
+                    let same = Policy {
+                        messages: PackedRate::per_second(1, 3),
+                        orders: PackedRate::per_second(1, 3),
+                        escalation: Escalation::default(),
+                    };
+                    assert!(pair.0.set_policy(generation, 7, &same, &pair.1));
+                })
+            };
+            let racing = pair.0.check(generation, MsgClass::Order, now, || &pair.1);
+            assert_eq!(racing, Verdict::Ok);
+            mover.join().unwrap();
+            let later =
+                (0..4).filter(|_| pair.0.check(generation, MsgClass::Order, now, || &pair.1) == Verdict::Ok);
+            let later = later.count();
+            assert!(later == 2 || later == 3, "refill lost or doubled: {later} after the move");
+            assert_eq!(pair.0.state(generation).unwrap().tier, 7);
+        });
+    }
+
+    /// A kill races a single owner taking a pending refill (a compare-and-swap on the state word):
+    /// the kill is never lost, the check answers OK (refill taken first) or KILLED, and every
+    /// check after the kill returned answers KILLED.
+    #[test]
+    fn a_kill_racing_an_owner_taking_a_refill_is_kept() {
+        loom::model(|| {
+            let (pair, generation) = owned_line(1);
+            let now = 10_000_000_000;
+            let policy = Policy {
+                messages: PackedRate::per_second(1, 1),
+                orders: PackedRate::per_second(1, 1),
+                escalation: Escalation::default(),
+            };
+            assert!(pair.0.set_policy(generation, 5, &policy, &pair.1));
+            let killer = {
+                let pair = pair.clone();
+                loom::thread::spawn(move || assert!(pair.0.kill(generation, KillReason::Admin)))
+            };
+            let racing = pair.0.check(generation, MsgClass::Other, now, || &pair.1);
+            assert!(matches!(racing, Verdict::Ok | Verdict::Killed), "{racing:?}");
+            killer.join().unwrap();
+            let state = pair.0.state(generation).unwrap();
+            assert_eq!((state.tier, state.killed), (5, Some(KillReason::Admin)), "{state:?}");
+            assert_eq!(pair.0.check(generation, MsgClass::Other, now, || &pair.1), Verdict::Killed);
         });
     }
 }

@@ -41,6 +41,8 @@ enum Kind {
     Options,
     /// `const uint8_t *x, size_t x_len`: one slot.
     Str,
+    /// `const uint32_t *x, size_t x_len` (message classes): one slot.
+    U32s,
     Out,
     Spec,
     Callback,
@@ -177,6 +179,15 @@ fn parse_header(text: &str) -> Vec<Decl> {
                     i += 1;
                     Kind::Str
                 }
+                "const uint32_t *" => {
+                    let len = params.get(i + 1);
+                    assert!(
+                        len.is_some_and(|(t, n)| t == "size_t" && *n == format!("{pname}_len")),
+                        "{name}: `{pname}` is not followed by `size_t {pname}_len`"
+                    );
+                    i += 1;
+                    Kind::U32s
+                }
                 "uint16_t" => Kind::U16,
                 "uint32_t" => Kind::U32,
                 "uint64_t" => Kind::U64,
@@ -252,6 +263,8 @@ enum Arg {
     Options(*mut fixprov_options, Own),
     /// The bytes (None: NULL) and the length passed with them.
     Str(Option<Vec<u8>>, usize),
+    /// The values (None: NULL) and the length passed with them.
+    U32s(Option<Vec<u32>>, usize),
     /// A 64-byte buffer filled with [`SENTINEL`] (None: NULL).
     Out(Option<Box<[u64; 8]>>, OutKind),
     Spec(Option<Box<fixprov_tier_spec>>),
@@ -278,6 +291,7 @@ impl Arg {
             Arg::Engine(..) => Kind::Engine,
             Arg::Options(..) => Kind::Options,
             Arg::Str(..) => Kind::Str,
+            Arg::U32s(..) => Kind::U32s,
             Arg::Out(..) => Kind::Out,
             Arg::Spec(_) => Kind::Spec,
             Arg::Callback(_) => Kind::Callback,
@@ -294,6 +308,7 @@ impl Arg {
             Arg::Engine(p, _) => *p = null_mut(),
             Arg::Options(p, _) => *p = null_mut(),
             Arg::Str(bytes, _) => *bytes = None,
+            Arg::U32s(values, _) => *values = None,
             Arg::Out(buffer, _) => *buffer = None,
             Arg::Spec(spec) => *spec = None,
             Arg::Callback(f) => *f = None,
@@ -325,6 +340,25 @@ impl Arg {
         }
     }
 
+    fn words(&self) -> *const u32 {
+        match self {
+            Arg::U32s(Some(values), _) => values.as_ptr(),
+            Arg::U32s(None, _) => null(),
+            _ => panic!("not a uint32_t array"),
+        }
+    }
+
+    /// Replaces a `uint32_t` array and its length.
+    fn set_words(&mut self, values: Vec<u32>) {
+        match self {
+            Arg::U32s(v, len) => {
+                *len = values.len();
+                *v = Some(values);
+            }
+            _ => panic!("not a uint32_t array"),
+        }
+    }
+
     fn p(&self) -> *const u8 {
         match self {
             Arg::Str(Some(bytes), _) => bytes.as_ptr(),
@@ -335,7 +369,7 @@ impl Arg {
 
     fn n(&self) -> usize {
         match self {
-            Arg::Str(_, len) => *len,
+            Arg::Str(_, len) | Arg::U32s(_, len) => *len,
             _ => panic!("not a string"),
         }
     }
@@ -1029,7 +1063,11 @@ fn check_table(decls: &[Decl], entries: &[Entry]) -> Vec<String> {
         for slot in decl.slots.iter().filter(|s| !s.kind.is_pointer()) {
             let session = slot.kind == Kind::U64 && slot.name == "session";
             if session {
-                expects.push(Expect::St(FIXPROV_ERR_STALE_HANDLE));
+                expects.push(if decl.ret == "void" {
+                    Expect::Void
+                } else {
+                    Expect::St(FIXPROV_ERR_STALE_HANDLE)
+                });
             } else if !entry.cases.iter().any(|c| c.param == slot.name) {
                 problems.push(format!("{}: no case for the integer `{}`", decl.name, slot.name));
             }
@@ -1076,6 +1114,7 @@ const AUDITED: &[(&str, &str)] = &[
     ("fixprov_rule_change", "rule."),
     ("fixprov_session_close", "session.close"),
     ("fixprov_session_kill", "session.kill"),
+    ("fixprov_session_set_mode", "session.mode"),
     ("fixprov_session_open", "session.open"),
     ("fixprov_session_reset_violations", "violations.reset"),
     ("fixprov_set_expiry", "credential.expiry"),
@@ -1099,6 +1138,8 @@ const NOT_AUDITED: &[&str] = &[
     "fixprov_audit_verify_head",
     "fixprov_check",
     "fixprov_check_at",
+    "fixprov_check_batch",
+    "fixprov_check_batch_at",
     "fixprov_check_msgtype",
     "fixprov_credentials_get",
     "fixprov_engine_close",
@@ -1116,6 +1157,8 @@ const NOT_AUDITED: &[&str] = &[
     "fixprov_options_set_max_sessions",
     "fixprov_options_set_order_msgtypes",
     "fixprov_options_set_pbkdf2_iterations",
+    "fixprov_options_set_single_owner",
+    "fixprov_prefetch",
     "fixprov_rules_json",
     "fixprov_session_get_stats",
     "fixprov_sessions_json",
@@ -1437,7 +1480,9 @@ impl Matrix<'_> {
             ];
             for (label, handle) in stale {
                 let label = format!("session {label} ({handle:#x})");
-                let want = Expect::St(FIXPROV_ERR_STALE_HANDLE);
+                // A hint that returns nothing (fixprov_prefetch) ignores it.
+                let want =
+                    if decl.ret == "void" { Expect::Void } else { Expect::St(FIXPROV_ERR_STALE_HANDLE) };
                 self.run(entry, decl, &label, &move |_, a| a.v[i].set_int(handle), want);
             }
             // SAFETY: live engine; the session opened above.

@@ -585,7 +585,11 @@ int main(int argc, char **argv) {
         options.data_dir(config.data_dir)
             .master_password(master)
             .comp_ids(config.venue)
-            .eligibility(config.default_rules, false);
+            .eligibility(config.default_rules, false)
+            // ThreadedSocketAcceptor reads each connection on its own thread and calls fromApp for a
+            // session only on that thread, so every session has one checker at a time: its checks
+            // then take no locked instruction. (Kills and Logouts from other threads do not check.)
+            .single_owner(true);
         fixprov::Engine engine(options);
         log_line("fixprov ", fixprov::version(), " engine open on ", config.data_dir,
                  config.default_rules ? " (default eligibility rules)" : " (no default eligibility rules)");

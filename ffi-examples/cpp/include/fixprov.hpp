@@ -171,6 +171,13 @@ class Options {
                       "fixprov_options_set_eligibility");
         return *this;
     }
+    /// Opens every session as a single owner's (fixprov_options_set_single_owner): for hosts that
+    /// check each session on one thread at a time, as QuickFIX's acceptors do.
+    Options &single_owner(bool on, bool watch = false) {
+        detail::check(fixprov_options_set_single_owner(p_.get(), on ? 1u : 0u, watch ? 1u : 0u),
+                      "fixprov_options_set_single_owner");
+        return *this;
+    }
     const fixprov_options *get() const noexcept { return p_.get(); }
     fixprov_options *get() noexcept { return p_.get(); }
 
@@ -229,6 +236,21 @@ class Session {
     }
     fixprov_status check_msgtype(const std::string &msgtype) const noexcept {
         return check_msgtype(msgtype.data(), msgtype.size());
+    }
+    /// Decides n messages read together (fixprov_check_batch): out[i] receives message i's answer.
+    fixprov_status check_batch(const std::uint32_t *classes, std::size_t n, fixprov_status *out) const noexcept {
+        return fixprov_check_batch(engine_, handle_, classes, n, out);
+    }
+    fixprov_status check_batch_at(const std::uint32_t *classes, std::size_t n, fixprov_status *out,
+                                  std::uint64_t now_ns) const noexcept {
+        return fixprov_check_batch_at(engine_, handle_, classes, n, out, now_ns);
+    }
+    /// Brings the session's hot line into the cache ahead of its check (fixprov_prefetch).
+    void prefetch() const noexcept { fixprov_prefetch(engine_, handle_); }
+    /// Who may check this session (fixprov_session_set_mode): call it between checks.
+    void set_mode(fixprov_check_mode mode) const {
+        detail::check(fixprov_session_set_mode(engine_, handle_, static_cast<std::uint32_t>(mode)),
+                      "fixprov_session_set_mode");
     }
 
     // Cold path.

@@ -331,6 +331,12 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetEligibility(JNIEnv *env
     ok_or_throw(env, fixprov_options_set_eligibility(OPTIONS(o), (uint32_t)rules, (uint32_t)logon_check));
 }
 
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetSingleOwner(JNIEnv *env, jclass cls, jlong o, jint on,
+                                                                     jint watch) {
+    UNUSED(cls);
+    ok_or_throw(env, fixprov_options_set_single_owner(OPTIONS(o), (uint32_t)on, (uint32_t)watch));
+}
+
 /* ------------------------------------------------------------------------------------------ engine */
 
 JNIEXPORT jlong JNICALL Java_io_fixprov_FixProv_engineOpen(JNIEnv *env, jclass cls, jlong o) {
@@ -422,6 +428,38 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_userResetViolations(JNIEnv *env, 
 JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_check(JNIEnv *env, jclass cls, jlong e, jlong session, jint msg_class) {
     UNUSED(env), UNUSED(cls);
     return (jint)fixprov_check(ENGINE(e), (uint64_t)session, (uint32_t)msg_class);
+}
+
+_Static_assert(sizeof(fixprov_status) == sizeof(jint), "fixprov_status is written into an int[]");
+
+JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkBatch(JNIEnv *env, jclass cls, jlong e, jlong session,
+                                                          jintArray classes, jint n, jintArray out) {
+    UNUSED(cls);
+    /* Engine.checkBatch checked both arrays and n against their lengths. The arrays are pinned, not
+     * copied, for the call (no allocation); nothing in between calls back into the JVM. */
+    jint *c = (*env)->GetPrimitiveArrayCritical(env, classes, NULL);
+    if (c == NULL) return FIXPROV_ERR_NULL;
+    jint *o = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+    if (o == NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, classes, c, JNI_ABORT);
+        return FIXPROV_ERR_NULL;
+    }
+    fixprov_status s = fixprov_check_batch(ENGINE(e), (uint64_t)session, (const uint32_t *)c, (size_t)n,
+                                           (fixprov_status *)o);
+    (*env)->ReleasePrimitiveArrayCritical(env, out, o, 0);
+    (*env)->ReleasePrimitiveArrayCritical(env, classes, c, JNI_ABORT);
+    return (jint)s;
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_prefetch(JNIEnv *env, jclass cls, jlong e, jlong session) {
+    UNUSED(env), UNUSED(cls);
+    fixprov_prefetch(ENGINE(e), (uint64_t)session);
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_sessionSetMode(JNIEnv *env, jclass cls, jlong e, jlong session,
+                                                               jint mode) {
+    UNUSED(cls);
+    ok_or_throw(env, fixprov_session_set_mode(ENGINE(e), (uint64_t)session, (uint32_t)mode));
 }
 
 JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkAt(JNIEnv *env, jclass cls, jlong e, jlong session, jint msg_class,

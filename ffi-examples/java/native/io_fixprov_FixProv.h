@@ -65,6 +65,12 @@ extern "C" {
 #define io_fixprov_FixProv_MSG_OTHER 0L
 #undef io_fixprov_FixProv_MSG_ORDER
 #define io_fixprov_FixProv_MSG_ORDER 1L
+#undef io_fixprov_FixProv_MODE_SHARED
+#define io_fixprov_FixProv_MODE_SHARED 0L
+#undef io_fixprov_FixProv_MODE_SINGLE_OWNER
+#define io_fixprov_FixProv_MODE_SINGLE_OWNER 1L
+#undef io_fixprov_FixProv_MODE_SINGLE_OWNER_WATCHED
+#define io_fixprov_FixProv_MODE_SINGLE_OWNER_WATCHED 2L
 #undef io_fixprov_FixProv_CLOCK_COARSE
 #define io_fixprov_FixProv_CLOCK_COARSE 0L
 #undef io_fixprov_FixProv_CLOCK_PRECISE
@@ -306,6 +312,38 @@ JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkMsgTypePacked
  */
 JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkMsgTypeBytes
   (JNIEnv *, jclass, jlong, jlong, jbyteArray);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    checkBatch
+ * Signature: (JJ[II[I)I
+ */
+JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkBatch
+  (JNIEnv *, jclass, jlong, jlong, jintArray, jint, jintArray);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    prefetch
+ * Signature: (JJ)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_prefetch
+  (JNIEnv *, jclass, jlong, jlong);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    sessionSetMode
+ * Signature: (JJI)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_sessionSetMode
+  (JNIEnv *, jclass, jlong, jlong, jint);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    optionsSetSingleOwner
+ * Signature: (JII)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetSingleOwner
+  (JNIEnv *, jclass, jlong, jint, jint);
 
 /*
  * Class:     io_fixprov_FixProv

@@ -156,6 +156,20 @@ pub(crate) fn entries() -> Vec<Entry> {
         .set("logon_check", 2, E_INV)
         .set("logon_check", u64::from(u32::MAX), E_INV),
         Entry::new(
+            "fixprov_options_set_single_owner",
+            |c| vec![c.options(Own::Temp), Arg::U32(1), Arg::U32(0)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_single_owner(a[0].opts(), a[1].u32(), a[2].u32()) })
+            },
+            E_OK,
+        )
+        .set("on", 0, E_OK)
+        .set("on", 2, E_INV)
+        .set("on", u64::from(u32::MAX), E_INV)
+        .set("watch", 1, E_OK)
+        .set("watch", 2, E_INV),
+        Entry::new(
             "fixprov_engine_open",
             |c| vec![c.options(Own::Temp), out(OutKind::Engine)],
             |a| {

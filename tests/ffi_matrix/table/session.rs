@@ -144,6 +144,86 @@ pub(crate) fn entries() -> Vec<Entry> {
             Expect::St(FIXPROV_DISCONNECT),
         ),
         Entry::new(
+            "fixprov_check_batch",
+            |c| vec![c.m(), Arg::U64(c.session()), Arg::U32s(Some(vec![1, 0, 1]), 3), out(OutKind::Plain)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`);
+                // the out buffer holds 16 statuses, more than any case's length.
+                st(unsafe { fixprov_check_batch(a[0].e(), a[1].u64(), a[2].words(), a[2].n(), a[3].o()) })
+            },
+            E_OK,
+        )
+        .case(
+            "msg_classes",
+            "an unknown class among known ones",
+            |_, a| a.at("msg_classes").set_words(vec![1, 2, 0]),
+            E_INV,
+        )
+        .case("msg_classes", "u32::MAX", |_, a| a.at("msg_classes").set_words(vec![u32::MAX]), E_INV)
+        .case("msg_classes", "an empty batch", |_, a| a.at("msg_classes").set_words(vec![]), E_OK)
+        .case(
+            "msg_classes",
+            "NULL with a length of 0",
+            |_, a| *a.at("msg_classes") = Arg::U32s(None, 0),
+            E_OK,
+        )
+        .case(
+            "session",
+            "killed",
+            |c, a| {
+                let session = c.session();
+                // SAFETY: live engine.
+                ok(unsafe { fixprov_session_kill(c.main, session) }, "kill");
+                a.at("session").set_int(session);
+            },
+            E_OK,
+        ),
+        Entry::new(
+            "fixprov_check_batch_at",
+            |c| {
+                vec![
+                    c.m(),
+                    Arg::U64(c.session()),
+                    Arg::U32s(Some(vec![1, 0]), 2),
+                    out(OutKind::Plain),
+                    Arg::U64(1_000),
+                ]
+            },
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe {
+                    fixprov_check_batch_at(a[0].e(), a[1].u64(), a[2].words(), a[2].n(), a[3].o(), a[4].u64())
+                })
+            },
+            E_OK,
+        )
+        .case("msg_classes", "an unknown class", |_, a| a.at("msg_classes").set_words(vec![0, 9]), E_INV)
+        .set("now_ns", 0, E_OK)
+        .set("now_ns", u64::MAX, E_OK),
+        Entry::new(
+            "fixprov_session_set_mode",
+            |c| vec![c.m(), Arg::U64(c.session()), Arg::U32(1)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_session_set_mode(a[0].e(), a[1].u64(), a[2].u32()) })
+            },
+            E_OK,
+        )
+        .set("mode", 0, E_OK)
+        .set("mode", 2, E_OK)
+        .set("mode", 3, E_INV)
+        .set("mode", u64::from(u32::MAX), E_INV),
+        Entry::new(
+            "fixprov_prefetch",
+            |c| vec![c.m(), Arg::U64(c.session())],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                unsafe { fixprov_prefetch(a[0].e(), a[1].u64()) };
+                Ret::Void
+            },
+            Expect::Void,
+        ),
+        Entry::new(
             "fixprov_check_msgtype",
             |c| vec![c.m(), Arg::U64(c.session()), s("D")],
             |a| {

@@ -102,6 +102,38 @@ public final class Engine implements AutoCloseable {
         return FixProv.check(h, session, msgClass);
     }
 
+    /**
+     * The first {@code n} messages of {@code msgClasses} ({@code FixProv.MSG_*}), read together from
+     * one session, decided as that many checks at one instant; {@code outStatuses[i]} receives
+     * message i's verdict. Returns {@link FixProv#OK}, or an error status (an unknown class, a stale
+     * handle: nothing decided, nothing written). No exception, no allocation.
+     *
+     * @throws IndexOutOfBoundsException when {@code n} is negative or exceeds either array
+     */
+    public int checkBatch(long session, int[] msgClasses, int n, int[] outStatuses) {
+        long h = handle;
+        if (h == 0) throw closed();
+        java.util.Objects.checkFromIndexSize(0, n, msgClasses.length);
+        java.util.Objects.checkFromIndexSize(0, n, outStatuses.length);
+        return FixProv.checkBatch(h, session, msgClasses, n, outStatuses);
+    }
+
+    /** Brings a session's hot line into the cache ahead of its check; a hint, never fails. */
+    public void prefetch(long session) {
+        long h = handle;
+        if (h != 0) FixProv.prefetch(h, session);
+    }
+
+    /** Who may check a session ({@code FixProv.MODE_*}); call it between checks of the session. */
+    public void setSessionMode(long session, int mode) {
+        long h = enter();
+        try {
+            FixProv.sessionSetMode(h, session, mode);
+        } finally {
+            exit();
+        }
+    }
+
     /** One inbound message at the caller's time in nanoseconds (any monotonic base; one per session). */
     public int checkAt(long session, boolean isOrder, long nowNs) {
         long h = handle;

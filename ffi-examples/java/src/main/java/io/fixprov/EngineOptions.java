@@ -20,6 +20,8 @@ public final class EngineOptions implements AutoCloseable {
     private Integer pbkdf2Iterations;
     private Integer defaultRules;
     private Integer logonCheck;
+    private Integer singleOwner;
+    private Integer watchOwners;
 
     public EngineOptions() {}
 
@@ -75,6 +77,18 @@ public final class EngineOptions implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Opens every session as a single owner's ({@link FixProv#MODE_SINGLE_OWNER}): the host checks
+     * each session on one thread at a time (a QuickFIX/J ThreadedSocketAcceptor's connection thread,
+     * a Netty channel's event loop), and checks then take no locked instruction. {@code watch}
+     * counts overlapping checks instead of trusting the promise.
+     */
+    public EngineOptions singleOwner(boolean on, boolean watch) {
+        this.singleOwner = on ? 1 : 0;
+        this.watchOwners = watch ? 1 : 0;
+        return this;
+    }
+
     /** Builds the native options; the caller frees them with FixProv.optionsFree. */
     long toNative() {
         long o = FixProv.optionsNew();
@@ -89,6 +103,7 @@ public final class EngineOptions implements AutoCloseable {
             }
             if (pbkdf2Iterations != null) FixProv.optionsSetPbkdf2Iterations(o, pbkdf2Iterations);
             if (defaultRules != null) FixProv.optionsSetEligibility(o, defaultRules, logonCheck);
+            if (singleOwner != null) FixProv.optionsSetSingleOwner(o, singleOwner, watchOwners);
             return o;
         } catch (RuntimeException | Error e) {
             FixProv.optionsFree(o);

@@ -81,6 +81,14 @@ public final class FixProv {
     /** Counts against orders/sec and messages/sec. */
     public static final int MSG_ORDER = 1;
 
+    // ---- fixprov_check_mode
+    /** Any thread, several at once (the default): buckets by compare-and-swap. */
+    public static final int MODE_SHARED = 0;
+    /** One thread at a time (the host's promise): no locked instruction per check. */
+    public static final int MODE_SINGLE_OWNER = 1;
+    /** A single owner whose overlapping checks are detected and counted. */
+    public static final int MODE_SINGLE_OWNER_WATCHED = 2;
+
     // ---- fixprov_clock
     /** A ticker thread refreshes the time every tick; a check costs one load (default, 500 us). */
     public static final int CLOCK_COARSE = 0;
@@ -202,6 +210,10 @@ public final class FixProv {
     static native int checkAt(long engine, long session, int msgClass, long nowNs);
     static native int checkMsgTypePacked(long engine, long session, long packedMsgType);
     static native int checkMsgTypeBytes(long engine, long session, byte[] msgType);
+    static native int checkBatch(long engine, long session, int[] msgClasses, int n, int[] outStatuses);
+    static native void prefetch(long engine, long session);
+    static native void sessionSetMode(long engine, long session, int mode);
+    static native void optionsSetSingleOwner(long options, int on, int watch);
 
     static native void tierSet(long engine, byte[] name, long ordersPerSec, long messagesPerSec,
             long orderBurst, long messageBurst, int maxSessions, int escalationThreshold,

@@ -52,6 +52,21 @@ public final class Session implements AutoCloseable {
         return engine.checkMsgType(handle, msgType);
     }
 
+    /** Messages read together: see {@link Engine#checkBatch}. */
+    public int checkBatch(int[] msgClasses, int n, int[] outStatuses) {
+        return engine.checkBatch(handle, msgClasses, n, outStatuses);
+    }
+
+    /** A hint: brings this session's hot line into the cache ahead of its check. */
+    public void prefetch() {
+        engine.prefetch(handle);
+    }
+
+    /** Who may check this session ({@code FixProv.MODE_*}); call it between checks. */
+    public void setMode(int mode) {
+        engine.setSessionMode(handle, mode);
+    }
+
     public void kill() {
         engine.killSession(handle);
     }

@@ -167,6 +167,39 @@ class FixProvTest {
     }
 
     @Test
+    void singleOwnerSessionsBatchesAndPrefetch() {
+        try (EngineOptions options = new EngineOptions().eligibility(false, false).singleOwner(true, true);
+                Engine engine = Engine.open(options)) {
+            // orders 1/s burst 5, messages 1000/s burst 100
+            engine.setTier("owned", SMALL);
+            engine.setUserTier("olga", "owned");
+            try (Session session = engine.openSession("olga")) {
+                assertTrue(engine.sessionsJson("olga").contains("\"single_owner\":true"),
+                        engine.sessionsJson("olga"));
+                int[] classes = {FixProv.MSG_ORDER, FixProv.MSG_ORDER, FixProv.MSG_OTHER, FixProv.MSG_ORDER,
+                        FixProv.MSG_ORDER, FixProv.MSG_ORDER, FixProv.MSG_ORDER, FixProv.MSG_ORDER};
+                int[] out = new int[8];
+                session.prefetch();
+                assertEquals(FixProv.OK, session.checkBatch(classes, 8, out));
+                // a burst of 5 orders: the first five orders pass, the other message too
+                assertArrayEquals(new int[] {FixProv.OK, FixProv.OK, FixProv.OK, FixProv.OK, FixProv.OK,
+                        FixProv.OK, FixProv.THROTTLED, FixProv.THROTTLED}, out);
+                assertEquals(0, session.checkBatch(classes, 0, out));
+                int[] bad = {FixProv.MSG_OTHER, 7};
+                int[] untouched = {-1, -1};
+                assertEquals(FixProv.ERR_INVALID_ARGUMENT, session.checkBatch(bad, 2, untouched));
+                assertArrayEquals(new int[] {-1, -1}, untouched);
+                assertThrows(IndexOutOfBoundsException.class, () -> session.checkBatch(classes, 9, out));
+                session.setMode(FixProv.MODE_SHARED);
+                assertEquals(FixProv.THROTTLED, session.check(true));
+                assertTrue(engine.sessionsJson("olga").contains("\"single_owner\":false"));
+                FixProvException e = assertThrows(FixProvException.class, () -> session.setMode(3));
+                assertEquals(FixProv.ERR_INVALID_ARGUMENT, e.status());
+            }
+        }
+    }
+
+    @Test
     void theStoreKeepsUsersAndRefusesAWrongMasterPassword(@TempDir Path dir) {
         String sender;
         byte[] password;
