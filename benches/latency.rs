@@ -251,6 +251,11 @@ fn main() {
     if publish {
         let results = root.join("benches/results");
         report::write(&results.join("latency.json"), &json_text);
+        // Each CPU model's latest run is kept beside the others (see BENCHMARKS.md).
+        let by_cpu = results.join("cpu");
+        std::fs::create_dir_all(&by_cpu).expect("benches/results/cpu");
+        let slug = report::cpu_slug(machine["cpu_model"].as_str().unwrap_or("unknown"));
+        report::write(&by_cpu.join(format!("{slug}.json")), &json_text);
         std::fs::copy(out.join("latency.svg"), results.join("latency.svg")).expect("copy the plot");
         let md_path = root.join("BENCHMARKS.md");
         let existing = std::fs::read_to_string(&md_path).unwrap_or_default();

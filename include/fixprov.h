@@ -1426,12 +1426,11 @@ fixprov_status fixprov_session_set_mode(const struct fixprov_engine *engine,
  * Parameters:
  * - msg_classes: msg_classes_len fixprov_msg_class values; a length of 0 decides nothing (both
  *   arrays may then be NULL).
- * - out_statuses: msg_classes_len writable entries; must not overlap msg_classes (if it does, the
- *   answers are unspecified, though nothing undefined happens).
+ * - out_statuses: msg_classes_len writable entries, apart from msg_classes.
  *
  * Returns: FIXPROV_OK (every answer written), FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (an
- * unknown class or a misaligned array), or FIXPROV_ERR_STALE_HANDLE; on an error nothing was
- * checked and nothing written.
+ * unknown class, a misaligned array, or out_statuses overlapping msg_classes), or
+ * FIXPROV_ERR_STALE_HANDLE; on an error nothing was checked and nothing written.
  * Ownership: borrows both arrays for the call.
  * Thread safety: as fixprov_check().
  *

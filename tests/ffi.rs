@@ -428,3 +428,55 @@ fn check_at_never_admits_past_the_bucket_at_the_edges_of_the_clock() {
     }
     assert_eq!(ok, 10);
 }
+
+/// A batch through the C ABI: answers as single checks, and arrays it cannot use safely (the
+/// answers written over the classes, a misaligned array) are refused with nothing decided or
+/// written; the Rust API refuses an answer slice shorter than the batch.
+#[test]
+fn batches_through_the_c_abi() {
+    let e = Engine::open();
+    e.user("batcher", "basic");
+    let session = e.open_session("batcher").unwrap();
+    // basic: a burst of 10 orders.
+    let classes = [1u32; 12];
+    let mut out = [FIXPROV_KILLED; 12];
+    // SAFETY: live engine; both arrays hold 12 entries.
+    let rc = unsafe { fixprov_check_batch_at(e.0, session, classes.as_ptr(), 12, out.as_mut_ptr(), 1_000) };
+    assert_eq!(rc, FIXPROV_OK, "{}", last_error());
+    assert_eq!(out[..10], [FIXPROV_OK; 10]);
+    assert_eq!(out[10..], [FIXPROV_THROTTLED; 2]);
+
+    // The answers would land on the classes: refused before anything is decided.
+    let mut words = [1u32; 8];
+    let at = words.as_mut_ptr();
+    // SAFETY: live engine; `at` holds 8 u32s, read and written only through raw pointers here.
+    let rc = unsafe { fixprov_check_batch_at(e.0, session, at, 4, at.add(2).cast(), 2_000_000_000) };
+    assert_eq!(rc, FIXPROV_ERR_INVALID_ARGUMENT);
+    assert!(last_error().contains("overlaps"), "{}", last_error());
+    assert_eq!(words, [1; 8], "nothing written");
+    // Misaligned classes.
+    let bytes = [0u8; 20];
+    // SAFETY: live engine; one u32's worth of bytes from offset 1 is readable (the call refuses it
+    // before reading).
+    let rc = unsafe { fixprov_check_batch(e.0, session, bytes.as_ptr().add(1).cast(), 1, out.as_mut_ptr()) };
+    assert_eq!(rc, FIXPROV_ERR_INVALID_ARGUMENT);
+    // The tokens the refused batches did not spend are still there 2 s later (basic: 5 orders/s).
+    // SAFETY: live engine; both arrays hold 12 entries.
+    let rc = unsafe {
+        fixprov_check_batch_at(e.0, session, classes.as_ptr(), 12, out.as_mut_ptr(), 2_000_001_000)
+    };
+    assert_eq!(rc, FIXPROV_OK);
+    assert_eq!(out.iter().filter(|s| **s == FIXPROV_OK).count(), 10);
+
+    // The Rust API.
+    let engine = fixprov::Engine::open(fixprov::Config::default()).unwrap();
+    engine.tiers().assign("rust-batcher", "basic").unwrap();
+    let s = engine.sessions().open("rust-batcher").unwrap();
+    let mut answers = [fixprov::Verdict::Stale; 3];
+    let classes = [fixprov::MsgClass::Order, fixprov::MsgClass::Other, fixprov::MsgClass::Order];
+    engine.check_batch_at(s, &classes, 5, &mut answers).unwrap();
+    assert_eq!(answers, [fixprov::Verdict::Ok; 3]);
+    assert!(engine.check_batch_at(s, &classes, 5, &mut answers[..2]).is_err(), "a short answer slice");
+    engine.sessions().close(s).unwrap();
+    assert!(matches!(engine.check_batch_at(s, &classes, 5, &mut answers), Err(fixprov::Error::StaleHandle)));
+}

@@ -772,6 +772,7 @@ pub fn benchmarks_md(
         );
     }
     md.push('\n');
+    let _ = writeln!(md, "{}", by_cpu_section(machine));
 
     let _ = writeln!(md, "## Headline targets\n");
     let _ = writeln!(md, "| target | measured | met |");
@@ -897,4 +898,68 @@ pub fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(dir).expect("create output directory");
     }
     std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// The file name of `cpu_model`'s results: lower case, runs of anything but letters and digits as
+/// one '-'.
+pub fn cpu_slug(cpu_model: &str) -> String {
+    let mut slug = String::new();
+    for c in cpu_model.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_matches('-').to_owned()
+}
+
+/// "Results by CPU model": ratios differ by vendor, so each model's latest published run is kept
+/// in benches/results/cpu/<model>.json, and this lists them with their headline ratios.
+fn by_cpu_section(machine: &Value) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/cpu");
+    let this = cpu_slug(machine["cpu_model"].as_str().unwrap_or("unknown"));
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut md = String::from(
+        "## Results by CPU model\n\nRatios to governor differ by vendor (one locked compare-and-swap costs about half of \
+         governor's whole check on one class and a quarter on another), so `--publish` also keeps each CPU model's \
+         latest run in `benches/results/cpu/<model>.json`; this run is the one of this file.\n\n\
+         | CPU model | file | commit | shared order / governor direct | single owner order / governor direct |\n\
+         | --- | --- | --- | ---: | ---: |\n",
+    );
+    for path in files {
+        let Ok(json) = std::fs::read_to_string(&path).map(|t| serde_json::from_str::<Value>(&t)) else {
+            continue;
+        };
+        let Ok(json) = json else { continue };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let p50 = |row: &str| {
+            json["rows"].as_array().and_then(|rows| {
+                rows.iter()
+                    .find(|r| r["part"] == "check" && r["name"] == row)
+                    .and_then(|r| r["p50_ns"].as_f64().or_else(|| r["summary"]["p50"].as_f64()))
+            })
+        };
+        let direct = p50("governor direct check()");
+        let ratio = |row: &str| match (p50(row), direct) {
+            (Some(a), Some(b)) => format!("{:.2}", a / b),
+            _ => "-".into(),
+        };
+        let marker = if name.trim_end_matches(".json") == this { " (this run)" } else { "" };
+        md.push_str(&format!(
+            "| {}{marker} | [{name}](benches/results/cpu/{name}) | {} | {} | {} |\n",
+            json["machine"]["cpu_model"].as_str().unwrap_or("?"),
+            json["machine"]["commit"].as_str().unwrap_or("?"),
+            ratio("fixprov_check order admitted"),
+            ratio("fixprov_check order admitted, single owner"),
+        ));
+    }
+    md
 }

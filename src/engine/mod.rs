@@ -289,28 +289,44 @@ impl Engine {
 
     /// Decides a batch of messages read together from `session`'s peer, one after another at one
     /// instant of the engine clock, exactly as that many [`Engine::check`]s at that instant would;
-    /// `out(i, verdict)` receives message `i`'s answer. A single owner's batch keeps its buckets in
+    /// `out[i]` receives message `i`'s answer. A single owner's batch keeps its buckets in
     /// registers and stores them once.
-    #[inline]
-    pub fn check_batch(
-        &self,
-        session: u64,
-        classes: impl Iterator<Item = MsgClass>,
-        out: impl FnMut(usize, Verdict),
-    ) {
-        self.slots.check_batch(Handle::from_raw(session), classes, self.clock.now(), out)
+    ///
+    /// # Errors
+    /// [`Error::StaleHandle`] for a closed or never-issued handle (nothing decided), and
+    /// [`Error::InvalidArgument`](crate::Error) when `out` is shorter than `classes`.
+    pub fn check_batch(&self, session: u64, classes: &[MsgClass], out: &mut [Verdict]) -> Result<()> {
+        self.check_batch_at(session, classes, self.clock.now(), out)
     }
 
     /// [`Engine::check_batch`] at the caller's time `now_ns` (see [`Engine::check_at`]).
-    #[inline]
     pub fn check_batch_at(
         &self,
         session: u64,
-        classes: impl Iterator<Item = MsgClass>,
+        classes: &[MsgClass],
         now_ns: u64,
+        out: &mut [Verdict],
+    ) -> Result<()> {
+        let Some(out) = out.get_mut(..classes.len()) else {
+            return Err(Error::invalid("out must hold an answer for every message of the batch"));
+        };
+        self.batch_with(session, classes, Some(now_ns), |i, v| out[i] = v)
+            .then_some(())
+            .ok_or(Error::StaleHandle)
+    }
+
+    /// The batch with each answer handed to `out(i, verdict)` (the C ABI writes them in place);
+    /// `now_ns` `None` reads the engine clock. `false` for a stale handle, nothing answered.
+    #[inline]
+    pub(crate) fn batch_with(
+        &self,
+        session: u64,
+        classes: &[MsgClass],
+        now_ns: Option<u64>,
         out: impl FnMut(usize, Verdict),
-    ) {
-        self.slots.check_batch(Handle::from_raw(session), classes, now_ns, out)
+    ) -> bool {
+        let now = now_ns.unwrap_or_else(|| self.clock.now());
+        self.slots.check_batch(Handle::from_raw(session), classes, now, out)
     }
 
     /// Asks the CPU to bring `session`'s hot line into its cache: for hosts that know the session

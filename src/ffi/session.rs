@@ -354,8 +354,7 @@ unsafe fn batch_classes(msg_classes: *const u32, n: usize) -> boundary::FfiResul
             c"msg_classes is misaligned or msg_classes_len is too large",
         ));
     }
-    // SAFETY: non-NULL, aligned, and n readable u32s per the contract; read through the pointer,
-    // not a slice, so an out_statuses overlapping it is no aliasing violation.
+    // SAFETY: non-NULL, aligned, and n readable u32s per the contract.
     if (0..n).any(|i| class(unsafe { msg_classes.add(i).read() }).is_none()) {
         return Err(boundary::fail_static(
             fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
@@ -394,32 +393,32 @@ unsafe fn check_batch(
                 c"out_statuses is misaligned",
             ));
         }
-        // SAFETY: n readable u32s (checked above and per the contract); a value changed since the
-        // validation (an overlapping out_statuses) reads as FIXPROV_MSG_OTHER, never as UB.
-        let classes = (0..n).map(|i| class(unsafe { msg_classes.add(i).read() }).unwrap_or(MsgClass::Other));
-        // A handle is found stale before any message is decided, so either every answer is
-        // Stale or none is; a stale batch writes nothing.
-        let mut stale = false;
-        let out = |i: usize, verdict: Verdict| {
+        // The classes are read in place as a slice, so the answers must not be written over them.
+        let (classes_at, out_at) = (msg_classes as usize, out_statuses as usize);
+        let overlap = classes_at < out_at.wrapping_add(n * 4) && out_at < classes_at.wrapping_add(n * 4);
+        if overlap {
+            return Err(boundary::fail_static(
+                fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+                c"out_statuses overlaps msg_classes",
+            ));
+        }
+        // SAFETY: n readable, aligned u32s per the contract, each checked above to be 0 or 1:
+        // MsgClass is repr(u32) with exactly those discriminants. Nothing writes them during the
+        // call (out_statuses does not overlap them).
+        let classes = unsafe { std::slice::from_raw_parts(msg_classes.cast::<MsgClass>(), n) };
+        let out = move |i: usize, verdict: Verdict| {
             let status = match verdict {
                 Verdict::Ok => fixprov_status::FIXPROV_OK,
                 Verdict::Throttled => fixprov_status::FIXPROV_THROTTLED,
                 Verdict::Disconnect => fixprov_status::FIXPROV_DISCONNECT,
-                Verdict::Killed => fixprov_status::FIXPROV_KILLED,
-                Verdict::Stale => {
-                    stale = true;
-                    return;
-                }
+                // A stale handle answers nothing (see SessionLine::check_batch).
+                Verdict::Killed | Verdict::Stale => fixprov_status::FIXPROV_KILLED,
             };
             // SAFETY: i < n, and out_statuses is non-NULL, aligned and n writable entries per the
-            // contract.
+            // contract, apart from msg_classes.
             unsafe { out_statuses.add(i).write(status) };
         };
-        match now_ns {
-            Some(now) => engine.check_batch_at(session, classes, now, out),
-            None => engine.check_batch(session, classes, out),
-        }
-        if stale {
+        if !engine.batch_with(session, classes, now_ns, out) {
             return Err(boundary::fail_static(
                 fixprov_status::FIXPROV_ERR_STALE_HANDLE,
                 c"stale session handle",
@@ -439,12 +438,11 @@ unsafe fn check_batch(
 /// Parameters:
 /// - msg_classes: msg_classes_len fixprov_msg_class values; a length of 0 decides nothing (both
 ///   arrays may then be NULL).
-/// - out_statuses: msg_classes_len writable entries; must not overlap msg_classes (if it does, the
-///   answers are unspecified, though nothing undefined happens).
+/// - out_statuses: msg_classes_len writable entries, apart from msg_classes.
 ///
 /// Returns: FIXPROV_OK (every answer written), FIXPROV_ERR_NULL, FIXPROV_ERR_INVALID_ARGUMENT (an
-/// unknown class or a misaligned array), or FIXPROV_ERR_STALE_HANDLE; on an error nothing was
-/// checked and nothing written.
+/// unknown class, a misaligned array, or out_statuses overlapping msg_classes), or
+/// FIXPROV_ERR_STALE_HANDLE; on an error nothing was checked and nothing written.
 /// Ownership: borrows both arrays for the call.
 /// Thread safety: as fixprov_check().
 ///

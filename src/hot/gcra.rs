@@ -92,6 +92,14 @@ pub(crate) fn refund(tat: &AtomicU64, rate: Rate) {
         tat.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| Some(v.saturating_sub(rate.interval_ns)));
 }
 
+/// Gives back the `spent` nanoseconds of TAT (whole intervals) that a batch took from a bucket by
+/// one compare-and-swap, when its second bucket's compare-and-swap then failed: exact for the same
+/// reason as [`refund`], token by token.
+#[cold]
+pub(crate) fn refund_by(tat: &AtomicU64, spent: u64) {
+    let _ = tat.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| Some(v.saturating_sub(spent)));
+}
+
 #[cfg(all(test, not(fixprov_loom)))]
 mod tests {
     use super::*;

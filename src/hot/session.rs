@@ -53,11 +53,17 @@
 //!   the escalation window and rule, overlaps seen) is touched only on the violation path, with
 //!   atomic read-modify-writes, and is exact in all cases.
 //! * A batch ([`SessionLine::check_batch`]) decides its messages one after another at one instant,
-//!   exactly as that many single checks would; a single owner keeps the two TATs in registers for
-//!   the batch and stores them once.
+//!   exactly as that many single checks would. The run of messages the buckets admit is decided in
+//!   registers from one load of each TAT (at one instant, a refusal ends what the message bucket
+//!   can admit, so the run is a prefix) and written back once: a single owner stores both TATs; a
+//!   shared session swaps the order TAT, then the message TAT, by compare-and-swap from the values
+//!   it loaded, and if the second swap fails gives the first back (token by token, as a refused
+//!   order's refund) and decides the run again. The batch's admissions take effect together at the
+//!   second swap, as if its checks had run back to back, which single checks may. From the first
+//!   refusal on (escalation may follow), the rest go one by one.
 //! * Nothing here allocates, locks, or makes a system call.
 
-use crate::hot::gcra::{admit, refund, step};
+use crate::hot::gcra::{admit, refund, refund_by, step};
 use crate::hot::policy::{Escalation, Policy, RateWords};
 use crate::sync::{AtomicU64, Ordering};
 
@@ -258,13 +264,15 @@ pub enum Verdict {
     Stale,
 }
 
-/// The kind of an inbound message, for the order bucket.
+/// The kind of an inbound message, for the order bucket. Its numbers are the C ABI's
+/// `fixprov_msg_class` values (a batch from C is read in place after they are checked).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 pub enum MsgClass {
     /// Counts against messages/sec only.
-    Other,
+    Other = 0,
     /// Counts against orders/sec and messages/sec.
-    Order,
+    Order = 1,
 }
 
 /// Who may check a session, and so how its buckets advance.
@@ -482,23 +490,19 @@ impl SessionSlots {
         }
     }
 
-    /// [`SessionLine::check_batch`] for `handle`; a stale handle answers [`Verdict::Stale`] for
-    /// every message.
+    /// [`SessionLine::check_batch`] for `handle`; `false` (and no answer) for a stale handle.
     #[inline]
     pub fn check_batch(
         &self,
         handle: Handle,
-        classes: impl Iterator<Item = MsgClass>,
+        classes: &[MsgClass],
         now: u64,
         out: impl FnMut(usize, Verdict),
-    ) {
+    ) -> bool {
         let index = handle.index as usize;
         match self.lines.get(index) {
             Some(line) => line.check_batch(handle.generation, classes, now, move || &self.sides[index], out),
-            None => classes.enumerate().map(|(i, _)| i).for_each({
-                let mut out = out;
-                move |i| out(i, Verdict::Stale)
-            }),
+            None => false,
         }
     }
 
@@ -739,29 +743,40 @@ impl SessionLine {
     /// A batch of messages read together: each decided as [`SessionLine::check`] would decide it,
     /// in order, at the one instant `now`; `out(i, verdict)` receives message `i`'s answer. Once a
     /// message answers DISCONNECT (or the session is stopped), the rest answer the same without
-    /// touching the buckets, as single checks would.
+    /// touching the buckets, as single checks would. Returns `false`, having answered nothing, for
+    /// a stale handle.
     #[inline]
     pub fn check_batch<'s>(
         &self,
         generation: u32,
-        classes: impl Iterator<Item = MsgClass>,
+        classes: &[MsgClass],
         now: u64,
         side: impl FnOnce() -> &'s SessionSide,
         mut out: impl FnMut(usize, Verdict),
-    ) {
-        let mut classes = classes.enumerate();
-        let stopped = match self.live(generation) {
-            None => Verdict::Stale,
-            Some(state) if state.needs_attention() => match self.take_stopped_or_refill(state, generation) {
-                Ok(state) => return self.batch_in_mode(state, classes, now, side, out),
-                Err(verdict) => verdict,
-            },
-            Some(state) => return self.batch_in_mode(state, classes, now, side, out),
+    ) -> bool {
+        let Some(mut state) = self.live(generation) else { return false };
+        if state.needs_attention() {
+            match self.take_stopped_or_refill(state, generation) {
+                Ok(now_state) => state = now_state,
+                Err(Verdict::Stale) => return false,
+                Err(stopped) => {
+                    (0..classes.len()).for_each(|i| out(i, stopped));
+                    return true;
+                }
+            }
+        }
+        let done = if state.is_watched() {
+            self.batch_one_by_one(state, 0, classes, now, side, &mut out)
+        } else {
+            self.batch_run(state, classes, now, side, &mut out)
         };
-        classes.by_ref().for_each(|(i, _)| out(i, stopped));
+        // Past an escalation, the rest answer DISCONNECT.
+        (done..classes.len()).for_each(|i| out(i, Verdict::Disconnect));
+        true
     }
 
-    /// The stopped answer, or the state word after taking a pending refill.
+    /// The stopped answer (or [`Verdict::Stale`] for a session that closed), or the state word
+    /// after taking a pending refill.
     #[cold]
     #[inline(never)]
     fn take_stopped_or_refill(&self, state: StateWord, generation: u32) -> Result<StateWord, Verdict> {
@@ -776,75 +791,142 @@ impl SessionLine {
         }
     }
 
-    #[inline(always)]
-    fn batch_in_mode<'s>(
+    /// Single checks one after another from message `from` (a watched owner's batch, and the rest
+    /// of a shared batch after its first refusal); returns how many of the batch were answered
+    /// (all, or up to the one that escalated).
+    fn batch_one_by_one<'s>(
         &self,
         state: StateWord,
-        mut classes: impl Iterator<Item = (usize, MsgClass)>,
+        from: usize,
+        classes: &[MsgClass],
         now: u64,
         side: impl FnOnce() -> &'s SessionSide,
-        mut out: impl FnMut(usize, Verdict),
-    ) {
-        // The side line is looked up at most once, on the first refusal.
+        out: &mut impl FnMut(usize, Verdict),
+    ) -> usize {
         let mut side = Some(side);
         let mut side_line: Option<&'s SessionSide> = None;
         let mut get_side = move || *side_line.get_or_insert_with(|| (side.take().expect("looked up once"))());
-        if !state.is_owned() || state.is_watched() {
-            // Shared (or watched): single checks, one after another.
-            for (i, class) in classes.by_ref() {
-                let verdict = if state.is_owned() {
-                    self.check_watched(class, now, &mut get_side)
-                } else {
-                    self.check_shared(class, now, &mut get_side)
-                };
-                out(i, verdict);
-                if verdict == Verdict::Disconnect {
-                    break;
-                }
-            }
-        } else {
-            // The single owner: both TATs kept in registers, stored once.
-            let (messages, orders) = (self.rates.messages(), self.rates.orders());
-            let mut msg = self.msg_tat.load(Ordering::Relaxed);
-            let mut ord = self.ord_tat.load(Ordering::Relaxed);
-            let (mut checked_orders, mut checked_other) = (0u64, 0u64);
-            let mut escalated = false;
-            for (i, class) in classes.by_ref() {
-                let admitted = if class == MsgClass::Order {
-                    checked_orders += 1;
-                    match (step(ord, now, orders), step(msg, now, messages)) {
-                        (Some(o), Some(m)) => {
-                            (ord, msg) = (o, m);
-                            true
-                        }
-                        _ => false,
-                    }
-                } else {
-                    checked_other += 1;
-                    match step(msg, now, messages) {
-                        Some(m) => {
-                            msg = m;
-                            true
-                        }
-                        None => false,
-                    }
-                };
-                let verdict = if admitted { Verdict::Ok } else { self.violation(class, now, get_side()) };
-                out(i, verdict);
-                if verdict == Verdict::Disconnect {
-                    escalated = true;
-                    break;
-                }
-            }
-            self.msg_tat.store(msg, Ordering::Relaxed);
-            self.ord_tat.store(ord, Ordering::Relaxed);
-            add(&self.checked_orders, checked_orders);
-            add(&self.checked_other, checked_other);
-            if !escalated {
-                return;
+        for (i, class) in classes.iter().enumerate().skip(from) {
+            let verdict = if state.is_watched() {
+                self.check_watched(*class, now, &mut get_side)
+            } else {
+                self.check_shared(*class, now, &mut get_side)
+            };
+            out(i, verdict);
+            if verdict == Verdict::Disconnect {
+                return i + 1;
             }
         }
-        classes.for_each(|(i, _)| out(i, Verdict::Disconnect));
+        classes.len()
+    }
+
+    /// A shared or single owner's batch: the run of messages the buckets admit, decided in
+    /// registers from one load of each TAT and written back once (a single owner: two plain
+    /// stores; a shared session: the order TAT then the message TAT by compare-and-swap, the first
+    /// given back if the second fails, and the run decided again; see the module's protocol). From
+    /// the first refusal on, one message at a time. Returns how many were answered (all, or up to
+    /// the one that escalated). Out of line, so that its loop gets the registers to itself.
+    #[inline(never)]
+    fn batch_run<'s>(
+        &self,
+        state: StateWord,
+        classes: &[MsgClass],
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+        out: &mut impl FnMut(usize, Verdict),
+    ) -> usize {
+        let shared = !state.is_owned();
+        let (messages, orders) = (self.rates.messages(), self.rates.orders());
+        let (i, order_count) = loop {
+            let (msg0, ord0) = (self.msg_tat.load(Ordering::Relaxed), self.ord_tat.load(Ordering::Relaxed));
+            let (mut msg, mut ord) = (msg0, ord0);
+            let mut order_count = 0u64;
+            let mut i = 0;
+            // The common case: every message admitted, nothing but the two TATs and a count live.
+            while i < classes.len() {
+                let Some(m) = step(msg, now, messages) else { break };
+                if classes[i] == MsgClass::Order {
+                    let Some(o) = step(ord, now, orders) else { break };
+                    ord = o;
+                    order_count += 1;
+                }
+                msg = m;
+                i += 1;
+            }
+            if !shared {
+                self.msg_tat.store(msg, Ordering::Relaxed);
+                self.ord_tat.store(ord, Ordering::Relaxed);
+                break (i, order_count);
+            }
+            // An admitted order spends both buckets, so `ord` moved only if `msg` did.
+            if ord != ord0
+                && self.ord_tat.compare_exchange(ord0, ord, Ordering::Relaxed, Ordering::Relaxed).is_err()
+            {
+                continue;
+            }
+            if msg != msg0
+                && self.msg_tat.compare_exchange(msg0, msg, Ordering::Relaxed, Ordering::Relaxed).is_err()
+            {
+                if ord != ord0 {
+                    refund_by(&self.ord_tat, ord - ord0);
+                }
+                continue;
+            }
+            break (i, order_count);
+        };
+        (0..i).for_each(|j| out(j, Verdict::Ok));
+        add(&self.checked_orders, order_count);
+        add(&self.checked_other, i as u64 - order_count);
+        if i == classes.len() {
+            return i;
+        }
+        if shared {
+            return self.batch_one_by_one(state, i, classes, now, side, out);
+        }
+        let done = self.batch_owned_refused(i, classes, now, side(), out);
+        let later_orders = classes[i..done].iter().filter(|c| **c == MsgClass::Order).count() as u64;
+        add(&self.checked_orders, later_orders);
+        add(&self.checked_other, (done - i) as u64 - later_orders);
+        done
+    }
+
+    /// The rest of a single owner's batch from its first refusal at `from`: one by one, with the
+    /// TATs in the line (stored by the caller); returns how many of the batch were answered.
+    #[cold]
+    #[inline(never)]
+    fn batch_owned_refused(
+        &self,
+        from: usize,
+        classes: &[MsgClass],
+        now: u64,
+        side: &SessionSide,
+        out: &mut impl FnMut(usize, Verdict),
+    ) -> usize {
+        for (i, class) in classes.iter().enumerate().skip(from) {
+            let (messages, orders) = (self.rates.messages(), self.rates.orders());
+            let next_msg = step(self.msg_tat.load(Ordering::Relaxed), now, messages);
+            let admitted = match (class, next_msg) {
+                (MsgClass::Other, Some(m)) => {
+                    self.msg_tat.store(m, Ordering::Relaxed);
+                    true
+                }
+                (MsgClass::Order, Some(m)) => match step(self.ord_tat.load(Ordering::Relaxed), now, orders) {
+                    Some(o) => {
+                        self.msg_tat.store(m, Ordering::Relaxed);
+                        self.ord_tat.store(o, Ordering::Relaxed);
+                        true
+                    }
+                    None => false,
+                },
+                (_, None) => false,
+            };
+            let verdict = if admitted { Verdict::Ok } else { self.violation(*class, now, side) };
+            out(i, verdict);
+            if verdict == Verdict::Disconnect {
+                return i + 1;
+            }
+        }
+        classes.len()
     }
 
     /// A refused message: count it and decide between THROTTLED and DISCONNECT.
@@ -1116,44 +1198,41 @@ mod tests {
                     let want: Vec<Verdict> =
                         classes.iter().map(|c| single.0.check(single.2, *c, now, || &single.1)).collect();
                     let mut got = vec![Verdict::Stale; n];
-                    batched.0.check_batch(
+                    assert!(batched.0.check_batch(
                         batched.2,
-                        classes.iter().copied(),
+                        &classes,
                         now,
                         || &batched.1,
-                        |i, v| got[i] = v,
-                    );
+                        |i, v| got[i] = v
+                    ));
                     assert_eq!(got, want, "{mode:?}, threshold {threshold}, round {round}: {classes:?}");
                 }
-                assert_eq!(single.0.counters(single.2, &single.1), batched.0.counters(batched.2, &batched.1));
+                assert_eq!(
+                    single.0.counters(single.2, &single.1),
+                    batched.0.counters(batched.2, &batched.1),
+                    "{mode:?}, threshold {threshold}"
+                );
             }
         }
     }
 
-    /// A stale handle's batch answers Stale for every message and touches nothing; a killed
-    /// session's batch answers KILLED for every message.
+    /// A stale handle's batch answers nothing and touches nothing; a killed session's batch answers
+    /// KILLED for every message.
     #[test]
     fn a_batch_on_a_stale_or_killed_session() {
         let policy = policy(10, 10, 10, 10, 0);
         let (line, side, generation) = opened(&policy, OWNED);
         let mut got = Vec::new();
-        line.check_batch(
+        assert!(!line.check_batch(
             generation + 1,
-            [MsgClass::Order; 3].into_iter(),
+            &[MsgClass::Order; 3],
             SEC,
             || &side,
-            |i, v| got.push((i, v)),
-        );
-        assert_eq!(got, [(0, Verdict::Stale), (1, Verdict::Stale), (2, Verdict::Stale)]);
+            |i, v| got.push((i, v))
+        ));
+        assert!(got.is_empty(), "a stale batch answers nothing");
         assert!(line.kill(generation, KillReason::Admin));
-        got.clear();
-        line.check_batch(
-            generation,
-            [MsgClass::Other; 2].into_iter(),
-            SEC,
-            || &side,
-            |i, v| got.push((i, v)),
-        );
+        assert!(line.check_batch(generation, &[MsgClass::Other; 2], SEC, || &side, |i, v| got.push((i, v))));
         assert_eq!(got, [(0, Verdict::Killed), (1, Verdict::Killed)]);
         assert_eq!(line.counters(generation, &side).unwrap().messages, 0);
     }
@@ -1208,7 +1287,7 @@ mod tests {
         let mut ok = 0;
         line.check_batch(
             generation,
-            [MsgClass::Order; 6].into_iter(),
+            &[MsgClass::Order; 6],
             now,
             || &side,
             |_, v| ok += (v == Verdict::Ok) as u32,
@@ -1445,6 +1524,33 @@ mod loom_tests {
             let state = pair.0.state(generation).unwrap();
             assert_eq!((state.tier, state.killed), (5, Some(KillReason::Admin)), "{state:?}");
             assert_eq!(pair.0.check(generation, MsgClass::Other, now, || &pair.1), Verdict::Killed);
+        });
+    }
+
+    /// A shared batch of two orders races a single order on a session whose message bucket holds
+    /// two tokens and order bucket three. The batch swaps the order TAT, then the message TAT, and
+    /// gives the first back when the second swap fails: exactly two orders are admitted in all,
+    /// and no order token is lost or made up (half a second later, one message token is due and
+    /// the one order token left lets an order through).
+    #[test]
+    fn a_shared_batch_racing_a_single_order_spends_each_token_once() {
+        loom::model(|| {
+            let (pair, generation) = line(3, 2);
+            let now = 10_000_000_000;
+            let single = {
+                let pair = pair.clone();
+                loom::thread::spawn(move || pair.0.check(generation, MsgClass::Order, now, || &pair.1))
+            };
+            let mut answers = Vec::new();
+            let classes = [MsgClass::Order, MsgClass::Order];
+            assert!(pair.0.check_batch(generation, &classes, now, || &pair.1, |_, v| answers.push(v)));
+            let single = single.join().unwrap();
+            let admitted =
+                answers.iter().filter(|v| **v == Verdict::Ok).count() + usize::from(single == Verdict::Ok);
+            assert_eq!(admitted, 2, "batch {answers:?}, single {single:?}");
+            let later = now + 500_000_000;
+            assert_eq!(pair.0.check(generation, MsgClass::Order, later, || &pair.1), Verdict::Ok);
+            assert_eq!(pair.0.check(generation, MsgClass::Order, later, || &pair.1), Verdict::Throttled);
         });
     }
 }
