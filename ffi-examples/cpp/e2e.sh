@@ -303,7 +303,9 @@ wait "$ALICE_PID" || fail "alice's initiator failed: $(cat "$WORK/$BG.err")"
 expect "alice: logged out by the acceptor" "$(kv "$WORK/$BG.out" logged_out)" 1
 expect "alice: Logout 58" "$(kv "$WORK/$BG.out" logout_text)" "Session terminated by the venue"
 KILL_LATENCY=$(($(kv "$WORK/$BG.out" logout_unix_ms) - KILL_MS))
-expect_lt "kill to Logout received, ms" "$KILL_LATENCY" 3000
+# The acceptor sends the Logout itself from the callback's thread (not at the session's next timer
+# tick, up to a second later): the bound leaves room for a loaded 2-core machine, not for a tick.
+expect_lt "kill to Logout received, ms" "$KILL_LATENCY" 250
 no_alice_session() {
     api "$TOKEN_OPERATOR" GET '/admin/fix/sessions/user?user=alice'
     [[ $HTTP_CODE == 200 && $(jq length <<<"$BODY") == 0 ]]

@@ -251,8 +251,9 @@ class Gateway : public FIX::Application {
     }
 
     // fixprov's event callback (any thread; no fixprov lock held). Looks the FIX session up and
-    // asks QuickFIX to log it out; the Logout goes out on the session's own thread within its next
-    // tick (at most about a second on an idle session).
+    // logs it out at once: the Logout is sent from this thread and the connection closed (see
+    // logout_now), instead of waiting for the session's next timer tick (up to a second on an idle
+    // session, which is what Session::logout alone costs).
     void on_event(const fixprov_event &event) {
         if (event.kind != FIXPROV_EVENT_SESSION_KILLED) return;
         std::shared_lock<std::shared_timed_mutex> running(lifecycle_);
@@ -267,7 +268,7 @@ class Gateway : public FIX::Application {
         ++counters_.kill_events;
         log_line("fixprov killed session ", event.session, " (user ", fixprov::event_user(event), ", reason ",
                  event.reason, "): logging out ", id.toString());
-        logout(id, kill_text(event.reason));
+        logout_now(id, kill_text(event.reason));
     }
 
     // While paused, events are ignored; pausing waits for callbacks in flight, so the QuickFIX
@@ -308,6 +309,36 @@ class Gateway : public FIX::Application {
             if (!disabled_.insert(id).second) return false;
         }
         if (FIX::Session *session = FIX::Session::lookupSession(id)) session->logout(text);
+        return true;
+    }
+
+    // Logs the session out now, from a thread other than the session's own: sends the Logout
+    // (58 = text) with Session::sendToTarget, which writes it to the socket before returning, then
+    // closes the connection with Session::disconnect; both take the session's lock, so they are
+    // safe beside the session's own thread. disconnect() runs onLogout on this thread, which closes
+    // the fixprov session. Where the session is not logged on (or is gone), Session::logout
+    // leaves it to the session's own thread. False when it is already on its way out.
+    bool logout_now(const FIX::SessionID &id, const char *text) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!disabled_.insert(id).second) return false;
+        }
+        FIX::Session *session = FIX::Session::lookupSession(id);
+        if (session == nullptr) return true;
+        if (session->isLoggedOn()) {
+            FIX::Message logout;
+            logout.getHeader().setField(TAG_MSG_TYPE, "5");
+            logout.setField(TAG_TEXT, text);
+            try {
+                if (FIX::Session::sendToTarget(logout, id)) {
+                    session->disconnect();
+                    return true;
+                }
+            } catch (const FIX::SessionNotFound &) {
+                return true;
+            }
+        }
+        session->logout(text);
         return true;
     }
 
