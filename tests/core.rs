@@ -359,3 +359,67 @@ fn the_session_table_fills_up_cleanly() {
     assert_eq!(engine.check(c, MsgClass::Order), Verdict::Ok);
     assert_eq!(engine.check(a, MsgClass::Order), Verdict::Stale, "the reused line has a new generation");
 }
+
+/// Single owners, each checked on its own thread, while the cold path works on other threads: each
+/// admits exactly its tier's burst at one instant while listings and statistics are read beside
+/// it; a tier redefinition reaches every owner through its state word (its next check refills at
+/// the new burst, exactly once); kills from another thread are seen by the next check; and no
+/// owner's watched checks ever overlapped.
+#[test]
+fn single_owners_on_their_threads_see_every_cold_path_change_exactly() {
+    const OWNERS: usize = 6;
+    let (engine, clock) = engine();
+    let engine = Arc::new(engine);
+    let small = |burst| TierSpec { escalation_threshold: 0, ..TierSpec::new(1, 1_000, 10, burst) };
+    // TierSpec::new(orders/s, messages/s, max sessions, burst): 1 order a second, so no token comes
+    // back while the test runs at one instant.
+    engine.tiers().set("owned", small(5)).unwrap();
+    let sessions: Vec<u64> = (0..OWNERS)
+        .map(|i| {
+            let s = session(&engine, &format!("owner-{i}"), "owned");
+            engine.sessions().set_mode(s, fixprov::CheckMode::SingleOwner { watched: true }).unwrap();
+            s
+        })
+        .collect();
+    let now = clock.now();
+    let barrier = Arc::new(Barrier::new(OWNERS + 1));
+    let owners: Vec<_> = sessions
+        .iter()
+        .map(|&s| {
+            let (engine, barrier) = (engine.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let admitted = |engine: &Engine| {
+                    (0..40).filter(|_| engine.check_at(s, MsgClass::Order, now) == Verdict::Ok).count()
+                };
+                barrier.wait(); // phase 1: the first burst, beside cold-path reads
+                let first = admitted(&engine);
+                barrier.wait(); // phase 1 done
+                barrier.wait(); // the tier was redefined (burst 8) before this
+                let second = admitted(&engine);
+                barrier.wait(); // phase 2 done
+                barrier.wait(); // the user was killed before this
+                let killed = engine.check_at(s, MsgClass::Other, now);
+                (first, second, killed)
+            })
+        })
+        .collect();
+    barrier.wait();
+    for _ in 0..200 {
+        assert_eq!(engine.sessions().list(None).len(), OWNERS);
+        let _ = engine.stats();
+    }
+    barrier.wait();
+    engine.tiers().set("owned", small(8)).unwrap();
+    barrier.wait();
+    barrier.wait();
+    for i in 0..OWNERS {
+        assert_eq!(engine.sessions().kill_user(&format!("owner-{i}")).unwrap(), 1);
+    }
+    barrier.wait();
+    for (owner, s) in owners.into_iter().zip(&sessions) {
+        let (first, second, killed) = owner.join().unwrap();
+        assert_eq!((first, second, killed), (5, 8, Verdict::Killed), "session {s:#x}");
+        let info = engine.sessions().info(*s).unwrap();
+        assert_eq!((info.orders, info.single_owner, info.owner_overlaps), (13, true, 0), "{info:?}");
+    }
+}
