@@ -201,8 +201,10 @@ pub unsafe extern "C" fn fixprov_user_kill(
 /// Returns: FIXPROV_OK (process the message), FIXPROV_THROTTLED (reject it, keep the session),
 /// FIXPROV_DISCONNECT or FIXPROV_KILLED (log the session out), FIXPROV_ERR_STALE_HANDLE,
 /// FIXPROV_ERR_INVALID_ARGUMENT (unknown msg_class), or FIXPROV_ERR_NULL.
-/// Thread safety: may be called from several threads at once, on one session too; admission stays
-/// exact, while the admitted-message counters are exact only with one thread per session at a time.
+/// Thread safety: may be called from several threads at once, on one shared session too (the
+/// default): admission stays exact, while the admitted-message counters are exact only with one
+/// thread per session at a time. A single owner's session (fixprov_session_set_mode) is checked by
+/// one thread at a time; see fixprov_check_mode for what a broken promise costs.
 ///
 /// # Safety
 /// engine is NULL or live.
