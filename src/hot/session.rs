@@ -792,8 +792,8 @@ impl SessionLine {
     }
 
     /// Single checks one after another from message `from` (a watched owner's batch, and the rest
-    /// of a shared batch after its first refusal); returns how many of the batch were answered
-    /// (all, or up to the one that escalated).
+    /// of any batch after its first refusal), in the session's mode; returns how many of the batch
+    /// were answered (all, or up to the one that escalated).
     fn batch_one_by_one<'s>(
         &self,
         state: StateWord,
@@ -807,10 +807,10 @@ impl SessionLine {
         let mut side_line: Option<&'s SessionSide> = None;
         let mut get_side = move || *side_line.get_or_insert_with(|| (side.take().expect("looked up once"))());
         for (i, class) in classes.iter().enumerate().skip(from) {
-            let verdict = if state.is_watched() {
-                self.check_watched(*class, now, &mut get_side)
-            } else {
-                self.check_shared(*class, now, &mut get_side)
+            let verdict = match (state.is_owned(), state.is_watched()) {
+                (false, _) => self.check_shared(*class, now, &mut get_side),
+                (true, true) => self.check_watched(*class, now, &mut get_side),
+                (true, false) => self.check_owned(*class, now, &mut get_side),
             };
             out(i, verdict);
             if verdict == Verdict::Disconnect {
@@ -880,53 +880,7 @@ impl SessionLine {
         if i == classes.len() {
             return i;
         }
-        if shared {
-            return self.batch_one_by_one(state, i, classes, now, side, out);
-        }
-        let done = self.batch_owned_refused(i, classes, now, side(), out);
-        let later_orders = classes[i..done].iter().filter(|c| **c == MsgClass::Order).count() as u64;
-        add(&self.checked_orders, later_orders);
-        add(&self.checked_other, (done - i) as u64 - later_orders);
-        done
-    }
-
-    /// The rest of a single owner's batch from its first refusal at `from`: one by one, with the
-    /// TATs in the line (stored by the caller); returns how many of the batch were answered.
-    #[cold]
-    #[inline(never)]
-    fn batch_owned_refused(
-        &self,
-        from: usize,
-        classes: &[MsgClass],
-        now: u64,
-        side: &SessionSide,
-        out: &mut impl FnMut(usize, Verdict),
-    ) -> usize {
-        for (i, class) in classes.iter().enumerate().skip(from) {
-            let (messages, orders) = (self.rates.messages(), self.rates.orders());
-            let next_msg = step(self.msg_tat.load(Ordering::Relaxed), now, messages);
-            let admitted = match (class, next_msg) {
-                (MsgClass::Other, Some(m)) => {
-                    self.msg_tat.store(m, Ordering::Relaxed);
-                    true
-                }
-                (MsgClass::Order, Some(m)) => match step(self.ord_tat.load(Ordering::Relaxed), now, orders) {
-                    Some(o) => {
-                        self.msg_tat.store(m, Ordering::Relaxed);
-                        self.ord_tat.store(o, Ordering::Relaxed);
-                        true
-                    }
-                    None => false,
-                },
-                (_, None) => false,
-            };
-            let verdict = if admitted { Verdict::Ok } else { self.violation(*class, now, side) };
-            out(i, verdict);
-            if verdict == Verdict::Disconnect {
-                return i + 1;
-            }
-        }
-        classes.len()
+        self.batch_one_by_one(state, i, classes, now, side, out)
     }
 
     /// A refused message: count it and decide between THROTTLED and DISCONNECT.
