@@ -35,12 +35,12 @@ pub mod hot;
 
 pub use cold::attempts::AttemptPolicy;
 pub use cold::audit::{AuditAnchor, AuditQuery, AuditRecord, AuditRetention, AuditVerification};
-pub use cold::credentials::{CredentialInfo, CredentialStatus, LogonRefusal};
+pub use cold::credentials::{CredentialInfo, CredentialStatus, LogonRefusal, MAX_COMP_ID_POOL};
 /// Eligibility rules: account facts, rule and tier-rule documents, money, verdicts.
 pub use cold::rules;
 pub use cold::tiers::{Tier, TierSpec};
 pub use engine::{
-    ClockConfig, Config, Credentials, Engine, Event, EventKind, LogonRequest, Secret, SessionInfo,
+    ClockConfig, CompIdPool, Config, Credentials, Engine, Event, EventKind, LogonRequest, Secret, SessionInfo,
 };
 pub use error::{Error, Result};
 pub use hot::clock::ManualClock;

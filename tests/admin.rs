@@ -40,6 +40,8 @@ fn happy_steps(session: u64) -> Vec<(&'static str, &'static str, Value)> {
         ("POST", "/admin/fix/ip-allow", json!({"user": "alice", "rule": "10.0.0.0/8"})),
         ("POST", "/admin/fix/ip-disallow", json!({"user": "alice", "rule": "10.0.0.0/8"})),
         ("GET", "/admin/fix/credentials", Value::Null),
+        ("POST", "/admin/fix/comp-id-pool", json!({"size": 8})),
+        ("GET", "/admin/fix/comp-id-pool", Value::Null),
         ("GET", "/admin/fix/credentials/user?user=alice", Value::Null),
         ("GET", "/admin/fix/sessions", Value::Null),
         ("GET", "/admin/fix/sessions/user?user=alice", Value::Null),
@@ -343,4 +345,75 @@ fn every_successful_change_through_the_route_table_leaves_an_audit_record() {
             || steps.iter().any(|(m, p, _)| *m == route.method && p.split('?').next() == Some(route.path));
         assert!(covered, "{route:?} is not walked");
     }
+}
+
+#[test]
+fn the_comp_id_pool_is_listed_set_assigned_in_order_and_audited() {
+    let e = engine();
+    let code = |r: &Response| r.body["error"]["code"].as_str().unwrap_or("").to_owned();
+    let alice = ok(&e, "POST", "/admin/fix/provision", json!({"user": "alice"}));
+    assert_eq!(alice["sender_comp_id"], "FP_ALICE", "no pool: made from the user id");
+    let pool = ok(&e, "GET", "/admin/fix/comp-id-pool", Value::Null);
+    assert_eq!(pool, json!({"size": 0, "assigned": 0, "free": 0, "comp_ids": []}));
+
+    let pool = ok(&e, "POST", "/admin/fix/comp-id-pool", json!({"size": 3}));
+    assert_eq!(
+        pool,
+        json!({"size": 3, "assigned": 0, "free": 3, "comp_ids": ["FP00001", "FP00002", "FP00003"]})
+    );
+    let bob = ok(&e, "POST", "/admin/fix/provision", json!({"user": "bob"}));
+    assert_eq!(bob["sender_comp_id"], "FP00001");
+    let carol = ok(&e, "POST", "/admin/fix/provision", json!({"user": "carol"}));
+    assert_eq!(carol["sender_comp_id"], "FP00002");
+    // A revoked credential keeps its CompID: it is never handed to someone else.
+    ok(&e, "POST", "/admin/fix/revoke", json!({"user": "bob"}));
+    let pool = ok(&e, "GET", "/admin/fix/comp-id-pool", Value::Null);
+    assert_eq!((pool["assigned"].as_u64(), pool["free"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(ok(&e, "POST", "/admin/fix/provision", json!({"user": "dave"}))["sender_comp_id"], "FP00003");
+
+    // Exhausted: a clear refusal that loses nothing; the user can be provisioned once it grows.
+    let r = call(&e, Role::Admin, "POST", "/admin/fix/provision", json!({"user": "erin"}));
+    assert_eq!((r.status, code(&r)), (409, "limit_reached".into()));
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("pool is exhausted"), "{}", r.body);
+    let r = call(&e, Role::Admin, "GET", "/admin/fix/credentials/user?user=erin", Value::Null);
+    assert_eq!(r.status, 404, "nothing half-provisioned");
+    ok(&e, "POST", "/admin/fix/comp-id-pool", json!({"size": 4}));
+    assert_eq!(ok(&e, "POST", "/admin/fix/provision", json!({"user": "erin"}))["sender_comp_id"], "FP00004");
+
+    // Bad input and roles.
+    let r = call(&e, Role::Admin, "POST", "/admin/fix/comp-id-pool", json!({"size": 100_001}));
+    assert_eq!((r.status, code(&r)), (400, "invalid_argument".into()));
+    let r = call(&e, Role::Admin, "POST", "/admin/fix/comp-id-pool", json!({"size": -1}));
+    assert_eq!((r.status, code(&r)), (400, "bad_json".into()));
+    let r = call(&e, Role::Operator, "POST", "/admin/fix/comp-id-pool", json!({"size": 9}));
+    assert_eq!((r.status, code(&r)), (403, "forbidden".into()));
+    assert_eq!(call(&e, Role::Viewer, "GET", "/admin/fix/comp-id-pool", Value::Null).status, 200);
+    assert_eq!(
+        ok(&e, "GET", "/admin/fix/comp-id-pool", Value::Null)["size"],
+        4,
+        "the refusals changed nothing"
+    );
+
+    // Off again: CompIDs from user ids; the pooled ones stay valid.
+    ok(&e, "POST", "/admin/fix/comp-id-pool", json!({"size": 0}));
+    assert_eq!(
+        ok(&e, "POST", "/admin/fix/provision", json!({"user": "frank"}))["sender_comp_id"],
+        "FP_FRANK"
+    );
+    assert_eq!(
+        ok(&e, "GET", "/admin/fix/credentials/user?user=carol", Value::Null)["sender_comp_id"],
+        "FP00002"
+    );
+
+    e.audit().flush().unwrap();
+    let sets = e
+        .audit()
+        .query(&AuditQuery { event_prefix: Some("comp_id_pool.set".into()), ..Default::default() })
+        .unwrap();
+    let sizes: Vec<(u64, u64)> = sets
+        .iter()
+        .map(|r| (r.details["previous"].as_u64().unwrap(), r.details["size"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(sizes, [(0, 3), (3, 4), (4, 0)]);
+    assert!(sets.iter().all(|r| r.actor == "admin-token"), "the operator is named");
 }

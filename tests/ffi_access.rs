@@ -1238,3 +1238,55 @@ fn a_logon_racing_a_revocation_never_leaves_a_live_session() {
         }
     }
 }
+
+#[test]
+fn a_comp_id_pool_from_the_options_is_assigned_in_order_persisted_and_only_grown_at_open() {
+    let dir = TempDir::new("pool");
+    let open = |pool: Option<u32>| {
+        let options = Options::new();
+        options.data_dir(&dir.0).master_password("correct horse battery staple");
+        if let Some(size) = pool {
+            // SAFETY: live options used by this thread only.
+            assert_eq!(unsafe { fixprov_options_set_comp_id_pool(options.0, size) }, FIXPROV_OK);
+        }
+        Engine::open_with(&options).unwrap_or_else(|rc| panic!("{rc:?}: {}", last_error()))
+    };
+    {
+        let o = Options::new();
+        // SAFETY: NULL is refused; live options used by this thread only.
+        unsafe {
+            assert_eq!(fixprov_options_set_comp_id_pool(null_mut(), 2), FIXPROV_ERR_NULL);
+            assert_eq!(fixprov_options_set_comp_id_pool(o.0, 100_001), FIXPROV_ERR_INVALID_ARGUMENT);
+            assert!(last_error().contains("100,000"), "{}", last_error());
+            assert_eq!(fixprov_options_set_comp_id_pool(o.0, 100_000), FIXPROV_OK);
+        }
+    }
+    let alice = {
+        let e = open(Some(2));
+        let alice = e.provision("alice", None);
+        let bob = e.provision("bob", None);
+        assert_eq!((alice.sender.as_str(), bob.sender.as_str()), ("FP00001", "FP00002"));
+        assert_eq!(e.try_provision(b"carol", None).err(), Some(FIXPROV_ERR_LIMIT_REACHED));
+        assert!(last_error().contains("pool is exhausted"), "{}", last_error());
+        let s = e.logon(&alice, None).accepted();
+        assert_eq!(e.check(s), FIXPROV_OK);
+        alice
+    };
+    {
+        // Persisted: opened without the option, the store's pool (2, all assigned) is still there.
+        let e = open(None);
+        assert_eq!(e.try_provision(b"carol", None).err(), Some(FIXPROV_ERR_LIMIT_REACHED));
+        e.logon(&alice, None).accepted();
+    }
+    {
+        // The option is a floor: a larger one grows the store's pool.
+        let e = open(Some(3));
+        assert_eq!(e.provision("carol", None).sender, "FP00003");
+    }
+    {
+        // A smaller one leaves it as it is.
+        let e = open(Some(1));
+        assert_eq!(e.try_provision(b"dave", None).err(), Some(FIXPROV_ERR_LIMIT_REACHED));
+        assert_eq!(e.credentials("carol")["sender_comp_id"], "FP00003");
+    }
+}

@@ -170,17 +170,21 @@ if [[ ${ACCEPTOR_VALGRIND:-0} == 1 ]]; then # the acceptor itself under memcheck
     START_TIMEOUT=180
     detail "the acceptor runs under valgrind memcheck (log: acceptor.valgrind)"
 fi
+POOL=32
 FIX_MASTER_PASSWORD=$MASTER "${ACCEPTOR_CMD[@]}" --data-dir "$WORK/store" --state-dir "$WORK/quickfix" \
     --tokens-file "$WORK/tokens.json" --status-file "$WORK/status" --begin-strings FIX.4.4,FIX.4.2 \
-    >"$WORK/acceptor.log" 2>&1 &
+    --comp-id-pool "$POOL" >"$WORK/acceptor.log" 2>&1 &
 ACCEPTOR_PID=$!
 status_is() { [[ -f $WORK/status ]] && grep -qx "$1" "$WORK/status"; }
 acceptor_alive() { kill -0 "$ACCEPTOR_PID" 2>/dev/null || fail "the acceptor exited early"; }
 wait_until "$START_TIMEOUT" "the acceptor's admin API" eval 'acceptor_alive && status_is generation=1'
 ADMIN_PORT=$(kv "$WORK/status" admin_port)
 FIX_PORT=$(kv "$WORK/status" fix_port)
-expect "fix sessions declared before provisioning" "$(kv "$WORK/status" fix_sessions)" 0
+expect "fix sessions declared before provisioning (a pool of $POOL SenderCompIDs x 2 BeginStrings)" \
+    "$(kv "$WORK/status" fix_sessions)" $((POOL * 2))
+expect "SenderCompIDs free in the pool" "$(kv "$WORK/status" pool_free)" "$POOL"
 story "store: $WORK/store, sealed under the master password ($MASTER_FROM)"
+story "QuickFIX declares a pool of $POOL SenderCompIDs (FP00001..FP000$POOL) x FIX.4.4, FIX.4.2 ahead of any user"
 story "admin API on 127.0.0.1:$ADMIN_PORT (bearer tokens: an admin and an operator), FIX port $FIX_PORT"
 
 step "tiers and eligibility through the admin API"
@@ -202,28 +206,30 @@ expect "failing rules listed" "$(jq '.error.failures | length' <<<"$BODY")" 4
 story "mallory (no balance, volume, age or KYC known) is refused: not_eligible"
 FACTS='{"balance": {"amount": "2500.00", "currency": "USD"}, "volume_30d": {"amount": "50000.00",
   "currency": "USD"}, "account_created_unix_ms": 1600000000000, "kyc_level": 2}'
-provision() { # user, tier -> password file
+provision() { # user, tier, expected SenderCompID -> password and SenderCompID files
     api "$TOKEN_ADMIN" POST /admin/fix/accounts "$(jq -cn --arg u "$1" --argjson f "$FACTS" '{user: $u, facts: $f}')"
     expect "account facts for $1 HTTP" "$HTTP_CODE" 200
     expect "$1 eligible" "$(jq .eligible <<<"$BODY")" true
     api "$TOKEN_ADMIN" POST /admin/fix/provision "$(jq -cn --arg u "$1" --arg t "$2" '{user: $u, tier: $t}')"
     expect "provision $1 HTTP" "$HTTP_CODE" 200
     jq -r .password <<<"$BODY" >"$WORK/$1.password"
-    expect "$1's SenderCompID" "$(jq -r .sender_comp_id <<<"$BODY")" "FP_${1^^}"
+    jq -r .sender_comp_id <<<"$BODY" >"$WORK/$1.sender"
+    expect "$1's SenderCompID (from the pool)" "$(cat "$WORK/$1.sender")" "$3"
 }
-provision alice e2e-burst
-provision bob e2e-escalate
-provision carol e2e-burst
+provision alice e2e-burst FP00001
+provision bob e2e-escalate FP00002
+provision carol e2e-burst FP00003
 api "$TOKEN_ADMIN" POST /admin/fix/ip-allow '{"user": "carol", "rule": "127.0.0.1/32"}'
 expect "carol's allow-list 127.0.0.1/32 HTTP" "$HTTP_CODE" 200
-story "alice, bob and carol qualify and are provisioned (SenderCompIDs FP_ALICE, FP_BOB, FP_CAROL);"
-story "carol may only log on from 127.0.0.1"
+story "alice, bob and carol qualify and are provisioned (SenderCompIDs FP00001, FP00002, FP00003,"
+story "assigned from the declared pool); carol may only log on from 127.0.0.1"
 
-step "SIGHUP: the acceptor declares a QuickFIX session per credential and BeginString"
+step "SIGHUP: every credential's CompID is declared already, nothing restarts"
 kill -HUP "$ACCEPTOR_PID"
-wait_until "$START_TIMEOUT" "the FIX acceptor restart" eval 'acceptor_alive && status_is generation=2'
-expect "declared QuickFIX sessions (3 users x FIX.4.4, FIX.4.2)" "$(kv "$WORK/status" fix_sessions)" 6
-story "6 QuickFIX sessions declared from GET /admin/fix/credentials (3 users x FIX.4.4, FIX.4.2)"
+wait_until 10 "the acceptor to read the credentials" eval 'grep -q "declared already: nothing restarts" "$WORK/acceptor.log"'
+expect "FIX acceptor generation (1: never restarted)" "$(kv "$WORK/status" generation)" 1
+expect "declared QuickFIX sessions" "$(kv "$WORK/status" fix_sessions)" $((POOL * 2))
+story "provisioning needs no SIGHUP and no restart: the CompIDs were declared before the users existed"
 
 # ------------------------------------------------------------------------------------------------
 RUN=0
@@ -235,21 +241,40 @@ initiator() { # name, args... (foreground; output in $WORK/name.out)
         >"$WORK/$name.out" 2>"$WORK/$name.err" || fail "initiator $name exited with $? ($(cat "$WORK/$name.err"))"
     [[ $(kv "$WORK/$name.out" done) == 1 ]] || fail "initiator $name did not finish"
 }
-as_user() { echo --sender "FP_${1^^}" --username "$1" --password-file "$WORK/$1.password"; }
+as_user() { echo --sender "$(cat "$WORK/$1.sender")" --username "$1" --password-file "$WORK/$1.password"; }
 
 step "logon refusals that reach fixprov"
 printf 'not-the-password\n' >"$WORK/wrong.password"
-initiator wrong --sender FP_ALICE --username alice --password-file "$WORK/wrong.password" --timeout 10
+initiator wrong --sender "$(cat "$WORK/alice.sender")" --username alice --password-file "$WORK/wrong.password" --timeout 10
 expect "wrong password: logon" "$(kv "$WORK/wrong.out" logon)" refused
 expect "wrong password: Logout 58" "$(kv "$WORK/wrong.out" logon_text)" "Invalid username or password"
 expect "wrong password: Logout 1409" "$(kv "$WORK/wrong.out" logon_1409)" 5
 story "a wrong password gets a Logout: 58=\"Invalid username or password\", 1409=5"
-initiator carol $(as_user carol) --timeout 10
-expect "allow-listed user (QuickFIX gives no peer address): logon" "$(kv "$WORK/carol.out" logon)" refused
-expect "allow-listed user: Logout 58" "$(kv "$WORK/carol.out" logon_text)" "Logon not allowed from this address"
-expect "allow-listed user: Logout 1409" "$(kv "$WORK/carol.out" logon_1409)" 7
-story "carol is refused even from 127.0.0.1: QuickFIX C++ 1.15.1 does not tell the application the peer"
-story "address, and fixprov fails closed for a user with an allow-list"
+
+step "the peer's address reaches fixprov: carol's allow-list and the per-address lock-out"
+initiator carol $(as_user carol) --source-host 127.0.0.1 --timeout 10
+expect "allow-listed user from 127.0.0.1: logon" "$(kv "$WORK/carol.out" logon)" accepted
+initiator carol-2 $(as_user carol) --source-host 127.0.0.2 --timeout 10
+expect "allow-listed user from 127.0.0.2: logon" "$(kv "$WORK/carol-2.out" logon)" refused
+expect "allow-listed user from 127.0.0.2: Logout 58" "$(kv "$WORK/carol-2.out" logon_text)" "Logon not allowed from this address"
+expect "allow-listed user from 127.0.0.2: Logout 1409" "$(kv "$WORK/carol-2.out" logon_1409)" 7
+for i in 1 2 3 4 5; do
+    initiator "guess-$i" --sender "$(cat "$WORK/carol.sender")" --username carol --password-file "$WORK/wrong.password" \
+        --source-host 127.0.0.3 --timeout 10
+    expect "wrong password $i from 127.0.0.3: Logout 1409" "$(kv "$WORK/guess-$i.out" logon_1409)" 5
+done
+initiator carol-3 $(as_user carol) --source-host 127.0.0.3 --timeout 10
+expect "the right password from 127.0.0.3 after 5 wrong ones: logon" "$(kv "$WORK/carol-3.out" logon)" refused
+expect "locked-out address: Logout 58" "$(kv "$WORK/carol-3.out" logon_text)" "Too many failed logon attempts, try again later"
+expect "locked-out address: Logout 1409" "$(kv "$WORK/carol-3.out" logon_1409)" 6
+initiator carol-4 $(as_user carol) --source-host 127.0.0.1 --timeout 10
+expect "carol from 127.0.0.1 while 127.0.0.3 is locked out: logon" "$(kv "$WORK/carol-4.out" logon)" accepted
+grep -q "logon accepted FIX.4.4:FIXPROV->FP00003 from 127.0.0.1" "$WORK/acceptor.log" ||
+    fail "the acceptor did not log carol's address"
+ASSERTIONS=$((ASSERTIONS + 1))
+story "the acceptor reads each Logon's peer address from its socket (QuickFIX does not expose it):"
+story "carol (allow-list 127.0.0.1/32) logs on from 127.0.0.1 and is refused from 127.0.0.2 (1409=7);"
+story "five wrong passwords from 127.0.0.3 lock that address out (1409=6), and carol still logs on from 127.0.0.1"
 
 step "an unknown CompID never reaches fixprov: QuickFIX drops the connection"
 printf 'x\n' >"$WORK/nobody.password"
@@ -336,16 +361,118 @@ story "30 orders: 10 accepted, 5 throttled, the 6th violation escalates to DISCO
 story "the 15 orders after it are not processed"
 
 # ------------------------------------------------------------------------------------------------
+step "provisioning during the trading day: dave stays logged on while 20 new users are provisioned and log on"
+provision dave e2e-burst FP00004
+STEADY=dave-steady
+# dave sends an order every 1.5 s (his tier admits 1 a second) with HeartBtInt=1, so that orders and
+# both sides' Heartbeats flow, until the stop file appears.
+timeout 120 "$BUILD/fixprov_initiator" --port "$FIX_PORT" --state-dir "$WORK/initiator-$STEADY" $(as_user dave) \
+    --heartbeat 1 --order-every 1.5 --hold 100 --timeout 10 --stop-file "$WORK/$STEADY.stop" \
+    --ready-file "$WORK/$STEADY.ready" >"$WORK/$STEADY.out" 2>"$WORK/$STEADY.err" &
+STEADY_PID=$!
+BG_PIDS+=("$STEADY_PID")
+steady_alive() { kill -0 "$STEADY_PID" 2>/dev/null || fail "dave's initiator exited early ($(cat "$WORK/$STEADY.out"))"; }
+wait_until 30 "dave's logon" eval 'steady_alive && [[ -f $WORK/$STEADY.ready ]]'
+expect "dave: logon" "$(kv "$WORK/$STEADY.out" logon)" accepted
+STEADY_START_MS=$(now_ms)
+NEW_USERS=()
+NEW_PIDS=()
+for i in $(seq -w 1 20); do
+    user="user$i"
+    NEW_USERS+=("$user")
+    provision "$user" e2e-burst "$(printf 'FP%05d' $((10#$i + 4)))"
+    timeout 90 "$BUILD/fixprov_initiator" --port "$FIX_PORT" --state-dir "$WORK/initiator-$user" $(as_user "$user") \
+        --hold 60 --timeout 15 --ready-file "$WORK/$user.ready" >"$WORK/$user.out" 2>"$WORK/$user.err" &
+    NEW_PIDS+=($!)
+    BG_PIDS+=($!)
+done
+all_ready() {
+    local user
+    for user in "${NEW_USERS[@]}"; do [[ -f $WORK/$user.ready ]] || return 1; done
+}
+wait_until 60 "the 20 new users' logons" all_ready
+steady_alive
+LOGGED_ON=0
+for user in "${NEW_USERS[@]}"; do [[ $(kv "$WORK/$user.out" logon) == accepted ]] && LOGGED_ON=$((LOGGED_ON + 1)); done
+expect "new users provisioned over HTTP and logged on, with no SIGHUP" "$LOGGED_ON" 20
+expect "FIX acceptor generation (1: nothing restarted)" "$(kv "$WORK/status" generation)" 1
+api "$TOKEN_OPERATOR" GET /admin/fix/sessions
+expect "fixprov: live sessions (dave and the 20)" "$(jq length <<<"$BODY")" 21
+SESSIONS_JSON=$BODY
+wait_until 10 "the acceptor to see the pool low" eval 'grep -q "SenderCompID pool low: 8 of 32 free" "$WORK/acceptor.log"'
+expect "SenderCompIDs free in the pool (the acceptor says it is low)" "$(kv "$WORK/status" pool_free)" 8
+story "20 users provisioned over HTTP while dave trades: each gets a declared pooled CompID"
+story "(FP00005..FP00024) and logs on at once; no SIGHUP, no restart (generation 1); the acceptor"
+story "says when the pool runs low (8 of 32 free) and grows it at the next planned restart"
+
+step "20 kills through the admin HTTP API: each Logout on the wire within milliseconds"
+LATENCIES=()
+for idx in "${!NEW_USERS[@]}"; do
+    user=${NEW_USERS[$idx]}
+    pid=${NEW_PIDS[$idx]}
+    session=$(jq --arg u "$user" '.[] | select(.user == $u) | .session' <<<"$SESSIONS_JSON")
+    [[ -n $session ]] || fail "no fixprov session for $user"
+    # Timed from just before the HTTP call, so the call itself is included: an upper bound of the
+    # time from its return.
+    t0=$(now_ms)
+    api "$TOKEN_OPERATOR" POST /admin/fix/sessions/kill "{\"session\": $session}"
+    [[ $HTTP_CODE == 200 && $(jq .killed <<<"$BODY") == 1 ]] || fail "kill $user: $HTTP_CODE $BODY"
+    wait_until 10 "$user's initiator to be logged out" eval "! kill -0 $pid 2>/dev/null"
+    wait "$pid" || fail "$user's initiator failed: $(cat "$WORK/$user.err")"
+    [[ $(kv "$WORK/$user.out" logged_out) == 1 ]] || fail "$user was not sent a Logout"
+    [[ $(kv "$WORK/$user.out" logout_text) == "Session terminated by the venue" ]] || fail "$user: wrong Logout text"
+    LATENCIES+=($(($(kv "$WORK/$user.out" logout_unix_ms) - t0)))
+done
+ASSERTIONS=$((ASSERTIONS + 1))
+detail "ok  20 Logouts \"Session terminated by the venue\" received"
+SORTED=($(printf '%s\n' "${LATENCIES[@]}" | sort -n))
+KILL_P50=${SORTED[9]}
+KILL_P99=${SORTED[19]} # nearest rank: the 20th of 20
+expect_lt "kill to Logout, p99 of 20 (nearest rank: the slowest), ms" "$KILL_P99" 50
+say "   kill -> Logout over 20 kills: p50 ${KILL_P50} ms, p99 ${KILL_P99} ms, min ${SORTED[0]} ms (from just before the HTTP call)"
+story "each of the 20 was killed over HTTP; the Logout reached its initiator in ${KILL_P50} ms (p50), ${KILL_P99} ms (p99)"
+
+step "dave was never disturbed"
+# At least 8 s of trading (6 orders), however fast the machine ran the steps above.
+while (($(now_ms) - STEADY_START_MS < 8000)); do sleep 0.1; done
+touch "$WORK/$STEADY.stop"
+wait_until 30 "dave's initiator to finish" eval '! kill -0 $STEADY_PID 2>/dev/null'
+wait "$STEADY_PID" || fail "dave's initiator failed: $(cat "$WORK/$STEADY.err")"
+STEADY_SENT=$(kv "$WORK/$STEADY.out" steady_sent)
+expect "dave: no Logout received" "$(kv "$WORK/$STEADY.out" logged_out)" 0
+expect "dave: logons (never reconnected)" "$(kv "$WORK/$STEADY.out" logons)" 1
+expect "dave: gaps in the acceptor's MsgSeqNum" "$(kv "$WORK/$STEADY.out" seq_gaps)" 0
+expect "dave: every order accepted (35=8)" "$(kv "$WORK/$STEADY.out" exec_reports_total)" "$STEADY_SENT"
+expect "dave: orders throttled" "$(kv "$WORK/$STEADY.out" rejects_total)" 0
+ASSERTIONS=$((ASSERTIONS + 2))
+((STEADY_SENT >= 5)) || fail "dave sent only $STEADY_SENT orders"
+(($(kv "$WORK/$STEADY.out" heartbeats_in) >= 1)) || fail "dave received no Heartbeat"
+detail "ok  dave: $STEADY_SENT orders, $(kv "$WORK/$STEADY.out" heartbeats_in) Heartbeats received, $(kv "$WORK/$STEADY.out" inbound) messages in sequence"
+expect "FIX acceptor generation (1: nothing restarted)" "$(kv "$WORK/status" generation)" 1
+story "dave stayed logged on throughout: $STEADY_SENT orders all executed, $(kv "$WORK/$STEADY.out" heartbeats_in) Heartbeats, MsgSeqNum"
+story "1..$(kv "$WORK/$STEADY.out" inbound) without a gap, no Logout"
+
+step "a planned restart (SIGUSR1) grows the low pool and declares it"
+kill -USR1 "$ACCEPTOR_PID"
+wait_until "$START_TIMEOUT" "the planned restart" eval 'acceptor_alive && status_is generation=2'
+grep -q "SenderCompID pool low (8 of 32 free): grown to 64 at this restart" "$WORK/acceptor.log" ||
+    fail "the acceptor did not say it grew the pool"
+expect "pool size after the planned restart" "$(kv "$WORK/status" pool_size)" 64
+expect "declared QuickFIX sessions (64 pooled CompIDs x 2 BeginStrings)" "$(kv "$WORK/status" fix_sessions)" 128
+story "SIGUSR1 (a planned restart, in a quiet window) doubled the pool to 64 and declared it"
+
+# ------------------------------------------------------------------------------------------------
 step "fixprov's own statistics agree (GET /admin/fix/stats, audit chain verified)"
 api "$TOKEN_OPERATOR" GET /admin/fix/stats
 stats=$BODY
-expect "logons accepted" "$(jq .logons.accepted <<<"$stats")" 3
-expect "logons refused, bad credentials" "$(jq .logons.refused.bad_credentials <<<"$stats")" 1
+expect "logons accepted (alice 2, bob, carol 2, dave, 20 new)" "$(jq .logons.accepted <<<"$stats")" 26
+expect "logons refused, bad credentials" "$(jq .logons.refused.bad_credentials <<<"$stats")" 6
 expect "logons refused, address not allowed" "$(jq .logons.refused.ip_not_allowed <<<"$stats")" 1
+expect "logons refused, address locked out" "$(jq .logons.refused.locked_out <<<"$stats")" 1
 expect "logons refused, session limit" "$(jq .logons.refused.session_limit <<<"$stats")" 1
 expect "logons refused, suspended" "$(jq .logons.refused.suspended <<<"$stats")" 1
 expect "logons refused, unknown CompID (QuickFIX dropped it first)" "$(jq '.logons.refused.unknown_comp_id // 0' <<<"$stats")" 0
-expect "orders admitted" "$(jq .totals.orders <<<"$stats")" 20
+expect "orders admitted" "$(jq .totals.orders <<<"$stats")" $((20 + STEADY_SENT))
 expect "checks throttled" "$(jq .totals.throttled <<<"$stats")" 20
 expect "checks escalated to DISCONNECT" "$(jq .totals.disconnects <<<"$stats")" 1
 expect "live sessions" "$(jq .totals.live_sessions <<<"$stats")" 0
@@ -361,12 +488,12 @@ ACCEPTOR_PID=
 expect "acceptor exit status (99: a memcheck error under ACCEPTOR_VALGRIND=1)" "$acceptor_rc" 0
 summary=$(sed -n 's/^acceptor: summary: //p' "$WORK/acceptor.log")
 acceptor_count() { grep -o "$1=[0-9]*" <<<"$summary" | head -n 1 | cut -d= -f2; }
-expect "acceptor: logons accepted" "$(acceptor_count accepted)" 3
-expect "acceptor: logons refused (throw FIX::RejectLogon)" "$(acceptor_count refused)" 4
-expect "acceptor: messages processed" "$(acceptor_count processed)" 20
+expect "acceptor: logons accepted" "$(acceptor_count accepted)" 26
+expect "acceptor: logons refused (throw FIX::RejectLogon)" "$(acceptor_count refused)" 10
+expect "acceptor: messages processed" "$(acceptor_count processed)" $((20 + STEADY_SENT))
 expect "acceptor: messages answered 35=j" "$(acceptor_count throttled)" 20
-expect "acceptor: kill events from fixprov's callback" "$(acceptor_count events)" 1
-expect "acceptor: execution reports" "$(acceptor_count reports)" 20
+expect "acceptor: kill events from fixprov's callback" "$(acceptor_count events)" 21
+expect "acceptor: execution reports" "$(acceptor_count reports)" $((20 + STEADY_SENT))
 # bob's orders after the escalation answer DISCONNECT until the peer's Logout reply arrives: at least
 # one, at most 15 (his orders and his Logout reply share one socket).
 DISCONNECT_VERDICTS=$(acceptor_count disconnect)
@@ -389,8 +516,13 @@ THROTTLED=$(jq .totals.throttled <<<"$stats")
 say "  accepted : $ACCEPTED logons; $ORDERS orders admitted, each answered with an ExecutionReport (35=8)"
 say "  throttled: $THROTTLED orders answered 35=j (380=0, not processed): alice $(kv "$WORK/$BG.out" rejects) of a 25-order"
 say "             burst, bob $(kv "$WORK/bob.out" rejects) before his escalation"
-say "  refused  : $REFUSED logons by fixprov with a Logout (bad password, address not allowed, session limit,"
-say "             suspended); 2 connections dropped by QuickFIX before fixprov (unknown CompID, same"
-say "             CompIDs twice); 1 provisioning (not eligible)"
-say "  killed   : 1 session through POST /admin/fix/sessions/kill (Logout ${KILL_LATENCY} ms later);"
+say "  refused  : $REFUSED logons by fixprov with a Logout (bad passwords, address not allowed, address locked"
+say "             out, session limit, suspended); 2 connections dropped by QuickFIX before fixprov (unknown"
+say "             CompID, same CompIDs twice); 1 provisioning (not eligible)"
+say "  addresses: each Logon's peer address read from its socket: carol (allow-list 127.0.0.1/32) accepted"
+say "             from 127.0.0.1, refused from 127.0.0.2; 5 wrong passwords locked 127.0.0.3 out, not her"
+say "  provision: 20 users provisioned and logged on while dave traded ($STEADY_SENT orders, no gap, no Logout);"
+say "             pooled CompIDs declared ahead, so nothing restarted until the planned SIGUSR1"
+say "  killed   : 21 sessions through POST /admin/fix/sessions/kill: alice (Logout ${KILL_LATENCY} ms later), and"
+say "             20 more with the Logout on the wire in ${KILL_P50} ms (p50), ${KILL_P99} ms (p99);"
 say "             1 logged out on DISCONNECT (bob; his $DISCONNECT_VERDICTS orders after it not processed)"

@@ -82,6 +82,14 @@ int main() {
         EXPECT_ERROR(FIXPROV_ERR_INVALID_ARGUMENT, "fixprov_engine_open", fixprov::Engine e(no_password));
     }
 
+    {
+        fixprov::Options pooled;
+        EXPECT_ERROR(FIXPROV_ERR_INVALID_ARGUMENT, "fixprov_options_set_comp_id_pool", pooled.comp_id_pool(100001));
+        pooled.comp_id_pool(2).eligibility(false, false);
+        fixprov::Engine e(pooled);
+        EXPECT(std::string(e.provision("pooled").sender_comp_id.c_str()) == "FP00001");
+    }
+
     fixprov::Options options;
     options.max_sessions(64).clock(FIXPROV_CLOCK_COARSE, 500).order_msgtypes("D,F,G").comp_ids("VENUE", "T").eligibility(
         false, false);

@@ -170,6 +170,20 @@ static DOCS: &[Doc] = &[
     ),
     doc!("GET", "/admin/fix/credentials", "Every credential (never a password)", || list_of("Credential")),
     doc!("GET", "/admin/fix/credentials/user", "One user's credential", || schema("Credential")),
+    doc!(
+        "GET",
+        "/admin/fix/comp-id-pool",
+        "The SenderCompID pool provisioning assigns from: size, assigned, free, every CompID (the sessions a FIX engine declares ahead)",
+        || schema("CompIdPool")
+    ),
+    doc!(
+        "POST",
+        "/admin/fix/comp-id-pool",
+        "Sets the SenderCompID pool's size (0: off, CompIDs made from user ids); assigned CompIDs stay valid",
+        || object(json!({"size": {"type": "integer", "minimum": 0, "maximum": 100000}}), &["size"]),
+        || json!({"size": 8}),
+        || schema("CompIdPool")
+    ),
     doc!("GET", "/admin/fix/sessions", "Live sessions with their counters", || list_of("Session")),
     doc!("GET", "/admin/fix/sessions/user", "One user's live sessions", || list_of("Session")),
     doc!(
@@ -386,6 +400,11 @@ fn components() -> Value {
             "Money": money, "Credential": credential, "Session": session, "TierSpec": tier_spec,
             "Tier": {"type": "object", "required": ["name", "spec"],
                      "properties": {"name": {"type": "string"}, "index": {"type": "integer"}, "spec": schema("TierSpec")}},
+            "CompIdPool": object(
+                json!({"size": {"type": "integer", "minimum": 0}, "assigned": {"type": "integer", "minimum": 0},
+                       "free": {"type": "integer", "minimum": 0},
+                       "comp_ids": {"type": "array", "items": {"type": "string"}}}),
+                &["size", "assigned", "free", "comp_ids"]),
             "AccountFacts": facts, "Rule": rule, "Verdict": verdict, "AuditRecord": record, "Error": error,
         },
         "responses": {

@@ -126,6 +126,12 @@ struct IpRule {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PoolSize {
+    size: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Facts {
     user: String,
     facts: AccountFacts,
@@ -298,6 +304,15 @@ fn ip_disallow(c: &Call<'_>) -> Answer {
     to_json(c.core.access().credentials(&b.user).map_err(err)?)
 }
 
+fn comp_id_pool(c: &Call<'_>) -> Answer {
+    to_json(c.core.access().comp_id_pool())
+}
+
+fn comp_id_pool_set(c: &Call<'_>) -> Answer {
+    let b: PoolSize = c.body()?;
+    to_json(c.core.access().set_comp_id_pool(b.size).map_err(err)?)
+}
+
 fn accounts(c: &Call<'_>) -> Answer {
     let b: Facts = c.body()?;
     c.core.eligibility().account_set(&b.user, b.facts).map_err(err)?;
@@ -399,6 +414,8 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/admin/fix/ip-allow", Admin, ip_allow),
     route!("POST", "/admin/fix/ip-disallow", Admin, ip_disallow),
     route!("GET", "/admin/fix/credentials", Viewer, credentials),
+    route!("GET", "/admin/fix/comp-id-pool", Viewer, comp_id_pool),
+    route!("POST", "/admin/fix/comp-id-pool", Admin, comp_id_pool_set),
     route!("GET", "/admin/fix/credentials/user", Viewer, ["user"], credentials_user),
     route!("GET", "/admin/fix/sessions", Viewer, sessions),
     route!("GET", "/admin/fix/sessions/user", Viewer, ["user"], sessions_user),

@@ -239,6 +239,15 @@ pub fn sender_comp_id_for(prefix: &str, user_id: &str, taken: impl Fn(&str) -> b
     (2u64..).map(|n| format!("{base}_{n}")).find(|candidate| !taken(candidate)).unwrap_or(base)
 }
 
+/// Largest SenderCompID pool: each pooled CompID is a session the FIX engine declares ahead.
+pub const MAX_COMP_ID_POOL: u32 = 100_000;
+
+/// The `n`-th SenderCompID of a pool, from 1: the prefix and at least five digits, `FP00001`. A
+/// generated one ([`sender_comp_id_for`]) always has `_` after the prefix, so the two never meet.
+pub fn pooled_comp_id(prefix: &str, n: u32) -> String {
+    format!("{prefix}{n:05}")
+}
+
 /// Why a logon was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -311,6 +320,17 @@ mod tests {
         assert_eq!(sender_comp_id_for("FP", "ключ", |_| false), "FP_USER");
         assert_eq!(sender_comp_id_for("VENUE", &"x".repeat(100), |_| false).len(), 32);
         assert_eq!(sender_comp_id_for("PREFIX_8", &"x".repeat(100), |_| false).len(), 32);
+    }
+
+    #[test]
+    fn pooled_comp_ids_never_meet_generated_ones() {
+        assert_eq!(pooled_comp_id("FP", 1), "FP00001");
+        assert_eq!(pooled_comp_id("FP", MAX_COMP_ID_POOL), "FP100000");
+        assert!(validate_comp_id("pool", &pooled_comp_id("PREFIX_8", MAX_COMP_ID_POOL)).is_ok());
+        for user in ["00001", "_00001", "", "1"] {
+            let generated = sender_comp_id_for("FP", user, |_| false);
+            assert!((1..=100).all(|n| pooled_comp_id("FP", n) != generated), "{generated}");
+        }
     }
 
     #[test]

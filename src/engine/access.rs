@@ -8,9 +8,10 @@
 use crate::cold::allowlist::{AllowList, IpRule};
 use crate::cold::attempts::{AttemptPolicy, FailedAttempts};
 use crate::cold::audit::{AuditEvent, AuditRetention};
+use crate::cold::credentials::MAX_COMP_ID_POOL;
 use crate::cold::credentials::{
-    sender_comp_id_for, validate_comp_id, Account, Accounts, CredentialInfo, CredentialRecord,
-    CredentialStatus, LogonRefusal, PreviousVerifier, UserProfile,
+    pooled_comp_id, sender_comp_id_for, validate_comp_id, Account, Accounts, CredentialInfo,
+    CredentialRecord, CredentialStatus, LogonRefusal, PreviousVerifier, UserProfile,
 };
 use crate::cold::crypto::{generate_password, Keyring};
 use crate::cold::store::{KdfSettings, Store, Table, Write};
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::hot::session::KillReason;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,6 +37,23 @@ pub struct Credentials {
     pub target_comp_id: String,
     /// The password (554): 256 bits from the OS CSPRNG, base64url. Zeroized on drop; `Debug` hides it.
     pub password: Secret,
+}
+
+/// The pool of SenderCompIDs that provisioning assigns from, when it is on ([`Access::comp_id_pool`]).
+///
+/// A FIX engine that serves only the sessions it declared when it started (QuickFIX C++) declares
+/// every pooled CompID ahead; a user provisioned later gets one of them and logs on at once, with
+/// no restart of the engine. Without a pool (size 0) a SenderCompID is made from the user id.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CompIdPool {
+    /// How many CompIDs the pool holds: `PREFIX00001` to `PREFIX{size:05}`; 0 when off.
+    pub size: u32,
+    /// How many of them a credential holds (revoked ones included: a CompID is never reused).
+    pub assigned: u32,
+    /// How many are left to assign: `size - assigned`.
+    pub free: u32,
+    /// Every CompID of the pool, in order: the sessions to declare.
+    pub comp_ids: Vec<String>,
 }
 
 /// A Logon (35=A) as the host saw it.
@@ -84,8 +103,10 @@ pub(crate) struct AccessState {
     failed_by_comp_id: FailedAttempts<(String, bool)>,
     /// Users whose credential has an expiry, for the housekeeper.
     expiring: Mutex<HashMap<String, u64>>,
-    /// Serializes provisioning (SenderCompID allocation) and master password changes.
+    /// Serializes provisioning (SenderCompID allocation), pool changes and master password changes.
     provisioning: Mutex<()>,
+    /// Size of the SenderCompID pool (0: off); changed under `provisioning`.
+    comp_id_pool: AtomicU32,
     /// The audit log's retention, and when the housekeeper last applied it.
     pub(crate) retention: Option<AuditRetention>,
     pub(crate) retention_ran: Mutex<Option<Instant>>,
@@ -137,6 +158,7 @@ impl AccessState {
             }),
             expiring: Mutex::new(HashMap::new()),
             provisioning: Mutex::new(()),
+            comp_id_pool: AtomicU32::new(0),
             retention: config.audit_retention,
             refusals: Default::default(),
             logon_counters: Default::default(),
@@ -210,6 +232,13 @@ impl Core {
             match row.key.as_str() {
                 "rules" => rows.rules = Some(text(&row)),
                 "tier_rules" => rows.tier_rules = Some(text(&row)),
+                COMP_ID_POOL_KEY => {
+                    let pool: PoolRecord = decode("settings", &row.key, &row.value)?;
+                    if pool.size > MAX_COMP_ID_POOL {
+                        return Err(Error::Corrupt("the SenderCompID pool is larger than the limit".into()));
+                    }
+                    self.access.comp_id_pool.store(pool.size, Ordering::Relaxed);
+                }
                 // The audit chain's head belongs to the store (checked by audit_verify).
                 "audit_head" | "audit_base" | "manifest" => {}
                 other => return Err(Error::Corrupt(format!("unknown setting '{other}'").into())),
@@ -255,7 +284,23 @@ impl Core {
             return Err(Error::exists("the user already has a credential"));
         }
         let accounts = &self.access.accounts;
-        let sender = sender_comp_id_for(&self.access.sender_prefix, user, |c| accounts.has_sender(c));
+        let pool = self.access.comp_id_pool.load(Ordering::Relaxed);
+        let sender = if pool == 0 {
+            sender_comp_id_for(&self.access.sender_prefix, user, |c| accounts.has_sender(c))
+        } else {
+            (1..=pool)
+                .map(|n| pooled_comp_id(&self.access.sender_prefix, n))
+                .find(|c| !accounts.has_sender(c))
+                .ok_or_else(|| {
+                    Error::LimitReached(
+                        format!(
+                            "the SenderCompID pool is exhausted: all {pool} are assigned; grow it \
+                             (POST /admin/fix/comp-id-pool) and declare the new ones in the FIX engine"
+                        )
+                        .into(),
+                    )
+                })?
+        };
         let password = generate_password();
         let now = unix_ms();
         let record = CredentialRecord {
@@ -437,6 +482,38 @@ impl Core {
         let rule: IpRule = rule.parse().map_err(|e| Error::invalid(format!("{e}")))?;
         let removed = self.change_allow(user, "allowlist.remove", &rule, |allow| Ok(allow.remove(&rule)))?;
         removed.then_some(()).ok_or_else(|| Error::not_found("the rule is not on the user's allow-list"))
+    }
+
+    pub(crate) fn comp_id_pool(&self) -> CompIdPool {
+        let size = self.access.comp_id_pool.load(Ordering::Relaxed);
+        let comp_ids: Vec<String> =
+            (1..=size).map(|n| pooled_comp_id(&self.access.sender_prefix, n)).collect();
+        let assigned = comp_ids.iter().filter(|c| self.access.accounts.has_sender(c)).count();
+        let assigned = u32::try_from(assigned).unwrap_or(size);
+        CompIdPool { size, assigned, free: size - assigned, comp_ids }
+    }
+
+    /// Sets the pool's size, persisted and audited ("comp_id_pool.set"); `grow_only` keeps a larger
+    /// size as it is (the engine option's floor at open).
+    pub(crate) fn set_comp_id_pool(&self, size: u32, grow_only: bool) -> Result<CompIdPool> {
+        if size > MAX_COMP_ID_POOL {
+            return Err(Error::invalid(format!("the SenderCompID pool holds at most {MAX_COMP_ID_POOL}")));
+        }
+        let serial = self.access.provisioning.lock().unwrap_or_else(|p| p.into_inner());
+        let previous = self.access.comp_id_pool.load(Ordering::Relaxed);
+        if grow_only && size <= previous {
+            drop(serial);
+            return Ok(self.comp_id_pool());
+        }
+        let value = json(&PoolRecord { size });
+        let details = serde_json::json!({"size": size, "previous": previous, "changed": size != previous});
+        self.access.commit(
+            AuditEvent::host("comp_id_pool.set", COMP_ID_POOL_KEY, details),
+            &[Write::Put { table: Table::Settings, key: COMP_ID_POOL_KEY, value: &value }],
+        )?;
+        self.access.comp_id_pool.store(size, Ordering::Relaxed);
+        drop(serial);
+        Ok(self.comp_id_pool())
     }
 
     pub(crate) fn credentials_all(&self) -> Vec<CredentialInfo> {
@@ -639,6 +716,16 @@ pub const COMP_ID_CEILING: u32 = 4;
 /// every logon costs two HMACs.
 const UNKNOWN_VERIFIER: [u8; 32] = [0; 32];
 
+/// The settings row of the SenderCompID pool.
+const COMP_ID_POOL_KEY: &str = "comp_id_pool";
+
+/// The SenderCompID pool as stored.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoolRecord {
+    size: u32,
+}
+
 /// The access part of an engine, reached as [`Engine::access`](crate::Engine::access): who may log
 /// on (provisioning and the credential life cycle, allow-lists), the logon check itself, and the
 /// store's master password. May be used from several threads at once.
@@ -694,6 +781,20 @@ impl Access<'_> {
     /// Removes an address or range from `user`'s allow-list.
     pub fn ip_disallow(&self, user: &str, rule: &str) -> Result<()> {
         self.core.ip_disallow(user, rule)
+    }
+
+    /// The SenderCompID pool: its size, how many are assigned and free, and every CompID in it.
+    pub fn comp_id_pool(&self) -> CompIdPool {
+        self.core.comp_id_pool()
+    }
+
+    /// Sets the size of the SenderCompID pool (0 turns it off; at most [`MAX_COMP_ID_POOL`]),
+    /// persisted and audited ("comp_id_pool.set"). Provisioning then assigns the first free pooled
+    /// CompID (`PREFIX00001`, ...), and refuses with [`Error::LimitReached`] once all are assigned.
+    /// CompIDs already assigned stay valid whatever the size; a FIX engine that declares sessions
+    /// ahead must declare the new ones before they are assigned (QuickFIX C++: at a restart).
+    pub fn set_comp_id_pool(&self, size: u32) -> Result<CompIdPool> {
+        self.core.set_comp_id_pool(size, false)
     }
 
     /// Every provisioned user's credential, as [`Access::credentials`] gives it, ordered by user id.

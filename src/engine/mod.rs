@@ -27,7 +27,7 @@ mod sessions;
 pub(crate) mod stats;
 mod tiers;
 
-pub use self::access::{Access, Credentials, LogonRequest};
+pub use self::access::{Access, CompIdPool, Credentials, LogonRequest};
 pub use self::audit::Audit;
 pub(crate) use self::core::Core;
 pub use self::core::{Event, EventKind, Listener, SessionInfo};
@@ -104,6 +104,9 @@ pub struct Config {
     pub target_comp_id: String,
     /// Prefix of generated SenderCompIDs.
     pub sender_comp_id_prefix: String,
+    /// The least size of the SenderCompID pool ([`Access::set_comp_id_pool`]): at open, a store's
+    /// smaller pool grows to it (persisted, audited). 0 (the default) leaves the store's as it is.
+    pub comp_id_pool: u32,
     /// Failed logons allowed per user and per peer address before a cool-down.
     pub logon_attempts: AttemptPolicy,
     /// How often expired credentials' live sessions are looked for and killed.
@@ -143,6 +146,7 @@ impl Default for Config {
             pbkdf2_iterations: crate::cold::crypto::MIN_PBKDF2_ITERATIONS,
             target_comp_id: "FIXPROV".into(),
             sender_comp_id_prefix: "FP".into(),
+            comp_id_pool: 0,
             logon_attempts: AttemptPolicy::default(),
             expiry_sweep: Duration::from_millis(200),
             currency: "USD".into(),
@@ -220,6 +224,9 @@ impl Engine {
         };
         let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility, mode));
         core.load()?;
+        if config.comp_id_pool > 0 {
+            core.set_comp_id_pool(config.comp_id_pool, true)?;
+        }
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
         Ok(Engine { slots, clock, order_types: config.order_types, core, _housekeeper: housekeeper })
     }

@@ -246,6 +246,36 @@ pub unsafe extern "C" fn fixprov_options_set_comp_ids(
     })
 }
 
+/// Sets the least size of the SenderCompID pool (default 0: no floor). With a pool, provisioning
+/// assigns the first free pooled CompID (the prefix and five digits: "FP00001", "FP00002", ...)
+/// instead of one made from the user id, so a FIX engine that serves only the sessions it declared
+/// at start (QuickFIX C++) can declare the whole pool ahead and serve users provisioned later with
+/// no restart. At open, a store whose pool is smaller grows to this size (persisted, audited as
+/// "comp_id_pool.set"); a larger one is kept. The admin routes GET and POST /admin/fix/comp-id-pool
+/// list the pool (every CompID, how many are free) and set its size.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (above 100,000).
+/// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_comp_id_pool(
+    options: *mut fixprov_options,
+    size: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        if size > crate::cold::credentials::MAX_COMP_ID_POOL {
+            return Err(crate::Error::invalid("the SenderCompID pool holds at most 100,000").into());
+        }
+        options.config.comp_id_pool = size;
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Sets the PBKDF2-HMAC-SHA256 iterations used for a new store or a master password change
 /// (default and minimum 600,000, OWASP's figure; at most 20,000,000, a store asking for more is
 /// refused as corrupt).

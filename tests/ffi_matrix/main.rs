@@ -1150,6 +1150,7 @@ const NOT_AUDITED: &[&str] = &[
     "fixprov_options_new",
     "fixprov_options_set_audit_retention",
     "fixprov_options_set_clock",
+    "fixprov_options_set_comp_id_pool",
     "fixprov_options_set_comp_ids",
     "fixprov_options_set_data_dir",
     "fixprov_options_set_eligibility",

@@ -1,9 +1,10 @@
 // A QuickFIX C++ (1.15.1) acceptor whose every Logon and inbound application message is decided by
 // fixprov, through the C++ wrapper (../include/fixprov.hpp).
 //
-//   Logon (35=A)      fromAdmin: fixprov logon with 49, 56, 554, 553 (no peer address: QuickFIX
-//                     1.15.1 does not give one); a refusal throws FIX::RejectLogon and the Logout
-//                     carries fixprov's text (58) and SessionStatus (1409).
+//   Logon (35=A)      fromAdmin: fixprov logon with 49, 56, 554, 553 and the peer's address (read
+//                     from the socket this thread just read the Logon from: peer_address.cpp); a
+//                     refusal throws FIX::RejectLogon and the Logout carries fixprov's text (58)
+//                     and SessionStatus (1409).
 //   application msg   fromApp: fixprov_check_msgtype with tag 35. OK: processed (a NewOrderSingle
 //                     gets an ExecutionReport). THROTTLED: BusinessMessageReject (35=j, 380=0,
 //                     45, 372, 58), not processed. DISCONNECT / KILLED: Logout.
@@ -12,8 +13,11 @@
 //                     FIX session out at once.
 //
 // QuickFIX 1.15.1 accepts only the sessions declared in its settings, so the acceptor declares one
-// per fixprov credential (per BeginString), read from the admin command layer; SIGHUP re-reads the
-// credentials and, when new ones appeared, restarts the FIX acceptor (live sessions are logged out).
+// per CompID of fixprov's SenderCompID pool and per credential (per BeginString), read from the
+// admin command layer: provisioning assigns a pooled CompID that is already declared, so a new user
+// logs on at once and nothing restarts. When the pool runs low the acceptor says so, and grows it
+// at the next planned restart (SIGUSR1, or a new process). SIGHUP declares credentials outside the
+// declared set (a pool turned off), which restarts the FIX acceptor (live sessions are logged out).
 //
 // Usage: see usage() below or ../README.md.
 #include "fixprov.hpp"
@@ -42,6 +46,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,6 +82,32 @@ constexpr int TAG_EXEC_TRANS_TYPE = 20;
 
 std::string field_or(const FIX::FieldMap &map, int tag, const std::string &fallback = std::string()) {
     return map.isSetField(tag) ? map.getField(tag) : fallback;
+}
+
+} // namespace
+
+int fixprov_acceptor_last_recv_fd(); // peer_address.cpp
+
+namespace {
+
+// The address of the peer whose message this thread is processing ("127.0.0.1", "::1"), or "" when
+// it cannot be told. QuickFIX reads each message on the thread that then processes it, and
+// peer_address.cpp records the descriptor of each thread's last recv(2).
+std::string peer_address_of_this_thread() {
+    const int fd = fixprov_acceptor_last_recv_fd();
+    if (fd < 0) return std::string();
+    sockaddr_storage addr;
+    std::memset(&addr, 0, sizeof addr);
+    socklen_t len = sizeof addr;
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0) return std::string();
+    char text[INET6_ADDRSTRLEN] = {0};
+    const void *raw = nullptr;
+    if (addr.ss_family == AF_INET)
+        raw = &reinterpret_cast<const sockaddr_in *>(&addr)->sin_addr;
+    else if (addr.ss_family == AF_INET6)
+        raw = &reinterpret_cast<const sockaddr_in6 *>(&addr)->sin6_addr;
+    if (raw == nullptr || ::inet_ntop(addr.ss_family, raw, text, sizeof text) == nullptr) return std::string();
+    return text;
 }
 
 const char *kill_text(std::uint32_t reason) {
@@ -172,12 +203,14 @@ class Gateway : public FIX::Application {
         std::uint32_t session_status = 5;
         std::string text = "Logon refused";
         fixprov::Session session;
+        // The peer's address: this thread has just read the Logon from the peer's socket
+        // (peer_address.cpp). Unknown (empty) only if that ever fails: fixprov then fails closed for
+        // a user with an allow-list.
+        const std::string peer = peer_address_of_this_thread();
         try {
-            // No peer address: QuickFIX 1.15.1 does not hand it to the application. A user with an
-            // allow-list is therefore refused (fail closed); see README.md.
             fixprov::LogonResult r = engine_.logon(sender, target, password,
                                                    has_username ? fixprov::StrRef(username) : fixprov::StrRef(),
-                                                   fixprov::StrRef());
+                                                   peer.empty() ? fixprov::StrRef() : fixprov::StrRef(peer));
             status = r.status();
             session_status = r.session_status();
             text = r.text();
@@ -192,8 +225,8 @@ class Gateway : public FIX::Application {
                 std::lock_guard<std::mutex> lock(mutex_);
                 refusals_[id] = Refusal{session_status, text};
             }
-            log_line("logon refused ", id.toString(), ": ", fixprov::status_name(status), " 1409=", session_status,
-                     " text=\"", text, "\"");
+            log_line("logon refused ", id.toString(), " from ", peer.empty() ? "an unknown address" : peer, ": ",
+                     fixprov::status_name(status), " 1409=", session_status, " text=\"", text, "\"");
             throw FIX::RejectLogon(text);
         }
         ++counters_.logons_accepted;
@@ -210,7 +243,8 @@ class Gateway : public FIX::Application {
             slot.handle = handle;
             by_handle_[handle] = id;
         }
-        log_line("logon accepted ", id.toString(), ": fixprov session ", handle);
+        log_line("logon accepted ", id.toString(), " from ", peer.empty() ? "an unknown address" : peer,
+                 ": fixprov session ", handle);
     }
 
     void fromApp(const FIX::Message &message, const FIX::SessionID &id) throw(
@@ -404,6 +438,7 @@ struct Config {
     std::string venue = "FIXPROV";
     std::vector<std::string> begin_strings{"FIX.4.4"};
     int fix_port = 0;
+    std::uint32_t comp_id_pool = 32;
     bool default_rules = true;
 };
 
@@ -411,8 +446,10 @@ void usage() {
     std::cerr << "usage: fixprov_acceptor --data-dir DIR --state-dir DIR --tokens-file FILE\n"
                  "         [--status-file FILE] [--fix-port N (0: a free port)] [--admin-bind 127.0.0.1:0]\n"
                  "         [--begin-strings FIX.4.4,FIX.4.2] [--venue FIXPROV] [--no-default-rules]\n"
+                 "         [--comp-id-pool N (default 32; 0: CompIDs from user ids, SIGHUP to declare)]\n"
                  "  The store's master password comes from FIX_MASTER_PASSWORD.\n"
-                 "  SIGHUP: declare newly provisioned credentials (restarts the FIX acceptor).\n"
+                 "  SIGHUP: declare credentials outside the declared set (restarts the FIX acceptor only then).\n"
+                 "  SIGUSR1: planned restart: grow a low SenderCompID pool, declare, restart the FIX acceptor.\n"
                  "  SIGINT/SIGTERM: log everyone out, close, print a summary.\n";
 }
 
@@ -452,6 +489,9 @@ bool parse(int argc, char **argv, Config &c) {
         } else if (a == "--begin-strings") {
             if (!next(v)) return false;
             c.begin_strings = split(v, ',');
+        } else if (a == "--comp-id-pool") {
+            if (!next(v)) return false;
+            c.comp_id_pool = static_cast<std::uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
         } else if (a == "--no-default-rules") {
             c.default_rules = false;
         } else {
@@ -490,19 +530,59 @@ int free_port() {
     return port;
 }
 
-// The SessionIDs to declare: one per credential and BeginString, from the admin command layer's
-// credential listing (the same JSON GET /admin/fix/credentials serves over HTTP).
+nlohmann::json admin_json(const fixprov::Engine &engine, const char *method, const char *path,
+                          const std::string &body = std::string()) {
+    fixprov::AdminResponse r = engine.admin_request(method, path, body);
+    if (r.http_status != 200)
+        throw std::runtime_error(std::string(method) + " " + path + " failed: " + r.body.c_str());
+    return nlohmann::json::parse(r.body.c_str());
+}
+
+// fixprov's SenderCompID pool: its size and how many CompIDs are still free to assign.
+struct Pool {
+    std::uint32_t size = 0, free = 0;
+    std::vector<std::string> comp_ids;
+    // Low: a quarter of the pool or less left (and at most 2 when the pool is tiny).
+    bool low() const { return size > 0 && free <= std::max<std::uint32_t>(2, size / 4); }
+};
+
+Pool read_pool(const fixprov::Engine &engine) {
+    nlohmann::json j = admin_json(engine, "GET", "/admin/fix/comp-id-pool");
+    Pool pool;
+    pool.size = j.at("size").get<std::uint32_t>();
+    pool.free = j.at("free").get<std::uint32_t>();
+    pool.comp_ids = j.at("comp_ids").get<std::vector<std::string>>();
+    return pool;
+}
+
+// At a planned restart only: a low pool doubles (every live session is about to be logged out
+// anyway, and the new CompIDs are declared at once). Never while the FIX acceptor runs: a CompID
+// assigned before it is declared could not log on until the next restart.
+void grow_pool_if_low(const fixprov::Engine &engine) {
+    Pool pool = read_pool(engine);
+    if (!pool.low()) return;
+    const std::uint32_t size = std::min<std::uint32_t>(pool.size * 2, 100000);
+    admin_json(engine, "POST", "/admin/fix/comp-id-pool", "{\"size\": " + std::to_string(size) + "}");
+    log_line("SenderCompID pool low (", pool.free, " of ", pool.size, " free): grown to ", size,
+             " at this restart");
+}
+
+// The SessionIDs to declare: one per pooled CompID and per credential (a credential provisioned
+// before the pool, or while it was off), and BeginString, from the admin command layer (the same
+// JSON GET /admin/fix/comp-id-pool and GET /admin/fix/credentials serve over HTTP).
 std::set<FIX::SessionID> declared_sessions(const fixprov::Engine &engine, const Config &config) {
-    fixprov::AdminResponse r = engine.admin_request("GET", "/admin/fix/credentials");
-    if (r.http_status != 200) throw std::runtime_error(std::string("credentials listing failed: ") + r.body.c_str());
-    nlohmann::json list = nlohmann::json::parse(r.body.c_str());
-    std::set<FIX::SessionID> ids;
+    nlohmann::json list = admin_json(engine, "GET", "/admin/fix/credentials");
+    std::set<std::string> senders;
+    std::string target = config.venue;
     for (const auto &credential : list) {
-        const std::string sender = credential.at("sender_comp_id").get<std::string>();
-        const std::string target = credential.at("target_comp_id").get<std::string>();
+        senders.insert(credential.at("sender_comp_id").get<std::string>());
+        target = credential.at("target_comp_id").get<std::string>();
+    }
+    for (const auto &comp_id : read_pool(engine).comp_ids) senders.insert(comp_id);
+    std::set<FIX::SessionID> ids;
+    for (const auto &sender : senders)
         for (const auto &begin : config.begin_strings)
             ids.insert(FIX::SessionID(begin, target, sender)); // ours: the venue; theirs: the user's
-    }
     return ids;
 }
 
@@ -536,9 +616,11 @@ class FixSide {
     int port() const { return port_; }
     bool running() const { return static_cast<bool>(acceptor_); }
 
-    // Declares ids and (re)starts; returns false when nothing changed.
-    bool apply(const std::set<FIX::SessionID> &ids) {
-        if (applied_ && ids == declared_) return false;
+    // Declares ids and (re)starts; returns false when every one of ids is declared already (and
+    // `force` is off): nothing restarts.
+    bool apply(const std::set<FIX::SessionID> &ids, bool force = false) {
+        if (applied_ && !force && std::includes(declared_.begin(), declared_.end(), ids.begin(), ids.end()))
+            return false;
         applied_ = true;
         stop("Venue reloading sessions, log on again");
         declared_ = ids;
@@ -578,13 +660,14 @@ class FixSide {
 };
 
 void write_status(const std::string &path, std::uint16_t admin_port, int fix_port, std::size_t sessions,
-                  int generation) {
+                  int generation, const Pool &pool) {
     if (path.empty()) return;
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);
         out << "pid=" << ::getpid() << "\nadmin_port=" << admin_port << "\nfix_port=" << fix_port
-            << "\nfix_sessions=" << sessions << "\ngeneration=" << generation << "\n";
+            << "\nfix_sessions=" << sessions << "\ngeneration=" << generation << "\npool_size=" << pool.size
+            << "\npool_free=" << pool.free << "\n";
     }
     std::rename(tmp.c_str(), path.c_str());
 }
@@ -604,6 +687,7 @@ int main(int argc, char **argv) {
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     const char *master = std::getenv("FIX_MASTER_PASSWORD");
@@ -616,6 +700,8 @@ int main(int argc, char **argv) {
         options.data_dir(config.data_dir)
             .master_password(master)
             .comp_ids(config.venue)
+            // Provisioning assigns CompIDs from a pool declared below, ahead of the users.
+            .comp_id_pool(config.comp_id_pool)
             .eligibility(config.default_rules, false)
             // ThreadedSocketAcceptor reads each connection on its own thread and calls fromApp for a
             // session only on that thread, so every session has one checker at a time: its checks
@@ -636,27 +722,51 @@ int main(int argc, char **argv) {
         int generation = 0;
         {
             FixSide fix(app, config, port);
-            auto reload = [&]() {
+            bool warned_low = false;
+            // Declares what is not declared yet; a planned restart (start, SIGUSR1) first grows a
+            // low pool and restarts whatever the set.
+            auto reload = [&](bool planned) {
+                if (planned) grow_pool_if_low(engine);
                 std::set<FIX::SessionID> ids = declared_sessions(engine, config);
-                if (fix.apply(ids)) {
+                if (fix.apply(ids, planned)) {
                     ++generation;
+                    warned_low = false;
                     if (ids.empty())
                         log_line("no credentials yet: FIX acceptor not started (provision, then SIGHUP)");
                     else
                         log_line("FIX acceptor on 127.0.0.1:", port, " with ", ids.size(),
                                  " declared session(s), generation ", generation);
                 } else {
-                    log_line("credentials unchanged: FIX acceptor left running");
+                    log_line("every credential's CompID is declared already: nothing restarts");
                 }
-                write_status(config.status_file, admin_port, port, ids.size(), generation);
+                write_status(config.status_file, admin_port, port, fix.sessions(), generation, read_pool(engine));
             };
-            reload();
+            // Says once when the pool runs low, and keeps the status file's pool figures current.
+            auto watch_pool = [&]() {
+                const Pool pool = read_pool(engine);
+                if (pool.low() && !warned_low) {
+                    warned_low = true;
+                    log_line("SenderCompID pool low: ", pool.free, " of ", pool.size,
+                             " free; it grows at the next planned restart (SIGUSR1 in a quiet window, which "
+                             "logs every session out, or the next start)");
+                }
+                write_status(config.status_file, admin_port, port, fix.sessions(), generation, pool);
+            };
+            reload(true);
             for (;;) {
-                int sig = 0;
-                if (sigwait(&signals, &sig) != 0) continue;
-                if (sig == SIGHUP) {
+                const timespec every = {1, 0};
+                const int sig = sigtimedwait(&signals, nullptr, &every);
+                if (sig < 0) {
                     try {
-                        reload();
+                        watch_pool();
+                    } catch (const std::exception &e) {
+                        log_line("pool check failed: ", e.what());
+                    }
+                    continue;
+                }
+                if (sig == SIGHUP || sig == SIGUSR1) {
+                    try {
+                        reload(sig == SIGUSR1);
                     } catch (const std::exception &e) {
                         log_line("reload failed: ", e.what());
                     }

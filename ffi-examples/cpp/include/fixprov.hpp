@@ -161,6 +161,12 @@ class Options {
                       "fixprov_options_set_comp_ids");
         return *this;
     }
+    /// The least size of the SenderCompID pool (fixprov_options_set_comp_id_pool): provisioning
+    /// assigns pooled CompIDs that an engine declared ahead ("FP00001", ...).
+    Options &comp_id_pool(std::uint32_t size) {
+        detail::check(fixprov_options_set_comp_id_pool(p_.get(), size), "fixprov_options_set_comp_id_pool");
+        return *this;
+    }
     Options &pbkdf2_iterations(std::uint32_t iterations) {
         detail::check(fixprov_options_set_pbkdf2_iterations(p_.get(), iterations),
                       "fixprov_options_set_pbkdf2_iterations");

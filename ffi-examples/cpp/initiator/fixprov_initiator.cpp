@@ -8,6 +8,10 @@
 //   logon_text=..., logon_1409=...           the refusal's 58 and 1409
 //   sent=N exec_reports=N rejects=N reject_380=0 burst_ms=...
 //   logged_out=1 logout_text=... logout_unix_ms=...   the acceptor logged us out (hold mode)
+//   steady_sent=N exec_reports_total=N heartbeats_in=N inbound=N seq_gaps=N logons=N
+//                                            hold mode with --order-every: orders sent while
+//                                            holding, every answer, inbound Heartbeats, inbound
+//                                            messages and gaps in their MsgSeqNum (34), logons made
 // Exit status: 0 when the run completed (whatever the outcome), 2 on bad arguments, 1 on errors.
 #include <quickfix/Application.h>
 #include <quickfix/FileLog.h>
@@ -38,10 +42,11 @@ std::int64_t unix_ms() {
 }
 
 struct Config {
-    std::string host = "127.0.0.1", sender, target = "FIXPROV", password, username, state_dir, ready_file;
+    std::string host = "127.0.0.1", source_host, sender, target = "FIXPROV", password, username, state_dir, ready_file;
     std::string begin_string = "FIX.4.4";
-    int port = 0, burst = 0;
-    double timeout_s = 10.0, hold_s = 0.0;
+    std::string stop_file;
+    int port = 0, burst = 0, heartbeat_s = 30;
+    double timeout_s = 10.0, hold_s = 0.0, order_every_s = 0.0;
 };
 
 std::string get(const FIX::FieldMap &map, int tag) { return map.isSetField(tag) ? map.getField(tag) : std::string(); }
@@ -55,11 +60,17 @@ class Client : public FIX::Application {
     bool logged_on = false, disconnected = false, got_logout = false;
     std::string logout_text, logout_1409;
     std::int64_t logout_unix_ms = 0;
-    int exec_reports = 0, rejects = 0, others = 0;
+    int exec_reports = 0, rejects = 0, others = 0, heartbeats_in = 0, inbound = 0, seq_gaps = 0, logons = 0;
+    long last_seq = 0;
     std::set<std::string> reject_reasons, reject_texts;
 
     void onCreate(const FIX::SessionID &) override {}
-    void onLogon(const FIX::SessionID &) override { update([&] { logged_on = true; }); }
+    void onLogon(const FIX::SessionID &) override {
+        update([&] {
+            logged_on = true;
+            ++logons;
+        });
+    }
     void onLogout(const FIX::SessionID &) override { update([&] { disconnected = true; }); }
 
     // Adds the credentials to our Logon (554 Password, 553 Username).
@@ -72,7 +83,10 @@ class Client : public FIX::Application {
 
     void fromAdmin(const FIX::Message &message, const FIX::SessionID &) throw(
         FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override {
-        if (get(message.getHeader(), 35) != "5") return;
+        inbound_seq(message);
+        const std::string type = get(message.getHeader(), 35);
+        if (type == "0") update([&] { ++heartbeats_in; });
+        if (type != "5") return;
         update([&] {
             got_logout = true;
             logout_text = get(message, 58);
@@ -83,6 +97,7 @@ class Client : public FIX::Application {
 
     void fromApp(const FIX::Message &message, const FIX::SessionID &) throw(
         FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) override {
+        inbound_seq(message);
         const std::string type = get(message.getHeader(), 35);
         update([&] {
             if (type == "8") {
@@ -112,6 +127,16 @@ class Client : public FIX::Application {
     }
 
   private:
+    // Every inbound message's MsgSeqNum must follow the last one: a gap means something was lost.
+    void inbound_seq(const FIX::Message &message) {
+        const long seq = std::atol(get(message.getHeader(), 34).c_str());
+        update([&] {
+            ++inbound;
+            if (last_seq != 0 && seq != last_seq + 1) ++seq_gaps;
+            last_seq = seq;
+        });
+    }
+
     const Config &config_;
 };
 
@@ -121,6 +146,7 @@ bool parse(int argc, char **argv, Config &c) {
         if (i + 1 >= argc) return false;
         std::string v = argv[++i];
         if (a == "--host") c.host = v;
+        else if (a == "--source-host") c.source_host = v;
         else if (a == "--port") c.port = std::atoi(v.c_str());
         else if (a == "--sender") c.sender = v;
         else if (a == "--target") c.target = v;
@@ -135,6 +161,9 @@ bool parse(int argc, char **argv, Config &c) {
         else if (a == "--hold") c.hold_s = std::atof(v.c_str());
         else if (a == "--state-dir") c.state_dir = v;
         else if (a == "--ready-file") c.ready_file = v;
+        else if (a == "--stop-file") c.stop_file = v;
+        else if (a == "--heartbeat") c.heartbeat_s = std::atoi(v.c_str());
+        else if (a == "--order-every") c.order_every_s = std::atof(v.c_str());
         else {
             std::cerr << "unknown argument: " << a << "\n";
             return false;
@@ -145,6 +174,24 @@ bool parse(int argc, char **argv, Config &c) {
 
 void say(const std::string &line) { std::cout << line << std::endl; }
 
+bool exists(const std::string &path) {
+    struct stat st;
+    return !path.empty() && ::stat(path.c_str(), &st) == 0;
+}
+
+void send_order(const Config &config, const FIX::SessionID &id, const std::string &cl_ord_id) {
+    FIX::Message order;
+    order.getHeader().setField(35, "D");
+    order.setField(11, cl_ord_id);
+    if (config.begin_string < "FIX.4.3") order.setField(21, "1"); // HandlInst, FIX.4.2
+    order.setField(55, "FIXP");
+    order.setField(54, "1");
+    order.setField(38, "100");
+    order.setField(40, "1");
+    order.setField(60, FIX::UtcTimeStampConvertor::convert(FIX::UtcTimeStamp(), 3));
+    FIX::Session::sendToTarget(order, id);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -152,7 +199,8 @@ int main(int argc, char **argv) {
     if (!parse(argc, argv, config)) {
         std::cerr << "usage: fixprov_initiator --port N --sender COMPID --state-dir DIR [--target FIXPROV]\n"
                      "         [--password PW | --password-file F] [--username USER] [--begin-string FIX.4.4]\n"
-                     "         [--burst N] [--timeout S] [--hold S] [--ready-file F] [--host 127.0.0.1]\n";
+                     "         [--burst N] [--timeout S] [--hold S] [--ready-file F] [--host 127.0.0.1]\n"
+                     "         [--source-host 127.0.0.2] [--heartbeat S] [--order-every S] [--stop-file F]\n";
         return 2;
     }
     try {
@@ -162,9 +210,11 @@ int main(int argc, char **argv) {
         defaults.setString("ConnectionType", "initiator");
         defaults.setString("SocketConnectHost", config.host);
         defaults.setInt("SocketConnectPort", config.port);
+        // The local address to connect from (e2e.sh: 127.0.0.2 and 127.0.0.3, also loopback).
+        if (!config.source_host.empty()) defaults.setString("SocketConnectSourceHost", config.source_host);
         defaults.setString("StartTime", "00:00:00");
         defaults.setString("EndTime", "00:00:00");
-        defaults.setInt("HeartBtInt", 30);
+        defaults.setInt("HeartBtInt", config.heartbeat_s);
         defaults.setInt("ReconnectInterval", 600); // one connection per run: e2e.sh decides retries
         defaults.setInt("LogoutTimeout", 2);
         defaults.setString("UseDataDictionary", "N");
@@ -199,18 +249,7 @@ int main(int argc, char **argv) {
         if (logged_on && config.burst > 0) {
             // The burst: every order built and handed to QuickFIX back to back.
             const auto start = std::chrono::steady_clock::now();
-            for (int i = 1; i <= config.burst; ++i) {
-                FIX::Message order;
-                order.getHeader().setField(35, "D");
-                order.setField(11, "ORD-" + std::to_string(i));
-                if (config.begin_string < "FIX.4.3") order.setField(21, "1"); // HandlInst, FIX.4.2
-                order.setField(55, "FIXP");
-                order.setField(54, "1");
-                order.setField(38, "100");
-                order.setField(40, "1");
-                order.setField(60, FIX::UtcTimeStampConvertor::convert(FIX::UtcTimeStamp(), 3));
-                FIX::Session::sendToTarget(order, id);
-            }
+            for (int i = 1; i <= config.burst; ++i) send_order(config, id, "ORD-" + std::to_string(i));
             const auto sent = std::chrono::steady_clock::now();
             const int n = config.burst;
             const bool answered = client.wait(config.timeout_s, [&] {
@@ -230,15 +269,43 @@ int main(int argc, char **argv) {
             say("reject_text=" + texts);
         }
         if (!config.ready_file.empty()) std::ofstream(config.ready_file) << "ready\n";
+        int steady_sent = 0;
         if (logged_on && config.hold_s > 0) {
-            // Stay logged on until the acceptor logs us out (a kill, an escalation) or time is up.
-            client.wait(config.hold_s, [&] { return client.got_logout || client.disconnected; });
+            // Stay logged on until the acceptor logs us out (a kill, an escalation), the stop file
+            // appears, or time is up; with --order-every, send an order at that interval meanwhile.
+            const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(config.hold_s);
+            auto next_order = std::chrono::steady_clock::now();
+            for (;;) {
+                const auto now = std::chrono::steady_clock::now();
+                if (now >= end || exists(config.stop_file)) break;
+                if (config.order_every_s > 0 && now >= next_order) {
+                    send_order(config, id, "STEADY-" + std::to_string(++steady_sent));
+                    next_order = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                           std::chrono::duration<double>(config.order_every_s));
+                }
+                const bool out = client.wait(config.stop_file.empty() && config.order_every_s <= 0 ? config.hold_s : 0.05,
+                                             [&] { return client.got_logout || client.disconnected; });
+                if (out) break;
+            }
+            if (config.order_every_s > 0) {
+                // The last orders' answers.
+                client.wait(config.timeout_s, [&] {
+                    return client.exec_reports + client.rejects >= steady_sent || client.disconnected;
+                });
+            }
         }
         if (logged_on) {
             std::lock_guard<std::mutex> lock(client.mutex);
             say(std::string("logged_out=") + (client.got_logout ? "1" : "0"));
             say("logout_text=" + client.logout_text);
             say("logout_unix_ms=" + std::to_string(client.logout_unix_ms));
+            say("steady_sent=" + std::to_string(steady_sent));
+            say("exec_reports_total=" + std::to_string(client.exec_reports));
+            say("rejects_total=" + std::to_string(client.rejects));
+            say("heartbeats_in=" + std::to_string(client.heartbeats_in));
+            say("inbound=" + std::to_string(client.inbound));
+            say("seq_gaps=" + std::to_string(client.seq_gaps));
+            say("logons=" + std::to_string(client.logons));
         }
         initiator.stop(); // sends our Logout if still logged on
         say("done=1");

@@ -35,6 +35,19 @@ pub(crate) fn entries() -> Vec<Entry> {
         .set("max_sessions", 16_777_217, E_INV)
         .set("max_sessions", u64::from(u32::MAX), E_INV),
         Entry::new(
+            "fixprov_options_set_comp_id_pool",
+            |c| vec![c.options(Own::Temp), Arg::U32(64)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_comp_id_pool(a[0].opts(), a[1].u32()) })
+            },
+            E_OK,
+        )
+        .set("size", 0, E_OK)
+        .set("size", 100_000, E_OK)
+        .set("size", 100_001, E_INV)
+        .set("size", u64::from(u32::MAX), E_INV),
+        Entry::new(
             "fixprov_options_set_clock",
             |c| vec![c.options(Own::Temp), Arg::U32(0), Arg::U32(500)],
             |a| {
