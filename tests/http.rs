@@ -271,6 +271,8 @@ fn every_route_in_the_openapi_document_answers_over_http() {
         "POST /admin/fix/ip-disallow",
         "GET /admin/fix/credentials",
         "GET /admin/fix/credentials/user",
+        "POST /admin/fix/comp-id-pool",
+        "GET /admin/fix/comp-id-pool",
         "GET /admin/fix/sessions",
         "GET /admin/fix/sessions/user",
         "GET /admin/fix/rate-limits",
