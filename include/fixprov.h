@@ -1318,7 +1318,9 @@ fixprov_status fixprov_session_open(const struct fixprov_engine *engine,
 
 /**
  * Closes a session and frees its slot. The handle is stale afterwards: a second close, or a check
- * with it, answers FIXPROV_ERR_STALE_HANDLE.
+ * with it, answers FIXPROV_ERR_STALE_HANDLE. What its buckets still owe (at most one burst each) is
+ * kept for the user's next session, which starts from it less the time since, not from full
+ * buckets: logging out and on again does not reset a limit (a tier change still refills).
  *
  * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_STALE_HANDLE.
  * Thread safety: may be called from several threads at once.
@@ -1383,7 +1385,9 @@ fixprov_status fixprov_check(const struct fixprov_engine *engine,
 /**
  * The per-message check at the caller's time now_ns (for example the engine's receive
  * timestamp, in nanoseconds on any monotonic base). Use one time base per session: do not mix
- * fixprov_check() and fixprov_check_at() on one session.
+ * fixprov_check() and fixprov_check_at() on one session. What a session owes when it closes is
+ * measured on the engine's clock: a session checked on a base far from it carries no debt into the
+ * user's next session (one a little ahead of it, at most a burst); fixprov_check() carries exactly.
  *
  * Returns: as fixprov_check(). A time earlier than one already seen neither fails nor refills.
  * Thread safety: as fixprov_check().

@@ -261,9 +261,13 @@ fn repeated_throttling_escalates_to_disconnect() {
     assert_eq!((c.throttled, c.disconnects), (3, 1));
     assert!(engine.sessions().info(s).unwrap().escalated);
 
-    // Violations spread over separate windows never escalate.
+    // A reconnect does not refill: the next session owes what this one did (its one token), until
+    // a second has passed.
     engine.sessions().close(s).unwrap();
     let s = engine.sessions().open("lee").unwrap();
+    assert_eq!(engine.check(s, MsgClass::Order), Verdict::Throttled);
+    clock.advance(1_001 * MS);
+    // Violations spread over separate windows never escalate.
     for _ in 0..10 {
         assert_eq!(count(&engine, s, MsgClass::Order, 4), [1, 3, 0]);
         clock.advance(1_001 * MS);

@@ -500,3 +500,34 @@ fn no_secret_in_debug_output_or_errors() {
         assert!(!e.to_string().contains(&password));
     }
 }
+
+/// A client that logs on, spends its whole burst, logs out and logs on again, every 100 ms for 10
+/// simulated seconds on basic (burst 10, 5 orders a second), gets exactly one burst plus 5 orders a
+/// second: each session starts where the last one left its buckets, not full.
+#[test]
+fn a_reconnect_loop_gets_one_burst_and_the_tier_rate_not_a_burst_per_logon() {
+    let clock = ManualClock::new(1_000_000_000);
+    let e = Engine::open(Config {
+        clock: ClockConfig::Manual(clock.clone()),
+        default_rules: false,
+        ..Config::default()
+    })
+    .unwrap();
+    let login = provision(&e, "looper", "basic");
+    let start = clock.now();
+    let mut admitted = 0u64;
+    for step in 0..=100u64 {
+        clock.set(start + step * 100_000_000);
+        let s = logon(&e, &login, None).unwrap();
+        while e.check(s, MsgClass::Order) == Verdict::Ok {
+            admitted += 1;
+        }
+        e.sessions().close(s).unwrap();
+    }
+    assert_eq!(admitted, 10 + 5 * 10, "one burst, then 5 a second for 10 s");
+    // A tier change still refills: the next session on premium starts with premium's full burst.
+    e.tiers().assign("looper", "premium").unwrap();
+    let s = logon(&e, &login, None).unwrap();
+    let burst = std::iter::from_fn(|| (e.check(s, MsgClass::Order) == Verdict::Ok).then_some(())).count();
+    assert_eq!(burst, 200);
+}

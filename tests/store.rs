@@ -257,3 +257,58 @@ fn a_file_that_is_not_a_store_is_refused() {
     let err = Engine::open(config(&dir.0, b"pw")).unwrap_err();
     assert!(matches!(err, fixprov::Error::Corrupt(_)), "{err}");
 }
+
+/// The reconnect loop of tests/credentials.rs across a restart: what the closed sessions owed is
+/// written when the engine closes and loaded by the next, which counts the time in between on the
+/// wall clock. 10 simulated seconds on basic (burst 10, 5 orders a second) give one burst and 5 a
+/// second, plus at most one second's worth, plus what the restart's own wall time earns.
+#[test]
+fn bucket_debts_survive_a_restart() {
+    let dir = TempDir::new("debts");
+    let run =
+        |engine: &Engine, clock: &ManualClock, login: &(String, Vec<u8>), steps: std::ops::Range<u64>| {
+            let mut admitted = 0u64;
+            for step in steps {
+                clock.set(1_000_000_000 + step * 100_000_000);
+                let s = logon(engine, &login.0, &login.1).unwrap();
+                while engine.check(s, fixprov::MsgClass::Order) == fixprov::Verdict::Ok {
+                    admitted += 1;
+                }
+                engine.sessions().close(s).unwrap();
+            }
+            admitted
+        };
+    let open_at = |clock: &std::sync::Arc<ManualClock>| {
+        Engine::open(Config {
+            clock: ClockConfig::Manual(clock.clone()),
+            ..config(&dir.0, b"correct horse battery staple")
+        })
+        .unwrap()
+    };
+    let clock = ManualClock::new(1_000_000_000);
+    let (first, login) = {
+        let e = open_at(&clock);
+        let c = e.access().provision("looper", Some("basic")).unwrap();
+        let login = (c.sender_comp_id.clone(), c.password.expose().to_vec());
+        (run(&e, &clock, &login, 0..50), login)
+    };
+    let restarted = std::time::Instant::now();
+    let clock = ManualClock::new(1_000_000_000);
+    let e = open_at(&clock);
+    let restart_s = restarted.elapsed().as_secs_f64();
+    let second = run(&e, &clock, &login, 50..101);
+    let earned_by_the_restart = (restart_s * 5.0).ceil() as u64;
+    assert_eq!(first, 10 + 5 * 4 + 4, "up to 4.9 s: one burst, one token every 200 ms");
+    assert!(
+        first + second <= 10 + 5 * 10 + 5 + earned_by_the_restart,
+        "admitted {first} + {second} (restart took {restart_s:.3} s)"
+    );
+    assert!(second <= 5 * 5 + 5 + earned_by_the_restart, "not a new burst: {second}");
+    // The write was audited.
+    e.audit().flush().unwrap();
+    let writes = e
+        .audit()
+        .query(&fixprov::AuditQuery { event_prefix: Some("sessions.debts".into()), ..Default::default() })
+        .unwrap();
+    assert!(!writes.is_empty());
+}

@@ -360,6 +360,18 @@ expect "bob: Logout 58" "$(kv "$WORK/bob.out" logout_text)" "Rate limit exceeded
 story "30 orders: 10 accepted, 5 throttled, the 6th violation escalates to DISCONNECT: Logout;"
 story "the 15 orders after it are not processed"
 
+step "a reconnect does not refill: carol spends her burst, logs out and logs straight back on"
+initiator carol-burst $(as_user carol) --burst 10 --timeout 15
+expect "carol: first session, orders accepted (35=8)" "$(kv "$WORK/carol-burst.out" exec_reports)" 10
+initiator carol-again $(as_user carol) --burst 10 --timeout 15
+RECONNECT_OK=$(kv "$WORK/carol-again.out" exec_reports)
+RECONNECT_REJECTS=$(kv "$WORK/carol-again.out" rejects)
+expect "carol: second session, every order answered" "$((RECONNECT_OK + RECONNECT_REJECTS))" 10
+# Her tier refills one order a second: the reconnect took a few seconds at most, not a new burst.
+expect_lt "carol: second session, orders accepted (1 a second since the first burst, not 10)" "$RECONNECT_OK" 5
+story "carol sent 10 orders (all accepted), logged out and straight back on, and sent 10 more: only"
+story "$RECONNECT_OK accepted, $RECONNECT_REJECTS answered 35=j: her buckets start where her last session left them"
+
 # ------------------------------------------------------------------------------------------------
 step "provisioning during the trading day: dave stays logged on while 20 new users are provisioned and log on"
 provision dave e2e-burst FP00004
@@ -465,15 +477,15 @@ story "SIGUSR1 (a planned restart, in a quiet window) doubled the pool to 64 and
 step "fixprov's own statistics agree (GET /admin/fix/stats, audit chain verified)"
 api "$TOKEN_OPERATOR" GET /admin/fix/stats
 stats=$BODY
-expect "logons accepted (alice 2, bob, carol 2, dave, 20 new)" "$(jq .logons.accepted <<<"$stats")" 26
+expect "logons accepted (alice 2, bob, carol 4, dave, 20 new)" "$(jq .logons.accepted <<<"$stats")" 28
 expect "logons refused, bad credentials" "$(jq .logons.refused.bad_credentials <<<"$stats")" 6
 expect "logons refused, address not allowed" "$(jq .logons.refused.ip_not_allowed <<<"$stats")" 1
 expect "logons refused, address locked out" "$(jq .logons.refused.locked_out <<<"$stats")" 1
 expect "logons refused, session limit" "$(jq .logons.refused.session_limit <<<"$stats")" 1
 expect "logons refused, suspended" "$(jq .logons.refused.suspended <<<"$stats")" 1
 expect "logons refused, unknown CompID (QuickFIX dropped it first)" "$(jq '.logons.refused.unknown_comp_id // 0' <<<"$stats")" 0
-expect "orders admitted" "$(jq .totals.orders <<<"$stats")" $((20 + STEADY_SENT))
-expect "checks throttled" "$(jq .totals.throttled <<<"$stats")" 20
+expect "orders admitted" "$(jq .totals.orders <<<"$stats")" $((30 + RECONNECT_OK + STEADY_SENT))
+expect "checks throttled" "$(jq .totals.throttled <<<"$stats")" $((20 + RECONNECT_REJECTS))
 expect "checks escalated to DISCONNECT" "$(jq .totals.disconnects <<<"$stats")" 1
 expect "live sessions" "$(jq .totals.live_sessions <<<"$stats")" 0
 api "$TOKEN_OPERATOR" GET /admin/fix/audit/verify
@@ -488,12 +500,12 @@ ACCEPTOR_PID=
 expect "acceptor exit status (99: a memcheck error under ACCEPTOR_VALGRIND=1)" "$acceptor_rc" 0
 summary=$(sed -n 's/^acceptor: summary: //p' "$WORK/acceptor.log")
 acceptor_count() { grep -o "$1=[0-9]*" <<<"$summary" | head -n 1 | cut -d= -f2; }
-expect "acceptor: logons accepted" "$(acceptor_count accepted)" 26
+expect "acceptor: logons accepted" "$(acceptor_count accepted)" 28
 expect "acceptor: logons refused (throw FIX::RejectLogon)" "$(acceptor_count refused)" 10
-expect "acceptor: messages processed" "$(acceptor_count processed)" $((20 + STEADY_SENT))
-expect "acceptor: messages answered 35=j" "$(acceptor_count throttled)" 20
+expect "acceptor: messages processed" "$(acceptor_count processed)" $((30 + RECONNECT_OK + STEADY_SENT))
+expect "acceptor: messages answered 35=j" "$(acceptor_count throttled)" $((20 + RECONNECT_REJECTS))
 expect "acceptor: kill events from fixprov's callback" "$(acceptor_count events)" 21
-expect "acceptor: execution reports" "$(acceptor_count reports)" $((20 + STEADY_SENT))
+expect "acceptor: execution reports" "$(acceptor_count reports)" $((30 + RECONNECT_OK + STEADY_SENT))
 # bob's orders after the escalation answer DISCONNECT until the peer's Logout reply arrives: at least
 # one, at most 15 (his orders and his Logout reply share one socket).
 DISCONNECT_VERDICTS=$(acceptor_count disconnect)
@@ -515,7 +527,8 @@ ORDERS=$(jq .totals.orders <<<"$stats")
 THROTTLED=$(jq .totals.throttled <<<"$stats")
 say "  accepted : $ACCEPTED logons; $ORDERS orders admitted, each answered with an ExecutionReport (35=8)"
 say "  throttled: $THROTTLED orders answered 35=j (380=0, not processed): alice $(kv "$WORK/$BG.out" rejects) of a 25-order"
-say "             burst, bob $(kv "$WORK/bob.out" rejects) before his escalation"
+say "             burst, bob $(kv "$WORK/bob.out" rejects) before his escalation, carol $RECONNECT_REJECTS of 10 right after a reconnect"
+say "             (a reconnect does not refill her buckets)"
 say "  refused  : $REFUSED logons by fixprov with a Logout (bad passwords, address not allowed, address locked"
 say "             out, session limit, suspended); 2 connections dropped by QuickFIX before fixprov (unknown"
 say "             CompID, same CompIDs twice); 1 provisioning (not eligible)"

@@ -19,6 +19,8 @@ pub struct SessionMeta {
     pub generation: u32,
     /// Wall-clock open time, milliseconds since the Unix epoch.
     pub opened_unix_ms: u64,
+    /// Open time on the engine's clock, nanoseconds.
+    pub opened_ns: u64,
 }
 
 #[derive(Debug, Default)]

@@ -2,7 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::hot::limit::SessionLimit;
-use crate::hot::session::{Counters, Handle};
+#[cfg(doc)]
+use crate::hot::session::SessionLine;
+use crate::hot::session::{Counters, Debts, Handle};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -30,6 +32,23 @@ pub struct UserState {
     pub sessions: Vec<Handle>,
     /// Counters of sessions that closed.
     pub closed: Counters,
+    /// What the user's closed sessions still owed their buckets, for the next sessions to start
+    /// from (most owed first); see `src/engine/debts.rs`.
+    pub carried: Vec<Carried>,
+}
+
+/// The debts one closed session left ([`Debts`]), with what they were measured against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Carried {
+    /// What it owed when it closed.
+    pub debts: Debts,
+    /// Its tier's two packed rates then ([`SessionLine::policy_words`]): debts run up at one rate
+    /// mean nothing at another, so a session on other rates starts full.
+    pub rates: [u64; 2],
+    /// When, on this engine's clock (`None` when loaded from the store: then `at_unix_ms` says).
+    pub at_ns: Option<u64>,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_unix_ms: u64,
 }
 
 impl UserState {

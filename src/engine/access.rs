@@ -228,10 +228,12 @@ impl Core {
         }
         let text = |row: &crate::cold::store::Row| String::from_utf8_lossy(&row.value).into_owned();
         let mut rows = crate::engine::eligibility::EligibilityRows::default();
+        let mut debts = None;
         for row in store.load(keyring, Table::Settings)? {
             match row.key.as_str() {
                 "rules" => rows.rules = Some(text(&row)),
                 "tier_rules" => rows.tier_rules = Some(text(&row)),
+                super::debts::DEBTS_KEY => debts = Some(row.value.to_vec()),
                 COMP_ID_POOL_KEY => {
                     let pool: PoolRecord = decode("settings", &row.key, &row.value)?;
                     if pool.size > MAX_COMP_ID_POOL {
@@ -250,6 +252,9 @@ impl Core {
         rows.bypasses =
             store.load(keyring, Table::Bypasses)?.iter().map(|r| (r.key.clone(), text(r))).collect();
         self.load_eligibility(rows)?;
+        if let Some(debts) = debts {
+            self.debts_load(&debts)?;
+        }
         for row in store.load(keyring, Table::Credentials)? {
             let record: CredentialRecord = decode("credentials", &row.key, &row.value)?;
             if record.user_id != row.key || record.sender_comp_id != row.sender_comp_id {

@@ -93,6 +93,7 @@ pub(crate) struct Core {
     pub(super) tiers: TiersState,
     pub(super) sessions: SessionsState,
     pub(super) audit: AuditState,
+    pub(super) debts: super::debts::DebtsState,
 }
 
 impl std::fmt::Debug for Core {
@@ -113,6 +114,7 @@ impl Core {
         access: AccessState,
         eligibility: EligibilityState,
         default_mode: CheckMode,
+        clock: crate::hot::clock::ClockReader,
     ) -> Core {
         let capacity = slots.len() as u32;
         Core {
@@ -125,6 +127,7 @@ impl Core {
             tiers: TiersState::new(tiers),
             sessions: SessionsState::new(capacity),
             audit: AuditState::new(),
+            debts: super::debts::DebtsState::new(clock),
         }
     }
 

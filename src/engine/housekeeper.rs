@@ -30,6 +30,8 @@ impl Housekeeper {
                         core.expire_due(unix_ms());
                         // A store that cannot be written keeps the events queued for the next tick.
                         let _ = core.audit_tick();
+                        // Carried bucket debts, when they changed (at most once a second).
+                        let _ = core.debts_flush(false);
                         stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
                         if *stopped {
                             break;
@@ -37,7 +39,8 @@ impl Housekeeper {
                         stopped = wake.wait_timeout(stopped, every).unwrap_or_else(|p| p.into_inner()).0;
                     }
                     drop(stopped);
-                    // Closing: what is still queued is written once more.
+                    // Closing: the debts carried now, then what is still queued, once more.
+                    let _ = core.debts_flush(true);
                     let _ = core.audit_flush();
                 })
                 .map_err(|e| Error::Internal(format!("cannot start the housekeeping thread: {e}").into()))?

@@ -20,6 +20,7 @@
 mod access;
 mod audit;
 mod core;
+mod debts;
 mod eligibility;
 mod housekeeper;
 mod refusals;
@@ -222,7 +223,7 @@ impl Engine {
         } else {
             CheckMode::Shared
         };
-        let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility, mode));
+        let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility, mode, clock.reader()));
         core.load()?;
         if config.comp_id_pool > 0 {
             core.set_comp_id_pool(config.comp_id_pool, true)?;

@@ -3,7 +3,7 @@
 
 use crate::cold::audit::AuditEvent;
 use crate::cold::sessions::{SessionMeta, Sessions as SessionTable};
-use crate::cold::users::User;
+use crate::cold::users::{Carried, User};
 use crate::engine::core::{unix_ms, Core, Event, EventKind, Listener, SessionInfo};
 use crate::error::{Error, Result};
 use crate::hot::session::{CheckMode, Counters, Handle, KillReason, SessionLine, SessionSide, SessionSlot};
@@ -147,11 +147,18 @@ impl Core {
             }
         };
         let slot = self.slots.at(index);
-        let generation = slot.line.open(state.tier(), &spec.policy(), self.default_mode, slot.side);
+        let policy = spec.policy();
+        // What the user's last sessions still owed on these rates: a reconnect does not refill.
+        let debts = self.debts_take(&mut state, [policy.messages.0, policy.orders.0]);
+        let generation = slot.line.open(state.tier(), &policy, self.default_mode, slot.side, debts);
         let handle = Handle { index, generation };
-        self.sessions
-            .table
-            .register(index, SessionMeta { user: user.clone(), generation, opened_unix_ms: unix_ms() });
+        let meta = SessionMeta {
+            user: user.clone(),
+            generation,
+            opened_unix_ms: unix_ms(),
+            opened_ns: self.debts.clock.now(),
+        };
+        self.sessions.table.register(index, meta);
         state.sessions.push(handle);
         let details = serde_json::json!({"session": handle.to_raw(), "tier": self.tier_name(state.tier())});
         self.audit_later(AuditEvent::host("session.open", &user.id, details));
@@ -182,10 +189,18 @@ impl Core {
 
     pub(crate) fn session_close(&self, session: u64) -> Result<Counters> {
         let (line, side, handle) = self.line(session)?;
-        let counters = line.close(handle.generation, side).ok_or(Error::StaleHandle)?;
+        let (counters, before) = line.close(handle.generation, side).ok_or(Error::StaleHandle)?;
+        // Read before the slot is released (and perhaps reopened).
+        let now = self.debts.clock.now();
+        let ((debts, untouched), rates) = (line.debts(before, now), line.policy_words());
         if let Some(meta) = self.sessions.table.release(handle.index) {
             let mut state = meta.user.lock();
             state.sessions.retain(|h| *h != handle);
+            // Debts carried in and never checked against still date from the open.
+            let (at_ns, at_unix_ms) =
+                if untouched { (meta.opened_ns, meta.opened_unix_ms) } else { (now, unix_ms()) };
+            let max = self.tiers.table.snapshot().by_index(state.tier()).map_or(1, |t| t.spec.max_sessions);
+            self.debts_keep(&mut state, Carried { debts, rates, at_ns: Some(at_ns), at_unix_ms }, max);
             let closed = &mut state.closed;
             closed.messages += counters.messages;
             closed.orders += counters.orders;

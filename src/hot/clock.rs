@@ -90,9 +90,32 @@ impl Clock {
             Some(precise) => precise.now(),
         }
     }
+
+    /// A reader of this clock for the cold path (it shares the time; it keeps no ticker alive).
+    pub fn reader(&self) -> ClockReader {
+        ClockReader { time: self.time.clone(), precise: self.precise.clone() }
+    }
+}
+
+/// The engine's clock as the cold path reads it: the same time as [`Clock::now`].
+#[derive(Clone)]
+pub struct ClockReader {
+    time: Arc<ManualClock>,
+    precise: Option<PreciseClock>,
+}
+
+impl ClockReader {
+    /// Nanoseconds since the engine opened (or the manual clock's reading).
+    pub fn now(&self) -> u64 {
+        match &self.precise {
+            None => self.time.now(),
+            Some(precise) => precise.now(),
+        }
+    }
 }
 
 /// A precise clock over `quanta`.
+#[derive(Clone)]
 pub struct PreciseClock {
     clock: quanta::Clock,
     start: u64,

@@ -82,6 +82,7 @@ const HANDLE_GEN_SHIFT: u32 = 32;
 /// | 3      | [`StateWord::OWNED`]: single-owner session (plain loads and stores of the TATs) |
 /// | 4      | [`StateWord::REFILL`]: the owner is to start both buckets afresh (a tier change) |
 /// | 5      | [`StateWord::WATCHED`]: the owner's checks take the busy flag, to detect overlaps |
+/// | 6      | [`StateWord::CARRY`]: the TATs hold debts carried from the user's last session, to be put on this session's time base by its first check |
 /// | 8..16  | the kill reason (`KillReason as u8`), set with KILLED |
 /// | 16..32 | the tier's index |
 /// | 32..64 | the generation: bumped at each open, so older handles go stale |
@@ -95,8 +96,10 @@ impl StateWord {
     const OWNED: u64 = 1 << 3;
     const REFILL: u64 = 1 << 4;
     const WATCHED: u64 = 1 << 5;
-    /// Flags that take a check off its common path: answered without the buckets, or a refill.
-    const ATTENTION: u64 = Self::KILLED | Self::ESCALATED | Self::REFILL;
+    const CARRY: u64 = 1 << 6;
+    /// Flags that take a check off its common path: answered without the buckets, a refill, or
+    /// carried debts to apply.
+    const ATTENTION: u64 = Self::KILLED | Self::ESCALATED | Self::REFILL | Self::CARRY;
     const REASON_SHIFT: u32 = 8;
     const TIER_SHIFT: u32 = 16;
     const TIER_MASK: u64 = 0xFFFF << Self::TIER_SHIFT;
@@ -140,6 +143,11 @@ impl StateWord {
     #[inline(always)]
     fn wants_refill(self) -> bool {
         self.0 & Self::REFILL != 0
+    }
+
+    #[inline(always)]
+    fn carries(self) -> bool {
+        self.0 & Self::CARRY != 0
     }
 
     #[inline(always)]
@@ -214,6 +222,11 @@ impl StateWord {
         StateWord::closed(self.generation())
     }
 }
+
+/// The state word a closed session had, as [`SessionLine::close`] returns it for
+/// [`SessionLine::debts`].
+#[derive(Clone, Copy, Debug)]
+pub struct ClosedWord(u64);
 
 /// Why a session was killed; reported with its KILLED answers and events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -346,6 +359,35 @@ pub struct LineState {
     /// Who may check it.
     pub mode: CheckMode,
 }
+
+/// How far ahead of `now` each bucket's TAT ran when a session closed, in nanoseconds on that
+/// session's time base: the tokens it still owed, to be carried into the user's next session so
+/// that a reconnect does not refill the buckets (see [`SessionLine::open`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Debts {
+    /// The message bucket's debt.
+    pub messages: u64,
+    /// The order bucket's debt.
+    pub orders: u64,
+}
+
+impl Debts {
+    /// Nothing owed.
+    pub fn is_zero(&self) -> bool {
+        self.messages == 0 && self.orders == 0
+    }
+
+    /// What is still owed `elapsed_ns` later.
+    pub fn after(&self, elapsed_ns: u64) -> Debts {
+        Debts {
+            messages: self.messages.saturating_sub(elapsed_ns),
+            orders: self.orders.saturating_sub(elapsed_ns),
+        }
+    }
+}
+
+/// Marks a TAT that holds a carried debt, not a time, while [`StateWord::CARRY`] is set.
+const DEBT_MARK: u64 = 1 << 63;
 
 /// One session's hot state, exactly one cache line.
 #[repr(C, align(64))]
@@ -624,7 +666,7 @@ impl SessionLine {
         now: u64,
         side: impl FnOnce() -> &'s SessionSide,
     ) -> Verdict {
-        match self.take_stopped_or_refill(state, generation) {
+        match self.take_stopped_or_refill(state, generation, now) {
             Ok(state) => self.decide(state, class, now, side),
             Err(verdict) => verdict,
         }
@@ -719,20 +761,38 @@ impl SessionLine {
     /// The owner's half of a refill: zero both TATs (a full bucket on any time base), then clear
     /// [`StateWord::REFILL`] by compare-and-swap from the word it zeroed under. If the word changed
     /// meanwhile (another refill, a kill), zero again under the new word, so a refill asked for
-    /// after the zeroing is never cleared unapplied. Returns the word left in force, or `None`
-    /// when the session closed.
-    fn take_refill(&self, generation: u32) -> Option<StateWord> {
+    /// after the zeroing is never cleared unapplied. A refill supersedes carried debts.
+    ///
+    /// Carried debts ([`StateWord::CARRY`], any mode, any thread): each TAT still marked
+    /// ([`DEBT_MARK`]) is swapped from its debt `d` to `now + d` by compare-and-swap, so however many
+    /// checks race here each debt is put on the time base once, by the first of them; then the flag
+    /// is cleared. A check that finds the flag clear finds the TATs converted (the clearing
+    /// compare-and-swap releases them), so no check decides on a debt. Returns the word left in
+    /// force, or `None` when the session closed.
+    fn take_refill(&self, generation: u32, now: u64) -> Option<StateWord> {
         let mut current = StateWord(self.state.load(Ordering::Acquire));
         loop {
             if !current.is_live(generation) {
                 return None;
             }
-            if !current.wants_refill() {
+            if !current.wants_refill() && !current.carries() {
                 return Some(current);
             }
-            self.msg_tat.store(0, Ordering::Relaxed);
-            self.ord_tat.store(0, Ordering::Relaxed);
-            let next = StateWord(current.0 & !StateWord::REFILL);
+            if current.wants_refill() {
+                self.msg_tat.store(0, Ordering::Relaxed);
+                self.ord_tat.store(0, Ordering::Relaxed);
+            } else {
+                for tat in [&self.msg_tat, &self.ord_tat] {
+                    let owed = tat.load(Ordering::Relaxed);
+                    if owed & DEBT_MARK != 0 {
+                        // Never a marked result: at most DEBT_MARK - 1 (a base past 2^63 ns forgets
+                        // the debt rather than let a later check read it as one).
+                        let due = now.saturating_add(owed & !DEBT_MARK).min(DEBT_MARK - 1);
+                        let _ = tat.compare_exchange(owed, due, Ordering::Relaxed, Ordering::Relaxed);
+                    }
+                }
+            }
+            let next = StateWord(current.0 & !(StateWord::REFILL | StateWord::CARRY));
             match self.state.compare_exchange(current.0, next.0, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Some(next),
                 Err(seen) => current = StateWord(seen),
@@ -756,7 +816,7 @@ impl SessionLine {
     ) -> bool {
         let Some(mut state) = self.live(generation) else { return false };
         if state.needs_attention() {
-            match self.take_stopped_or_refill(state, generation) {
+            match self.take_stopped_or_refill(state, generation, now) {
                 Ok(now_state) => state = now_state,
                 Err(Verdict::Stale) => return false,
                 Err(stopped) => {
@@ -779,9 +839,17 @@ impl SessionLine {
     /// after taking a pending refill.
     #[cold]
     #[inline(never)]
-    fn take_stopped_or_refill(&self, state: StateWord, generation: u32) -> Result<StateWord, Verdict> {
-        let state =
-            if state.is_stopped() { state } else { self.take_refill(generation).ok_or(Verdict::Stale)? };
+    fn take_stopped_or_refill(
+        &self,
+        state: StateWord,
+        generation: u32,
+        now: u64,
+    ) -> Result<StateWord, Verdict> {
+        let state = if state.is_stopped() {
+            state
+        } else {
+            self.take_refill(generation, now).ok_or(Verdict::Stale)?
+        };
         if state.is_killed() {
             Err(Verdict::Killed)
         } else if state.is_escalated() {
@@ -924,10 +992,11 @@ impl SessionLine {
     }
 
     /// Opens a free line for a new session on `tier` under `policy`, checked in `mode`; returns its
-    /// handle's generation.
+    /// handle's generation. Its buckets start full, less `debts` (each at most its bucket's limit),
+    /// which its first check puts on the session's own time base ([`StateWord::CARRY`]).
     ///
     /// Callers own the line exclusively (it came off the free list).
-    pub fn open(&self, tier: u16, policy: &Policy, mode: CheckMode, side: &SessionSide) -> u32 {
+    pub fn open(&self, tier: u16, policy: &Policy, mode: CheckMode, side: &SessionSide, debts: Debts) -> u32 {
         let old = StateWord(self.state.load(Ordering::Acquire));
         debug_assert!(!old.is_open(), "opening a line that is open");
         let generation = match old.generation().wrapping_add(1) {
@@ -951,8 +1020,55 @@ impl SessionLine {
         }
         self.rates.publish(policy);
         side.rule.store(policy.escalation.pack(), Ordering::Release);
-        self.state.store(StateWord::opened(generation, tier, mode).0, Ordering::Release);
+        let debts = Debts {
+            messages: debts.messages.min(policy.messages.rate().limit_ns).min(DEBT_MARK - 1),
+            orders: debts.orders.min(policy.orders.rate().limit_ns).min(DEBT_MARK - 1),
+        };
+        let mut word = StateWord::opened(generation, tier, mode);
+        if !debts.is_zero() {
+            for (tat, owed) in [(&self.msg_tat, debts.messages), (&self.ord_tat, debts.orders)] {
+                if owed != 0 {
+                    tat.store(DEBT_MARK | owed, Ordering::Relaxed);
+                }
+            }
+            word = StateWord(word.0 | StateWord::CARRY);
+        }
+        self.state.store(word.0, Ordering::Release);
         generation
+    }
+
+    /// The packed rates the session's buckets run at (messages, orders).
+    pub fn policy_words(&self) -> [u64; 2] {
+        [self.rates.messages.load(Ordering::Acquire), self.rates.orders.load(Ordering::Acquire)]
+    }
+
+    /// What the closed session owed at `now` on the engine's clock ([`Debts`]), read after
+    /// [`SessionLine::close`] returned `before`, the word it replaced. Debts never put on a time
+    /// base (no check since the open) are returned as they were carried in; a pending refill owes
+    /// nothing. A TAT more than its bucket's limit ahead of `now` was not on the engine's clock (the
+    /// host checked on its own time base, `check_at`): it carries nothing. The line is closed, so
+    /// nothing writes its TATs any more but a check that was already past its generation test.
+    /// The flag is true when the debts are the ones carried in, untouched since the open.
+    pub fn debts(&self, before: ClosedWord, now: u64) -> (Debts, bool) {
+        let before = StateWord(before.0);
+        if before.wants_refill() {
+            return (Debts::default(), false);
+        }
+        let owed = |tat: &AtomicU64, limit: u64| {
+            let tat = tat.load(Ordering::Relaxed);
+            if before.carries() && tat & DEBT_MARK != 0 {
+                return (tat & !DEBT_MARK).min(limit);
+            }
+            match tat.checked_sub(now) {
+                Some(debt) if debt <= limit => debt,
+                _ => 0,
+            }
+        };
+        let debts = Debts {
+            messages: owed(&self.msg_tat, self.rates.messages().limit_ns),
+            orders: owed(&self.ord_tat, self.rates.orders().limit_ns),
+        };
+        (debts, before.carries())
     }
 
     /// Changes the state word of the live session `generation` by compare-and-swap with `f`;
@@ -971,11 +1087,12 @@ impl SessionLine {
         }
     }
 
-    /// Closes the session; its handle goes stale at once. Returns its final counters, or `None`
-    /// when the handle was already stale.
-    pub fn close(&self, generation: u32, side: &SessionSide) -> Option<Counters> {
-        self.update(generation, |s| Some(s.closing()))?;
-        Some(self.counters_unchecked(side))
+    /// Closes the session; its handle goes stale at once. Returns its final counters and the
+    /// state word it replaced (for [`SessionLine::debts`]), or `None` when the handle was already
+    /// stale.
+    pub fn close(&self, generation: u32, side: &SessionSide) -> Option<(Counters, ClosedWord)> {
+        let before = self.update(generation, |s| Some(s.closing()))?;
+        Some((self.counters_unchecked(side), ClosedWord(before.0)))
     }
 
     /// Marks the session killed; every later check answers KILLED. Returns `false` when the handle is
@@ -1091,7 +1208,7 @@ mod tests {
 
     fn opened(policy: &Policy, mode: CheckMode) -> (SessionLine, SessionSide, u32) {
         let (line, side) = (SessionLine::new(), SessionSide::new());
-        let generation = line.open(3, policy, mode, &side);
+        let generation = line.open(3, policy, mode, &side, Debts::default());
         (line, side, generation)
     }
 
@@ -1219,6 +1336,88 @@ mod tests {
         assert!(!StateWord(line.state.load(Ordering::Relaxed)).wants_refill());
     }
 
+    /// Debts carried into a session are put on its own time base by its first check, whatever the
+    /// mode and whichever check comes first (single or batch): the bucket starts as the last session
+    /// left it, less the time since, and the next close measures what is owed again.
+    #[test]
+    fn carried_debts_start_the_next_session_where_the_last_left_off() {
+        let p = policy(5, 10, 100, 100, 0); // orders: 5/s, burst 10 (one token per 200 ms)
+        for mode in [CheckMode::Shared, OWNED, WATCHED] {
+            for batch in [false, true] {
+                let (line, side, generation) = opened(&p, mode);
+                let t0 = 7 * SEC;
+                let spent =
+                    (0..20).filter(|_| line.check(generation, MsgClass::Order, t0, || &side) == Verdict::Ok);
+                assert_eq!(spent.count(), 10);
+                let (_, before) = line.close(generation, &side).unwrap();
+                let (debts, untouched) = line.debts(before, t0);
+                assert_eq!((debts.orders, untouched), (2 * SEC, false), "10 orders owed: 2 s at 5/s");
+                assert_eq!(debts.messages, 10 * (SEC / 100));
+                // Reopened 600 ms later on a time base 1,000 s ahead (check_at's own base): 3
+                // tokens are back, not 10.
+                let carried = debts.after(600_000_000);
+                let generation = line.open(3, &p, mode, &side, carried);
+                let base = 1_000 * SEC;
+                let admitted = if batch {
+                    let mut ok = 0;
+                    line.check_batch(
+                        generation,
+                        &[MsgClass::Order; 20],
+                        base,
+                        || &side,
+                        |_, v| ok += usize::from(v == Verdict::Ok),
+                    );
+                    ok
+                } else {
+                    (0..20)
+                        .filter(|_| line.check(generation, MsgClass::Order, base, || &side) == Verdict::Ok)
+                        .count()
+                };
+                assert_eq!(admitted, 3, "{mode:?} batch={batch}");
+                assert!(!StateWord(line.state.load(Ordering::Relaxed)).carries());
+                // One token every 200 ms from there, on that base.
+                assert_eq!(
+                    line.check(generation, MsgClass::Order, base + 199_000_000, || &side),
+                    Verdict::Throttled
+                );
+                assert_eq!(
+                    line.check(generation, MsgClass::Order, base + 200_000_000, || &side),
+                    Verdict::Ok
+                );
+            }
+        }
+    }
+
+    /// A session closed before its first check owes what it was carried in (dated from its open by
+    /// the engine); a refill supersedes carried debts; TATs off the engine's clock carry nothing.
+    #[test]
+    fn untouched_refilled_and_foreign_debts() {
+        let p = policy(5, 10, 100, 100, 0);
+        let owed = Debts { messages: 0, orders: SEC };
+        let (line, side) = (SessionLine::new(), SessionSide::new());
+        let generation = line.open(3, &p, OWNED, &side, owed);
+        let (_, before) = line.close(generation, &side).unwrap();
+        assert_eq!(line.debts(before, 99 * SEC), (owed, true));
+        // More than a bucket holds is cut to the bucket's limit.
+        let generation = line.open(3, &p, OWNED, &side, Debts { messages: 0, orders: 100 * SEC });
+        let (_, before) = line.close(generation, &side).unwrap();
+        assert_eq!(line.debts(before, 0).0.orders, 2 * SEC);
+        // A tier change before the first check: full buckets on the new tier.
+        let generation = line.open(3, &p, OWNED, &side, owed);
+        assert!(line.set_policy(generation, 4, &p, &side));
+        let admitted =
+            (0..20).filter(|_| line.check(generation, MsgClass::Order, 5 * SEC, || &side) == Verdict::Ok);
+        assert_eq!(admitted.count(), 10);
+        let shared = line.close(generation, &side).unwrap().1;
+        // Checked on a base far ahead of the engine's clock (0 here): nothing carried.
+        assert_eq!(line.debts(shared, 0).0, Debts::default());
+        let generation = line.open(3, &p, CheckMode::Shared, &side, owed);
+        assert!(line.set_policy(generation, 4, &p, &side));
+        let admitted =
+            (0..20).filter(|_| line.check(generation, MsgClass::Order, 5 * SEC, || &side) == Verdict::Ok);
+        assert_eq!(admitted.count(), 10, "a shared session's refill also supersedes the debt");
+    }
+
     /// A refill the owner has not taken yet is applied when the session goes back to shared, and a
     /// batch takes a pending refill like a single check.
     #[test]
@@ -1295,7 +1494,7 @@ mod loom_tests {
             orders: PackedRate::per_second(1, order_burst),
             escalation: Escalation::default(),
         };
-        let generation = pair.0.open(0, &policy, CheckMode::Shared, &pair.1);
+        let generation = pair.0.open(0, &policy, CheckMode::Shared, &pair.1, Debts::default());
         (pair, generation)
     }
 
@@ -1328,6 +1527,34 @@ mod loom_tests {
         });
     }
 
+    /// Two first checks of a shared session race to put its carried debt on the time base: it is
+    /// applied once (the later check never reads the debt as a time, nor adds it twice), so exactly
+    /// the tokens the debt leaves are admitted.
+    #[test]
+    fn racing_first_checks_apply_a_carried_debt_once() {
+        loom::model(|| {
+            let pair = Arc::new((SessionLine::new(), SessionSide::new()));
+            let policy = Policy {
+                messages: PackedRate::per_second(1, 3),
+                orders: PackedRate::per_second(1, 3),
+                escalation: Escalation::default(),
+            };
+            // Two of three tokens owed: one left.
+            let owed = Debts { messages: 2_000_000_000, orders: 2_000_000_000 };
+            let generation = pair.0.open(0, &policy, CheckMode::Shared, &pair.1, owed);
+            let now = 10_000_000_000;
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let pair = pair.clone();
+                    loom::thread::spawn(move || pair.0.check(generation, MsgClass::Order, now, || &pair.1))
+                })
+                .collect();
+            let verdicts: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+            assert_eq!(verdicts.iter().filter(|v| **v == Verdict::Ok).count(), 1, "{verdicts:?}");
+            assert_eq!(pair.0.check(generation, MsgClass::Order, now, || &pair.1), Verdict::Throttled);
+        });
+    }
+
     /// A kill racing with a check: the check answers OK or KILLED, and once the kill returned every
     /// check answers KILLED.
     #[test]
@@ -1357,7 +1584,7 @@ mod loom_tests {
                 orders: PackedRate::per_second(1, 1),
                 escalation: Escalation { threshold: 1, window_ms: 1_000 },
             };
-            let generation = pair.0.open(0, &policy, CheckMode::Shared, &pair.1);
+            let generation = pair.0.open(0, &policy, CheckMode::Shared, &pair.1, Debts::default());
             let now = 10_000_000_000;
             // The one message token goes first; both racing messages are refused.
             assert_eq!(pair.0.check(generation, MsgClass::Other, now, || &pair.1), Verdict::Ok);
@@ -1414,7 +1641,8 @@ mod loom_tests {
             orders: PackedRate::per_second(1, burst),
             escalation: Escalation::default(),
         };
-        let generation = pair.0.open(0, &policy, CheckMode::SingleOwner { watched: false }, &pair.1);
+        let generation =
+            pair.0.open(0, &policy, CheckMode::SingleOwner { watched: false }, &pair.1, Debts::default());
         (pair, generation)
     }
 
