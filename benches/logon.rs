@@ -103,8 +103,13 @@ fn benches(c: &mut Criterion) {
     let logon_fn: LogonFn = black_box(fixprov_logon);
     let close_fn: CloseFn = black_box(fixprov_session_close);
 
-    // Accepted logons never count as failures: the default configuration.
-    let (accepting, user) = engine(Config { default_rules: false, ..Config::default() });
+    // Every logon counts against the CompID's logon rate (15 within 30 s by default), which would
+    // then measure the cheap TOO_MANY_LOGONS path: a policy that never locks and forgets at once
+    // (the same as the failure policy below) keeps the rate's work in every logon, as in production.
+    let never = AttemptPolicy { max_failures: u32::MAX, window: Duration::ZERO, ..Default::default() };
+    // Accepted logons never count as failures: otherwise the default configuration.
+    let (accepting, user) =
+        engine(Config { default_rules: false, logon_rate: Some(never), ..Config::default() });
     // Refused logons do count: with the default policy the user (and the address) would be locked
     // after 5 failures within 60 s, and every later attempt would measure the cheap LOCKED_OUT path.
     // max_failures = u32::MAX never locks. The window is also 0 so that failures stop counting at
@@ -114,8 +119,12 @@ fn benches(c: &mut Criterion) {
     // With a 0 window each failure still takes the tracker's lock, finds the key, prunes and
     // records, as in production, over a list of at most one instant.
     let policy = AttemptPolicy { max_failures: u32::MAX, window: Duration::ZERO, ..Default::default() };
-    let (refusing, victim) =
-        engine(Config { logon_attempts: policy, default_rules: false, ..Config::default() });
+    let (refusing, victim) = engine(Config {
+        logon_attempts: policy,
+        logon_rate: Some(policy),
+        default_rules: false,
+        ..Config::default()
+    });
     let wrong_password = b"not-the-password-but-43-bytes-long-like-it".to_vec();
 
     // Each path answers what it is meant to measure (checked once here, and on every iteration).

@@ -146,6 +146,11 @@ enum fixprov_status
    * logon; 1409=7).
    */
   FIXPROV_LOGON_NOT_ELIGIBLE = 208,
+  /**
+   * Logon refused: too many logon attempts for the SenderCompID in a short time, whatever their
+   * outcome (15 within 30 s by default; 1409=7).
+   */
+  FIXPROV_LOGON_TOO_MANY_LOGONS = 209,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1192,6 +1197,24 @@ fixprov_status fixprov_options_set_comp_ids(struct fixprov_options *options,
  * options is NULL or a live fixprov_options not used by another thread meanwhile.
  */
 fixprov_status fixprov_options_set_comp_id_pool(struct fixprov_options *options, uint32_t size);
+
+/**
+ * Sets the logon rate: how many logon attempts one SenderCompID may make, whatever their outcome,
+ * within window_ms before its logons are refused (FIXPROV_LOGON_TOO_MANY_LOGONS, 1409=7) for
+ * window_ms, before anything is checked. Default 15 within 30,000 ms; max_attempts 0 sets no
+ * limit (window_ms is then ignored).
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (a window of 0 or above
+ * 3,600,000 ms with a limit).
+ * Ownership: does not take ownership of options.
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile.
+ */
+fixprov_status fixprov_options_set_logon_rate(struct fixprov_options *options,
+                                              uint32_t max_attempts,
+                                              uint32_t window_ms);
 
 /**
  * Sets the PBKDF2-HMAC-SHA256 iterations used for a new store or a master password change

@@ -40,7 +40,8 @@ pub use cold::credentials::{CredentialInfo, CredentialStatus, LogonRefusal, MAX_
 pub use cold::rules;
 pub use cold::tiers::{Tier, TierSpec};
 pub use engine::{
-    ClockConfig, CompIdPool, Config, Credentials, Engine, Event, EventKind, LogonRequest, Secret, SessionInfo,
+    ClockConfig, CompIdPool, Config, Credentials, Engine, Event, EventKind, LogonRequest, Secret,
+    SessionInfo, DEFAULT_LOGON_RATE,
 };
 pub use error::{Error, Result};
 pub use hot::clock::ManualClock;

@@ -537,6 +537,8 @@ fn a_flood_of_refused_logons_is_aggregated_with_counts() {
             max_failures: u32::MAX,
             ..Default::default()
         },
+        // A flood of bad passwords, not of logons as such: no logon-rate limit.
+        logon_rate: None,
         ..Config::default()
     })
     .unwrap();

@@ -11,10 +11,13 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// An engine without the logon-rate limit: these tests make far more than 15 attempts a CompID
+/// in a few milliseconds, to test what comes after it (the limit has its own test below).
 fn engine() -> Engine {
     Engine::open(Config {
         clock: ClockConfig::Manual(ManualClock::new(1)),
         default_rules: false,
+        logon_rate: None,
         ..Config::default()
     })
     .unwrap()
@@ -22,7 +25,8 @@ fn engine() -> Engine {
 
 /// An engine on the wall clock whose housekeeper sweeps due expiries every `sweep`.
 fn engine_sweeping_expiries_every(sweep: Duration) -> Engine {
-    Engine::open(Config { default_rules: false, expiry_sweep: sweep, ..Config::default() }).unwrap()
+    Engine::open(Config { default_rules: false, expiry_sweep: sweep, logon_rate: None, ..Config::default() })
+        .unwrap()
 }
 
 struct Login {
@@ -510,6 +514,8 @@ fn a_reconnect_loop_gets_one_burst_and_the_tier_rate_not_a_burst_per_logon() {
     let e = Engine::open(Config {
         clock: ClockConfig::Manual(clock.clone()),
         default_rules: false,
+        // 101 logons in well under a second of wall time: no logon-rate limit here.
+        logon_rate: None,
         ..Config::default()
     })
     .unwrap();
@@ -530,4 +536,58 @@ fn a_reconnect_loop_gets_one_burst_and_the_tier_rate_not_a_burst_per_logon() {
     let s = logon(&e, &login, None).unwrap();
     let burst = std::iter::from_fn(|| (e.check(s, MsgClass::Order) == Verdict::Ok).then_some(())).count();
     assert_eq!(burst, 200);
+}
+
+/// Logon attempts per SenderCompID have a limit of their own, whatever their outcome: the 15th
+/// within the window starts a cool-down in which even the right password is refused (1409=7),
+/// without touching the failed-logon lock-out; unknown CompIDs are limited alike, and another
+/// CompID is not affected.
+#[test]
+fn logon_attempts_per_comp_id_are_limited_whatever_their_outcome() {
+    let rate = fixprov::cold::attempts::AttemptPolicy {
+        window: Duration::from_millis(400),
+        cooldown: Duration::from_millis(400),
+        ..fixprov::DEFAULT_LOGON_RATE
+    };
+    assert_eq!(
+        (fixprov::DEFAULT_LOGON_RATE.max_failures, fixprov::DEFAULT_LOGON_RATE.window),
+        (15, Duration::from_secs(30))
+    );
+    let e = Engine::open(Config {
+        clock: ClockConfig::Manual(ManualClock::new(1)),
+        default_rules: false,
+        logon_rate: Some(rate),
+        ..Config::default()
+    })
+    .unwrap();
+    let (busy, calm) = (provision(&e, "busy", "premium"), provision(&e, "calm", "premium"));
+    // 15 attempts: 3 wrong passwords (fewer than the lock-out's 5) and 12 good logons.
+    for i in 0..15 {
+        let outcome =
+            if i < 3 { logon_with(&e, &busy.sender, b"wrong", None) } else { logon(&e, &busy, None) };
+        match outcome {
+            Ok(s) => {
+                e.sessions().close(s).unwrap();
+            }
+            Err(r) => assert_eq!(r, LogonRefusal::BadCredentials),
+        }
+    }
+    let refused = logon(&e, &busy, None).unwrap_err();
+    assert_eq!(
+        (refused, refused.session_status(), refused.text()),
+        (LogonRefusal::TooManyLogons, 7, "Too many logon attempts, try again later")
+    );
+    assert!(logon(&e, &calm, None).is_ok(), "another CompID is not affected");
+    // An unknown CompID, from 16 addresses (so that no per-address or per-pair lock-out comes
+    // first): the 16th attempt meets the rate limit.
+    for i in 0..15 {
+        let peer = format!("192.0.2.{i}");
+        assert_eq!(logon_with(&e, "FP_NOBODY", b"x", Some(&peer)), Err(LogonRefusal::UnknownCompId));
+    }
+    assert_eq!(logon_with(&e, "FP_NOBODY", b"x", Some("192.0.2.99")), Err(LogonRefusal::TooManyLogons));
+    std::thread::sleep(Duration::from_millis(450));
+    let s = logon(&e, &busy, None).expect("the cool-down ended");
+    e.sessions().close(s).unwrap();
+    let stats = e.stats();
+    assert_eq!(stats.logons.refused.get("too_many_logons"), Some(&2));
 }

@@ -88,12 +88,15 @@ struct Options(*mut fixprov_options);
 
 impl Options {
     /// Options without the default eligibility rules: these tests are about credentials and
-    /// logon, not about who qualifies (tests/eligibility.rs covers that).
+    /// logon, not about who qualifies (tests/eligibility.rs covers that). Nor the logon rate: they
+    /// log on far more than 15 times a CompID in a few milliseconds (its own test sets it).
     fn new() -> Options {
         let o = fixprov_options_new();
         assert!(!o.is_null());
         // SAFETY: live options used by this thread only.
         assert_eq!(unsafe { fixprov_options_set_eligibility(o, 0, 0) }, FIXPROV_OK);
+        // SAFETY: as above.
+        assert_eq!(unsafe { fixprov_options_set_logon_rate(o, 0, 0) }, FIXPROV_OK);
         Options(o)
     }
 
@@ -984,13 +987,13 @@ fn a_null_engine_or_user_is_an_error_for_every_new_function() {
 #[test]
 fn new_status_values_have_names() {
     let mut names = std::collections::HashSet::new();
-    for status in (108..=113).chain(200..=208) {
+    for status in (108..=113).chain(200..=209) {
         // SAFETY: static string, never NULL.
         let name = unsafe { CStr::from_ptr(fixprov_status_str(status)) }.to_str().unwrap();
         assert_ne!(name, "unknown status", "{status}");
         assert!(names.insert(name), "{status}: '{name}' is not unique");
     }
-    for status in [114, 199, 209] {
+    for status in [114, 199, 210] {
         // SAFETY: static string, never NULL.
         let name = unsafe { CStr::from_ptr(fixprov_status_str(status)) }.to_str().unwrap();
         assert_eq!(name, "unknown status", "{status}");
@@ -1289,4 +1292,30 @@ fn a_comp_id_pool_from_the_options_is_assigned_in_order_persisted_and_only_grown
         assert_eq!(e.try_provision(b"dave", None).err(), Some(FIXPROV_ERR_LIMIT_REACHED));
         assert_eq!(e.credentials("carol")["sender_comp_id"], "FP00003");
     }
+}
+
+#[test]
+fn the_logon_rate_from_the_options_refuses_a_comp_id_that_logs_on_too_often() {
+    let o = Options::new();
+    // SAFETY: NULL is refused; live options used by this thread only.
+    unsafe {
+        assert_eq!(fixprov_options_set_logon_rate(null_mut(), 3, 400), FIXPROV_ERR_NULL);
+        assert_eq!(fixprov_options_set_logon_rate(o.0, 3, 0), FIXPROV_ERR_INVALID_ARGUMENT);
+        assert!(last_error().contains("window"), "{}", last_error());
+        assert_eq!(fixprov_options_set_logon_rate(o.0, 3, 400), FIXPROV_OK);
+    }
+    let e = Engine::open_with(&o).unwrap_or_else(|rc| panic!("{rc:?}: {}", last_error()));
+    let alice = e.provision("alice", Some("premium"));
+    for _ in 0..3 {
+        let s = e.logon(&alice, None).accepted();
+        e.close(s);
+    }
+    e.logon(&alice, None).refused(
+        FIXPROV_LOGON_TOO_MANY_LOGONS,
+        7,
+        "Too many logon attempts, try again later",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(450));
+    let s = e.logon(&alice, None).accepted();
+    e.close(s);
 }

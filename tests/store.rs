@@ -279,8 +279,10 @@ fn bucket_debts_survive_a_restart() {
             admitted
         };
     let open_at = |clock: &std::sync::Arc<ManualClock>| {
+        // 101 logons in well under a second of wall time: no logon-rate limit here.
         Engine::open(Config {
             clock: ClockConfig::Manual(clock.clone()),
+            logon_rate: None,
             ..config(&dir.0, b"correct horse battery staple")
         })
         .unwrap()

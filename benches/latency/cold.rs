@@ -114,7 +114,11 @@ pub fn logon_rows(r: &mut Results, sizes: &Sizes) {
     println!("\n== logon and provisioning (single calls) ==");
     let logon_fn: LogonFn = black_box(fixprov_logon);
     let close_fn = black_box(fixprov_session_close);
-    let accepting = Raw::new(Engine::open(Config { default_rules: false, ..Config::default() }).unwrap());
+    // The logon rate never locks here (as the failure policy below): every logon still does its work.
+    let never = AttemptPolicy { max_failures: u32::MAX, window: Duration::ZERO, ..Default::default() };
+    let accepting = Raw::new(
+        Engine::open(Config { default_rules: false, logon_rate: Some(never), ..Config::default() }).unwrap(),
+    );
     let creds = accepting.engine().access().provision("bench-user", Some("premium")).unwrap();
     let (sender, target) = (creds.sender_comp_id.clone(), creds.target_comp_id.clone());
     let password = creds.password.expose().to_vec();
@@ -123,7 +127,13 @@ pub fn logon_rows(r: &mut Results, sizes: &Sizes) {
     // (benches/logon.rs explains why the window is 0).
     let policy = AttemptPolicy { max_failures: u32::MAX, window: Duration::ZERO, ..Default::default() };
     let refusing = Raw::new(
-        Engine::open(Config { logon_attempts: policy, default_rules: false, ..Config::default() }).unwrap(),
+        Engine::open(Config {
+            logon_attempts: policy,
+            logon_rate: Some(policy),
+            default_rules: false,
+            ..Config::default()
+        })
+        .unwrap(),
     );
     let victim = refusing.engine().access().provision("victim", Some("premium")).unwrap();
     let wrong = b"not-the-password-but-43-bytes-long-like-it".to_vec();

@@ -194,6 +194,8 @@ fuzz_target!(|input: Input| {
             && peer_ip.is_some_and(|ip| rules.iter().any(|r| common::ref_contains(*r, ip.to_canonical())));
         let expected = if lockouts.locked(&comp_id, peer_ip, admitted) {
             Status::FIXPROV_LOGON_LOCKED_OUT
+        } else if lockouts.rate_limited(&comp_id) {
+            Status::FIXPROV_LOGON_TOO_MANY_LOGONS
         } else if comp_id != creds.sender_comp_id || common::wire_comp_id(&target) != creds.target_comp_id {
             lockouts.fail(&comp_id, peer_ip, admitted);
             Status::FIXPROV_LOGON_UNKNOWN_COMP_ID
@@ -223,6 +225,7 @@ fuzz_target!(|input: Input| {
                     Status::FIXPROV_LOGON_BAD_CREDENTIALS
                         | Status::FIXPROV_LOGON_UNKNOWN_COMP_ID
                         | Status::FIXPROV_LOGON_LOCKED_OUT
+                        | Status::FIXPROV_LOGON_TOO_MANY_LOGONS
                 ),
                 "a wrong password got {:?}",
                 answer.status

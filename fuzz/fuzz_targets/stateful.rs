@@ -975,6 +975,8 @@ impl Run {
         });
         let want = if self.m.lockouts.locked(&sender, peer_ip, admitted) {
             Status::FIXPROV_LOGON_LOCKED_OUT
+        } else if self.m.lockouts.rate_limited(&sender) {
+            Status::FIXPROV_LOGON_TOO_MANY_LOGONS
         } else {
             match account.filter(|_| !wrong_target) {
                 None => {

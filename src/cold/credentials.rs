@@ -270,6 +270,9 @@ pub enum LogonRefusal {
     LockedOut,
     /// The account no longer qualifies (when the engine re-checks eligibility at logon).
     NotEligible,
+    /// Too many logon attempts for this SenderCompID in a short time, whatever their outcome
+    /// (`Config::logon_rate`); refused without checking.
+    TooManyLogons,
 }
 
 impl LogonRefusal {
@@ -283,7 +286,10 @@ impl LogonRefusal {
             // 8 = Password expired.
             LogonRefusal::Expired => 8,
             // 7 = Logons are not allowed at this time.
-            LogonRefusal::IpNotAllowed | LogonRefusal::SessionLimit | LogonRefusal::NotEligible => 7,
+            LogonRefusal::IpNotAllowed
+            | LogonRefusal::SessionLimit
+            | LogonRefusal::NotEligible
+            | LogonRefusal::TooManyLogons => 7,
         }
     }
 
@@ -304,6 +310,7 @@ impl LogonRefusal {
             LogonRefusal::SessionLimit => c"Session limit reached",
             LogonRefusal::LockedOut => c"Too many failed logon attempts, try again later",
             LogonRefusal::NotEligible => c"Account not eligible for FIX access",
+            LogonRefusal::TooManyLogons => c"Too many logon attempts, try again later",
         }
     }
 }
@@ -353,8 +360,10 @@ mod tests {
             IpNotAllowed,
             SessionLimit,
             LockedOut,
+            NotEligible,
+            TooManyLogons,
         ];
-        let expected = [5, 5, 6, 6, 8, 7, 7, 6];
+        let expected = [5, 5, 6, 6, 8, 7, 7, 6, 7, 7];
         for (r, v) in all.iter().zip(expected) {
             assert_eq!(r.session_status(), v, "{r:?}");
             assert!(!r.text().is_empty());

@@ -101,6 +101,8 @@ pub(crate) struct AccessState {
     /// and enforced apart for the addresses its allow-list admits (`true`) and for all others: an
     /// outsider can never lock out an allow-listed owner at an admitted address.
     failed_by_comp_id: FailedAttempts<(String, bool)>,
+    /// Every logon attempt per SenderCompID, whatever its outcome (`Config::logon_rate`).
+    logons_by_comp_id: Option<FailedAttempts<String>>,
     /// Users whose credential has an expiry, for the housekeeper.
     expiring: Mutex<HashMap<String, u64>>,
     /// Serializes provisioning (SenderCompID allocation), pool changes and master password changes.
@@ -156,6 +158,7 @@ impl AccessState {
                 max_failures: config.logon_attempts.max_failures.max(1).saturating_mul(COMP_ID_CEILING),
                 ..config.logon_attempts
             }),
+            logons_by_comp_id: config.logon_rate.map(FailedAttempts::new),
             expiring: Mutex::new(HashMap::new()),
             provisioning: Mutex::new(()),
             comp_id_pool: AtomicU32::new(0),
@@ -642,6 +645,14 @@ impl Core {
             || access.failed_by_comp_id.locked(&ceiling, now).is_some()
         {
             return Err(LogonRefusal::LockedOut);
+        }
+        // Every attempt counts against the CompID's logon rate (known or not: a limit that only
+        // known CompIDs met would tell a guesser which exist).
+        if let Some(rate) = &access.logons_by_comp_id {
+            if rate.locked(&pair.0, now).is_some() {
+                return Err(LogonRefusal::TooManyLogons);
+            }
+            rate.record_failure(&pair.0, now);
         }
         let fail = |refusal| {
             if let Some(peer) = peer {

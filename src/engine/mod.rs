@@ -110,6 +110,11 @@ pub struct Config {
     pub comp_id_pool: u32,
     /// Failed logons allowed per user and per peer address before a cool-down.
     pub logon_attempts: AttemptPolicy,
+    /// Logon attempts allowed per SenderCompID, whatever their outcome, before a cool-down: by
+    /// default the 15th within 30 s starts 30 s in which that CompID's logons are refused
+    /// (`TooManyLogons`) before anything is checked, so a client cannot log on and off as fast as
+    /// it likes. `None` sets no such limit.
+    pub logon_rate: Option<AttemptPolicy>,
     /// How often expired credentials' live sessions are looked for and killed.
     pub expiry_sweep: Duration,
     /// Currency of the default eligibility rules' thresholds (1,000.00 balance, 10,000.00 volume).
@@ -132,6 +137,15 @@ pub struct Config {
     pub watch_owners: bool,
 }
 
+/// The default limit on logon attempts per SenderCompID: the 15th within 30 s starts 30 s of
+/// refusals (venues: 15 connection attempts per 30 s).
+pub const DEFAULT_LOGON_RATE: AttemptPolicy = AttemptPolicy {
+    max_failures: 15,
+    window: Duration::from_secs(30),
+    cooldown: Duration::from_secs(30),
+    max_tracked: 100_000,
+};
+
 /// Default tick of the coarse clock.
 pub const DEFAULT_TICK: Duration = Duration::from_micros(500);
 
@@ -149,6 +163,7 @@ impl Default for Config {
             sender_comp_id_prefix: "FP".into(),
             comp_id_pool: 0,
             logon_attempts: AttemptPolicy::default(),
+            logon_rate: Some(DEFAULT_LOGON_RATE),
             expiry_sweep: Duration::from_millis(200),
             currency: "USD".into(),
             default_rules: true,

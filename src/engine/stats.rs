@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub(crate) struct LogonCounters {
     accepted: AtomicU64,
-    refused: [AtomicU64; 9],
+    refused: [AtomicU64; 10],
 }
 
-const REFUSALS: [LogonRefusal; 9] = [
+const REFUSALS: [LogonRefusal; 10] = [
     LogonRefusal::BadCredentials,
     LogonRefusal::UnknownCompId,
     LogonRefusal::Suspended,
@@ -25,6 +25,7 @@ const REFUSALS: [LogonRefusal; 9] = [
     LogonRefusal::SessionLimit,
     LogonRefusal::LockedOut,
     LogonRefusal::NotEligible,
+    LogonRefusal::TooManyLogons,
 ];
 
 impl LogonCounters {

@@ -276,6 +276,45 @@ pub unsafe extern "C" fn fixprov_options_set_comp_id_pool(
     })
 }
 
+/// Sets the logon rate: how many logon attempts one SenderCompID may make, whatever their outcome,
+/// within window_ms before its logons are refused (FIXPROV_LOGON_TOO_MANY_LOGONS, 1409=7) for
+/// window_ms, before anything is checked. Default 15 within 30,000 ms; max_attempts 0 sets no
+/// limit (window_ms is then ignored).
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT (a window of 0 or above
+/// 3,600,000 ms with a limit).
+/// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_logon_rate(
+    options: *mut fixprov_options,
+    max_attempts: u32,
+    window_ms: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        if max_attempts == 0 {
+            options.config.logon_rate = None;
+            return Ok(fixprov_status::FIXPROV_OK);
+        }
+        if window_ms == 0 || window_ms > 3_600_000 {
+            return Err(crate::Error::invalid("the logon rate's window must be 1 to 3,600,000 ms").into());
+        }
+        let window = std::time::Duration::from_millis(u64::from(window_ms));
+        options.config.logon_rate = Some(crate::cold::attempts::AttemptPolicy {
+            max_failures: max_attempts,
+            window,
+            cooldown: window,
+            ..crate::engine::DEFAULT_LOGON_RATE
+        });
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Sets the PBKDF2-HMAC-SHA256 iterations used for a new store or a master password change
 /// (default and minimum 600,000, OWASP's figure; at most 20,000,000, a store asking for more is
 /// refused as corrupt).

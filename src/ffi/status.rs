@@ -70,6 +70,9 @@ pub enum fixprov_status {
     /// Logon refused: the account no longer qualifies (only when the engine re-checks eligibility at
     /// logon; 1409=7).
     FIXPROV_LOGON_NOT_ELIGIBLE = 208,
+    /// Logon refused: too many logon attempts for the SenderCompID in a short time, whatever their
+    /// outcome (15 within 30 s by default; 1409=7).
+    FIXPROV_LOGON_TOO_MANY_LOGONS = 209,
 }
 
 impl From<Verdict> for fixprov_status {
@@ -105,6 +108,7 @@ impl From<LogonRefusal> for fixprov_status {
             LogonRefusal::SessionLimit => fixprov_status::FIXPROV_LOGON_SESSION_LIMIT,
             LogonRefusal::LockedOut => fixprov_status::FIXPROV_LOGON_LOCKED_OUT,
             LogonRefusal::NotEligible => fixprov_status::FIXPROV_LOGON_NOT_ELIGIBLE,
+            LogonRefusal::TooManyLogons => fixprov_status::FIXPROV_LOGON_TOO_MANY_LOGONS,
         }
     }
 }
@@ -144,6 +148,7 @@ pub extern "C" fn fixprov_status_str(status: u32) -> *const c_char {
         206 => c"logon refused: session limit",
         207 => c"logon refused: too many failed attempts",
         208 => c"logon refused: not eligible",
+        209 => c"logon refused: too many logons",
         _ => c"unknown status",
     };
     s.as_ptr()

@@ -167,6 +167,13 @@ class Options {
         detail::check(fixprov_options_set_comp_id_pool(p_.get(), size), "fixprov_options_set_comp_id_pool");
         return *this;
     }
+    /// Logon attempts one SenderCompID may make within window_ms, whatever their outcome
+    /// (fixprov_options_set_logon_rate; default 15 within 30,000 ms; 0 attempts: no limit).
+    Options &logon_rate(std::uint32_t max_attempts, std::uint32_t window_ms) {
+        detail::check(fixprov_options_set_logon_rate(p_.get(), max_attempts, window_ms),
+                      "fixprov_options_set_logon_rate");
+        return *this;
+    }
     Options &pbkdf2_iterations(std::uint32_t iterations) {
         detail::check(fixprov_options_set_pbkdf2_iterations(p_.get(), iterations),
                       "fixprov_options_set_pbkdf2_iterations");

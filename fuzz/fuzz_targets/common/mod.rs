@@ -285,6 +285,7 @@ pub fn refusal_fields(status: Status) -> Option<(u32, &'static str)> {
         FIXPROV_LOGON_SUSPENDED => (6, "Account suspended"),
         FIXPROV_LOGON_REVOKED => (6, "Credentials revoked"),
         FIXPROV_LOGON_LOCKED_OUT => (6, "Too many failed logon attempts, try again later"),
+        FIXPROV_LOGON_TOO_MANY_LOGONS => (7, "Too many logon attempts, try again later"),
         FIXPROV_LOGON_EXPIRED => (8, ""),
         FIXPROV_LOGON_IP_NOT_ALLOWED | FIXPROV_LOGON_SESSION_LIMIT | FIXPROV_LOGON_NOT_ELIGIBLE => (7, ""),
         _ => return None,
@@ -519,7 +520,14 @@ pub struct Lockouts {
     by_pair: std::collections::HashMap<(String, Option<IpAddr>), u32>,
     /// The CompID's ceiling, apart for addresses its allow-list admits (`true`) and all others.
     by_comp_id: std::collections::HashMap<(String, bool), u32>,
+    /// Logon attempts per CompID that got past the lock-out (`Config::logon_rate`).
+    logons: std::collections::HashMap<String, u32>,
 }
+
+/// The engine's default logon rate (`DEFAULT_LOGON_RATE`): 15 attempts per CompID within 30 s,
+/// then a cool-down; an input runs in far less than 30 s, so the 16th and every later one is
+/// refused.
+pub const LOGON_RATE: u32 = 15;
 
 pub const MAX_FAILURES: u32 = 5;
 /// The engine's `COMP_ID_CEILING`: a CompID is refused after this many times MAX_FAILURES across
@@ -544,6 +552,17 @@ impl Lockouts {
         peer_locked
             || self.by_pair.get(&pair).is_some_and(|n| *n >= MAX_FAILURES)
             || self.by_comp_id.get(&ceiling).is_some_and(|n| *n >= CEILING)
+    }
+
+    /// Whether an attempt that got past the lock-out meets the logon rate (then it is refused and
+    /// not counted); otherwise it is counted.
+    pub fn rate_limited(&mut self, comp_id: &str) -> bool {
+        let n = self.logons.entry(comp_id.to_owned()).or_default();
+        if *n >= LOGON_RATE {
+            return true;
+        }
+        *n += 1;
+        false
     }
 
     pub fn fail(&mut self, comp_id: &str, peer: Option<IpAddr>, admitted: bool) {

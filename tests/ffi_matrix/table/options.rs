@@ -48,6 +48,20 @@ pub(crate) fn entries() -> Vec<Entry> {
         .set("size", 100_001, E_INV)
         .set("size", u64::from(u32::MAX), E_INV),
         Entry::new(
+            "fixprov_options_set_logon_rate",
+            |c| vec![c.options(Own::Temp), Arg::U32(15), Arg::U32(30_000)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_logon_rate(a[0].opts(), a[1].u32(), a[2].u32()) })
+            },
+            E_OK,
+        )
+        .set("max_attempts", 0, E_OK)
+        .set("window_ms", 0, E_INV)
+        .set("window_ms", 3_600_000, E_OK)
+        .set("window_ms", 3_600_001, E_INV)
+        .set("window_ms", u64::from(u32::MAX), E_INV),
+        Entry::new(
             "fixprov_options_set_clock",
             |c| vec![c.options(Own::Temp), Arg::U32(0), Arg::U32(500)],
             |a| {

@@ -74,6 +74,8 @@ public final class FixProv {
     public static final int LOGON_LOCKED_OUT = 207;
     /** Logon refused: the account no longer qualifies (1409=7). */
     public static final int LOGON_NOT_ELIGIBLE = 208;
+    /** Logon refused: too many logon attempts for the SenderCompID in a short time (1409=7). */
+    public static final int LOGON_TOO_MANY_LOGONS = 209;
 
     // ---- fixprov_msg_class
     /** Counts against messages/sec only. */
