@@ -193,10 +193,13 @@ pub fn logon_under_tier_churn_rows(r: &mut Results, sizes: &Sizes) {
     let close_fn = black_box(fixprov_session_close);
     let dir = std::env::temp_dir().join(format!("fixprov-bench-churn-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    // Thousands of logons of one CompID: the logon rate never locks here, and still does its work.
+    let never = AttemptPolicy { max_failures: u32::MAX, window: Duration::ZERO, ..Default::default() };
     let config = Config {
         data_dir: Some(dir.clone()),
         master_password: Some(Secret::new(b"bench master password".to_vec())),
         default_rules: false,
+        logon_rate: Some(never),
         ..Config::default()
     };
     let engine = Raw::new(Engine::open(config).unwrap());
