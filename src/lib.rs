@@ -41,9 +41,10 @@ pub use cold::rules;
 pub use cold::tiers::{Tier, TierSpec};
 pub use engine::{
     ClockConfig, CompIdPool, Config, Credentials, Engine, Event, EventKind, LogonRequest, Secret,
-    SessionInfo, DEFAULT_LOGON_RATE,
+    SessionInfo, WeightTable, DEFAULT_LOGON_RATE,
 };
 pub use error::{Error, Result};
 pub use hot::clock::ManualClock;
 pub use hot::msgtype::{MsgTypeError, OrderTypes};
 pub use hot::session::{CheckMode, Counters, KillReason, MsgClass, Verdict, MAX_ESCALATION_THRESHOLD};
+pub use hot::weights::{MAX_LONG_WEIGHTS, MAX_WEIGHT, MAX_WEIGHTED_LEN};

@@ -56,6 +56,8 @@ fn happy_steps(session: u64) -> Vec<(&'static str, &'static str, Value)> {
             "messages_per_sec": 70, "max_sessions": 2, "order_burst": 14, "message_burst": 14,
             "escalation_threshold": 0, "escalation_window_ms": 1000}}),
         ),
+        ("POST", "/admin/fix/rate-limits/weights", json!({"tier": "desk", "weights": {"F": 0, "E": 5}})),
+        ("GET", "/admin/fix/rate-limits/weights", Value::Null),
         ("GET", "/admin/fix/rules", Value::Null),
         ("POST", "/admin/fix/rules/add", json!({"id": "kyc2", "min_kyc_level": 2})),
         ("POST", "/admin/fix/rules/disable", json!({"id": "kyc2"})),
@@ -416,4 +418,48 @@ fn the_comp_id_pool_is_listed_set_assigned_in_order_and_audited() {
         .collect();
     assert_eq!(sizes, [(0, 3), (3, 4), (4, 0)]);
     assert!(sets.iter().all(|r| r.actor == "admin-token"), "the operator is named");
+}
+
+#[test]
+fn tier_weights_over_the_admin_api_are_validated_audited_and_enforced() {
+    let e = engine();
+    let set = |role: Role, body: Value| call(&e, role, "POST", "/admin/fix/rate-limits/weights", body);
+    let r = set(Role::Operator, json!({"tier": "basic", "weights": {"F": 0, "E": 5, "AB": 2}}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body, json!({"tier": "basic", "weights": {"AB": 2, "E": 5, "F": 0}}));
+    assert_eq!(
+        ok(&e, "GET", "/admin/fix/rate-limits/weights", Value::Null),
+        json!({"basic": {"AB": 2, "E": 5, "F": 0}})
+    );
+    for (body, status, code) in [
+        (json!({"tier": "basic", "weights": {"D=": 1}}), 400, "invalid_argument"),
+        (json!({"tier": "basic", "weights": {"E": 256}}), 400, "invalid_argument"),
+        (json!({"tier": "basic", "weights": {"E": -1}}), 400, "bad_json"),
+        (json!({"tier": "basic", "weights": {"E": 1.5}}), 400, "bad_json"),
+        (json!({"tier": "basic", "weights": {"ABCDEFGH": 1}}), 400, "invalid_argument"),
+        (json!({"tier": "basic"}), 400, "bad_json"),
+        (json!({"tier": "basic", "weights": {}, "extra": 1}), 400, "bad_json"),
+        (json!({"tier": "nope", "weights": {"E": 1}}), 404, "not_found"),
+    ] {
+        let r = set(Role::Operator, body.clone());
+        assert_eq!((r.status, r.body["error"]["code"].as_str()), (status, Some(code)), "{body}");
+    }
+    let huge = br#"{"tier": "basic", "weights": {"E": 18446744073709551616}}"#;
+    let r = handle(&e, &actor(Role::Operator), "POST", "/admin/fix/rate-limits/weights", huge);
+    assert_eq!((r.status, r.body["error"]["code"].as_str()), (400, Some("bad_json")));
+    assert_eq!(set(Role::Viewer, json!({"tier": "basic", "weights": {}})).status, 403);
+    // Nothing refused changed the table, and the one change is on the audit log with its actor.
+    assert_eq!(e.tiers().weights("basic").unwrap().len(), 3);
+    let records = e.audit().query(&AuditQuery::default()).unwrap();
+    let changes: Vec<_> = records.iter().filter(|r| r.event == "tier.weights").collect();
+    assert_eq!(changes.len(), 1);
+    assert_eq!((changes[0].actor.as_str(), changes[0].subject.as_str()), ("operator-token", "basic"));
+    assert_eq!(changes[0].details["weights"], json!({"AB": 2, "E": 5, "F": 0}));
+    // Enforced: on basic (burst 10 orders) two NewOrderLists fill the order bucket.
+    e.tiers().assign("ivy", "basic").unwrap();
+    let s = e.sessions().open("ivy").unwrap();
+    assert_eq!(e.check_msgtype(s, b"E").unwrap(), fixprov::Verdict::Ok);
+    assert_eq!(e.check_msgtype(s, b"E").unwrap(), fixprov::Verdict::Ok);
+    assert_eq!(e.check_msgtype(s, b"D").unwrap(), fixprov::Verdict::Throttled);
+    assert_eq!(e.check_msgtype(s, b"F").unwrap(), fixprov::Verdict::Ok);
 }

@@ -427,3 +427,141 @@ fn single_owners_on_their_threads_see_every_cold_path_change_exactly() {
         assert_eq!((info.orders, info.single_owner, info.owner_overlaps), (13, true, 0), "{info:?}");
     }
 }
+
+// ----- message weights -----
+
+/// A tier of 5 orders a second (burst 10) whose message bucket (100/s, burst 100) stays out of the
+/// way, with `user` on it, and a session of `user` in `mode`.
+fn weighted_session(engine: &Engine, user: &str, mode: fixprov::CheckMode) -> u64 {
+    let mut spec = TierSpec::new(5, 100, 4, 10);
+    spec.message_burst = 100;
+    engine.tiers().set("weighed", spec).unwrap();
+    let s = session(engine, user, "weighed");
+    engine.sessions().set_mode(s, mode).unwrap();
+    s
+}
+
+fn weights(pairs: &[(&str, u64)]) -> std::collections::BTreeMap<String, u64> {
+    pairs.iter().map(|(t, w)| (t.to_string(), *w)).collect()
+}
+
+const MODES: [fixprov::CheckMode; 3] = [
+    fixprov::CheckMode::Shared,
+    fixprov::CheckMode::SingleOwner { watched: false },
+    fixprov::CheckMode::SingleOwner { watched: true },
+];
+
+#[test]
+fn a_cancel_at_weight_zero_passes_while_orders_are_throttled() {
+    for mode in MODES {
+        let (engine, _clock) = engine();
+        let s = weighted_session(&engine, "carol", mode);
+        engine.tiers().set_weights("weighed", &weights(&[("F", 0)])).unwrap();
+        for _ in 0..10 {
+            assert_eq!(engine.check_msgtype(s, b"D").unwrap(), Verdict::Ok);
+        }
+        assert_eq!(engine.check_msgtype(s, b"D").unwrap(), Verdict::Throttled, "{mode:?}");
+        assert_eq!(engine.check_msgtype(s, b"G").unwrap(), Verdict::Throttled, "{mode:?}");
+        for _ in 0..50 {
+            assert_eq!(engine.check_msgtype(s, b"F").unwrap(), Verdict::Ok, "{mode:?}: a cancel");
+        }
+        assert_eq!(engine.check_msgtype(s, b"D").unwrap(), Verdict::Throttled, "{mode:?}");
+        let c = engine.sessions().counters(s).unwrap();
+        assert_eq!((c.messages, c.orders, c.throttled), (60, 60, 3), "{mode:?}: cancels are counted");
+        // The same through the class check with an explicit weight.
+        assert_eq!(engine.check_weighted(s, MsgClass::Order, 0).unwrap(), Verdict::Ok);
+        assert_eq!(engine.check_weighted(s, MsgClass::Order, 1).unwrap(), Verdict::Throttled);
+    }
+}
+
+#[test]
+fn a_new_order_list_at_weight_five_takes_five_tokens() {
+    for mode in MODES {
+        let (engine, clock) = engine();
+        let s = weighted_session(&engine, "dave", mode);
+        engine.tiers().set_weights("weighed", &weights(&[("E", 5), ("0", 0)])).unwrap();
+        assert_eq!(engine.check_msgtype(s, b"E").unwrap(), Verdict::Ok);
+        assert_eq!(engine.check_msgtype(s, b"D").unwrap(), Verdict::Ok);
+        // 4 order tokens left: a list of 5 does not fit, 4 single orders do.
+        assert_eq!(engine.check_msgtype(s, b"E").unwrap(), Verdict::Throttled, "{mode:?}");
+        for _ in 0..4 {
+            assert_eq!(engine.check_msgtype(s, b"D").unwrap(), Verdict::Ok, "{mode:?}");
+        }
+        assert_eq!(engine.check_msgtype(s, b"D").unwrap(), Verdict::Throttled);
+        // 5 tokens come back after exactly 1 s (one per 200 ms), not a nanosecond sooner.
+        clock.advance(SEC - 1);
+        assert_eq!(engine.check_msgtype(s, b"E").unwrap(), Verdict::Throttled, "{mode:?}");
+        clock.advance(1);
+        assert_eq!(engine.check_msgtype(s, b"E").unwrap(), Verdict::Ok, "{mode:?}");
+        assert_eq!(engine.check_msgtype(s, b"D").unwrap(), Verdict::Throttled);
+        // A heartbeat at weight 0, and the message bucket: 5 + 1 + 4 + 5 = 15 tokens of 100 spent.
+        assert_eq!(engine.check_msgtype(s, b"0").unwrap(), Verdict::Ok);
+        let c = engine.sessions().counters(s).unwrap();
+        assert_eq!((c.messages, c.orders, c.throttled), (8, 7, 4), "{mode:?}");
+        // The class check with an explicit weight agrees.
+        clock.advance(SEC);
+        assert_eq!(engine.check_weighted(s, MsgClass::Order, 5).unwrap(), Verdict::Ok);
+        assert_eq!(engine.check_weighted(s, MsgClass::Order, 1).unwrap(), Verdict::Throttled);
+    }
+}
+
+#[test]
+fn weights_follow_the_tier_and_tables_replace_whole() {
+    let (engine, _clock) = engine();
+    let s = weighted_session(&engine, "erin", fixprov::CheckMode::Shared);
+    let other = session(&engine, "frank", "premium");
+    engine.tiers().set_weights("weighed", &weights(&[("E", 10), ("AB", 10)])).unwrap();
+    assert_eq!(engine.check_msgtype(s, b"AB").unwrap(), Verdict::Ok);
+    assert_eq!(engine.check_msgtype(s, b"E").unwrap(), Verdict::Throttled);
+    // Another tier's sessions weigh 1.
+    for _ in 0..200 {
+        assert_eq!(engine.check_msgtype(other, b"E").unwrap(), Verdict::Ok);
+    }
+    assert_eq!(engine.check_msgtype(other, b"E").unwrap(), Verdict::Throttled);
+    // Moving frank onto the weighed tier weighs his next message by it.
+    engine.tiers().assign("frank", "weighed").unwrap();
+    assert_eq!(engine.check_msgtype(other, b"E").unwrap(), Verdict::Ok, "a full bucket on the new tier");
+    assert_eq!(engine.check_msgtype(other, b"E").unwrap(), Verdict::Throttled);
+    // A new table replaces the old one whole: AB weighs 1 again.
+    assert_eq!(engine.tiers().set_weights("weighed", &weights(&[("E", 2)])).unwrap().len(), 1);
+    assert_eq!(engine.tiers().weights("weighed").unwrap(), [("E".to_string(), 2)].into());
+    assert_eq!(engine.tiers().set_weights("weighed", &weights(&[])).unwrap().len(), 0);
+    assert!(engine.tiers().all_weights().is_empty());
+}
+
+#[test]
+fn bad_weight_tables_are_refused_and_change_nothing() {
+    let (engine, _clock) = engine();
+    let s = weighted_session(&engine, "gina", fixprov::CheckMode::Shared);
+    engine.tiers().set_weights("weighed", &weights(&[("E", 5)])).unwrap();
+    let many: Vec<(String, u64)> = (0..9).map(|i| (format!("U{i}"), 1)).collect();
+    let many: Vec<(&str, u64)> = many.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+    for (table, why) in [
+        (weights(&[("", 1)]), "an empty MsgType"),
+        (weights(&[("D=", 1)]), "a MsgType with '='"),
+        (weights(&[("D\u{1}", 1)]), "a MsgType with SOH"),
+        (weights(&[("ABCDEFGH", 1)]), "a MsgType of 8 characters"),
+        (weights(&[("E", 256)]), "a weight above 255"),
+        (weights(&[("E", u64::MAX)]), "an overflowing weight"),
+        (weights(&many), "nine long MsgTypes"),
+    ] {
+        let refused = engine.tiers().set_weights("weighed", &table);
+        assert!(matches!(refused, Err(fixprov::Error::InvalidArgument(_))), "{why}: {refused:?}");
+    }
+    let unknown = engine.tiers().set_weights("no-such-tier", &weights(&[("E", 1)]));
+    assert!(matches!(unknown, Err(fixprov::Error::NotFound(_))), "{unknown:?}");
+    assert!(matches!(
+        engine.check_weighted(s, MsgClass::Order, 256),
+        Err(fixprov::Error::InvalidArgument(_))
+    ));
+    // Nothing changed: E still weighs 5.
+    assert_eq!(engine.tiers().weights("weighed").unwrap(), [("E".to_string(), 5)].into());
+    assert_eq!(engine.check_msgtype(s, b"E").unwrap(), Verdict::Ok);
+    assert_eq!(engine.check_msgtype(s, b"E").unwrap(), Verdict::Ok);
+    assert_eq!(engine.check_msgtype(s, b"E").unwrap(), Verdict::Throttled);
+    let records = engine
+        .audit()
+        .query(&fixprov::AuditQuery { event_prefix: Some("tier.weights".into()), ..Default::default() })
+        .unwrap();
+    assert_eq!(records.len(), 1, "only the accepted table is audited");
+}

@@ -2,7 +2,7 @@
 //! C ABI and the Rust API, admitted, throttled, escalated, killed and stale alike.
 
 use fixprov::ffi::*;
-use fixprov::{ClockConfig, Config, Engine, ManualClock, MsgClass, TierSpec};
+use fixprov::{ClockConfig, Config, Engine, ManualClock, MsgClass, TierSpec, Verdict};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,6 +102,30 @@ fn a_million_checks_allocate_nothing() {
         }
     });
     assert_eq!(allocations, 0);
+
+    // Weighed checks: by the tier's table (single and longer MsgTypes, weight 0 and above the
+    // burst) and with the host's weight, shared and single owner.
+    let weights = [("E".to_string(), 5u64), ("F".to_string(), 0), ("AB".to_string(), 60)].into();
+    engine.tiers().set_weights("t", &weights).unwrap();
+    let owned = engine.sessions().open("u").unwrap();
+    engine.sessions().set_mode(owned, fixprov::CheckMode::SingleOwner { watched: false }).unwrap();
+    let (verdicts, allocations) = counted(|| {
+        let mut seen = [0u64; 2];
+        for i in 0..100_000u64 {
+            clock.advance(1_000);
+            for s in [a, owned] {
+                for msgtype in [&b"E"[..], b"F", b"AB", b"D", b"0"] {
+                    seen[usize::from(engine.check_msgtype(s, msgtype) != Ok(Verdict::Ok))] += 1;
+                }
+                seen[usize::from(
+                    engine.check_weighted(s, MsgClass::Order, (i % 7) as u32) != Ok(Verdict::Ok),
+                )] += 1;
+            }
+        }
+        seen
+    });
+    assert_eq!(allocations, 0, "a weighed check allocated");
+    assert!(verdicts.iter().all(|v| *v > 0), "admitted and refused: {verdicts:?}");
     // SAFETY: closed once.
     unsafe { fixprov_engine_close(e) };
 }

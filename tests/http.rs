@@ -278,6 +278,8 @@ fn every_route_in_the_openapi_document_answers_over_http() {
         "GET /admin/fix/rate-limits",
         "POST /admin/fix/rate-limits/tiers",
         "GET /admin/fix/rate-limits/tiers",
+        "POST /admin/fix/rate-limits/weights",
+        "GET /admin/fix/rate-limits/weights",
         "POST /admin/fix/rate-limits/update",
         "POST /admin/fix/rate-limits/reset-violations",
         "POST /admin/fix/rules/add",

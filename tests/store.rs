@@ -314,3 +314,32 @@ fn bucket_debts_survive_a_restart() {
         .unwrap();
     assert!(!writes.is_empty());
 }
+
+#[test]
+fn message_weights_survive_a_reopen() {
+    let dir = TempDir::new("weights");
+    let table: std::collections::BTreeMap<String, u64> =
+        [("E".to_string(), 5), ("F".to_string(), 0), ("AB".to_string(), 3)].into();
+    {
+        let engine = open(&dir.0);
+        engine.tiers().set("desk", TierSpec::new(5, 100, 2, 10)).unwrap();
+        engine.tiers().set_weights("desk", &table).unwrap();
+        engine.tiers().set_weights("premium", &[("0".to_string(), 0)].into()).unwrap();
+        engine.tiers().set_weights("premium", &Default::default()).unwrap();
+    }
+    let engine = open(&dir.0);
+    let all = engine.tiers().all_weights();
+    assert_eq!(all.len(), 1, "premium's table was emptied: {all:?}");
+    assert_eq!(all["desk"], [("AB".to_string(), 3), ("E".to_string(), 5), ("F".to_string(), 0)].into());
+    engine.tiers().assign("hank", "desk").unwrap();
+    let s = engine.sessions().open("hank").unwrap();
+    assert_eq!(engine.check_msgtype(s, b"E").unwrap(), fixprov::Verdict::Ok);
+    assert_eq!(engine.check_msgtype(s, b"E").unwrap(), fixprov::Verdict::Ok);
+    assert_eq!(
+        engine.check_msgtype(s, b"E").unwrap(),
+        fixprov::Verdict::Throttled,
+        "E weighs 5 after the reopen"
+    );
+    assert_eq!(engine.check_msgtype(s, b"F").unwrap(), fixprov::Verdict::Ok, "F weighs 0");
+    assert!(engine.audit().verify().unwrap().ok);
+}

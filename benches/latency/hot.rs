@@ -5,8 +5,8 @@ use crate::measure::{sample, thread_cpu_seconds, BATCH};
 use crate::results::Results;
 use crate::Sizes;
 use fixprov::ffi::{
-    fixprov_check, fixprov_check_at, fixprov_check_batch, fixprov_check_msgtype, fixprov_engine,
-    fixprov_engine_close, fixprov_prefetch, fixprov_status,
+    fixprov_check, fixprov_check_at, fixprov_check_batch, fixprov_check_msgtype, fixprov_check_weighted,
+    fixprov_engine, fixprov_engine_close, fixprov_prefetch, fixprov_status,
 };
 use fixprov::{CheckMode, ClockConfig, Config, Engine, TierSpec};
 use governor::{Quota, RateLimiter};
@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub type CheckFn = unsafe extern "C" fn(*const fixprov_engine, u64, u32) -> fixprov_status;
 pub type CheckAtFn = unsafe extern "C" fn(*const fixprov_engine, u64, u32, u64) -> fixprov_status;
 type MsgTypeFn = unsafe extern "C" fn(*const fixprov_engine, u64, *const u8, usize) -> fixprov_status;
+type WeightedFn = unsafe extern "C" fn(*const fixprov_engine, u64, u32, u32) -> fixprov_status;
 type BatchFn = unsafe extern "C" fn(
     *const fixprov_engine,
     u64,
@@ -90,6 +91,7 @@ pub struct Checks {
     pub check: CheckFn,
     pub check_at: CheckAtFn,
     msgtype: MsgTypeFn,
+    weighted: WeightedFn,
     batch: BatchFn,
     prefetch: PrefetchFn,
 }
@@ -100,6 +102,7 @@ impl Checks {
             check: black_box(fixprov_check),
             check_at: black_box(fixprov_check_at),
             msgtype: black_box(fixprov_check_msgtype),
+            weighted: black_box(fixprov_check_weighted),
             batch: black_box(fixprov_check_batch),
             prefetch: black_box(fixprov_prefetch),
         }
@@ -268,6 +271,37 @@ pub fn one_session(r: &mut Results, sizes: &Sizes) {
         black_box(unsafe { (c.msgtype)(black_box(e), black_box(admitted), black_box(b"D".as_ptr()), 1) });
     });
     r.add("check", "fixprov_check_msgtype \"D\" admitted", None, BATCH, &t);
+    // Weights: the class check with the host's weight, then checks by MsgType once a tier has a
+    // weight table (each such check reads the session's tier and its table). The last rows on this
+    // engine's check by MsgType: a table switches the engine's MsgType checks to weighing.
+    for (session, who) in [(admitted, "shared"), (owned, "single owner")] {
+        // SAFETY: the engine is live until its Raw drops at the end of this function.
+        expect("weighted", OK, || unsafe { (c.weighted)(e, session, ORDER, 5) });
+        let t = sample::<BATCH>(&r.timer, n, || {
+            // SAFETY: see above.
+            black_box(unsafe {
+                (c.weighted)(black_box(e), black_box(session), black_box(ORDER), black_box(5))
+            });
+        });
+        r.add("check", format!("fixprov_check_weighted order weight 5 admitted, {who}"), None, BATCH, &t);
+    }
+    let weights = [("E".to_string(), 5u64), ("F".to_string(), 0), ("AB".to_string(), 2)].into();
+    raw.engine().tiers().set_weights("open", &weights).unwrap();
+    for (msgtype, what) in
+        [(&b"D"[..], "\"D\" (weight 1)"), (b"E", "\"E\" (weight 5)"), (b"AB", "\"AB\" (weight 2)")]
+    {
+        // SAFETY: the engine is live until its Raw drops at the end of this function.
+        expect("msgtype weighed", OK, || unsafe {
+            (c.msgtype)(e, admitted, msgtype.as_ptr(), msgtype.len())
+        });
+        let t = sample::<BATCH>(&r.timer, n, || {
+            // SAFETY: see above.
+            black_box(unsafe {
+                (c.msgtype)(black_box(e), black_box(admitted), black_box(msgtype.as_ptr()), msgtype.len())
+            });
+        });
+        r.add("check", format!("fixprov_check_msgtype {what} admitted, tier with weights"), None, BATCH, &t);
+    }
     // SAFETY: the engine is live until its Raw drops at the end of this function.
     expect("precise", OK, || unsafe { (c.check)(ep, precise_session, ORDER) });
     let t = sample::<BATCH>(&r.timer, n, || {

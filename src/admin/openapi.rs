@@ -227,6 +227,23 @@ static DOCS: &[Doc] = &[
                   "order_burst": 14, "message_burst": 14, "escalation_threshold": 0, "escalation_window_ms": 1000}}),
         || schema("Tier")
     ),
+    doc!(
+        "GET",
+        "/admin/fix/rate-limits/weights",
+        "Every tier's message weights (tiers where every MsgType weighs 1 are absent)",
+        || json!({"type": "object", "additionalProperties": schema("WeightTable")})
+    ),
+    doc!(
+        "POST",
+        "/admin/fix/rate-limits/weights",
+        "Sets a tier's message weights, replacing its table ({} puts every MsgType back at 1); checks by MsgType use them from their next message",
+        || object(
+            json!({"tier": {"type": "string", "minLength": 1, "maxLength": 64}, "weights": schema("WeightTable")}),
+            &["tier", "weights"]
+        ),
+        || json!({"tier": "basic", "weights": {"F": 0, "E": 5, "0": 0}}),
+        || object(json!({"tier": {"type": "string"}, "weights": schema("WeightTable")}), &["tier", "weights"])
+    ),
     doc!("GET", "/admin/fix/rules", "The eligibility rules", || object(
         json!({"rules": {"type": "array", "items": schema("Rule")}}),
         &["rules"]
@@ -400,6 +417,10 @@ fn components() -> Value {
             "Money": money, "Credential": credential, "Session": session, "TierSpec": tier_spec,
             "Tier": {"type": "object", "required": ["name", "spec"],
                      "properties": {"name": {"type": "string"}, "index": {"type": "integer"}, "spec": schema("TierSpec")}},
+            "WeightTable": {"type": "object",
+                "description": "MsgType (1 to 7 printable ASCII characters, no '=') to the tokens it takes from each bucket it counts in (0 to 255; at most 8 MsgTypes of 2 or more characters); a MsgType absent weighs 1",
+                "propertyNames": {"minLength": 1, "maxLength": 7, "pattern": "^[!-<>-~]+$"},
+                "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 255}},
             "CompIdPool": object(
                 json!({"size": {"type": "integer", "minimum": 0}, "assigned": {"type": "integer", "minimum": 0},
                        "free": {"type": "integer", "minimum": 0},

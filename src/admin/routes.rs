@@ -99,6 +99,13 @@ struct TierDefinition {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct TierWeights {
+    tier: String,
+    weights: std::collections::BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ResetViolations {
     session: Option<u64>,
     user: Option<String>,
@@ -243,6 +250,16 @@ fn tier_set(c: &Call<'_>) -> Answer {
     let b: TierDefinition = c.body()?;
     c.core.tiers().set(&b.name, b.spec).map_err(err)?;
     to_json(c.core.tiers().get(&b.name).map_err(err)?)
+}
+
+fn weights(c: &Call<'_>) -> Answer {
+    to_json(c.core.tiers().all_weights())
+}
+
+fn weights_set(c: &Call<'_>) -> Answer {
+    let b: TierWeights = c.body()?;
+    let weights = c.core.tiers().set_weights(&b.tier, &b.weights).map_err(err)?;
+    Ok(json!({"tier": b.tier, "weights": weights}))
 }
 
 fn reset_violations(c: &Call<'_>) -> Answer {
@@ -425,6 +442,8 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/admin/fix/rate-limits/reset-violations", Operator, reset_violations),
     route!("GET", "/admin/fix/rate-limits/tiers", Viewer, tiers),
     route!("POST", "/admin/fix/rate-limits/tiers", Operator, tier_set),
+    route!("GET", "/admin/fix/rate-limits/weights", Viewer, weights),
+    route!("POST", "/admin/fix/rate-limits/weights", Operator, weights_set),
     route!("GET", "/admin/fix/rules", Viewer, rules),
     route!("POST", "/admin/fix/rules/add", Admin, rule_add),
     route!("POST", "/admin/fix/rules/remove", Admin, |c| rule_change(c, |core, id| core

@@ -232,11 +232,13 @@ impl Core {
         let text = |row: &crate::cold::store::Row| String::from_utf8_lossy(&row.value).into_owned();
         let mut rows = crate::engine::eligibility::EligibilityRows::default();
         let mut debts = None;
+        let mut weights = None;
         for row in store.load(keyring, Table::Settings)? {
             match row.key.as_str() {
                 "rules" => rows.rules = Some(text(&row)),
                 "tier_rules" => rows.tier_rules = Some(text(&row)),
                 super::debts::DEBTS_KEY => debts = Some(row.value.to_vec()),
+                super::tiers::WEIGHTS_KEY => weights = Some(row.value.to_vec()),
                 COMP_ID_POOL_KEY => {
                     let pool: PoolRecord = decode("settings", &row.key, &row.value)?;
                     if pool.size > MAX_COMP_ID_POOL {
@@ -257,6 +259,9 @@ impl Core {
         self.load_eligibility(rows)?;
         if let Some(debts) = debts {
             self.debts_load(&debts)?;
+        }
+        if let Some(weights) = weights {
+            self.weights_load(&weights)?;
         }
         for row in store.load(keyring, Table::Credentials)? {
             let record: CredentialRecord = decode("credentials", &row.key, &row.value)?;

@@ -115,6 +115,7 @@ impl Core {
         eligibility: EligibilityState,
         default_mode: CheckMode,
         clock: crate::hot::clock::ClockReader,
+        weights: std::sync::Arc<crate::hot::weights::Weights>,
     ) -> Core {
         let capacity = slots.len() as u32;
         Core {
@@ -124,7 +125,7 @@ impl Core {
             users: Users::default(),
             access,
             eligibility,
-            tiers: TiersState::new(tiers),
+            tiers: TiersState::new(tiers, weights),
             sessions: SessionsState::new(capacity),
             audit: AuditState::new(),
             debts: super::debts::DebtsState::new(clock),

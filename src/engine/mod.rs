@@ -35,7 +35,7 @@ pub use self::core::{Event, EventKind, Listener, SessionInfo};
 pub use self::eligibility::{Eligibility, Reevaluation, UserVerdict};
 pub use self::sessions::Sessions;
 pub use self::stats::{LogonCounts, Stats, Totals, UserCounts};
-pub use self::tiers::Tiers;
+pub use self::tiers::{Tiers, WeightTable};
 
 use crate::cold::attempts::AttemptPolicy;
 use crate::cold::tiers::Tiers as TierTable;
@@ -43,6 +43,7 @@ use crate::error::{Error, Result};
 use crate::hot::clock::{Clock, ManualClock};
 use crate::hot::msgtype::{self, MsgTypeError, OrderTypes};
 use crate::hot::session::{CheckMode, Handle, MsgClass, SessionSlots, Verdict};
+use crate::hot::weights::Weights;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -185,6 +186,7 @@ pub struct Engine {
     slots: SessionSlots,
     clock: Clock,
     order_types: OrderTypes,
+    weights: Arc<Weights>,
     core: Arc<Core>,
     _housekeeper: housekeeper::Housekeeper,
 }
@@ -238,13 +240,22 @@ impl Engine {
         } else {
             CheckMode::Shared
         };
-        let core = Arc::new(Core::new(slots.clone(), tiers, access, eligibility, mode, clock.reader()));
+        let weights = Arc::new(Weights::new(usize::from(config.max_tiers)));
+        let core = Arc::new(Core::new(
+            slots.clone(),
+            tiers,
+            access,
+            eligibility,
+            mode,
+            clock.reader(),
+            weights.clone(),
+        ));
         core.load()?;
         if config.comp_id_pool > 0 {
             core.set_comp_id_pool(config.comp_id_pool, true)?;
         }
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
-        Ok(Engine { slots, clock, order_types: config.order_types, core, _housekeeper: housekeeper })
+        Ok(Engine { slots, clock, order_types: config.order_types, weights, core, _housekeeper: housekeeper })
     }
 
     /// The cold half, shared: for the layers above the engine (the admin part) that outlive a
@@ -361,11 +372,52 @@ impl Engine {
         self.slots.prefetch(Handle::from_raw(session).index)
     }
 
-    /// Decides one inbound message given its raw MsgType (tag 35 value).
+    /// Decides one inbound message given its raw MsgType (tag 35 value): its class from the
+    /// engine's order set, its weight from the session's tier ([`Tiers::set_weights`]; 1 where the
+    /// tier has none).
     #[inline]
     pub fn check_msgtype(&self, session: u64, msgtype: &[u8]) -> std::result::Result<Verdict, MsgTypeError> {
         msgtype::validate(msgtype)?;
-        Ok(self.check(session, self.order_types.classify(msgtype)))
+        let class = self.order_types.classify(msgtype);
+        if !self.weights.any() {
+            return Ok(self.check(session, class));
+        }
+        Ok(self.slots.check_msgtype(
+            Handle::from_raw(session),
+            class,
+            msgtype,
+            &self.weights,
+            self.clock.now(),
+        ))
+    }
+
+    /// [`Engine::check`] for a message of `weight` tokens in each bucket it counts in (an order in
+    /// both, any other message in the message bucket): for hosts that weigh messages themselves
+    /// (the orders of a list, say). Weight 1 is the plain check, 0 admits the message without
+    /// taking a token (kills and escalation still apply), and a weight above a bucket's burst is
+    /// never admitted.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`](crate::Error) for a weight above
+    /// [`MAX_WEIGHT`](crate::hot::weights::MAX_WEIGHT) (nothing decided).
+    #[inline]
+    pub fn check_weighted(&self, session: u64, class: MsgClass, weight: u32) -> Result<Verdict> {
+        self.check_weighted_at(session, class, weight, self.clock.now())
+    }
+
+    /// [`Engine::check_weighted`] at the caller's time `now_ns` (see [`Engine::check_at`]).
+    #[inline]
+    pub fn check_weighted_at(
+        &self,
+        session: u64,
+        class: MsgClass,
+        weight: u32,
+        now_ns: u64,
+    ) -> Result<Verdict> {
+        if weight > crate::hot::weights::MAX_WEIGHT {
+            return Err(Error::invalid("a weight above 255"));
+        }
+        Ok(self.slots.check_weighted(Handle::from_raw(session), class, weight, now_ns))
     }
 
     /// The class of a MsgType under this engine's order set.

@@ -8,6 +8,9 @@ use crate::cold::users::validate_id;
 use crate::engine::core::Core;
 use crate::error::{Error, Result};
 use crate::hot::session::SessionSlot;
+use crate::hot::weights::{self, Weights};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The tiers part of an engine, reached as [`Engine::tiers`](crate::Engine::tiers): the rate-limit
 /// tiers (rates, bursts, session counts, escalation) and each user's tier.
@@ -20,18 +23,34 @@ pub struct Tiers<'e> {
     pub(super) core: &'e Core,
 }
 
+/// A tier's message weights: MsgType to tokens (a MsgType without an entry weighs 1).
+pub type WeightTable = BTreeMap<String, u32>;
+
+/// The settings row holding every tier's weight table.
+pub(super) const WEIGHTS_KEY: &str = "weights";
+
 /// The tiers part's state.
 pub(super) struct TiersState {
     /// The published definitions (arc-swap snapshots).
     pub(super) table: TierTable,
+    /// The hot path's weight tables, by tier index.
+    pub(super) weights: Arc<Weights>,
+    /// Every tier's weight table as configured, by tier name (tiers without one absent); written
+    /// under `changes`.
+    pub(super) weight_tables: std::sync::Mutex<BTreeMap<String, WeightTable>>,
     /// Serializes tier definitions from validation through commit to publication, outside the
     /// policy lock (taken before it when both are held).
     pub(super) changes: std::sync::Mutex<()>,
 }
 
 impl TiersState {
-    pub(super) fn new(table: TierTable) -> TiersState {
-        TiersState { table, changes: std::sync::Mutex::new(()) }
+    pub(super) fn new(table: TierTable, weights: Arc<Weights>) -> TiersState {
+        TiersState {
+            table,
+            weights,
+            weight_tables: std::sync::Mutex::new(BTreeMap::new()),
+            changes: std::sync::Mutex::new(()),
+        }
     }
 }
 
@@ -58,6 +77,43 @@ impl Tiers<'_> {
         self.core.tier_list()
     }
 
+    /// Sets tier `name`'s message weights (MsgType to tokens, 0 to
+    /// [`MAX_WEIGHT`](crate::hot::weights::MAX_WEIGHT)), replacing its whole table; an empty table
+    /// puts every MsgType back at weight 1. Weights apply to checks by MsgType
+    /// ([`Engine::check_msgtype`](crate::Engine::check_msgtype)): a message of weight `w` takes `w`
+    /// tokens from each bucket it counts in (an order from both, any other message from the message
+    /// bucket), 0 takes none, and one heavier than a bucket's burst is never admitted. Live sessions
+    /// on the tier use the table from their next message; their buckets are not refilled.
+    ///
+    /// Committed with its audit record ("tier.weights") before it is published.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown tier, [`Error::InvalidArgument`] for a MsgType that is not
+    /// 1 to 7 printable ASCII characters other than `=`, a weight above 255, or more than 8
+    /// MsgTypes of 2 or more characters; nothing changes.
+    pub fn set_weights(&self, name: &str, table: &BTreeMap<String, u64>) -> Result<WeightTable> {
+        self.core.tier_set_weights(name, table)
+    }
+
+    /// Tier `name`'s weight table (MsgTypes absent from it weigh 1).
+    pub fn weights(&self, name: &str) -> Result<WeightTable> {
+        let tier = self.core.tier(name)?;
+        Ok(self
+            .core
+            .tiers
+            .weight_tables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&tier.name)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Every tier's weight table, by tier name (tiers whose MsgTypes all weigh 1 are absent).
+    pub fn all_weights(&self) -> BTreeMap<String, WeightTable> {
+        self.core.tiers.weight_tables.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Puts `user` on `tier`, creating the user if new; the user's live sessions enforce the tier from
     /// their next message, with their buckets started afresh (see [`Tiers::set`]). Sessions
     /// already open above a lower max stay open.
@@ -79,6 +135,61 @@ impl Core {
         let event = AuditEvent::host("tier.set", name, serde_json::to_value(spec).unwrap_or_default());
         self.access.commit(event, &[Write::Put { table: Table::Tiers, key: name, value: &value }])?;
         self.tier_publish(name, spec)
+    }
+
+    pub(crate) fn tier_set_weights(&self, name: &str, table: &BTreeMap<String, u64>) -> Result<WeightTable> {
+        let _changes = self.tiers.changes.lock().unwrap_or_else(|p| p.into_inner());
+        let tier = self.tier(name)?;
+        let checked = weights::check(table.iter().map(|(t, w)| (t.as_str(), *w)))
+            .map_err(|e| Error::invalid(e.to_string()))?;
+        let table: WeightTable =
+            checked.iter().map(|(t, w)| (String::from_utf8_lossy(t).into_owned(), *w)).collect();
+        let mut all = self.tiers.weight_tables.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if table.is_empty() {
+            all.remove(&tier.name);
+        } else {
+            all.insert(tier.name.clone(), table.clone());
+        }
+        let value = serde_json::to_vec(&all).map_err(|e| Error::Internal(e.to_string().into()))?;
+        let event = AuditEvent::host("tier.weights", &tier.name, serde_json::json!({"weights": table}));
+        self.access
+            .commit(event, &[Write::Put { table: Table::Settings, key: WEIGHTS_KEY, value: &value }])?;
+        self.weights_publish(all);
+        Ok(table)
+    }
+
+    /// Publishes every tier's weight table (committed, or loaded from the store): tiers absent from
+    /// `all` go back to weight 1.
+    pub(super) fn weights_publish(&self, all: BTreeMap<String, WeightTable>) {
+        let snapshot = self.tiers.table.snapshot();
+        let _policy = self.lock_policy();
+        let mut tables = self.tiers.weight_tables.lock().unwrap_or_else(|p| p.into_inner());
+        let any = !all.is_empty();
+        for tier in snapshot.iter() {
+            let (before, after) = (tables.get(&tier.name), all.get(&tier.name));
+            if before != after {
+                let table: Vec<(Vec<u8>, u32)> =
+                    after.into_iter().flatten().map(|(t, w)| (t.as_bytes().to_vec(), *w)).collect();
+                self.tiers.weights.publish(tier.index, &table, any);
+            }
+        }
+        *tables = all;
+    }
+
+    /// Loads the weight tables from their settings row (at open, after the tiers).
+    pub(super) fn weights_load(&self, value: &[u8]) -> Result<()> {
+        let corrupt = |why: String| Error::Corrupt(format!("settings row 'weights': {why}").into());
+        let all: BTreeMap<String, BTreeMap<String, u64>> =
+            serde_json::from_slice(value).map_err(|e| corrupt(e.to_string()))?;
+        let mut checked = BTreeMap::new();
+        for (tier, table) in all {
+            self.tier(&tier).map_err(|_| corrupt(format!("no tier '{tier}'")))?;
+            weights::check(table.iter().map(|(t, w)| (t.as_str(), *w)))
+                .map_err(|e| corrupt(e.to_string()))?;
+            checked.insert(tier, table.into_iter().map(|(t, w)| (t, w as u32)).collect());
+        }
+        self.weights_publish(checked);
+        Ok(())
     }
 
     /// Publishes a tier already committed (or loaded from the store).

@@ -251,7 +251,9 @@ pub unsafe extern "C" fn fixprov_check_at(
 }
 
 /// The per-message check given the raw FIX MsgType (the value of tag 35, without SOH), classified
-/// by the engine's order MsgTypes (default D F G E AB AC s q).
+/// by the engine's order MsgTypes (default D F G E AB AC s q) and weighed by the session's tier
+/// (POST /admin/fix/rate-limits/weights; a MsgType without a weight takes one token, see
+/// fixprov_check_weighted()).
 ///
 /// Parameters:
 /// - msgtype: msgtype_len bytes (1 to 16, printable ASCII, no '=').
@@ -279,6 +281,45 @@ pub unsafe extern "C" fn fixprov_check_msgtype(
             Err(_) => Err(boundary::fail_static(
                 fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
                 c"msgtype must be 1 to 16 printable ASCII characters other than '='",
+            )),
+        }
+    })
+}
+
+/// The per-message check for a message of weight tokens: it takes weight tokens from each bucket it
+/// counts in (an order from the order and the message bucket, any other message from the message
+/// bucket), all or none. For hosts that weigh messages themselves (the orders of a NewOrderList, say);
+/// fixprov_check_msgtype() weighs by the tier's table. Weight 1 is fixprov_check(); 0 admits the
+/// message without taking a token (a killed or escalated session still answers so); a weight above a
+/// bucket's burst is never admitted. Every mode (shared, single owner, watched) decides alike.
+///
+/// Parameters:
+/// - session: a handle from fixprov_session_open().
+/// - msg_class: a fixprov_msg_class value.
+/// - weight: 0 to 255.
+///
+/// Returns: as fixprov_check(), or FIXPROV_ERR_INVALID_ARGUMENT for an unknown msg_class or a weight
+/// above 255 (nothing decided).
+/// Thread safety: as fixprov_check().
+///
+/// # Safety
+/// engine is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_check_weighted(
+    engine: *const fixprov_engine,
+    session: u64,
+    msg_class: u32,
+    weight: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let engine = unsafe { boundary::engine(engine) }?;
+        let Some(class) = class(msg_class) else { return Err(unknown_class()) };
+        match engine.check_weighted(session, class, weight) {
+            Ok(verdict) => Ok(verdict.into()),
+            Err(_) => Err(boundary::fail_static(
+                fixprov_status::FIXPROV_ERR_INVALID_ARGUMENT,
+                c"weight must be 0 to 255",
             )),
         }
     })

@@ -68,6 +68,28 @@ pub(crate) fn step(tat: u64, now: u64, rate: Rate) -> Option<u64> {
     (next - now <= rate.limit_ns).then_some(next)
 }
 
+/// [`step`] for a message of `weight` tokens (at least 1): the TAT advances by `weight` intervals,
+/// and the message is admitted when the bucket holds all of them.
+#[inline(always)]
+pub(crate) fn step_n(tat: u64, now: u64, rate: Rate, weight: u64) -> Option<u64> {
+    let base = if tat > now { tat } else { now };
+    let next = base.checked_add(rate.interval_ns.checked_mul(weight)?)?;
+    (next - now <= rate.limit_ns).then_some(next)
+}
+
+/// [`admit`] for a message of `weight` tokens (at least 1): all of them or none.
+#[inline]
+pub(crate) fn admit_n(tat: &AtomicU64, now: u64, rate: Rate, weight: u64) -> bool {
+    let mut current = tat.load(Ordering::Relaxed);
+    loop {
+        let Some(next) = step_n(current, now, rate, weight) else { return false };
+        match tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return true,
+            Err(seen) => current = seen,
+        }
+    }
+}
+
 /// Takes one token from the bucket whose TAT is `tat`, at time `now`; returns whether it was admitted.
 #[inline(always)]
 pub(crate) fn admit(tat: &AtomicU64, now: u64, rate: Rate) -> bool {
@@ -117,6 +139,23 @@ mod tests {
         let now = 100 * SEC;
         let admitted = (0..50).filter(|_| admit(&tat, now, rate)).count();
         assert_eq!(admitted, 10);
+    }
+
+    #[test]
+    fn a_weighted_message_takes_all_its_tokens_or_none() {
+        let tat = bucket();
+        let rate = Rate::per_second(5, 10);
+        let now = 100 * SEC;
+        assert!(admit_n(&tat, now, rate, 5), "5 of 10");
+        assert!(admit_n(&tat, now, rate, 4), "9 of 10");
+        assert!(!admit_n(&tat, now, rate, 2), "2 with 1 left");
+        assert_eq!(tat.load(Ordering::Relaxed), now + 9 * rate.interval_ns, "a refusal takes nothing");
+        assert!(admit_n(&tat, now, rate, 1));
+        assert!(!admit_n(&tat, now + 2 * rate.interval_ns - 1, rate, 2), "one ns early");
+        assert!(admit_n(&tat, now + 2 * rate.interval_ns, rate, 2));
+        assert_eq!(step_n(0, now, rate, 11), None, "heavier than the burst: never");
+        assert_eq!(step_n(0, now, rate, u64::MAX), None, "an overflowing weight refuses");
+        assert_eq!(step_n(7, now, rate, 1), step(7, now, rate));
     }
 
     #[test]

@@ -10,3 +10,4 @@ pub mod limit;
 pub mod msgtype;
 pub mod policy;
 pub mod session;
+pub mod weights;

@@ -63,7 +63,7 @@
 //!   refusal on (escalation may follow), the rest go one by one.
 //! * Nothing here allocates, locks, or makes a system call.
 
-use crate::hot::gcra::{admit, refund, refund_by, step};
+use crate::hot::gcra::{admit, admit_n, refund, refund_by, step, step_n};
 use crate::hot::policy::{Escalation, Policy, RateWords};
 use crate::sync::{AtomicU64, Ordering};
 
@@ -532,6 +532,37 @@ impl SessionSlots {
         }
     }
 
+    /// [`SessionLine::check_weighted`] for `handle`.
+    #[inline]
+    pub fn check_weighted(&self, handle: Handle, class: MsgClass, weight: u32, now: u64) -> Verdict {
+        let index = handle.index as usize;
+        match self.lines.get(index) {
+            Some(line) => {
+                line.check_weighted(handle.generation, class, weight, now, move || &self.sides[index])
+            }
+            None => Verdict::Stale,
+        }
+    }
+
+    /// A message of `class` and (already validated) MsgType `msgtype`, weighed by the session's
+    /// tier in `weights` (see [`SessionLine::check_weighted`]). A tier move racing the check may
+    /// weigh the message by the tier it leaves.
+    #[inline]
+    pub fn check_msgtype(
+        &self,
+        handle: Handle,
+        class: MsgClass,
+        msgtype: &[u8],
+        weights: &crate::hot::weights::Weights,
+        now: u64,
+    ) -> Verdict {
+        let index = handle.index as usize;
+        let Some(line) = self.lines.get(index) else { return Verdict::Stale };
+        let Some(tier) = line.tier_of(handle.generation) else { return Verdict::Stale };
+        let weight = weights.of(tier, msgtype);
+        line.check_weighted(handle.generation, class, weight, now, move || &self.sides[index])
+    }
+
     /// [`SessionLine::check_batch`] for `handle`; `false` (and no answer) for a stale handle.
     #[inline]
     pub fn check_batch(
@@ -653,6 +684,111 @@ impl SessionLine {
             return self.attention(state, generation, class, now, side);
         }
         self.decide(state, class, now, side)
+    }
+
+    /// [`SessionLine::check`] for a message of `weight` tokens in each bucket it counts in (see
+    /// [`crate::hot::weights`]): weight 1 is the plain check; 0 admits the message (counted, and
+    /// subject to kills and escalation) without touching a bucket; a weight above a bucket's burst
+    /// is never admitted. Every mode: shared (compare-and-swap, a refused order's tokens given
+    /// back), single owner (plain loads and stores), watched owner.
+    #[inline]
+    pub fn check_weighted<'s>(
+        &self,
+        generation: u32,
+        class: MsgClass,
+        weight: u32,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+    ) -> Verdict {
+        if weight == 1 {
+            return self.check(generation, class, now, side);
+        }
+        let Some(mut state) = self.live(generation) else { return Verdict::Stale };
+        if state.needs_attention() {
+            match self.take_stopped_or_refill(state, generation, now) {
+                Ok(live) => state = live,
+                Err(verdict) => return verdict,
+            }
+        }
+        self.decide_weighted(state, class, u64::from(weight), now, side)
+    }
+
+    /// The buckets' decision for a weighted message, in the session's mode.
+    #[inline(never)]
+    fn decide_weighted<'s>(
+        &self,
+        state: StateWord,
+        class: MsgClass,
+        weight: u64,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+    ) -> Verdict {
+        let order = class == MsgClass::Order;
+        if weight == 0 {
+            bump(if order { &self.checked_orders } else { &self.checked_other });
+            return Verdict::Ok;
+        }
+        let watched = state.is_owned() && state.is_watched();
+        let mut side = Some(side);
+        if watched && self.busy.swap(1, Ordering::Acquire) != 0 {
+            let side_line = (side.take().expect("unused"))();
+            side_line.overlaps.fetch_add(1, Ordering::Relaxed);
+            return self.weighted_shared(class, weight, now, side_line);
+        }
+        let verdict = if state.is_owned() {
+            bump(if order { &self.checked_orders } else { &self.checked_other });
+            let (messages, orders) = (self.rates.messages(), self.rates.orders());
+            let next_msg = step_n(self.msg_tat.load(Ordering::Relaxed), now, messages, weight);
+            let next_ord = if order {
+                step_n(self.ord_tat.load(Ordering::Relaxed), now, orders, weight)
+            } else {
+                Some(0)
+            };
+            match (next_msg, next_ord) {
+                (Some(next_msg), Some(next_ord)) => {
+                    if order {
+                        self.ord_tat.store(next_ord, Ordering::Relaxed);
+                    }
+                    self.msg_tat.store(next_msg, Ordering::Relaxed);
+                    Verdict::Ok
+                }
+                _ => self.violation(class, now, (side.take().expect("unused"))()),
+            }
+        } else {
+            self.weighted_shared(class, weight, now, (side.take().expect("unused"))())
+        };
+        if watched {
+            self.busy.store(0, Ordering::Release);
+        }
+        verdict
+    }
+
+    /// A weighted message on a shared session: the order bucket's tokens then the message bucket's,
+    /// each all or none by compare-and-swap; the order tokens given back if the message bucket refuses.
+    fn weighted_shared(&self, class: MsgClass, weight: u64, now: u64, side: &SessionSide) -> Verdict {
+        if class == MsgClass::Order {
+            bump(&self.checked_orders);
+            let orders = self.rates.orders();
+            if !admit_n(&self.ord_tat, now, orders, weight) {
+                return self.violation(class, now, side);
+            }
+            if !admit_n(&self.msg_tat, now, self.rates.messages(), weight) {
+                refund_by(&self.ord_tat, orders.interval_ns * weight);
+                return self.violation(class, now, side);
+            }
+        } else {
+            bump(&self.checked_other);
+            if !admit_n(&self.msg_tat, now, self.rates.messages(), weight) {
+                return self.violation(class, now, side);
+            }
+        }
+        Verdict::Ok
+    }
+
+    /// The tier a live session is on (from its state word), or `None` for a stale handle.
+    #[inline(always)]
+    pub fn tier_of(&self, generation: u32) -> Option<u16> {
+        self.live(generation).map(StateWord::tier)
     }
 
     /// Killed, escalated, or a refill to take: the answer, off the common path.
@@ -1246,6 +1382,62 @@ mod tests {
                 owned.0.state(owned.2).unwrap().escalated
             );
             assert_eq!(owned.0.state(owned.2).unwrap().mode, OWNED);
+        }
+    }
+
+    /// A weighted message decides alike in every mode (shared, single owner, watched owner), over
+    /// a long random stream of weights 0 to 6 with escalation on; weight 0 never touches a bucket.
+    #[test]
+    fn weighted_checks_decide_alike_in_every_mode() {
+        let policy = policy(50, 20, 120, 40, 30);
+        let lines = [opened(&policy, CheckMode::Shared), opened(&policy, OWNED), opened(&policy, WATCHED)];
+        let mut rng = Rng(5);
+        let mut now = 100 * SEC;
+        for i in 0..20_000 {
+            now += rng.next() % 20_000_000;
+            let class = if rng.next() % 3 == 0 { MsgClass::Other } else { MsgClass::Order };
+            let weight = (rng.next() % 7) as u32;
+            let verdicts: Vec<Verdict> = lines
+                .iter()
+                .map(|(line, side, g)| line.check_weighted(*g, class, weight, now, || side))
+                .collect();
+            assert!(verdicts.iter().all(|v| *v == verdicts[0]), "message {i}: {verdicts:?}");
+        }
+        let counters: Vec<Counters> =
+            lines.iter().map(|(line, side, g)| line.counters(*g, side).unwrap()).collect();
+        assert!(counters.iter().all(|c| *c == counters[0]), "{counters:?}");
+        assert!(counters[0].throttled > 0 && counters[0].messages > 0);
+
+        let (line, side, g) = opened(&policy, CheckMode::Shared);
+        for _ in 0..20 {
+            assert_eq!(line.check(g, MsgClass::Order, now, || &side), Verdict::Ok);
+        }
+        assert_eq!(line.check(g, MsgClass::Order, now, || &side), Verdict::Throttled);
+        let tats = (line.msg_tat.load(Ordering::Relaxed), line.ord_tat.load(Ordering::Relaxed));
+        assert_eq!(line.check_weighted(g, MsgClass::Order, 0, now, || &side), Verdict::Ok);
+        assert_eq!((line.msg_tat.load(Ordering::Relaxed), line.ord_tat.load(Ordering::Relaxed)), tats);
+        assert!(line.kill(g, KillReason::Admin));
+        assert_eq!(line.check_weighted(g, MsgClass::Order, 0, now, || &side), Verdict::Killed);
+        assert_eq!(line.check_weighted(g + 1, MsgClass::Order, 0, now, || &side), Verdict::Stale);
+    }
+
+    /// A weighted order refused by the message bucket gives all its order tokens back.
+    #[test]
+    fn a_weighted_order_refused_by_messages_keeps_no_order_token() {
+        for mode in [CheckMode::Shared, OWNED] {
+            let (line, side, g) = opened(&policy(10, 10, 100, 6, 0), mode);
+            let now = 50 * SEC;
+            assert_eq!(line.check_weighted(g, MsgClass::Order, 4, now, || &side), Verdict::Ok);
+            assert_eq!(
+                line.check_weighted(g, MsgClass::Order, 4, now, || &side),
+                Verdict::Throttled,
+                "{mode:?}"
+            );
+            // 6 order tokens left, 2 message tokens: two weight-1 orders pass, and no more.
+            assert_eq!(line.check_weighted(g, MsgClass::Order, 2, now, || &side), Verdict::Ok, "{mode:?}");
+            assert_eq!(line.check(g, MsgClass::Other, now, || &side), Verdict::Throttled);
+            let order_tat = line.ord_tat.load(Ordering::Relaxed);
+            assert_eq!(order_tat, now + 6 * policy(10, 10, 100, 6, 0).orders.rate().interval_ns, "{mode:?}");
         }
     }
 

@@ -1141,6 +1141,7 @@ const NOT_AUDITED: &[&str] = &[
     "fixprov_check_batch",
     "fixprov_check_batch_at",
     "fixprov_check_msgtype",
+    "fixprov_check_weighted",
     "fixprov_credentials_get",
     "fixprov_engine_close",
     "fixprov_engine_open",

@@ -239,6 +239,22 @@ pub(crate) fn entries() -> Vec<Entry> {
         .bytes("msgtype", "17 characters", "ABCDEFGHIJKLMNOPQ", E_INV)
         .bytes("msgtype", "SOH", "D\x01", E_INV),
         Entry::new(
+            "fixprov_check_weighted",
+            |c| vec![c.m(), Arg::U64(c.session()), Arg::U32(1), Arg::U32(3)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_check_weighted(a[0].e(), a[1].u64(), a[2].u32(), a[3].u32()) })
+            },
+            E_OK,
+        )
+        .set("msg_class", 0, E_OK)
+        .set("msg_class", 2, E_INV)
+        .set("msg_class", u64::from(u32::MAX), E_INV)
+        .set("weight", 0, E_OK)
+        .set("weight", 255, E_OK)
+        .set("weight", 256, E_INV)
+        .set("weight", u64::from(u32::MAX), E_INV),
+        Entry::new(
             "fixprov_session_get_stats",
             |c| vec![c.m(), Arg::U64(c.session()), out(OutKind::Plain)],
             |a| {
