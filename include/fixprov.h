@@ -1635,7 +1635,8 @@ const char *fixprov_version(void);
 
 /**
  * Defines a tier, or changes an existing one (the defaults included). Live sessions on the tier
- * enforce the change from their next message, without a lock on the check.
+ * enforce the change from their next message, without a lock on the check. The struct carries no
+ * account-wide limits: a tier keeps its own (set them with POST /admin/fix/rate-limits/tiers).
  *
  * Parameters:
  * - name: 1 to 64 bytes of A-Z a-z 0-9 _ - . (name_len bytes, no NUL needed).

@@ -38,7 +38,7 @@ pub use cold::audit::{AuditAnchor, AuditQuery, AuditRecord, AuditRetention, Audi
 pub use cold::credentials::{CredentialInfo, CredentialStatus, LogonRefusal, MAX_COMP_ID_POOL};
 /// Eligibility rules: account facts, rule and tier-rule documents, money, verdicts.
 pub use cold::rules;
-pub use cold::tiers::{Tier, TierSpec};
+pub use cold::tiers::{AccountLimits, Tier, TierSpec};
 pub use engine::{
     ClockConfig, CompIdPool, Config, Credentials, Engine, Event, EventKind, LogonRequest, Secret,
     SessionInfo, WeightTable, DEFAULT_LOGON_RATE,

@@ -565,3 +565,172 @@ fn bad_weight_tables_are_refused_and_change_nothing() {
         .unwrap();
     assert_eq!(records.len(), 1, "only the accepted table is audited");
 }
+
+// ----- account-wide limits -----
+
+/// Premium's sessions (100 orders/s, burst 200 each; 10 sessions) under an account limit of 150
+/// orders a second (burst 150) and no account limit on messages.
+fn account_tier(engine: &Engine) {
+    let mut spec = TierSpec::new(100, 500, 10, 200);
+    spec.account = fixprov::AccountLimits::per_second(150, 0);
+    engine.tiers().set("desk", spec).unwrap();
+}
+
+/// Orders from `sessions` in turn until every one is refused; how many were admitted.
+fn drain(engine: &Engine, sessions: &[u64]) -> u64 {
+    let mut admitted = 0;
+    loop {
+        let mut any = false;
+        for s in sessions {
+            if engine.check(*s, MsgClass::Order) == Verdict::Ok {
+                admitted += 1;
+                any = true;
+            }
+        }
+        if !any {
+            return admitted;
+        }
+    }
+}
+
+#[test]
+fn ten_sessions_of_one_account_share_its_limit_exactly() {
+    for mode in MODES {
+        let (engine, clock) = engine();
+        account_tier(&engine);
+        engine.tiers().assign("mm", "desk").unwrap();
+        let sessions: Vec<u64> = (0..10).map(|_| engine.sessions().open("mm").unwrap()).collect();
+        for s in &sessions {
+            engine.sessions().set_mode(*s, mode).unwrap();
+        }
+        // One token every ceil(1e9 / 150) ns: 149 in a second (the interval rounds up, so the
+        // bucket never exceeds 150/s), 15 in 100 ms.
+        let interval = SEC.div_ceil(150);
+        assert_eq!(drain(&engine, &sessions), 150, "{mode:?}: the account's burst at one instant");
+        clock.advance(SEC);
+        assert_eq!(drain(&engine, &sessions), SEC / interval, "{mode:?}: one second's worth");
+        clock.advance(100 * MS);
+        assert_eq!(drain(&engine, &sessions), 15, "{mode:?}: a tenth of a second's");
+        // Non-orders have no account limit here: each session's own 500/s, burst 200, less the
+        // orders it sent.
+        let orders_of_first = engine.sessions().counters(sessions[0]).unwrap().orders;
+        let admitted =
+            (0..1_000).filter(|_| engine.check(sessions[0], MsgClass::Other) == Verdict::Ok).count();
+        assert!(admitted as u64 >= 200 - orders_of_first && admitted <= 200, "{mode:?}: {admitted}");
+        // Refused orders kept no token of the session's own buckets: the sum of admitted orders
+        // over the sessions is the account's.
+        let orders: u64 = sessions.iter().map(|s| engine.sessions().counters(*s).unwrap().orders).sum();
+        assert_eq!(orders, 150 + SEC / interval + 15, "{mode:?}");
+    }
+}
+
+#[test]
+fn two_threads_on_one_account_never_exceed_it() {
+    let (engine, clock) = engine();
+    account_tier(&engine);
+    engine.tiers().assign("mm", "desk").unwrap();
+    let sessions: Vec<u64> = (0..10).map(|_| engine.sessions().open("mm").unwrap()).collect();
+    let t0 = clock.now();
+    // Two threads, five sessions each, orders at their own pace over one simulated second.
+    const STEPS: u64 = 200_000;
+    let admitted: u64 = std::thread::scope(|scope| {
+        let threads: Vec<_> = sessions
+            .chunks(5)
+            .map(|mine| {
+                let engine = &engine;
+                scope.spawn(move || {
+                    let mut admitted = 0u64;
+                    for i in 0..STEPS {
+                        let now = t0 + i * (SEC / STEPS);
+                        let s = mine[(i % 5) as usize];
+                        admitted += u64::from(engine.check_at(s, MsgClass::Order, now) == Verdict::Ok);
+                    }
+                    admitted
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).sum()
+    });
+    // Over [t0, t0 + 1 s - 5 us]: at most the burst plus one second's worth, never more.
+    assert!(admitted <= 150 + 150, "{admitted} orders admitted");
+    assert!(admitted >= 150, "{admitted}: the burst, at least");
+    let counted: u64 = sessions.iter().map(|s| engine.sessions().counters(*s).unwrap().orders).sum();
+    assert_eq!(counted, admitted, "the sessions' counters agree");
+}
+
+#[test]
+fn an_account_survives_a_reconnect_and_follows_its_tier() {
+    let (engine, clock) = engine();
+    account_tier(&engine);
+    engine.tiers().assign("mm", "desk").unwrap();
+    let a = engine.sessions().open("mm").unwrap();
+    let b = engine.sessions().open("mm").unwrap();
+    assert_eq!(drain(&engine, &[a, b]), 150);
+    engine.sessions().close(a).unwrap();
+    engine.sessions().close(b).unwrap();
+    // A new session of the account starts where the last left it: a reconnect does not refill.
+    clock.advance(200 * MS);
+    let c = engine.sessions().open("mm").unwrap();
+    assert_eq!(drain(&engine, &[c]), 200 * MS / SEC.div_ceil(150), "200 ms of the account's rate");
+    // A tier change refills the account (as it does the sessions' own buckets).
+    let mut spec = TierSpec::new(100, 500, 10, 200);
+    spec.account = fixprov::AccountLimits::per_second(40, 0);
+    engine.tiers().set("desk", spec).unwrap();
+    assert_eq!(drain(&engine, &[c]), 40);
+    // Without an account limit the sessions' own buckets alone decide (new rates: full ones).
+    engine.tiers().set("desk", TierSpec::new(100, 500, 10, 210)).unwrap();
+    assert_eq!(drain(&engine, &[c]), 210);
+    // A move onto a tier with an account limit applies it to the live sessions.
+    let mut other = TierSpec::new(100, 500, 10, 200);
+    other.account = fixprov::AccountLimits::per_second(7, 0);
+    engine.tiers().set("small-desk", other).unwrap();
+    engine.tiers().assign("mm", "small-desk").unwrap();
+    let d = engine.sessions().open("mm").unwrap();
+    assert_eq!(drain(&engine, &[c, d]), 7);
+}
+
+#[test]
+fn accounts_weigh_batches_and_bad_account_limits_are_refused() {
+    let (engine, _clock) = engine();
+    let mut spec = TierSpec::new(100, 500, 10, 200);
+    spec.account = fixprov::AccountLimits {
+        orders_per_sec: 10,
+        order_burst: 10,
+        messages_per_sec: 12,
+        message_burst: 12,
+    };
+    engine.tiers().set("desk", spec).unwrap();
+    engine.tiers().assign("mm", "desk").unwrap();
+    let a = engine.sessions().open("mm").unwrap();
+    let b = engine.sessions().open("mm").unwrap();
+    assert_eq!(engine.check_weighted(a, MsgClass::Order, 6).unwrap(), Verdict::Ok);
+    assert_eq!(
+        engine.check_weighted(b, MsgClass::Order, 5).unwrap(),
+        Verdict::Throttled,
+        "4 account tokens left"
+    );
+    let mut out = [Verdict::Stale; 8];
+    engine.check_batch(b, &[MsgClass::Order; 8], &mut out).unwrap();
+    assert_eq!(out.iter().filter(|v| **v == Verdict::Ok).count(), 4, "{out:?}");
+    // Two message tokens left for anything else, the session's own 500/s notwithstanding.
+    assert_eq!(engine.check(a, MsgClass::Other), Verdict::Ok);
+    assert_eq!(engine.check(b, MsgClass::Other), Verdict::Ok);
+    assert_eq!(engine.check(a, MsgClass::Other), Verdict::Throttled);
+
+    for (limits, why) in [
+        (fixprov::AccountLimits { orders_per_sec: 5, ..Default::default() }, "a rate without a burst"),
+        (fixprov::AccountLimits { order_burst: 5, ..Default::default() }, "a burst without a rate"),
+        (
+            fixprov::AccountLimits {
+                messages_per_sec: 2_000_000_000,
+                message_burst: 1,
+                ..Default::default()
+            },
+            "a rate too high",
+        ),
+    ] {
+        let mut bad = TierSpec::new(1, 1, 1, 1);
+        bad.account = limits;
+        assert!(matches!(engine.tiers().set("bad", bad), Err(fixprov::Error::InvalidArgument(_))), "{why}");
+    }
+}

@@ -90,7 +90,7 @@ impl Drop for TempDir {
 const LOAD_TIERS: [&str; 3] = ["load-a", "load-b", "load-c"];
 
 /// A random tier: rates from 20/s to 2,020/s, bursts of 1 to 60, escalation off or after 20 to 200
-/// violations within 100 ms to 1 s.
+/// violations within 100 ms to 1 s, and one in three with an account limit on orders.
 fn random_tier(rng: &mut u64) -> TierSpec {
     let orders = 20 + below(rng, 1_000);
     let escalation = below(rng, 3) != 0;
@@ -102,6 +102,16 @@ fn random_tier(rng: &mut u64) -> TierSpec {
         message_burst: 1 + below(rng, 60),
         escalation_threshold: if escalation { 20 + below(rng, 180) as u32 } else { 0 },
         escalation_window_ms: 100 + below(rng, 900) as u32,
+        // One tier in three also limits the account (its orders): fewer admissions, never more.
+        account: if below(rng, 3) == 0 {
+            fixprov::AccountLimits {
+                orders_per_sec: 20 + below(rng, 1_000),
+                order_burst: 1 + below(rng, 30),
+                ..Default::default()
+            }
+        } else {
+            fixprov::AccountLimits::NONE
+        },
     }
 }
 

@@ -271,6 +271,24 @@ pub fn one_session(r: &mut Results, sizes: &Sizes) {
         black_box(unsafe { (c.msgtype)(black_box(e), black_box(admitted), black_box(b"D".as_ptr()), 1) });
     });
     r.add("check", "fixprov_check_msgtype \"D\" admitted", None, BATCH, &t);
+    // Account limits: one session of a user whose tier limits the account too (a limit that admits
+    // every check), shared and single owner; each check also spends from the account's line.
+    let mut account_tier = open_tier(10);
+    account_tier.account = fixprov::AccountLimits::per_second(1_000_000_000, 1_000_000_000);
+    raw.engine().tiers().set("open-account", account_tier).unwrap();
+    raw.engine().tiers().assign("bench-account", "open-account").unwrap();
+    let account_shared = raw.engine().sessions().open("bench-account").unwrap();
+    let account_owned = raw.engine().sessions().open("bench-account").unwrap();
+    raw.engine().sessions().set_mode(account_owned, OWNED).unwrap();
+    for (session, who) in [(account_shared, "shared"), (account_owned, "single owner")] {
+        // SAFETY: the engine is live until its Raw drops at the end of this function.
+        expect("account", OK, || unsafe { (c.check)(e, session, ORDER) });
+        let t = sample::<BATCH>(&r.timer, n, || {
+            // SAFETY: see above.
+            black_box(unsafe { (c.check)(black_box(e), black_box(session), black_box(ORDER)) });
+        });
+        r.add("check", format!("fixprov_check order admitted, account limit, {who}"), None, BATCH, &t);
+    }
     // Weights: the class check with the host's weight, then checks by MsgType once a tier has a
     // weight table (each such check reads the session's tier and its table). The last rows on this
     // engine's check by MsgType: a table switches the engine's MsgType checks to weighing.

@@ -28,11 +28,15 @@ pub struct Scaling {
     pub separate_ns: f64,
     /// ns per check per thread, every thread on one session.
     pub shared_ns: f64,
+    /// ns per check per thread, each thread on its own session, all sessions of one user under an
+    /// account limit (each check also spends from the one account line).
+    pub account_ns: f64,
     /// Checks each thread made on separate sessions (a tenth as many on the shared one).
     pub checks: u64,
     /// Every run's value (the ns figures above are their medians).
     pub separate_runs: Vec<f64>,
     pub shared_runs: Vec<f64>,
+    pub account_runs: Vec<f64>,
 }
 
 /// Everything one run measured.

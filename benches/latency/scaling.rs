@@ -57,6 +57,13 @@ pub fn scaling_rows(r: &mut Results, sizes: &Sizes) {
         .collect();
     engine.tiers().assign("shared", "open").unwrap();
     let shared = engine.sessions().open("shared").unwrap();
+    // Sessions of one user on a tier with an account limit that admits every check.
+    let mut account_tier = open_tier(1_000);
+    account_tier.account = fixprov::AccountLimits::per_second(1_000_000_000, 1_000_000_000);
+    engine.tiers().set("account", account_tier).unwrap();
+    engine.tiers().assign("account-user", "account").unwrap();
+    let of_one_account: Vec<u64> =
+        (0..max).map(|_| engine.sessions().open("account-user").unwrap()).collect();
     let checks = sizes.scaling_checks;
     let (cpu0, wall0) = (CpuUse::now(), std::time::Instant::now());
     // Warm up (the first run pays for page faults and frequency ramps).
@@ -73,9 +80,24 @@ pub fn scaling_rows(r: &mut Results, sizes: &Sizes) {
         // Contended checks cost 20-200 times more: a tenth as many keeps the run short.
         let shared_runs: Vec<f64> =
             (0..sizes.scaling_repeats).map(|_| run(&raw, &vec![shared; n], checks / 10 + 1)).collect();
+        // Each on its own session, all spending from one account line (contended past one thread).
+        let account_runs: Vec<f64> =
+            (0..sizes.scaling_repeats).map(|_| run(&raw, &of_one_account[..n], checks / 10 + 1)).collect();
         let (separate_ns, shared_ns) = (median(separate_runs.clone()), median(shared_runs.clone()));
-        println!("  | {n} | {separate_ns:.2} (runs {separate_runs:.2?}) | {shared_ns:.2} (runs {shared_runs:.2?}) |");
-        r.scaling.push(Scaling { threads: n, separate_ns, shared_ns, checks, separate_runs, shared_runs });
+        let account_ns = median(account_runs.clone());
+        println!(
+            "  | {n} | {separate_ns:.2} (runs {separate_runs:.2?}) | {shared_ns:.2} (runs {shared_runs:.2?}) | account {account_ns:.2} (runs {account_runs:.2?}) |"
+        );
+        r.scaling.push(Scaling {
+            threads: n,
+            separate_ns,
+            shared_ns,
+            account_ns,
+            checks,
+            separate_runs,
+            shared_runs,
+            account_runs,
+        });
     }
     // Other processes' CPU use during the part, in cores: a busy machine distorts these most.
     let others = CpuUse::now().others_since(&cpu0, wall0.elapsed().as_secs_f64());

@@ -514,6 +514,7 @@ fn spec_of(s: &SpecIn) -> TierSpec {
         message_burst: u64::from(s.message_burst % 512),
         escalation_threshold: u32::from(s.escalation_threshold),
         escalation_window_ms: u32::from(s.escalation_window_ms),
+        account: fixprov::AccountLimits::NONE,
     }
 }
 

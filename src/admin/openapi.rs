@@ -224,7 +224,8 @@ static DOCS: &[Doc] = &[
             &["name", "spec"]
         ),
         || json!({"name": "desk", "spec": {"orders_per_sec": 7, "messages_per_sec": 70, "max_sessions": 2,
-                  "order_burst": 14, "message_burst": 14, "escalation_threshold": 0, "escalation_window_ms": 1000}}),
+                  "order_burst": 14, "message_burst": 14, "escalation_threshold": 0, "escalation_window_ms": 1000,
+                  "account": {"orders_per_sec": 10, "order_burst": 10}}}),
         || schema("Tier")
     ),
     doc!(
@@ -366,9 +367,14 @@ fn components() -> Value {
                        "disconnects": {"type": "integer"}, "killed": {}, "escalated": {"type": "boolean"}}});
     let tier_spec = object(
         json!({"orders_per_sec": {"type": "integer", "minimum": 0}, "messages_per_sec": {"type": "integer", "minimum": 0},
-               "max_sessions": {"type": "integer", "minimum": 0}, "order_burst": {"type": "integer", "minimum": 0},
-               "message_burst": {"type": "integer", "minimum": 0}, "escalation_threshold": {"type": "integer", "minimum": 0},
-               "escalation_window_ms": {"type": "integer", "minimum": 0}}),
+        "max_sessions": {"type": "integer", "minimum": 0}, "order_burst": {"type": "integer", "minimum": 0},
+        "message_burst": {"type": "integer", "minimum": 0}, "escalation_threshold": {"type": "integer", "minimum": 0},
+        "escalation_window_ms": {"type": "integer", "minimum": 0},
+        "account": object(
+            json!({"orders_per_sec": {"type": "integer", "minimum": 0}, "order_burst": {"type": "integer", "minimum": 0},
+                   "messages_per_sec": {"type": "integer", "minimum": 0}, "message_burst": {"type": "integer", "minimum": 0}}),
+            &[]
+        )}),
         &[
             "orders_per_sec",
             "messages_per_sec",

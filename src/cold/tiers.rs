@@ -6,6 +6,7 @@
 //! lines of the tier's live sessions before the call returns (see [`crate::hot::policy`]).
 
 use crate::error::{Error, Result};
+use crate::hot::account::AccountRates;
 use crate::hot::policy::{Escalation, PackedRate, Policy};
 use crate::hot::session::MAX_ESCALATION_THRESHOLD;
 use arc_swap::ArcSwap;
@@ -31,6 +32,58 @@ pub struct TierSpec {
     pub escalation_threshold: u32,
     /// The escalation window in milliseconds.
     pub escalation_window_ms: u32,
+    /// Limits across all of a user's sessions, beside each session's own (none by default).
+    #[serde(default, skip_serializing_if = "AccountLimits::is_none")]
+    pub account: AccountLimits,
+}
+
+/// A tier's account-wide limits: every session of one user spends from these buckets as well as
+/// from its own, and a message must pass both. A rate of 0 is no limit for that bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountLimits {
+    /// Orders admitted per second across the user's sessions; 0: no account limit on orders.
+    #[serde(default)]
+    pub orders_per_sec: u64,
+    /// Orders the account's full bucket holds.
+    #[serde(default)]
+    pub order_burst: u64,
+    /// Messages admitted per second across the user's sessions; 0: no account limit on messages.
+    #[serde(default)]
+    pub messages_per_sec: u64,
+    /// Messages the account's full bucket holds.
+    #[serde(default)]
+    pub message_burst: u64,
+}
+
+impl AccountLimits {
+    /// No account limit.
+    pub const NONE: AccountLimits =
+        AccountLimits { orders_per_sec: 0, order_burst: 0, messages_per_sec: 0, message_burst: 0 };
+
+    /// `orders_per_sec` orders and `messages_per_sec` messages a second across a user's sessions,
+    /// each with a burst of one second's worth.
+    pub const fn per_second(orders_per_sec: u64, messages_per_sec: u64) -> AccountLimits {
+        AccountLimits {
+            orders_per_sec,
+            order_burst: orders_per_sec,
+            messages_per_sec,
+            message_burst: messages_per_sec,
+        }
+    }
+
+    /// Whether neither bucket has a limit.
+    pub fn is_none(&self) -> bool {
+        self.orders_per_sec == 0 && self.messages_per_sec == 0
+    }
+
+    /// The hot path's form.
+    pub const fn rates(&self) -> AccountRates {
+        AccountRates::new(
+            (self.messages_per_sec, self.message_burst),
+            (self.orders_per_sec, self.order_burst),
+        )
+    }
 }
 
 /// Longest tier name.
@@ -52,6 +105,7 @@ impl TierSpec {
                 messages_per_sec as u32
             },
             escalation_window_ms: 1_000,
+            account: AccountLimits::NONE,
         }
     }
 
@@ -89,6 +143,24 @@ impl TierSpec {
         }
         if self.escalation_threshold > 0 && self.escalation_window_ms == 0 {
             return Err(Error::invalid("escalation_window_ms is 0 while escalation is on"));
+        }
+        let a = &self.account;
+        if a.orders_per_sec > MAX_RATE || a.messages_per_sec > MAX_RATE {
+            return Err(Error::invalid("an account rate above 1,000,000,000 per second"));
+        }
+        if a.order_burst > MAX_RATE || a.message_burst > MAX_RATE {
+            return Err(Error::invalid("an account burst above 1,000,000,000"));
+        }
+        if a.orders_per_sec > 0 && a.order_burst == 0 {
+            return Err(Error::invalid("account.order_burst is 0 while account.orders_per_sec is not"));
+        }
+        if a.messages_per_sec > 0 && a.message_burst == 0 {
+            return Err(Error::invalid("account.message_burst is 0 while account.messages_per_sec is not"));
+        }
+        if (a.orders_per_sec == 0 && a.order_burst > 0) || (a.messages_per_sec == 0 && a.message_burst > 0) {
+            return Err(Error::invalid(
+                "an account burst without its rate (a rate of 0 is no account limit)",
+            ));
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Users as the enforcement core knows them: a tier, a live-session limit, and their sessions.
 
 use crate::error::{Error, Result};
+use crate::hot::account::AccountRates;
 use crate::hot::limit::SessionLimit;
 #[cfg(doc)]
 use crate::hot::session::SessionLine;
@@ -37,6 +38,21 @@ pub struct UserState {
     pub carried: Vec<Carried>,
 }
 
+/// A user's account-wide buckets ([`crate::hot::account`]) as the cold path tracks them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UserAccount {
+    /// The account line the user's sessions spend from, while it has a live session on a tier
+    /// with an account limit (and until its last session closes).
+    pub line: Option<u32>,
+    /// What the last line owed when it was given back (messages, orders), at `owed_at_ns` on the
+    /// engine's clock, under `owed_rates`: the next line starts from it, less the time since.
+    pub owed: [u64; 2],
+    /// When `owed` was measured.
+    pub owed_at_ns: u64,
+    /// The rates `owed` was run up at (another rate starts full).
+    pub owed_rates: AccountRates,
+}
+
 /// The debts one closed session left ([`Debts`]), with what they were measured against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Carried {
@@ -68,6 +84,9 @@ pub struct User {
     /// Live sessions, taken lock-free on open.
     pub limit: SessionLimit,
     state: Mutex<UserState>,
+    /// The user's account line and what its last one owed (`src/engine/accounts.rs`): a leaf
+    /// lock, taken after the user's and the policy lock, never before.
+    pub account: Mutex<UserAccount>,
     /// A copy of `state.tier`, written by [`User::set_tier`] under the user's lock and the engine's
     /// policy lock, so a tier redefinition (which holds the policy lock) finds the sessions on the
     /// tier without locking each user or reading each session's hot line.
@@ -121,6 +140,7 @@ impl Users {
             id: id.to_owned(),
             limit: SessionLimit::new(),
             state: Mutex::new(UserState { tier, ..UserState::default() }),
+            account: Mutex::new(UserAccount::default()),
             tier: AtomicU32::new(u32::from(tier)),
         });
         map.insert(id.to_owned(), user.clone());

@@ -94,6 +94,7 @@ pub(crate) struct Core {
     pub(super) sessions: SessionsState,
     pub(super) audit: AuditState,
     pub(super) debts: super::debts::DebtsState,
+    pub(super) accounts: super::accounts::AccountsState,
 }
 
 impl std::fmt::Debug for Core {
@@ -129,6 +130,7 @@ impl Core {
             sessions: SessionsState::new(capacity),
             audit: AuditState::new(),
             debts: super::debts::DebtsState::new(clock),
+            accounts: super::accounts::AccountsState::new(capacity as usize),
         }
     }
 

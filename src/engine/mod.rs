@@ -18,6 +18,7 @@
 //! housekeeper thread sweeps expiries and writes queued audit events.
 
 mod access;
+mod accounts;
 mod audit;
 mod core;
 mod debts;

@@ -152,6 +152,9 @@ impl Core {
         let debts = self.debts_take(&mut state, [policy.messages.0, policy.orders.0]);
         let generation = slot.line.open(state.tier(), &policy, self.default_mode, slot.side, debts);
         let handle = Handle { index, generation };
+        if !spec.account.is_none() {
+            self.account_sync(&user, handle, &spec.account);
+        }
         let meta = SessionMeta {
             user: user.clone(),
             generation,
@@ -196,6 +199,7 @@ impl Core {
         if let Some(meta) = self.sessions.table.release(handle.index) {
             let mut state = meta.user.lock();
             state.sessions.retain(|h| *h != handle);
+            self.account_release(&meta.user, state.sessions.len());
             // Debts carried in and never checked against still date from the open.
             let (at_ns, at_unix_ms) =
                 if untouched { (meta.opened_ns, meta.opened_unix_ms) } else { (now, unix_ms()) };

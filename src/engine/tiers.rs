@@ -64,7 +64,13 @@ impl Tiers<'_> {
     /// tier change never makes a logon wait on the disk. Tier changes are serialized among
     /// themselves, so they are published in the order they committed.
     pub fn set(&self, name: &str, spec: TierSpec) -> Result<()> {
-        self.core.tier_set(name, spec)
+        self.core.tier_set(name, spec, false)
+    }
+
+    /// [`Tiers::set`], keeping the tier's account limits (`spec.account` is ignored): for callers
+    /// whose form of a tier has none (the C struct).
+    pub(crate) fn set_keeping_account(&self, name: &str, spec: TierSpec) -> Result<()> {
+        self.core.tier_set(name, spec, true)
     }
 
     /// The tier named `name`.
@@ -128,8 +134,11 @@ impl Tiers<'_> {
 }
 
 impl Core {
-    pub(crate) fn tier_set(&self, name: &str, spec: TierSpec) -> Result<()> {
+    pub(crate) fn tier_set(&self, name: &str, mut spec: TierSpec, keep_account: bool) -> Result<()> {
         let _changes = self.tiers.changes.lock().unwrap_or_else(|p| p.into_inner());
+        if keep_account {
+            spec.account = self.tiers.table.snapshot().get(name).map(|t| t.spec.account).unwrap_or_default();
+        }
         self.tiers.table.check(name, &spec)?;
         let value = serde_json::to_vec(&spec).map_err(|e| Error::Internal(e.to_string().into()))?;
         let event = AuditEvent::host("tier.set", name, serde_json::to_value(spec).unwrap_or_default());
@@ -200,7 +209,9 @@ impl Core {
 
     pub(super) fn tier_publish_locked(&self, name: &str, spec: TierSpec) -> Result<()> {
         let (index, before) = self.tiers.table.set(name, spec)?;
-        if before.is_some_and(|b| b.policy() != spec.policy()) {
+        let policy_changed = before.is_some_and(|b| b.policy() != spec.policy());
+        let account_changed = before.is_some_and(|b| b.account != spec.account);
+        if policy_changed || account_changed {
             let policy = spec.policy();
             for (i, meta) in self.sessions.table.all() {
                 // The user's tier, not the session's state word: reading every live line would
@@ -208,7 +219,13 @@ impl Core {
                 // and opens hold the policy lock too, so the two agree here.
                 if meta.user.tier() == index {
                     let SessionSlot { line, side } = self.slots.at(i);
-                    line.set_policy(meta.generation, index, &policy, side);
+                    if policy_changed {
+                        line.set_policy(meta.generation, index, &policy, side);
+                    }
+                    if account_changed {
+                        let handle = crate::hot::session::Handle { index: i, generation: meta.generation };
+                        self.account_sync(&meta.user, handle, &spec.account);
+                    }
                 }
             }
         }
@@ -251,6 +268,7 @@ impl Core {
         for h in &state.sessions {
             let slot = self.slots.at(h.index);
             slot.line.set_policy(h.generation, index, &policy, slot.side);
+            self.account_sync(&user, *h, &spec.account);
         }
         Ok(())
     }

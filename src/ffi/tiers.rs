@@ -37,6 +37,8 @@ impl From<fixprov_tier_spec> for TierSpec {
             message_burst: c.message_burst,
             escalation_threshold: c.escalation_threshold,
             escalation_window_ms: c.escalation_window_ms,
+            // The C struct carries no account limits: fixprov_tier_set() keeps the tier's own.
+            account: crate::AccountLimits::NONE,
         }
     }
 }
@@ -57,7 +59,8 @@ impl From<TierSpec> for fixprov_tier_spec {
 }
 
 /// Defines a tier, or changes an existing one (the defaults included). Live sessions on the tier
-/// enforce the change from their next message, without a lock on the check.
+/// enforce the change from their next message, without a lock on the check. The struct carries no
+/// account-wide limits: a tier keeps its own (set them with POST /admin/fix/rate-limits/tiers).
 ///
 /// Parameters:
 /// - name: 1 to 64 bytes of A-Z a-z 0-9 _ - . (name_len bytes, no NUL needed).
@@ -84,7 +87,7 @@ pub unsafe extern "C" fn fixprov_tier_set(
         let name = unsafe { boundary::text(name, name_len, c"name is NULL") }?;
         // SAFETY: forwarded contract.
         let spec = *unsafe { boundary::borrow(spec, c"spec is NULL") }?;
-        engine.tiers().set(name, spec.into())?;
+        engine.tiers().set_keeping_account(name, spec.into())?;
         Ok(fixprov_status::FIXPROV_OK)
     })
 }

@@ -4,6 +4,7 @@
 //! here dereferences a raw pointer. Every lock-free protocol starts with a comment that states it, and
 //! each has a loom model beside it (`--cfg fixprov_loom`).
 
+pub mod account;
 pub mod clock;
 pub mod gcra;
 pub mod limit;

@@ -63,6 +63,7 @@
 //!   refusal on (escalation may follow), the rest go one by one.
 //! * Nothing here allocates, locks, or makes a system call.
 
+use crate::hot::account::AccountLine;
 use crate::hot::gcra::{admit, admit_n, refund, refund_by, step, step_n};
 use crate::hot::policy::{Escalation, Policy, RateWords};
 use crate::sync::{AtomicU64, Ordering};
@@ -97,9 +98,12 @@ impl StateWord {
     const REFILL: u64 = 1 << 4;
     const WATCHED: u64 = 1 << 5;
     const CARRY: u64 = 1 << 6;
-    /// Flags that take a check off its common path: answered without the buckets, a refill, or
-    /// carried debts to apply.
-    const ATTENTION: u64 = Self::KILLED | Self::ESCALATED | Self::REFILL | Self::CARRY;
+    /// The session spends from an account's buckets too ([`crate::hot::account`]), named in its
+    /// side line.
+    const ACCOUNT: u64 = 1 << 7;
+    /// Flags that take a check off its common path: answered without the buckets, a refill,
+    /// carried debts to apply, or an account to spend from.
+    const ATTENTION: u64 = Self::KILLED | Self::ESCALATED | Self::REFILL | Self::CARRY | Self::ACCOUNT;
     const REASON_SHIFT: u32 = 8;
     const TIER_SHIFT: u32 = 16;
     const TIER_MASK: u64 = 0xFFFF << Self::TIER_SHIFT;
@@ -148,6 +152,11 @@ impl StateWord {
     #[inline(always)]
     fn carries(self) -> bool {
         self.0 & Self::CARRY != 0
+    }
+
+    #[inline(always)]
+    fn has_account(self) -> bool {
+        self.0 & Self::ACCOUNT != 0
     }
 
     #[inline(always)]
@@ -425,6 +434,8 @@ pub struct SessionSide {
     refused_orders: AtomicU64,
     /// Checks of a watched single-owner session that found another check of it in flight.
     overlaps: AtomicU64,
+    /// The session's account line, index + 1 ([`crate::hot::account`]); 0 for none.
+    account: AtomicU64,
 }
 
 impl Default for SessionSide {
@@ -444,6 +455,7 @@ impl SessionSide {
             refused_messages: AtomicU64::new(0),
             refused_orders: AtomicU64::new(0),
             overlaps: AtomicU64::new(0),
+            account: AtomicU64::new(0),
         }
     }
 
@@ -471,6 +483,8 @@ pub struct SessionSlot<'t> {
 pub struct SessionSlots {
     lines: std::sync::Arc<[SessionLine]>,
     sides: std::sync::Arc<[SessionSide]>,
+    /// Account lines, as many as sessions ([`crate::hot::account`]).
+    accounts: std::sync::Arc<[AccountLine]>,
 }
 
 impl SessionSlots {
@@ -480,6 +494,7 @@ impl SessionSlots {
         SessionSlots {
             lines: (0..capacity).map(|_| SessionLine::with_generation(after)).collect(),
             sides: (0..capacity).map(|_| SessionSide::new()).collect(),
+            accounts: (0..capacity).map(|_| AccountLine::default()).collect(),
         }
     }
 
@@ -527,7 +542,9 @@ impl SessionSlots {
         match self.lines.get(index) {
             // The side line is looked up only on the violation path; the closure holds two words
             // (the table and the index), which travel in registers.
-            Some(line) => line.check(handle.generation, class, now, move || &self.sides[index]),
+            Some(line) => {
+                line.check_in(handle.generation, class, now, move || &self.sides[index], &self.accounts)
+            }
             None => Verdict::Stale,
         }
     }
@@ -537,9 +554,14 @@ impl SessionSlots {
     pub fn check_weighted(&self, handle: Handle, class: MsgClass, weight: u32, now: u64) -> Verdict {
         let index = handle.index as usize;
         match self.lines.get(index) {
-            Some(line) => {
-                line.check_weighted(handle.generation, class, weight, now, move || &self.sides[index])
-            }
+            Some(line) => line.check_weighted_in(
+                handle.generation,
+                class,
+                weight,
+                now,
+                move || &self.sides[index],
+                &self.accounts,
+            ),
             None => Verdict::Stale,
         }
     }
@@ -560,7 +582,14 @@ impl SessionSlots {
         let Some(line) = self.lines.get(index) else { return Verdict::Stale };
         let Some(tier) = line.tier_of(handle.generation) else { return Verdict::Stale };
         let weight = weights.of(tier, msgtype);
-        line.check_weighted(handle.generation, class, weight, now, move || &self.sides[index])
+        line.check_weighted_in(
+            handle.generation,
+            class,
+            weight,
+            now,
+            move || &self.sides[index],
+            &self.accounts,
+        )
     }
 
     /// [`SessionLine::check_batch`] for `handle`; `false` (and no answer) for a stale handle.
@@ -574,9 +603,26 @@ impl SessionSlots {
     ) -> bool {
         let index = handle.index as usize;
         match self.lines.get(index) {
-            Some(line) => line.check_batch(handle.generation, classes, now, move || &self.sides[index], out),
+            Some(line) => line.check_batch_in(
+                handle.generation,
+                classes,
+                now,
+                move || &self.sides[index],
+                &self.accounts,
+                out,
+            ),
             None => false,
         }
+    }
+
+    /// Account line `index`.
+    pub fn account(&self, index: u32) -> Option<&AccountLine> {
+        self.accounts.get(index as usize)
+    }
+
+    /// How many account lines there are (as many as sessions).
+    pub fn accounts(&self) -> usize {
+        self.accounts.len()
     }
 
     /// Asks the CPU to bring `index`'s hot line into its cache, ahead of a check of it. Does
@@ -677,11 +723,24 @@ impl SessionLine {
         now: u64,
         side: impl FnOnce() -> &'s SessionSide,
     ) -> Verdict {
+        self.check_in(generation, class, now, side, &[])
+    }
+
+    /// [`SessionLine::check`] with the table of account lines its side line may name.
+    #[inline(always)]
+    pub fn check_in<'s>(
+        &self,
+        generation: u32,
+        class: MsgClass,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+        accounts: &[AccountLine],
+    ) -> Verdict {
         let Some(state) = self.live(generation) else { return Verdict::Stale };
         if state.needs_attention() {
             // Out of line and the whole rest of the check, so that nothing of the common path has
             // to survive a call (which would cost the exported check its callee-saved registers).
-            return self.attention(state, generation, class, now, side);
+            return self.attention(state, generation, class, now, side, accounts);
         }
         self.decide(state, class, now, side)
     }
@@ -700,14 +759,31 @@ impl SessionLine {
         now: u64,
         side: impl FnOnce() -> &'s SessionSide,
     ) -> Verdict {
+        self.check_weighted_in(generation, class, weight, now, side, &[])
+    }
+
+    /// [`SessionLine::check_weighted`] with the table of account lines its side line may name.
+    #[inline]
+    pub fn check_weighted_in<'s>(
+        &self,
+        generation: u32,
+        class: MsgClass,
+        weight: u32,
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+        accounts: &[AccountLine],
+    ) -> Verdict {
         if weight == 1 {
-            return self.check(generation, class, now, side);
+            return self.check_in(generation, class, now, side, accounts);
         }
         let Some(mut state) = self.live(generation) else { return Verdict::Stale };
         if state.needs_attention() {
             match self.take_stopped_or_refill(state, generation, now) {
                 Ok(live) => state = live,
                 Err(verdict) => return verdict,
+            }
+            if state.has_account() {
+                return self.decide_account(state, class, u64::from(weight), now, side(), accounts);
             }
         }
         self.decide_weighted(state, class, u64::from(weight), now, side)
@@ -801,11 +877,93 @@ impl SessionLine {
         class: MsgClass,
         now: u64,
         side: impl FnOnce() -> &'s SessionSide,
+        accounts: &[AccountLine],
     ) -> Verdict {
         match self.take_stopped_or_refill(state, generation, now) {
+            Ok(state) if state.has_account() => self.decide_account(state, class, 1, now, side(), accounts),
             Ok(state) => self.decide(state, class, now, side),
             Err(verdict) => verdict,
         }
+    }
+
+    /// A session with an account: its own buckets, then the account's, every token given back if
+    /// either refuses (see [`crate::hot::account`]). A single owner decides its own buckets with
+    /// plain loads and stores and stores them only once the account admitted; a shared or watched
+    /// session takes them by compare-and-swap. A side line that names no account (a change in
+    /// flight) leaves the session's own buckets alone to decide.
+    #[inline(never)]
+    fn decide_account(
+        &self,
+        state: StateWord,
+        class: MsgClass,
+        weight: u64,
+        now: u64,
+        side: &SessionSide,
+        accounts: &[AccountLine],
+    ) -> Verdict {
+        let order = class == MsgClass::Order;
+        bump(if order { &self.checked_orders } else { &self.checked_other });
+        if weight == 0 {
+            return Verdict::Ok;
+        }
+        let account =
+            (side.account.load(Ordering::Acquire) as usize).checked_sub(1).and_then(|i| accounts.get(i));
+        let admitted_by_account =
+            |account: Option<&AccountLine>| account.is_none_or(|a| a.admit(order, weight, now));
+        let (messages, orders) = (self.rates.messages(), self.rates.orders());
+        if state.is_owned() && !state.is_watched() {
+            let next_msg = step_n(self.msg_tat.load(Ordering::Relaxed), now, messages, weight);
+            let next_ord = if order {
+                step_n(self.ord_tat.load(Ordering::Relaxed), now, orders, weight)
+            } else {
+                Some(0)
+            };
+            let (Some(next_msg), Some(next_ord)) = (next_msg, next_ord) else {
+                return self.violation(class, now, side);
+            };
+            if !admitted_by_account(account) {
+                return self.violation(class, now, side);
+            }
+            if order {
+                self.ord_tat.store(next_ord, Ordering::Relaxed);
+            }
+            self.msg_tat.store(next_msg, Ordering::Relaxed);
+            return Verdict::Ok;
+        }
+        if order && !admit_n(&self.ord_tat, now, orders, weight) {
+            return self.violation(class, now, side);
+        }
+        if !admit_n(&self.msg_tat, now, messages, weight) {
+            if order {
+                refund_by(&self.ord_tat, orders.interval_ns * weight);
+            }
+            return self.violation(class, now, side);
+        }
+        if !admitted_by_account(account) {
+            if order {
+                refund_by(&self.ord_tat, orders.interval_ns * weight);
+            }
+            refund_by(&self.msg_tat, messages.interval_ns * weight);
+            return self.violation(class, now, side);
+        }
+        Verdict::Ok
+    }
+
+    /// Names the session's account line (`Some(index)`) or none, and sets or clears
+    /// [`StateWord::ACCOUNT`] to match. Cold path; `false` for a stale handle.
+    pub fn set_account(&self, generation: u32, side: &SessionSide, account: Option<u32>) -> bool {
+        if self.live(generation).is_none() {
+            return false;
+        }
+        side.account.store(account.map_or(0, |i| u64::from(i) + 1), Ordering::Release);
+        self.update(generation, |s| {
+            Some(StateWord(if account.is_some() {
+                s.0 | StateWord::ACCOUNT
+            } else {
+                s.0 & !StateWord::ACCOUNT
+            }))
+        })
+        .is_some()
     }
 
     /// The buckets' decision, in the session's mode.
@@ -948,6 +1106,20 @@ impl SessionLine {
         classes: &[MsgClass],
         now: u64,
         side: impl FnOnce() -> &'s SessionSide,
+        out: impl FnMut(usize, Verdict),
+    ) -> bool {
+        self.check_batch_in(generation, classes, now, side, &[], out)
+    }
+
+    /// [`SessionLine::check_batch`] with the table of account lines its side line may name.
+    #[inline]
+    pub fn check_batch_in<'s>(
+        &self,
+        generation: u32,
+        classes: &[MsgClass],
+        now: u64,
+        side: impl FnOnce() -> &'s SessionSide,
+        accounts: &[AccountLine],
         mut out: impl FnMut(usize, Verdict),
     ) -> bool {
         let Some(mut state) = self.live(generation) else { return false };
@@ -961,7 +1133,21 @@ impl SessionLine {
                 }
             }
         }
-        let done = if state.is_watched() {
+        let done = if state.has_account() {
+            // One at a time through the account (a run decided in registers would hold the
+            // account's tokens across the batch).
+            let side = side();
+            let mut done = classes.len();
+            for (i, class) in classes.iter().enumerate() {
+                let verdict = self.decide_account(state, *class, 1, now, side, accounts);
+                out(i, verdict);
+                if verdict == Verdict::Disconnect {
+                    done = i + 1;
+                    break;
+                }
+            }
+            done
+        } else if state.is_watched() {
             self.batch_one_by_one(state, 0, classes, now, side, &mut out)
         } else {
             self.batch_run(state, classes, now, side, &mut out)
@@ -1151,6 +1337,7 @@ impl SessionLine {
             &side.escalation,
             &side.refused_messages,
             &side.refused_orders,
+            &side.account,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -1688,6 +1875,37 @@ mod loom_tests {
         };
         let generation = pair.0.open(0, &policy, CheckMode::Shared, &pair.1, Debts::default());
         (pair, generation)
+    }
+
+    /// Two sessions of one account, a shared one and a single owner, each send an order at once
+    /// through an account that holds one order token: exactly one is admitted, and the refused
+    /// session's own buckets keep nothing of it (given back, or never stored).
+    #[test]
+    fn two_sessions_race_for_the_last_account_token() {
+        loom::model(|| {
+            let accounts: std::sync::Arc<[crate::hot::account::AccountLine]> =
+                (0..1).map(|_| crate::hot::account::AccountLine::default()).collect();
+            let now = 10_000_000_000;
+            accounts[0].start(crate::hot::account::AccountRates::new((0, 0), (1, 1)), [0, 0], now);
+            let (a, ga) = line(4, 4);
+            let (b, gb) = line(4, 4);
+            assert!(b.0.set_mode(gb, CheckMode::SingleOwner { watched: false }));
+            for (pair, g) in [(&a, ga), (&b, gb)] {
+                assert!(pair.0.set_account(g, &pair.1, Some(0)));
+            }
+            let other = {
+                let (b, accounts) = (b.clone(), accounts.clone());
+                loom::thread::spawn(move || b.0.check_in(gb, MsgClass::Order, now, || &b.1, &accounts))
+            };
+            let mine = a.0.check_in(ga, MsgClass::Order, now, || &a.1, &accounts);
+            let theirs = other.join().unwrap();
+            let verdicts = [mine, theirs];
+            assert_eq!(verdicts.iter().filter(|v| **v == Verdict::Ok).count(), 1, "{verdicts:?}");
+            for ((pair, _), verdict) in [(&a, ga), (&b, gb)].iter().zip(verdicts) {
+                let spent = pair.0.ord_tat.load(Ordering::Relaxed) > now;
+                assert_eq!(spent, verdict == Verdict::Ok, "a refused order kept its session's token");
+            }
+        });
     }
 
     /// Two orders race through the whole check on a session whose message bucket holds one token
