@@ -38,15 +38,34 @@ cargo bench --quiet --bench latency -- --publish "$@"
 
 echo
 echo "== Java (JNI) and QuickFIX C++ =="
+# The C++ overhead benchmark builds against QuickFIX (as ffi-examples/cpp/e2e.sh, which installs the
+# same packages); without them it would print nothing and leave an empty table behind.
+need_packages=()
+command -v g++ >/dev/null || need_packages+=(g++)
+command -v make >/dev/null || need_packages+=(make)
+[[ -f /usr/include/quickfix/Application.h ]] || need_packages+=(libquickfix-dev)
+[[ -f /usr/include/nlohmann/json.hpp ]] || need_packages+=(nlohmann-json3-dev)
+if ((${#need_packages[@]})); then
+    echo "installing: ${need_packages[*]}"
+    SUDO=
+    [[ $(id -u) == 0 ]] || SUDO=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${need_packages[@]}" >/dev/null 2>&1 ||
+        { $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+            $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${need_packages[@]}" >/dev/null; }
+fi
 java_out=$(mktemp)
 cpp_out=$(mktemp)
 trap 'rm -f "$java_out" "$cpp_out"' EXIT
+# Plain commands, not `a && b`: under `set -e` a failed build then stops the script before the
+# section is rewritten.
+make -s -C ffi-examples/cpp bench
 if [[ -n ${FIXPROV_BENCH_SHORT:-} ]]; then
     bash ffi-examples/java/run.sh >"$java_out"
-    make -s -C ffi-examples/cpp bench && ffi-examples/cpp/build/overhead 20000 >"$cpp_out"
+    ffi-examples/cpp/build/overhead 20000 >"$cpp_out"
 else
     FIXPROV_BENCH=full bash ffi-examples/java/run.sh >"$java_out"
-    make -s -C ffi-examples/cpp bench && ffi-examples/cpp/build/overhead 200000 >"$cpp_out"
+    ffi-examples/cpp/build/overhead 200000 >"$cpp_out"
 fi
 python3 - "$java_out" "$cpp_out" <<'PY'
 import re, sys

@@ -337,6 +337,17 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetSingleOwner(JNIEnv *env
     ok_or_throw(env, fixprov_options_set_single_owner(OPTIONS(o), (uint32_t)on, (uint32_t)watch));
 }
 
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetCompIdPool(JNIEnv *env, jclass cls, jlong o, jint size) {
+    UNUSED(cls);
+    ok_or_throw(env, fixprov_options_set_comp_id_pool(OPTIONS(o), (uint32_t)size));
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetLogonRate(JNIEnv *env, jclass cls, jlong o, jint attempts,
+                                                                   jint window_ms) {
+    UNUSED(cls);
+    ok_or_throw(env, fixprov_options_set_logon_rate(OPTIONS(o), (uint32_t)attempts, (uint32_t)window_ms));
+}
+
 /* ------------------------------------------------------------------------------------------ engine */
 
 JNIEXPORT jlong JNICALL Java_io_fixprov_FixProv_engineOpen(JNIEnv *env, jclass cls, jlong o) {
@@ -466,6 +477,13 @@ JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkAt(JNIEnv *env, jclass cls, 
                                                        jlong now_ns) {
     UNUSED(env), UNUSED(cls);
     return (jint)fixprov_check_at(ENGINE(e), (uint64_t)session, (uint32_t)msg_class, (uint64_t)now_ns);
+}
+
+JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkWeighted(JNIEnv *env, jclass cls, jlong e, jlong session,
+                                                             jint msg_class, jint weight) {
+    UNUSED(env), UNUSED(cls);
+    /* A negative weight reads as a huge one: refused (FIXPROV_ERR_INVALID_ARGUMENT), never admitted. */
+    return (jint)fixprov_check_weighted(ENGINE(e), (uint64_t)session, (uint32_t)msg_class, (uint32_t)weight);
 }
 
 JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkMsgTypePacked(JNIEnv *env, jclass cls, jlong e, jlong session,

@@ -349,6 +349,30 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetSingleOwner
 
 /*
  * Class:     io_fixprov_FixProv
+ * Method:    optionsSetCompIdPool
+ * Signature: (JI)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetCompIdPool
+  (JNIEnv *, jclass, jlong, jint);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    optionsSetLogonRate
+ * Signature: (JII)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetLogonRate
+  (JNIEnv *, jclass, jlong, jint, jint);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    checkWeighted
+ * Signature: (JJII)I
+ */
+JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_checkWeighted
+  (JNIEnv *, jclass, jlong, jlong, jint, jint);
+
+/*
+ * Class:     io_fixprov_FixProv
  * Method:    tierSet
  * Signature: (J[BJJJJIII)V
  */

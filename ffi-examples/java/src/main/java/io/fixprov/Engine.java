@@ -141,6 +141,17 @@ public final class Engine implements AutoCloseable {
         return FixProv.checkAt(h, session, isOrder ? FixProv.MSG_ORDER : FixProv.MSG_OTHER, nowNs);
     }
 
+    /**
+     * One inbound message of {@code weight} tokens (0 to 255) in each bucket it counts in: for a host
+     * that weighs messages itself (the orders of a NewOrderList). 1 is {@link #checkAt}'s plain
+     * check, 0 takes no token; a weight out of range answers {@link FixProv#ERR_INVALID_ARGUMENT}.
+     */
+    public int checkWeighted(long session, boolean isOrder, int weight) {
+        long h = handle;
+        if (h == 0) throw closed();
+        return FixProv.checkWeighted(h, session, isOrder ? FixProv.MSG_ORDER : FixProv.MSG_OTHER, weight);
+    }
+
     /** One inbound message by its MsgType, packed with {@link MsgType#pack} (classified by the engine). */
     public int checkMsgType(long session, long packedMsgType) {
         long h = handle;

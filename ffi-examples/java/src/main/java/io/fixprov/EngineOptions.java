@@ -22,6 +22,9 @@ public final class EngineOptions implements AutoCloseable {
     private Integer logonCheck;
     private Integer singleOwner;
     private Integer watchOwners;
+    private Integer compIdPool;
+    private Integer logonAttempts;
+    private int logonWindowMs;
 
     public EngineOptions() {}
 
@@ -89,6 +92,27 @@ public final class EngineOptions implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Keeps at least {@code size} SenderCompIDs (FP00001, FP00002, ...) ahead for provisioning to
+     * assign from, so that a FIX engine can declare its sessions before anyone is provisioned (0:
+     * off, CompIDs made from user ids; at most 100,000). A larger pool in the store is kept.
+     */
+    public EngineOptions compIdPool(int size) {
+        this.compIdPool = size;
+        return this;
+    }
+
+    /**
+     * At most {@code attempts} logons per SenderCompID within {@code windowMs} milliseconds,
+     * whatever their outcome, then its logons are refused ({@link FixProv#LOGON_TOO_MANY_LOGONS}) for
+     * as long (default 15 within 30,000 ms); {@code attempts} 0 turns the limit off.
+     */
+    public EngineOptions logonRate(int attempts, int windowMs) {
+        this.logonAttempts = attempts;
+        this.logonWindowMs = windowMs;
+        return this;
+    }
+
     /** Builds the native options; the caller frees them with FixProv.optionsFree. */
     long toNative() {
         long o = FixProv.optionsNew();
@@ -104,6 +128,8 @@ public final class EngineOptions implements AutoCloseable {
             if (pbkdf2Iterations != null) FixProv.optionsSetPbkdf2Iterations(o, pbkdf2Iterations);
             if (defaultRules != null) FixProv.optionsSetEligibility(o, defaultRules, logonCheck);
             if (singleOwner != null) FixProv.optionsSetSingleOwner(o, singleOwner, watchOwners);
+            if (compIdPool != null) FixProv.optionsSetCompIdPool(o, compIdPool);
+            if (logonAttempts != null) FixProv.optionsSetLogonRate(o, logonAttempts, logonWindowMs);
             return o;
         } catch (RuntimeException | Error e) {
             FixProv.optionsFree(o);

@@ -216,6 +216,9 @@ public final class FixProv {
     static native void prefetch(long engine, long session);
     static native void sessionSetMode(long engine, long session, int mode);
     static native void optionsSetSingleOwner(long options, int on, int watch);
+    static native void optionsSetCompIdPool(long options, int size);
+    static native void optionsSetLogonRate(long options, int attempts, int windowMs);
+    static native int checkWeighted(long engine, long session, int msgClass, int weight);
 
     static native void tierSet(long engine, byte[] name, long ordersPerSec, long messagesPerSec,
             long orderBurst, long messageBurst, int maxSessions, int escalationThreshold,

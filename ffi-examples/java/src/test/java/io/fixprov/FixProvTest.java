@@ -200,6 +200,50 @@ class FixProvTest {
     }
 
     @Test
+    void weightsThePoolAndTheLogonRate() {
+        try (EngineOptions options = new EngineOptions().eligibility(false, false).compIdPool(4).logonRate(2, 60_000);
+                Engine engine = Engine.open(options)) {
+            // Weights: on SMALL (orders 1/s burst 5) a NewOrderList of weight 5 fills the order bucket,
+            // and a cancel at weight 0 still passes.
+            engine.setTier("weighed", SMALL);
+            AdminResponse set = engine.adminRequest("POST", "/admin/fix/rate-limits/weights",
+                    "{\"tier\": \"weighed\", \"weights\": {\"E\": 5, \"F\": 0}}");
+            assertTrue(set.ok(), set::toString);
+            AdminResponse bad = engine.adminRequest("POST", "/admin/fix/rate-limits/weights",
+                    "{\"tier\": \"weighed\", \"weights\": {\"E\": 256}}");
+            assertEquals(400, bad.httpStatus(), bad::toString);
+            engine.setUserTier("wendy", "weighed");
+            try (Session session = engine.openSession("wendy")) {
+                assertEquals(FixProv.OK, session.checkMsgType('E'));
+                assertEquals(FixProv.THROTTLED, session.checkMsgType('D'));
+                assertEquals(FixProv.OK, session.checkMsgType('F'));
+                assertEquals(FixProv.OK, engine.checkWeighted(session.handle(), true, 0));
+                assertEquals(FixProv.THROTTLED, engine.checkWeighted(session.handle(), true, 2));
+                assertEquals(FixProv.ERR_INVALID_ARGUMENT, engine.checkWeighted(session.handle(), true, 256));
+                assertEquals(FixProv.ERR_INVALID_ARGUMENT, engine.checkWeighted(session.handle(), true, -1));
+            }
+            // The SenderCompID pool: provisioning assigns FP00001, and four are declared ahead.
+            try (Credentials creds = engine.provision("pat", "standard")) {
+                assertEquals("FP00001", creds.senderCompId());
+                AdminResponse pool = engine.adminRequest("GET", "/admin/fix/comp-id-pool", null);
+                assertTrue(pool.json().contains("\"size\":4"), pool::toString);
+                // The logon rate: two attempts in the window, then refused whatever the password.
+                byte[] wrong = "not the password".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                for (int i = 0; i < 2; i++) {
+                    LogonResult r = engine.logon(creds.senderCompId(), "FIXPROV", wrong, null, "10.0.0.9");
+                    assertFalse(r.accepted(), r::toString);
+                }
+                LogonResult third = engine.logon(creds.senderCompId(), "FIXPROV", creds.password(), null, "10.0.0.9");
+                assertEquals(FixProv.LOGON_TOO_MANY_LOGONS, third.status(), third::toString);
+            }
+        }
+        try (EngineOptions options = new EngineOptions().logonRate(1, 0)) {
+            FixProvException e = assertThrows(FixProvException.class, () -> Engine.open(options).close());
+            assertEquals(FixProv.ERR_INVALID_ARGUMENT, e.status());
+        }
+    }
+
+    @Test
     void theStoreKeepsUsersAndRefusesAWrongMasterPassword(@TempDir Path dir) {
         String sender;
         byte[] password;
