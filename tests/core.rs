@@ -568,12 +568,14 @@ fn bad_weight_tables_are_refused_and_change_nothing() {
 
 // ----- account-wide limits -----
 
-/// Premium's sessions (100 orders/s, burst 200 each; 10 sessions) under an account limit of 150
-/// orders a second (burst 150) and no account limit on messages.
+/// Premium (100 orders/s, burst 200 each; 10 sessions) given an account limit of 150 orders a
+/// second (burst 150) and none on messages, as "desk" (and premium itself).
 fn account_tier(engine: &Engine) {
-    let mut spec = TierSpec::new(100, 500, 10, 200);
+    let mut spec = engine.tiers().get("premium").unwrap().spec;
+    assert_eq!((spec.orders_per_sec, spec.order_burst, spec.max_sessions), (100, 200, 10));
     spec.account = fixprov::AccountLimits::per_second(150, 0);
     engine.tiers().set("desk", spec).unwrap();
+    engine.tiers().set("premium", spec).unwrap();
 }
 
 /// Orders from `sessions` in turn until every one is refused; how many were admitted.
@@ -598,7 +600,7 @@ fn ten_sessions_of_one_account_share_its_limit_exactly() {
     for mode in MODES {
         let (engine, clock) = engine();
         account_tier(&engine);
-        engine.tiers().assign("mm", "desk").unwrap();
+        engine.tiers().assign("mm", "premium").unwrap();
         let sessions: Vec<u64> = (0..10).map(|_| engine.sessions().open("mm").unwrap()).collect();
         for s in &sessions {
             engine.sessions().set_mode(*s, mode).unwrap();
