@@ -92,8 +92,7 @@ fn token_hash(token: &[u8]) -> [u8; 32] {
 }
 
 fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    // Constant time: no early exit on the first differing byte.
-    std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
+    crate::cold::crypto::same_digest(a, b)
 }
 
 impl Auth {

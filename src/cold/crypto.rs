@@ -275,6 +275,13 @@ impl fmt::Debug for DataKey {
 
 impl ZeroizeOnDrop for DataKey {}
 
+/// Whether two digests (token hashes, MACs) are equal, in constant time: `subtle`'s comparison,
+/// which the optimizer cannot turn into an early exit on the first differing byte.
+pub fn same_digest(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
+}
+
 /// The unlocked data key and its two subkeys: seals and opens records, computes password
 /// verifiers. Zeroized on drop.
 pub struct Keyring {
@@ -402,6 +409,17 @@ pub fn generate_password() -> Zeroizing<String> {
 #[cfg(all(test, not(fixprov_loom)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digests_compare_whole_in_constant_time() {
+        let a = [7u8; 32];
+        assert!(same_digest(&a, &a.clone()));
+        for i in [0, 15, 31] {
+            let mut b = a;
+            b[i] ^= 0x80;
+            assert!(!same_digest(&a, &b), "byte {i}");
+        }
+    }
 
     /// Cheap parameters for tests that do not exercise the iteration floor.
     fn fast_params(salt_byte: u8) -> KdfParams {

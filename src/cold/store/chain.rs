@@ -9,6 +9,11 @@ use crate::cold::crypto::Keyring;
 use crate::cold::unix_ms;
 use crate::error::{Error, Result};
 
+/// Whether a stored MAC (any length) is `expected`, compared in constant time.
+fn mac_is(stored: &[u8], expected: &[u8; 32]) -> bool {
+    <&[u8; 32]>::try_from(stored).is_ok_and(|stored| crate::cold::crypto::same_digest(stored, expected))
+}
+
 fn audit_mac(keyring: &Keyring, seq: u64, prev: &[u8; 32], record: &[u8]) -> [u8; 32] {
     keyring.audit_mac(&[&seq.to_le_bytes(), prev, record])
 }
@@ -186,7 +191,7 @@ fn verify(tx: &mut dyn ReadTx, keyring: &Keyring, expected: Option<ChainHead>) -
         // At the base the MAC is known; before it the records are gone, and only the order of the
         // two heads can be checked.
         anchor_found = true;
-        if e.seq == start.seq && e.mac != start.mac {
+        if e.seq == start.seq && !mac_is(&e.mac, &start.mac) {
             report.problems.push(format!(
                 "record {}: its MAC differs from the expected head's (the chain was rewritten or replaced)",
                 e.seq
@@ -199,7 +204,7 @@ fn verify(tx: &mut dyn ReadTx, keyring: &Keyring, expected: Option<ChainHead>) -
         if seq != expected_seq {
             report.problems.push(format!("record {expected_seq}: missing or out of order (found {seq} there)"));
         }
-        if audit_mac(keyring, seq, &prev, record.as_bytes())[..] != mac[..] {
+        if !mac_is(&mac, &audit_mac(keyring, seq, &prev, record.as_bytes())) {
             report
                 .problems
                 .push(format!("record {seq}: its MAC does not match (edited, or its predecessor changed)"));
@@ -211,7 +216,7 @@ fn verify(tx: &mut dyn ReadTx, keyring: &Keyring, expected: Option<ChainHead>) -
         prev = mac.try_into().unwrap_or([0; 32]);
         if let Some(e) = expected.filter(|e| e.seq == seq) {
             anchor_found = true;
-            if e.mac != prev {
+            if !mac_is(&e.mac, &prev) {
                 report.problems.push(format!(
                     "record {seq}: its MAC differs from the expected head's (the chain was rewritten or replaced)"
                 ));
@@ -226,7 +231,7 @@ fn verify(tx: &mut dyn ReadTx, keyring: &Keyring, expected: Option<ChainHead>) -
         report.problems.push(format!("the audit table's indexes: {finding}"));
     }
     match head(tx, keyring) {
-        Ok(head) if head.seq == expected_seq - 1 && head.mac == prev => {}
+        Ok(head) if head.seq == expected_seq - 1 && mac_is(&head.mac, &prev) => {}
         Ok(head) => report.problems.push(format!(
             "the chain ends at record {} but its sealed head names record {} (records cut off the end?)",
             expected_seq - 1,
