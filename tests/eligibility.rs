@@ -349,3 +349,26 @@ fn everything_survives_a_reopen() {
     drop(engine);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_engine_currency_is_an_iso_4217_code_with_its_own_decimals() {
+    for (code, ok) in
+        [("JPY", true), ("BHD", true), ("USD", true), ("XYZ", false), ("XAU", false), ("usd", false)]
+    {
+        let opened =
+            fixprov::Engine::open(fixprov::Config { currency: code.into(), ..fixprov::Config::default() });
+        match opened {
+            Ok(engine) => {
+                assert!(ok, "{code} was accepted");
+                let rules: String =
+                    engine.eligibility().rules().iter().map(fixprov::cold::rules::rule_to_json).collect();
+                assert!(rules.contains(&format!("\"{code}\"")), "{rules}");
+            }
+            Err(e) => {
+                assert!(!ok, "{code}: {e}");
+                assert!(matches!(e, fixprov::Error::InvalidArgument(_)), "{code}: {e:?}");
+                assert!(e.to_string().contains("ISO 4217"), "{code}: {e}");
+            }
+        }
+    }
+}

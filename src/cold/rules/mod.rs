@@ -14,9 +14,11 @@
 //!
 //! # Money
 //!
-//! Money is never a float. A [`Money`] is a signed count of minor units plus a [`Currency`] (three
-//! upper-case letters, `"USD"`). **Every currency has 2 decimals in this version** (even `JPY`):
-//! `"1000.00"` is 100000 minor units. In JSON, money is an object whose amount is a *string*:
+//! Money is never a float. A [`Money`] is a signed count of minor units plus a [`Currency`] (an
+//! ISO 4217 code, `"USD"`), each currency with its own minor unit: `"1000.00"` USD is 100000 minor
+//! units, `"1000"` JPY is 1000 (no decimals), `"1.005"` BHD is 1005. An unknown code is refused, and so
+//! is an amount with more decimals than its currency has (never rounded). In JSON, money is an
+//! object whose amount is a *string*:
 //!
 //! ```json
 //! {"amount": "1000.00", "currency": "USD"}
@@ -206,7 +208,7 @@ pub use emit::{rule_to_json, tier_rule_to_json};
 pub use eval::{evaluate, pick_tier, validate_override, Failure, Verdict};
 pub use facts::{account_age_days, is_custom_fact_name, AccountFacts, MAX_CUSTOM_FACT_NAME, MS_PER_DAY};
 pub use model::{default_rules, Bypass, Check, Expr, Fact, GroupMode, Op, Override, Rule, TierRule, Value};
-pub use money::{parse_amount, Currency, Money, MoneyError, MINOR_DIGITS, MINOR_PER_MAJOR};
+pub use money::{parse_amount, Currency, Money, MoneyError, MAX_MINOR_DIGITS};
 pub use parse::{
     is_group_name, is_rule_id, is_tier_name, parse_rule, parse_tier_rule, validate_rule, validate_tier_rule,
 };

@@ -314,8 +314,8 @@ pub struct TierRule {
     pub when: Expr,
 }
 
-/// The four default rules, all enabled, with money thresholds in `currency`:
-/// `min_balance` (>= 1000.00), `min_volume_30d` (>= 10000.00), `min_account_age` (>= 30 days) and
+/// The four default rules, all enabled, with money thresholds in whole units of `currency`:
+/// `min_balance` (>= 1000, "1000.00" in USD), `min_volume_30d` (>= 10000), `min_account_age` (>= 30 days) and
 /// `min_kyc_level` (>= 2).
 pub fn default_rules(currency: Currency) -> Vec<Rule> {
     let rule = |id: &str, description: &str, check| Rule {
@@ -324,12 +324,18 @@ pub fn default_rules(currency: Currency) -> Vec<Rule> {
         enabled: true,
         check,
     };
+    // Whole units of the currency, in its minor units (1,000 USD is 100,000 cents; 1,000 JPY is 1,000).
+    let major = |units: i64| Money::new(units * 10i64.pow(currency.minor_digits()), currency);
     vec![
-        rule("min_balance", "Balance of at least 1000.00", Check::MinBalance(Money::new(100_000, currency))),
+        rule(
+            "min_balance",
+            &format!("Balance of at least {}", major(1_000).amount_string()),
+            Check::MinBalance(major(1_000)),
+        ),
         rule(
             "min_volume_30d",
-            "Traded volume over 30 days of at least 10000.00",
-            Check::MinVolume30d(Money::new(1_000_000, currency)),
+            &format!("Traded volume over 30 days of at least {}", major(10_000).amount_string()),
+            Check::MinVolume30d(major(10_000)),
         ),
         rule("min_account_age", "Account open for at least 30 days", Check::MinAccountAgeDays(30)),
         rule("min_kyc_level", "KYC level 2 or higher", Check::MinKycLevel(2)),

@@ -6,11 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Decimal places of the minor unit. Every currency uses 2 in this version (`JPY` included).
-pub const MINOR_DIGITS: u32 = 2;
-
-/// Minor units in one major unit (`10^MINOR_DIGITS`).
-pub const MINOR_PER_MAJOR: i64 = 100;
+/// The most decimal places an ISO 4217 minor unit has (CLF and UYW have 4).
+pub const MAX_MINOR_DIGITS: u32 = 4;
 
 /// Longest piece of rejected input echoed back in an error message.
 const SNIPPET_CHARS: usize = 40;
@@ -28,9 +25,9 @@ pub enum MoneyError {
          '.' with digits on both sides, like \"1000.00\" (no exponent, '+', spaces or thousands separators)"
     )]
     Syntax(String),
-    /// The amount has more decimal places than the minor unit holds.
-    #[error("amount {0:?} has more than 2 decimal places")]
-    TooManyDecimals(String),
+    /// The amount has more decimal places than its currency's minor unit holds (never rounded).
+    #[error("amount {0:?} has more decimal places than {1} allows ({2})")]
+    TooManyDecimals(String, String, u32),
     /// The amount does not fit a signed 64-bit count of minor units.
     #[error(
         "amount {0:?} is out of range: it must lie between -92233720368547758.08 and 92233720368547758.07"
@@ -39,6 +36,12 @@ pub enum MoneyError {
     /// The currency is not three upper-case ASCII letters.
     #[error("currency {0:?} is not a 3-letter upper-case ISO 4217 code like \"USD\"")]
     Currency(String),
+    /// Three letters, but no ISO 4217 currency with a minor unit (an unknown code, or one such as
+    /// XAU or XXX that has no decimals defined).
+    #[error(
+        "currency {0:?} is not an ISO 4217 currency with a minor unit (known codes: USD, EUR, JPY, BHD, ...)"
+    )]
+    UnknownCurrency(String),
     /// A money string is not `"<amount> <currency>"`.
     #[error("money {0:?} is not \"<amount> <currency>\", like \"1000.00 USD\"")]
     Format(String),
@@ -52,34 +55,42 @@ pub(super) fn snippet(s: &str) -> String {
     }
 }
 
-/// A currency: a validated three-letter, upper-case ISO 4217 code such as `USD`.
+/// A currency: an ISO 4217 code such as `USD`, with its minor unit's decimal places (USD 2, JPY
+/// 0, BHD 3), from the ISO list (the `iso_currency` crate). Codes outside the list, and those
+/// without a minor unit (XAU, XXX), are refused.
 ///
-/// Only the syntax is checked (three ASCII letters `A`-`Z`), not membership in the ISO list.
 /// Displays, parses and serializes as the bare code string (`"USD"`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Currency([u8; 3]);
+pub struct Currency {
+    code: [u8; 3],
+    digits: u8,
+}
 
 impl Currency {
     /// United States dollar.
-    pub const USD: Currency = Currency(*b"USD");
+    pub const USD: Currency = Currency { code: *b"USD", digits: 2 };
     /// Euro.
-    pub const EUR: Currency = Currency(*b"EUR");
+    pub const EUR: Currency = Currency { code: *b"EUR", digits: 2 };
     /// Pound sterling.
-    pub const GBP: Currency = Currency(*b"GBP");
+    pub const GBP: Currency = Currency { code: *b"GBP", digits: 2 };
 
-    /// The currency for `code`, or `None` unless it is three upper-case ASCII letters.
-    pub const fn from_bytes(code: [u8; 3]) -> Option<Currency> {
-        if code[0].is_ascii_uppercase() && code[1].is_ascii_uppercase() && code[2].is_ascii_uppercase() {
-            Some(Currency(code))
-        } else {
-            None
-        }
+    /// The currency for `code`, or `None` unless it is an ISO 4217 currency with a minor unit.
+    pub fn from_bytes(code: [u8; 3]) -> Option<Currency> {
+        let text = std::str::from_utf8(&code).ok()?;
+        let iso = iso_currency::Currency::from_code(text)?;
+        let digits = u8::try_from(iso.exponent()?).ok().filter(|d| u32::from(*d) <= MAX_MINOR_DIGITS)?;
+        Some(Currency { code, digits })
     }
 
     /// The code as a string slice (`"USD"`).
     pub fn as_str(&self) -> &str {
         // Always ASCII by construction; the fallback is unreachable but keeps this panic-free.
-        std::str::from_utf8(&self.0).unwrap_or("???")
+        std::str::from_utf8(&self.code).unwrap_or("???")
+    }
+
+    /// Decimal places of the minor unit (USD 2, JPY 0, BHD 3).
+    pub const fn minor_digits(&self) -> u32 {
+        self.digits as u32
     }
 }
 
@@ -100,10 +111,11 @@ impl FromStr for Currency {
 
     fn from_str(s: &str) -> Result<Currency, MoneyError> {
         match s.as_bytes() {
-            &[a, b, c] => Currency::from_bytes([a, b, c]),
-            _ => None,
+            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => {
+                Currency::from_bytes([a, b, c]).ok_or_else(|| MoneyError::UnknownCurrency(s.to_owned()))
+            }
+            _ => Err(MoneyError::Currency(snippet(s))),
         }
-        .ok_or_else(|| MoneyError::Currency(snippet(s)))
     }
 }
 
@@ -129,14 +141,17 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
-/// Parses a decimal amount into minor units, exactly: `"1000.00"` and `"1000"` are 100000, `"0.5"` is 50,
-/// `"-3.25"` is -325.
+/// Parses a decimal amount of `currency` into its minor units, exactly: in USD `"1000.00"` and
+/// `"1000"` are 100000, `"0.5"` is 50, `"-3.25"` is -325; in JPY `"1000"` is 1000; in BHD
+/// `"1.005"` is 1005.
 ///
-/// Accepted: an optional leading `-`, one or more ASCII digits, then optionally `.` and one or two
-/// digits. Rejected: exponents (`"1e3"`), thousands separators (`"1,000.00"`), more than 2 decimals
-/// (`"1.005"`), `+`, spaces, a bare `.` (`".5"`, `"5."`), the empty string, and anything outside the
-/// range of `i64` minor units.
-pub fn parse_amount(text: &str) -> Result<i64, MoneyError> {
+/// Accepted: an optional leading `-`, one or more ASCII digits, then optionally `.` and at most as
+/// many digits as the currency's minor unit has. Rejected: exponents (`"1e3"`), thousands
+/// separators (`"1,000.00"`), more decimals than the currency has (`"1.005"` in USD, `"1.5"` in
+/// JPY: never rounded), `+`, spaces, a bare `.` (`".5"`, `"5."`), the empty string, and anything
+/// outside the range of `i64` minor units.
+pub fn parse_amount(text: &str, currency: Currency) -> Result<i64, MoneyError> {
+    let digits_allowed = currency.minor_digits();
     let bytes = text.as_bytes();
     let (negative, digits) = match bytes {
         [] => return Err(MoneyError::EmptyAmount),
@@ -152,8 +167,8 @@ pub fn parse_amount(text: &str) -> Result<i64, MoneyError> {
         return Err(MoneyError::Syntax(snippet(text)));
     }
     let frac = frac.unwrap_or_default();
-    if frac.len() > MINOR_DIGITS as usize {
-        return Err(MoneyError::TooManyDecimals(snippet(text)));
+    if frac.len() > digits_allowed as usize {
+        return Err(MoneyError::TooManyDecimals(snippet(text), currency.to_string(), digits_allowed));
     }
     let overflow = || MoneyError::Overflow(snippet(text));
     let mut value: i128 = 0;
@@ -161,29 +176,32 @@ pub fn parse_amount(text: &str) -> Result<i64, MoneyError> {
         value =
             value.checked_mul(10).and_then(|v| v.checked_add(i128::from(c - b'0'))).ok_or_else(overflow)?;
     }
-    for _ in frac.len()..MINOR_DIGITS as usize {
+    for _ in frac.len()..digits_allowed as usize {
         value = value.checked_mul(10).ok_or_else(overflow)?;
     }
     i64::try_from(if negative { -value } else { value }).map_err(|_| overflow())
 }
 
-/// Writes `minor` as a decimal with [`MINOR_DIGITS`] places (`-325` as `-3.25`).
-fn write_amount(minor: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Writes `minor` as a decimal with `digits` places (`-325` as `-3.25` for 2, `1000` as `1000` for 0).
+fn write_amount(minor: i64, digits: u32, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
-    let per = MINOR_PER_MAJOR.unsigned_abs();
-    write!(f, "{sign}{}.{:02}", abs / per, abs % per)
+    if digits == 0 {
+        return write!(f, "{sign}{abs}");
+    }
+    let per = 10u64.pow(digits);
+    write!(f, "{sign}{}.{:0width$}", abs / per, abs % per, width = digits as usize)
 }
 
-/// An amount of money: a signed count of minor units (cents: 2 decimals for every currency in this
-/// version) and its currency.
+/// An amount of money: a signed count of its currency's minor units (USD cents, whole JPY, BHD
+/// fils) and its currency.
 ///
 /// Amounts of different currencies are never converted or compared by size (there is no FX).
 /// `Display` prints `"1000.00 USD"`, and `FromStr` reads the same form back. In JSON it is
 /// `{"amount": "1000.00", "currency": "USD"}`, the amount always a string: a JSON number is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Money {
-    /// The amount in minor units (1000.00 is 100000).
+    /// The amount in minor units (1000.00 USD is 100000).
     pub minor: i64,
     /// The currency.
     pub currency: Currency,
@@ -197,21 +215,21 @@ impl Money {
 
     /// Parses a decimal amount string (see [`parse_amount`]) in `currency`.
     pub fn parse(amount: &str, currency: Currency) -> Result<Money, MoneyError> {
-        Ok(Money { minor: parse_amount(amount)?, currency })
+        Ok(Money { minor: parse_amount(amount, currency)?, currency })
     }
 
-    /// The amount alone as a decimal string (`"1000.00"`).
+    /// The amount alone as a decimal string with the currency's decimals (`"1000.00"`, `"1000"` in JPY).
     pub fn amount_string(&self) -> String {
-        AmountText(self.minor).to_string()
+        AmountText(self.minor, self.currency.minor_digits()).to_string()
     }
 }
 
-/// Displays minor units as a decimal string without allocating.
-struct AmountText(i64);
+/// Displays minor units as a decimal string with that many decimals, without allocating.
+struct AmountText(i64, u32);
 
 impl fmt::Display for AmountText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_amount(self.0, f)
+        write_amount(self.0, self.1, f)
     }
 }
 
@@ -221,19 +239,22 @@ impl Serialize for AmountText {
     }
 }
 
-impl<'de> Deserialize<'de> for AmountText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AmountText, D::Error> {
+/// An amount string as it came, parsed once its currency is known.
+struct AmountString(String);
+
+impl<'de> Deserialize<'de> for AmountString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AmountString, D::Error> {
         struct AmountVisitor;
         impl Visitor<'_> for AmountVisitor {
-            type Value = AmountText;
+            type Value = AmountString;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
                     "a decimal string such as \"1000.00\" (money amounts must be JSON strings, \
                      never numbers, to keep floats out)",
                 )
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<AmountText, E> {
-                parse_amount(v).map(AmountText).map_err(E::custom)
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<AmountString, E> {
+                Ok(AmountString(v.to_owned()))
             }
         }
         deserializer.deserialize_str(AmountVisitor)
@@ -242,7 +263,7 @@ impl<'de> Deserialize<'de> for AmountText {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_amount(self.minor, f)?;
+        write_amount(self.minor, self.currency.minor_digits(), f)?;
         write!(f, " {}", self.currency)
     }
 }
@@ -260,7 +281,7 @@ impl FromStr for Money {
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Money", 2)?;
-        s.serialize_field("amount", &AmountText(self.minor))?;
+        s.serialize_field("amount", &AmountText(self.minor, self.currency.minor_digits()))?;
         s.serialize_field("currency", &self.currency)?;
         s.end()
     }
@@ -270,13 +291,13 @@ impl Serialize for Money {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "Money")]
 struct MoneyRepr {
-    amount: AmountText,
+    amount: AmountString,
     currency: Currency,
 }
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
         let repr = MoneyRepr::deserialize(deserializer)?;
-        Ok(Money { minor: repr.amount.0, currency: repr.currency })
+        Money::parse(&repr.amount.0, repr.currency).map_err(de::Error::custom)
     }
 }

@@ -139,9 +139,14 @@ fn money(j: &J, path: &Path<'_>) -> Result<Money> {
         }
     };
     only_fields(fields, path, &["amount", "currency"])?;
+    // The currency first: it says how many decimals the amount may have.
+    let currency_path = path.key("currency");
+    let currency = string(required(fields, path, "currency")?, &currency_path)?
+        .parse()
+        .map_err(|e: super::MoneyError| currency_path.error(e.to_string()))?;
     let amount_path = path.key("amount");
     let minor = match required(fields, path, "amount")? {
-        J::Str(text) => parse_amount(text).map_err(|e| amount_path.error(e.to_string()))?,
+        J::Str(text) => parse_amount(text, currency).map_err(|e| amount_path.error(e.to_string()))?,
         number if number.is_number() => {
             return Err(amount_path.error(
                 "the amount must be a JSON string such as \"1000.00\", not a number (floats are never \
@@ -154,10 +159,6 @@ fn money(j: &J, path: &Path<'_>) -> Result<Money> {
             )
         }
     };
-    let currency_path = path.key("currency");
-    let currency = string(required(fields, path, "currency")?, &currency_path)?
-        .parse()
-        .map_err(|e: super::MoneyError| currency_path.error(e.to_string()))?;
     Ok(Money { minor, currency })
 }
 

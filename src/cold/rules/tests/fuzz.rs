@@ -60,7 +60,8 @@ fn feed(text: &str) {
         let _ = evaluate(&default_rules(Currency::USD), &parsed, &BTreeMap::new(), None, u64::MAX);
     }
     let _ = serde_json::from_str::<Override>(text);
-    let _ = parse_amount(text);
+    let _ = parse_amount(text, Currency::USD);
+    let _ = parse_amount(text, Currency::from_bytes(*b"BHD").expect("ISO 4217"));
     let _ = text.parse::<Money>();
     let _ = text.parse::<Currency>();
 }

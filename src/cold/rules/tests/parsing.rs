@@ -265,7 +265,7 @@ fn bad_amounts_and_currencies_are_refused() {
     };
     assert_refused(
         &doc("1.005", "USD"),
-        &["at $.min_volume_30d.amount: amount \"1.005\" has more than 2 decimal places"],
+        &["at $.min_volume_30d.amount: amount \"1.005\" has more decimal places than USD allows (2)"],
     );
     assert_refused(
         &doc("1,000.00", "USD"),
