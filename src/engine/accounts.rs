@@ -55,7 +55,13 @@ impl Core {
                 };
                 self.slots.account(index).expect("a line of the table").start(rates, owed, now);
                 account.line = Some(index);
-                index
+                if !slot.line.set_account(handle.generation, slot.side, Some(index)) {
+                    // The session closed meanwhile (a tier change racing its close): no session
+                    // holds the line, so it goes back at once, owing what it owed before.
+                    account.line = None;
+                    self.accounts.free.lock().unwrap_or_else(|p| p.into_inner()).push(index);
+                }
+                return;
             }
         };
         slot.line.set_account(handle.generation, slot.side, Some(index));
