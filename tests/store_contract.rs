@@ -54,3 +54,17 @@ fn a_closed_sqlite_file_store_is_one_file() {
     let files: Vec<_> = std::fs::read_dir(&root.0).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(files, vec![std::ffi::OsString::from(fixprov::cold::store::DB_FILE)]);
 }
+
+mod pg;
+
+#[test]
+fn postgres_passes_the_contract() {
+    let server = pg::PgServer::start();
+    contract::run(
+        |name| {
+            let url = server.database(&format!("contract_{name}"));
+            fixprov::cold::store::PostgresBackend::new(&url).expect("a PostgreSQL URL")
+        },
+        true,
+    );
+}

@@ -42,10 +42,12 @@ mod chain;
 #[doc(hidden)]
 pub mod contract;
 mod manifest;
+pub mod postgres;
 mod records;
 pub mod sqlite;
 
 pub use backend::Backend;
+pub use postgres::PostgresBackend;
 pub use records::{KdfSettings, Row, Table, Write};
 pub use sqlite::{SqliteBackend, SCHEMA_VERSION};
 
