@@ -43,6 +43,8 @@ need cc || missing+=(gcc)
 need c++ || missing+=(g++)
 need make || missing+=(make)
 need valgrind || missing+=(valgrind)
+# The fleet tests (tests/fleet.rs, tests/store_contract.rs) start a real PostgreSQL server.
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then
     echo "installing: ${missing[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -125,28 +125,40 @@ impl AccessState {
         if config.sender_comp_id_prefix.len() > 8 {
             return Err(Error::invalid("sender_comp_id_prefix must be at most 8 characters"));
         }
-        let (store, keyring) = match &config.data_dir {
-            Some(dir) => {
-                let from_env;
-                let password = match &config.master_password {
-                    Some(p) => p.expose(),
-                    None => {
-                        from_env = Secret::new(std::env::var("FIX_MASTER_PASSWORD").unwrap_or_default());
-                        from_env.expose()
-                    }
-                };
-                if password.is_empty() {
-                    return Err(Error::invalid(
-                        "a data directory needs a master password: set FIX_MASTER_PASSWORD or pass one",
-                    ));
+        if config.data_dir.is_some() && config.database_url.is_some() {
+            return Err(Error::invalid("set a data directory or a database URL, not both"));
+        }
+        let persistent = config.data_dir.is_some() || config.database_url.is_some();
+        let (store, keyring) = if persistent {
+            let from_env;
+            let password = match &config.master_password {
+                Some(p) => p.expose(),
+                None => {
+                    from_env = Secret::new(std::env::var("FIX_MASTER_PASSWORD").unwrap_or_default());
+                    from_env.expose()
                 }
-                Store::open(dir, password, KdfSettings { iterations: config.pbkdf2_iterations })?
+            };
+            if password.is_empty() {
+                return Err(Error::invalid(
+                    "a data directory or database needs a master password: set FIX_MASTER_PASSWORD or pass one",
+                ));
             }
-            None => Store::open_in_memory()?,
+            let kdf = KdfSettings { iterations: config.pbkdf2_iterations };
+            if let Some(dir) = &config.data_dir {
+                Store::open(dir, password, kdf)?
+            } else {
+                let url = config.database_url.as_ref().map(Secret::expose).unwrap_or_default();
+                let url =
+                    std::str::from_utf8(url).map_err(|_| Error::invalid("the database URL is not UTF-8"))?;
+                let backend = crate::cold::store::PostgresBackend::new(url)?;
+                Store::open_backend(Box::new(backend), password, kdf)?
+            }
+        } else {
+            Store::open_in_memory()?
         };
         Ok(AccessState {
             accounts: Accounts::default(),
-            in_memory: config.data_dir.is_none(),
+            in_memory: !persistent,
             store,
             keyring,
             iterations: config.pbkdf2_iterations,

@@ -97,8 +97,13 @@ pub struct Config {
     pub clock: ClockConfig,
     /// MsgTypes counted as orders.
     pub order_types: OrderTypes,
-    /// Where the embedded store lives; `None` keeps everything in memory (lost at close).
+    /// Where the embedded store lives; `None` keeps everything in memory (lost at close), unless
+    /// `database_url` is set.
     pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL database to keep the store in instead (`postgres://user:password@host/db`),
+    /// shared by every gateway of a fleet ([`PostgresBackend`](crate::cold::store::PostgresBackend)).
+    /// A secret: it may hold the database password. Exclusive with `data_dir`.
+    pub database_url: Option<Secret>,
     /// The master password of the store; `None` reads the FIX_MASTER_PASSWORD environment variable.
     pub master_password: Option<Secret>,
     /// PBKDF2 iterations for a new store or a master password change (at least 600,000).
@@ -159,6 +164,7 @@ impl Default for Config {
             clock: ClockConfig::Coarse { tick: DEFAULT_TICK },
             order_types: OrderTypes::default(),
             data_dir: None,
+            database_url: None,
             master_password: None,
             pbkdf2_iterations: crate::cold::crypto::MIN_PBKDF2_ITERATIONS,
             target_comp_id: "FIXPROV".into(),

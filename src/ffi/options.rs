@@ -165,6 +165,47 @@ pub unsafe extern "C" fn fixprov_options_set_data_dir(
     })
 }
 
+/// Keeps the store in a PostgreSQL database instead of a data directory: the fleet's shared store,
+/// in the key=value form libpq takes or as `postgres://user:password@host:port/database`. The
+/// engine connects at fixprov_engine_open() (failing with FIXPROV_ERR_STORAGE if it cannot within
+/// 5 s, or a `connect_timeout` the URL sets) and creates its schema (`fixprov`) if missing. Records
+/// are sealed exactly as in the embedded store: the database never holds a plaintext secret. The
+/// URL may carry the database password: the copy held by the options is wiped when they are freed,
+/// and no error message repeats it. Exclusive with fixprov_options_set_data_dir() (the open fails
+/// with FIXPROV_ERR_INVALID_ARGUMENT if both are set).
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT (empty,
+/// holding a NUL byte, or not a PostgreSQL URL).
+/// Ownership: does not take ownership of options or url (it is copied).
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile; url is NULL or
+/// url_len readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_database_url(
+    options: *mut fixprov_options,
+    url: *const u8,
+    url_len: usize,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        // SAFETY: forwarded contract.
+        let url = unsafe { boundary::text(url, url_len, c"url is NULL") }?;
+        if url.is_empty() {
+            return Err(crate::Error::invalid("the database URL is empty").into());
+        }
+        if url.contains('\0') {
+            return Err(crate::Error::invalid("the database URL holds a NUL byte").into());
+        }
+        // Parsed now, so a bad URL is reported where it is set.
+        crate::cold::store::PostgresBackend::new(url)?;
+        options.config.database_url = Some(Secret::new(url.as_bytes().to_vec()));
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Sets the store's master password (any bytes). Without one, fixprov_engine_open() reads the
 /// FIX_MASTER_PASSWORD environment variable. The copy held by the options is wiped when they are
 /// freed.

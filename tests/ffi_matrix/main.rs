@@ -1154,6 +1154,7 @@ const NOT_AUDITED: &[&str] = &[
     "fixprov_options_set_comp_id_pool",
     "fixprov_options_set_comp_ids",
     "fixprov_options_set_data_dir",
+    "fixprov_options_set_database_url",
     "fixprov_options_set_eligibility",
     "fixprov_options_set_logon_rate",
     "fixprov_options_set_master_password",

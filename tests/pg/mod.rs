@@ -47,6 +47,20 @@ extern "C" {
     fn libc_geteuid() -> u32;
 }
 
+/// A server shared by the tests of one file that run at the same time (each uses databases of its
+/// own): started by the first, stopped when the last drops its handle.
+pub fn shared() -> std::sync::Arc<PgServer> {
+    static SHARED: std::sync::Mutex<std::sync::Weak<PgServer>> =
+        std::sync::Mutex::new(std::sync::Weak::new());
+    let mut slot = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(server) = slot.upgrade() {
+        return server;
+    }
+    let server = std::sync::Arc::new(PgServer::start());
+    *slot = std::sync::Arc::downgrade(&server);
+    server
+}
+
 impl PgServer {
     /// Initialises and starts a server; panics with the server's log if it cannot.
     pub fn start() -> PgServer {

@@ -149,6 +149,12 @@ class Options {
         detail::check(fixprov_options_set_data_dir(p_.get(), path.data(), path.size()), "fixprov_options_set_data_dir");
         return *this;
     }
+    /// The fleet's PostgreSQL store instead of a data directory ("postgres://user:password@host/db").
+    Options &database_url(StrRef url) {
+        detail::check(fixprov_options_set_database_url(p_.get(), url.data(), url.size()),
+                      "fixprov_options_set_database_url");
+        return *this;
+    }
     Options &master_password(StrRef password) {
         detail::check(fixprov_options_set_master_password(p_.get(), password.data(), password.size()),
                       "fixprov_options_set_master_password");

@@ -300,6 +300,15 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetDataDir(JNIEnv *env, jc
     ok_or_throw(env, s);
 }
 
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetDatabaseUrl(JNIEnv *env, jclass cls, jlong o, jbyteArray url) {
+    UNUSED(cls);
+    jbuf b;
+    if (!jbuf_get(env, url, &b, 0)) return;
+    fixprov_status s = fixprov_options_set_database_url(OPTIONS(o), b.ptr, b.len);
+    jbuf_release(&b);
+    ok_or_throw(env, s);
+}
+
 JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetMasterPassword(JNIEnv *env, jclass cls, jlong o,
                                                                          jbyteArray password) {
     UNUSED(cls);

@@ -173,6 +173,14 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetDataDir
 
 /*
  * Class:     io_fixprov_FixProv
+ * Method:    optionsSetDatabaseUrl
+ * Signature: (J[B)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetDatabaseUrl
+  (JNIEnv *, jclass, jlong, jbyteArray);
+
+/*
+ * Class:     io_fixprov_FixProv
  * Method:    optionsSetMasterPassword
  * Signature: (J[B)V
  */

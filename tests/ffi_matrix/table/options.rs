@@ -112,6 +112,17 @@ pub(crate) fn entries() -> Vec<Entry> {
         // A path: a NUL cannot be in one; a long one fails at open.
         .text("path", S { utf8: E_UTF8, nul: E_INV, empty: E_INV, long: E_OK }),
         Entry::new(
+            "fixprov_options_set_database_url",
+            |c| vec![c.options(Own::Temp), s("postgres://fixprov@127.0.0.1:5432/fixprov")],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_database_url(a[0].opts(), a[1].p(), a[1].n()) })
+            },
+            E_OK,
+        )
+        // Not a URL (a long run of one letter is neither a URL nor key=value pairs).
+        .text("url", S { utf8: E_UTF8, nul: E_INV, empty: E_INV, long: E_INV }),
+        Entry::new(
             "fixprov_options_set_master_password",
             |c| vec![c.options(Own::Temp), s("secret")],
             |a| {

@@ -10,6 +10,7 @@ import java.util.Arrays;
  */
 public final class EngineOptions implements AutoCloseable {
     private Path dataDir;
+    private byte[] databaseUrl;
     private byte[] masterPassword;
     private Integer maxSessions;
     private Integer clock;
@@ -31,6 +32,16 @@ public final class EngineOptions implements AutoCloseable {
     /** The embedded store's directory (created if missing); without one, everything stays in memory. */
     public EngineOptions dataDir(Path dir) {
         this.dataDir = dir;
+        return this;
+    }
+
+    /**
+     * The fleet's PostgreSQL store instead of a data directory ("postgres://user:password@host/db");
+     * copied, wiped when the options are closed, never shown by toString (it may hold a password).
+     */
+    public EngineOptions databaseUrl(String url) {
+        wipeDatabaseUrl();
+        this.databaseUrl = url == null ? null : FixProv.utf8(url);
         return this;
     }
 
@@ -118,6 +129,7 @@ public final class EngineOptions implements AutoCloseable {
         long o = FixProv.optionsNew();
         try {
             if (dataDir != null) FixProv.optionsSetDataDir(o, FixProv.utf8(dataDir.toString()));
+            if (databaseUrl != null) FixProv.optionsSetDatabaseUrl(o, databaseUrl);
             if (masterPassword != null) FixProv.optionsSetMasterPassword(o, masterPassword);
             if (maxSessions != null) FixProv.optionsSetMaxSessions(o, maxSessions);
             if (clock != null) FixProv.optionsSetClock(o, clock, tickUs);
@@ -144,15 +156,23 @@ public final class EngineOptions implements AutoCloseable {
         }
     }
 
-    /** Wipes the copy of the master password. */
+    private void wipeDatabaseUrl() {
+        if (databaseUrl != null) {
+            Arrays.fill(databaseUrl, (byte) 0);
+            databaseUrl = null;
+        }
+    }
+
+    /** Wipes the copies of the master password and the database URL. */
     @Override
     public void close() {
         wipeMasterPassword();
+        wipeDatabaseUrl();
     }
 
     @Override
     public String toString() {
-        return "EngineOptions[dataDir=" + dataDir + ", masterPassword=" + (masterPassword == null ? "unset" : "(hidden)")
-                + "]";
+        return "EngineOptions[dataDir=" + dataDir + ", databaseUrl=" + (databaseUrl == null ? "unset" : "(hidden)")
+                + ", masterPassword=" + (masterPassword == null ? "unset" : "(hidden)") + "]";
     }
 }

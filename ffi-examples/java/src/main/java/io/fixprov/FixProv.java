@@ -190,6 +190,8 @@ public final class FixProv {
     static native void optionsSetClock(long options, int clock, int tickUs);
     static native void optionsSetOrderMsgTypes(long options, byte[] list);
     static native void optionsSetDataDir(long options, byte[] path);
+
+    static native void optionsSetDatabaseUrl(long options, byte[] url);
     static native void optionsSetMasterPassword(long options, byte[] password);
     static native void optionsSetCompIds(long options, byte[] targetCompId, byte[] senderCompIdPrefix);
     static native void optionsSetPbkdf2Iterations(long options, int iterations);

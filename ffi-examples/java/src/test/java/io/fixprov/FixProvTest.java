@@ -269,6 +269,22 @@ class FixProvTest {
     }
 
     @Test
+    void aDatabaseUrlIsCheckedWhereItIsSetAndNeverShown() {
+        String url = "postgres://fixprov:db-secret-pw@127.0.0.1:1/fixprov?connect_timeout=1";
+        try (EngineOptions options = new EngineOptions().databaseUrl(url).masterPassword(MASTER)) {
+            assertFalse(options.toString().contains("db-secret-pw"), options::toString);
+            // nothing listens on port 1: the open fails as a storage error, without the password
+            FixProvException e = assertThrows(FixProvException.class, () -> Engine.open(options));
+            assertEquals(FixProv.ERR_STORAGE, e.status(), e::getMessage);
+            assertFalse(e.getMessage().contains("db-secret-pw"), e::getMessage);
+        }
+        try (EngineOptions options = new EngineOptions().databaseUrl("not a url")) {
+            assertEquals(FixProv.ERR_INVALID_ARGUMENT,
+                    assertThrows(FixProvException.class, () -> Engine.open(options)).status());
+        }
+    }
+
+    @Test
     void coldPathErrorsAreExceptionsWithStatusAndText() {
         // default eligibility rules: provisioning a user without facts is refused, naming the rules
         try (Engine engine = Engine.openInMemory()) {
