@@ -3,7 +3,11 @@
 
 mod pg;
 
-use fixprov::{ClockConfig, Config, Engine, Error, LogonRefusal, LogonRequest, ManualClock, Secret};
+use fixprov::{
+    AuditQuery, ClockConfig, Config, Engine, Error, KillReason, LogonRefusal, LogonRequest, ManualClock,
+    MsgClass, Secret, TierSpec, Verdict,
+};
+use std::time::{Duration, Instant};
 
 const MASTER: &[u8] = b"correct horse battery staple";
 
@@ -19,6 +23,25 @@ fn config(url: &str) -> Config {
 
 fn gateway(url: &str) -> Engine {
     Engine::open(config(url)).expect("a gateway on PostgreSQL")
+}
+
+fn named(url: &str, id: &str) -> Engine {
+    Engine::open(Config { gateway_id: Some(id.into()), ..config(url) }).expect("a gateway on PostgreSQL")
+}
+
+/// Waits until `done` holds, at most 5 s (a change reaches another gateway in milliseconds; the
+/// bound only keeps a broken build from hanging).
+fn eventually(what: &str, mut done: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(5), "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    start.elapsed()
+}
+
+fn killed(engine: &Engine, session: u64) -> Option<KillReason> {
+    engine.sessions().info(session).ok().and_then(|i| i.killed)
 }
 
 fn logon(engine: &Engine, sender: &str, password: &[u8]) -> Result<u64, LogonRefusal> {
@@ -159,4 +182,148 @@ fn a_tampered_or_deleted_row_is_detected_at_open() {
     client.execute("DELETE FROM fixprov.rows WHERE tbl = 'users' AND key = 'pete'", &[]).unwrap();
     let err = Engine::open(config(&url)).expect_err("a deleted row");
     assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
+}
+
+#[test]
+fn every_kind_of_change_reaches_the_live_sessions_of_another_gateway() {
+    let server = pg::shared();
+    let url = server.database("propagation");
+    let (a, b) = (named(&url, "gw-a"), named(&url, "gw-b"));
+    assert_eq!(a.gateway_id(), Some("gw-a"));
+
+    // Provisioning.
+    let alice = a.access().provision("alice", None).unwrap();
+    let mut password = alice.password.expose().to_vec();
+    eventually("B knows alice", || b.access().credentials("alice").is_ok());
+    let mut session = logon(&b, &alice.sender_comp_id, &password).expect("alice at B");
+    assert_eq!(b.check(session, MsgClass::Other), Verdict::Ok);
+
+    // A tier redefined, a new tier, a tier move.
+    a.tiers().set("basic", TierSpec::new(5, 33, 1, 10)).unwrap();
+    eventually("B has basic at 33 msg/s", || b.tiers().get("basic").unwrap().spec.messages_per_sec == 33);
+    a.tiers().set("desk", TierSpec::new(50, 300, 2, 100)).unwrap();
+    a.tiers().assign("alice", "desk").unwrap();
+    eventually("alice's session at B is on desk", || b.sessions().info(session).unwrap().tier == "desk");
+
+    // Eligibility: a rule, a user's facts.
+    a.eligibility().rule_add(r#"{"id": "kyc3", "min_kyc_level": 3}"#).unwrap();
+    eventually("B has rule kyc3", || b.eligibility().rules().iter().any(|r| r.id == "kyc3"));
+    a.eligibility().rule_remove("kyc3").unwrap();
+    eventually("B lost rule kyc3", || b.eligibility().rules().iter().all(|r| r.id != "kyc3"));
+    let facts = fixprov::rules::AccountFacts { kyc_level: Some(3), ..Default::default() };
+    a.eligibility().account_set("alice", facts).unwrap();
+    eventually("B has alice's facts", || b.eligibility().account_facts("alice").kyc_level == Some(3));
+
+    // The allow-list, then a new password.
+    // (Probed through the credential's state, not by logging on: failed logons would lock the
+    // address out.)
+    let info = |engine: &Engine| engine.access().credentials("alice").unwrap();
+    a.access().ip_allow("alice", "192.0.2.0/24").unwrap();
+    eventually("B has alice's allow-list", || info(&b).ip_allow == ["192.0.2.0/24"]);
+    assert_eq!(logon(&b, &alice.sender_comp_id, &password), Err(LogonRefusal::IpNotAllowed));
+    a.access().ip_disallow("alice", "192.0.2.0/24").unwrap();
+    password = a.access().regenerate_password("alice", Duration::ZERO).unwrap().expose().to_vec();
+    let changed = info(&a).password_changed_unix_ms;
+    eventually("B has alice's new password", || {
+        info(&b).password_changed_unix_ms == changed && info(&b).ip_allow.is_empty()
+    });
+    let second = logon(&b, &alice.sender_comp_id, &password).expect("the new password at B");
+    b.sessions().close(second).unwrap();
+
+    // Each way a session ends, made at A, ends alice's session at B.
+    let ends: [(&str, &dyn Fn(), KillReason); 4] = [
+        ("suspend", &|| a.access().suspend("alice").unwrap(), KillReason::Suspended),
+        ("kill", &|| assert_eq!(a.sessions().kill_user("alice").unwrap(), 0), KillReason::User),
+        ("expiry", &|| a.access().set_expiry("alice", Some(1)).unwrap(), KillReason::Expired),
+        ("revoke", &|| a.access().revoke("alice").unwrap(), KillReason::Revoked),
+    ];
+    for (what, end, reason) in ends {
+        if what != "suspend" {
+            eventually("B has alice usable again", || {
+                let i = info(&b);
+                i.status == fixprov::CredentialStatus::Active && !i.expired
+            });
+            session = logon(&b, &alice.sender_comp_id, &password).expect("alice at B again");
+        }
+        end();
+        eventually(what, || killed(&b, session) == Some(reason));
+        assert_eq!(b.check(session, MsgClass::Other), Verdict::Killed, "{what}");
+        b.sessions().close(session).unwrap();
+        match what {
+            "suspend" => a.access().reactivate("alice").unwrap(),
+            "expiry" => a.access().set_expiry("alice", None).unwrap(),
+            _ => {}
+        }
+    }
+    assert_eq!(logon(&b, &alice.sender_comp_id, &password), Err(LogonRefusal::Revoked));
+}
+
+#[test]
+fn a_gateway_that_missed_notifications_catches_up() {
+    let server = pg::shared();
+    let url = server.database("missed");
+    let (a, b) = (named(&url, "gw-a"), named(&url, "gw-b"));
+    b.fleet_pause(true);
+    // B's listening connection is cut meanwhile: every notification of these changes is lost.
+    let mut admin = server.client("missed");
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'missed' AND query LIKE 'LISTEN%'",
+            &[],
+        )
+        .unwrap();
+    let bob = a.access().provision("bob", None).unwrap();
+    a.tiers().set("basic", TierSpec::new(5, 44, 1, 10)).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        logon(&b, &bob.sender_comp_id, bob.password.expose()),
+        Err(LogonRefusal::UnknownCompId),
+        "B, paused, does not know bob yet"
+    );
+    b.fleet_pause(false);
+    eventually("B knows bob", || b.access().credentials("bob").is_ok());
+    logon(&b, &bob.sender_comp_id, bob.password.expose()).expect("bob at B");
+    assert_eq!(b.tiers().get("basic").unwrap().spec.messages_per_sec, 44);
+}
+
+#[test]
+fn a_change_computed_from_a_stale_copy_is_refused_and_nothing_is_lost() {
+    let server = pg::shared();
+    let url = server.database("stale");
+    let (a, b) = (named(&url, "gw-a"), named(&url, "gw-b"));
+    let carol = a.access().provision("carol", None).unwrap();
+    eventually("B knows carol", || b.access().credentials("carol").is_ok());
+    b.fleet_pause(true);
+    let new_password = a.access().regenerate_password("carol", Duration::ZERO).unwrap();
+    // B still holds carol's old record: writing its suspension from it would put the old password
+    // back. It is refused, and changes nothing.
+    let err = b.access().suspend("carol").expect_err("a stale copy");
+    assert!(matches!(&err, Error::InvalidState(m) if m.contains("gw-a")), "{err:?}");
+    // A change to something else is not held up.
+    b.tiers().set("basic", TierSpec::new(5, 21, 1, 10)).unwrap();
+    b.fleet_pause(false);
+    b.fleet_sync().unwrap();
+    b.access().suspend("carol").unwrap();
+    let status = |engine: &Engine| engine.access().credentials("carol").unwrap().status;
+    eventually("A sees carol suspended", || status(&a) == fixprov::CredentialStatus::Suspended);
+    a.access().reactivate("carol").unwrap();
+    eventually("B sees carol active", || status(&b) == fixprov::CredentialStatus::Active);
+    logon(&b, &carol.sender_comp_id, new_password.expose()).expect("the password A made, at B");
+}
+
+#[test]
+fn one_audit_chain_names_the_gateway_of_every_record() {
+    let server = pg::shared();
+    let url = server.database("one_chain");
+    let (a, b) = (named(&url, "gw-a"), named(&url, "gw-b"));
+    a.access().provision("dave", None).unwrap();
+    b.tiers().set("desk", TierSpec::new(7, 70, 2, 14)).unwrap();
+    let records = a.audit().query(&AuditQuery::default()).unwrap();
+    let by = |event: &str| records.iter().find(|r| r.event == event).and_then(|r| r.gateway.clone());
+    assert_eq!(by("credential.provision").as_deref(), Some("gw-a"));
+    assert_eq!(by("tier.set").as_deref(), Some("gw-b"));
+    for gateway in [&a, &b] {
+        let verified = gateway.audit().verify().unwrap();
+        assert!(verified.ok, "{:?}", verified.problems);
+    }
 }

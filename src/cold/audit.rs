@@ -83,6 +83,9 @@ pub struct AuditRecord {
     pub details: serde_json::Value,
     /// "ok" (records are written with the change they describe).
     pub outcome: String,
+    /// The gateway that wrote it, in fleet mode (absent for an engine with a store of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
 }
 
 impl AuditRecord {
@@ -97,6 +100,7 @@ impl AuditRecord {
             subject: event.subject.clone(),
             details: event.details.clone(),
             outcome: "ok".into(),
+            gateway: None,
         }
     }
 

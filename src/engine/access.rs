@@ -112,6 +112,8 @@ pub(crate) struct AccessState {
     /// The audit log's retention, and when the housekeeper last applied it.
     pub(crate) retention: Option<AuditRetention>,
     pub(crate) retention_ran: Mutex<Option<Instant>>,
+    /// This gateway's place in a fleet (a PostgreSQL store); `None` otherwise.
+    pub(crate) fleet: Option<super::fleet::FleetState>,
     /// Refused logons of this interval, aggregated (see `refusals`).
     pub(super) refusals: super::refusals::Refusals,
     /// Logons by outcome since open.
@@ -129,6 +131,17 @@ impl AccessState {
             return Err(Error::invalid("set a data directory or a database URL, not both"));
         }
         let persistent = config.data_dir.is_some() || config.database_url.is_some();
+        let fleet = match &config.database_url {
+            Some(_) => {
+                let gateway = config.gateway_id.clone().unwrap_or_else(super::fleet::default_gateway_id);
+                super::fleet::validate_gateway_id(&gateway)?;
+                if config.fleet_poll.is_zero() || config.fleet_poll > Duration::from_secs(60) {
+                    return Err(Error::invalid("fleet_poll must be above zero and at most 60 s"));
+                }
+                Some(super::fleet::FleetState::new(gateway, config.fleet_poll))
+            }
+            None => None,
+        };
         let (store, keyring) = if persistent {
             let from_env;
             let password = match &config.master_password {
@@ -156,6 +169,9 @@ impl AccessState {
         } else {
             Store::open_in_memory()?
         };
+        if let Some(fleet) = &fleet {
+            store.set_gateway(&fleet.gateway)?;
+        }
         Ok(AccessState {
             accounts: Accounts::default(),
             in_memory: !persistent,
@@ -175,6 +191,7 @@ impl AccessState {
             provisioning: Mutex::new(()),
             comp_id_pool: AtomicU32::new(0),
             retention: config.audit_retention,
+            fleet,
             refusals: Default::default(),
             logon_counters: Default::default(),
             retention_ran: Mutex::new(None),
@@ -184,7 +201,22 @@ impl AccessState {
     /// Commits `writes` with the audit record of `event`, in one transaction: if the record cannot
     /// be written, neither is the change (fail closed).
     pub(crate) fn commit(&self, event: AuditEvent, writes: &[Write<'_>]) -> Result<()> {
-        self.store.apply(&self.keyring, &event, writes)
+        super::fleet::commit_fenced(
+            self.fleet.as_ref(),
+            |fence| self.store.apply_fenced(&self.keyring, &event, writes, fence),
+            event.event,
+            &event.subject,
+        )
+    }
+
+    /// Sets the SenderCompID pool's size as another gateway committed it.
+    pub(super) fn set_comp_id_pool_size(&self, size: u32) -> Result<()> {
+        if size > MAX_COMP_ID_POOL {
+            return Err(Error::Corrupt("the SenderCompID pool is larger than the limit".into()));
+        }
+        let _provisioning = self.provisioning.lock().unwrap_or_else(|p| p.into_inner());
+        self.comp_id_pool.store(size, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Appends audit records that come with no change of their own.
@@ -204,7 +236,7 @@ impl AccessState {
     /// A time already past never goes on the list. The change that sets it (`set_expiry`) kills at
     /// once; any later change, such as a regeneration, must not fire that expiry a second time on
     /// sessions opened since.
-    fn track_expiry(&self, user: &str, expires: Option<u64>, now_ms: u64) -> bool {
+    pub(super) fn track_expiry(&self, user: &str, expires: Option<u64>, now_ms: u64) -> bool {
         let mut expiring = self.expiring.lock().unwrap_or_else(|p| p.into_inner());
         let taken = expiring.remove(user);
         if let Some(at) = expires.filter(|&at| at > now_ms) {
@@ -218,7 +250,7 @@ fn json<T: serde::Serialize>(value: &T) -> zeroize::Zeroizing<Vec<u8>> {
     zeroize::Zeroizing::new(serde_json::to_vec(value).expect("records serialize"))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(table: &str, key: &str, bytes: &[u8]) -> Result<T> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(table: &str, key: &str, bytes: &[u8]) -> Result<T> {
     serde_json::from_slice(bytes)
         .map_err(|e| Error::Corrupt(format!("{table} record '{key}' does not parse: {e}").into()))
 }
@@ -750,13 +782,13 @@ pub const COMP_ID_CEILING: u32 = 4;
 const UNKNOWN_VERIFIER: [u8; 32] = [0; 32];
 
 /// The settings row of the SenderCompID pool.
-const COMP_ID_POOL_KEY: &str = "comp_id_pool";
+pub(super) const COMP_ID_POOL_KEY: &str = "comp_id_pool";
 
 /// The SenderCompID pool as stored.
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PoolRecord {
-    size: u32,
+pub(super) struct PoolRecord {
+    pub(super) size: u32,
 }
 
 /// The access part of an engine, reached as [`Engine::access`](crate::Engine::access): who may log

@@ -20,8 +20,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-const RULES_KEY: &str = "rules";
-const TIER_RULES_KEY: &str = "tier_rules";
+pub(super) const RULES_KEY: &str = "rules";
+pub(super) const TIER_RULES_KEY: &str = "tier_rules";
 
 type PerUser<T> = RwLock<HashMap<String, Arc<T>>>;
 
@@ -137,6 +137,27 @@ impl Core {
                 Some(serde_json::from_str(&json).map_err(|e| corrupt("bypasses", e))?),
             );
         }
+        Ok(())
+    }
+
+    /// Replaces `user`'s eligibility rows as another gateway committed them (`None`: no row).
+    pub(crate) fn eligibility_refresh_user(
+        &self,
+        user: &str,
+        facts: Option<String>,
+        overrides: Option<String>,
+        bypass: Option<String>,
+    ) -> Result<()> {
+        let state = &self.eligibility;
+        let _w = state.lock();
+        let facts = facts.map(|j| serde_json::from_str(&j).map_err(|e| corrupt("facts", e))).transpose()?;
+        let overrides =
+            overrides.map(|j| serde_json::from_str(&j).map_err(|e| corrupt("overrides", e))).transpose()?;
+        let bypass =
+            bypass.map(|j| serde_json::from_str(&j).map_err(|e| corrupt("bypasses", e))).transpose()?;
+        put(&state.facts, user, facts);
+        put(&state.overrides, user, overrides);
+        put(&state.bypasses, user, bypass);
         Ok(())
     }
 

@@ -23,6 +23,7 @@ mod audit;
 mod core;
 mod debts;
 mod eligibility;
+mod fleet;
 mod housekeeper;
 mod refusals;
 mod sessions;
@@ -104,6 +105,12 @@ pub struct Config {
     /// shared by every gateway of a fleet ([`PostgresBackend`](crate::cold::store::PostgresBackend)).
     /// A secret: it may hold the database password. Exclusive with `data_dir`.
     pub database_url: Option<Secret>,
+    /// This gateway's id in a fleet (with `database_url`), named in every audit record it writes:
+    /// 1 to 64 printable ASCII characters. `None`: the host's name and the process id.
+    pub gateway_id: Option<String>,
+    /// With `database_url`: the longest this gateway goes without reading the other gateways'
+    /// changes when no notification comes (default 200 ms; a notification wakes it at once).
+    pub fleet_poll: Duration,
     /// The master password of the store; `None` reads the FIX_MASTER_PASSWORD environment variable.
     pub master_password: Option<Secret>,
     /// PBKDF2 iterations for a new store or a master password change (at least 600,000).
@@ -165,6 +172,8 @@ impl Default for Config {
             order_types: OrderTypes::default(),
             data_dir: None,
             database_url: None,
+            gateway_id: None,
+            fleet_poll: fleet::DEFAULT_FLEET_POLL,
             master_password: None,
             pbkdf2_iterations: crate::cold::crypto::MIN_PBKDF2_ITERATIONS,
             target_comp_id: "FIXPROV".into(),
@@ -195,6 +204,7 @@ pub struct Engine {
     order_types: OrderTypes,
     weights: Arc<Weights>,
     core: Arc<Core>,
+    _follower: Option<fleet::Follower>,
     _housekeeper: housekeeper::Housekeeper,
 }
 
@@ -257,12 +267,24 @@ impl Engine {
             clock.reader(),
             weights.clone(),
         ));
+        // The chain's head before the load: a change committed meanwhile is applied again by the
+        // first catch-up, never missed.
+        core.fleet_start()?;
         core.load()?;
         if config.comp_id_pool > 0 {
             core.set_comp_id_pool(config.comp_id_pool, true)?;
         }
         let housekeeper = housekeeper::Housekeeper::start(core.clone(), config.expiry_sweep)?;
-        Ok(Engine { slots, clock, order_types: config.order_types, weights, core, _housekeeper: housekeeper })
+        let follower = fleet::Follower::start(core.clone())?;
+        Ok(Engine {
+            slots,
+            clock,
+            order_types: config.order_types,
+            weights,
+            core,
+            _follower: follower,
+            _housekeeper: housekeeper,
+        })
     }
 
     /// The cold half, shared: for the layers above the engine (the admin part) that outlive a
@@ -296,6 +318,29 @@ impl Engine {
     /// The audit log: verification, the chain's head, retention, queries, export and flushing.
     pub fn audit(&self) -> Audit<'_> {
         self.core.audit()
+    }
+
+    /// In fleet mode ([`Config::database_url`]), applies now every change the other gateways have
+    /// committed since this one last caught up, and returns how many; 0 otherwise. The engine's
+    /// fleet thread does this on each change notification and at least every
+    /// [`Config::fleet_poll`]; a host calls it when it must not wait for that.
+    pub fn fleet_sync(&self) -> Result<usize> {
+        self.core.fleet_sync()
+    }
+
+    /// This gateway's id in a fleet; `None` for an engine with a store of its own.
+    pub fn gateway_id(&self) -> Option<&str> {
+        self.core.fleet().map(|f| f.gateway.as_str())
+    }
+
+    /// Tests only: stops (or restarts) the fleet thread's catching up, as a gateway that misses
+    /// every notification would.
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
+    pub fn fleet_pause(&self, paused: bool) {
+        if let Some(fleet) = self.core.fleet() {
+            fleet.paused.store(paused, std::sync::atomic::Ordering::Release);
+        }
     }
 
     /// Users, credentials, sessions, message totals by tier and logons by outcome, computed now.

@@ -18,6 +18,7 @@
 
 use super::Table;
 use crate::error::{Error, Result};
+use std::time::Duration;
 
 /// A row of a sealed table as a backend keeps it.
 #[derive(Clone, PartialEq, Eq)]
@@ -158,6 +159,15 @@ pub trait Backend: Send + Sync {
     /// them wait until it ends. Returns `work`'s error unchanged. `work` must not call back into
     /// the backend.
     fn read(&self, work: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()>;
+
+    /// Waits until another process may have committed a write, or `timeout` passed: `Ok(true)`
+    /// when told of one (or when the backend cannot tell what it missed, after a reconnection),
+    /// `Ok(false)` on timeout. A fleet's gateways call it in a loop on one thread, then read what
+    /// changed. The default, for a backend no other process shares, sleeps and answers false.
+    fn wait_for_change(&self, timeout: Duration) -> Result<bool> {
+        std::thread::sleep(timeout);
+        Ok(false)
+    }
 }
 
 /// The reads of a snapshot or a transaction. Rows come back exactly as written.

@@ -41,9 +41,15 @@ pub(super) fn last_record_head(tx: &mut dyn ReadTx) -> Result<ChainHead> {
 }
 
 /// Appends `event` as the record after the head, and moves the head to it.
-pub(super) fn append(tx: &mut dyn WriteTx, keyring: &Keyring, event: &AuditEvent) -> Result<()> {
+pub(super) fn append(
+    tx: &mut dyn WriteTx,
+    keyring: &Keyring,
+    event: &AuditEvent,
+    gateway: Option<&str>,
+) -> Result<()> {
     let last = head(tx, keyring)?;
-    let record = AuditRecord::new(last.seq + 1, unix_ms(), event);
+    let mut record = AuditRecord::new(last.seq + 1, unix_ms(), event);
+    record.gateway = gateway.map(str::to_owned);
     let bytes = record.canonical();
     let mac = audit_mac(keyring, record.seq, &last.mac, &bytes);
     tx.append_audit(&AuditRow {
@@ -64,7 +70,8 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        self.backend.write(&mut |tx| events.iter().try_for_each(|event| append(tx, keyring, event)))
+        let gateway = self.gateway();
+        self.backend.write(&mut |tx| events.iter().try_for_each(|event| append(tx, keyring, event, gateway)))
     }
 
     /// The chain's sealed head.
@@ -107,6 +114,7 @@ impl Store {
     ) -> Result<u64> {
         let mut event = Some(event);
         let mut removed = 0;
+        let gateway = self.gateway();
         self.backend.write(&mut |tx| {
             let (start, last) = (base(tx, keyring)?, head(tx, keyring)?);
             let mut cut = start.seq;
@@ -133,7 +141,7 @@ impl Store {
             }
             write_sealed(tx, keyring, AUDIT_BASE, &ChainHead { seq: cut, mac })?;
             let event = event.take().expect("a backend runs a transaction once");
-            append(tx, keyring, &event(cut, removed))
+            append(tx, keyring, &event(cut, removed), gateway)
         })?;
         Ok(removed)
     }

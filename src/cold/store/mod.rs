@@ -66,9 +66,19 @@ const MANIFEST: &str = "manifest";
 /// Where a chain cut by retention resumes: the last cut record's sequence and MAC (sealed).
 const AUDIT_BASE: &str = "audit_base";
 
+/// What [`Store::apply_fenced`] checks before it writes.
+pub struct Fence<'a> {
+    /// Records after this sequence number are checked.
+    pub after_seq: u64,
+    /// Whether a record conflicts with the change.
+    pub conflicts: &'a dyn Fn(&crate::cold::audit::AuditRecord) -> bool,
+}
+
 /// The store. May be used from several threads at once; writes are serialized.
 pub struct Store {
     backend: Box<dyn Backend>,
+    /// The gateway every audit record names, in fleet mode (set once, at open).
+    gateway: std::sync::OnceLock<String>,
     /// The database file; `None` for an in-memory store (an engine without a data directory) or a
     /// backend that is not a file.
     path: Option<PathBuf>,
@@ -88,7 +98,7 @@ impl Store {
         backend.prepare()?;
         let keyring = Keyring::new(DataKey::generate());
         backend.write(&mut |tx| initialize(tx, &keyring))?;
-        Ok((Store { backend: Box::new(backend), path: None }, keyring))
+        Ok((Store { backend: Box::new(backend), gateway: Default::default(), path: None }, keyring))
     }
 
     /// Opens (creating if needed) the store in `dir`, and the keyring it is sealed with.
@@ -144,12 +154,40 @@ impl Store {
             })?;
         }
         read(&*backend, |tx| Manifest::check(tx, &keyring))?;
-        Ok((Store { backend, path: None }, keyring))
+        Ok((Store { backend, gateway: Default::default(), path: None }, keyring))
     }
 
     /// Where the database file is; `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Names `gateway` in every audit record written from now on (fleet mode); set once.
+    pub fn set_gateway(&self, gateway: &str) -> Result<()> {
+        self.gateway.set(gateway.to_owned()).map_err(|_| Error::state("the store's gateway is already set"))
+    }
+
+    /// Waits until another process may have written, or `timeout` passed (see
+    /// [`Backend::wait_for_change`]).
+    pub fn wait_for_change(&self, timeout: std::time::Duration) -> Result<bool> {
+        self.backend.wait_for_change(timeout)
+    }
+
+    /// The gateway the audit records name, in fleet mode.
+    pub fn gateway(&self) -> Option<&str> {
+        self.gateway.get().map(String::as_str)
+    }
+
+    /// The record `key` of `table`, opened; `None` when there is none.
+    pub fn load_one(&self, keyring: &Keyring, table: Table, key: &str) -> Result<Option<Row>> {
+        let Some(StoredRow { key, sender_comp_id, sealed }) = read(&*self.backend, |tx| tx.row(table, key))?
+        else {
+            return Ok(None);
+        };
+        let value = keyring.open(&table.aad(&key, &sender_comp_id), &sealed).map_err(|e| {
+            Error::Corrupt(format!("{} record '{}' failed authentication: {e}", table.name(), key).into())
+        })?;
+        Ok(Some(Row { key, sender_comp_id, value }))
     }
 
     /// Every record of `table`, opened; a record that fails authentication fails the whole load.
@@ -168,8 +206,39 @@ impl Store {
     /// Applies `writes` and appends `event` to the audit chain in one transaction; returns after it
     /// committed. If the audit record cannot be written, nothing is.
     pub fn apply(&self, keyring: &Keyring, event: &AuditEvent, writes: &[Write<'_>]) -> Result<()> {
+        self.apply_fenced(keyring, event, writes, None)
+    }
+
+    /// [`apply`](Self::apply), refused when `fence` finds a conflicting record: inside the
+    /// transaction (so no writer can slip one in meanwhile), every audit record after
+    /// `fence.after_seq` is read, and if `fence.conflicts` holds for any, nothing is written and
+    /// the answer is [`Error::InvalidState`]. A fleet's gateways use it so that a change computed
+    /// from a record another gateway has changed since is never written over that change.
+    pub fn apply_fenced(
+        &self,
+        keyring: &Keyring,
+        event: &AuditEvent,
+        writes: &[Write<'_>],
+        fence: Option<Fence<'_>>,
+    ) -> Result<()> {
+        let gateway = self.gateway();
         self.backend.write(&mut |tx| {
-            chain::append(tx, keyring, event)?;
+            if let Some(fence) = &fence {
+                let filter = backend::AuditFilter { after_seq: fence.after_seq, ..Default::default() };
+                for text in tx.audit_find(&filter)? {
+                    let record: crate::cold::audit::AuditRecord = serde_json::from_str(&text)
+                        .map_err(|e| Error::Corrupt(format!("an audit record: {e}").into()))?;
+                    if (fence.conflicts)(&record) {
+                        return Err(Error::state(format!(
+                            "another gateway ({}) changed the same record meanwhile (audit record {}); \
+                             nothing was changed: try again",
+                            record.gateway.as_deref().unwrap_or("unnamed"),
+                            record.seq
+                        )));
+                    }
+                }
+            }
+            chain::append(tx, keyring, event, gateway)?;
             let mut manifest = Manifest::read(tx, keyring)?.ok_or_else(manifest::missing)?;
             let before = manifest.clone();
             for write in writes {
@@ -228,9 +297,10 @@ impl Store {
         let kek = Kek::derive(new_password, &params);
         let material =
             KeyMaterial { kdf: params.to_bytes().to_vec(), wrapped_data_key: keyring.data_key().wrap(&kek) };
+        let gateway = self.gateway();
         self.backend.write(&mut |tx| {
             tx.put_key_material(&material)?;
-            chain::append(tx, keyring, event)
+            chain::append(tx, keyring, event, gateway)
         })
     }
 }

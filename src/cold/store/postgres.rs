@@ -32,11 +32,16 @@ use super::backend::{
 };
 use super::Table;
 use crate::error::{Error, Result};
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{IsolationLevel, NoTls, Transaction};
 use r2d2_postgres::{r2d2, PostgresConnectionManager};
 use std::str::FromStr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
+
+/// The channel every write transaction notifies at commit (`NOTIFY fixprov_changes`): a fleet's
+/// gateways listen on it and read the audit records after the last one they applied.
+pub const CHANGES_CHANNEL: &str = "fixprov_changes";
 
 /// The schema version this build writes.
 pub const PG_SCHEMA_VERSION: i64 = 1;
@@ -82,6 +87,9 @@ pub struct PostgresBackend {
     config: postgres::Config,
     pool: Pool,
     prepared: OnceLock<()>,
+    /// The connection that `LISTEN`s on [`CHANGES_CHANNEL`], opened by the first
+    /// [`Backend::wait_for_change`] and again after it broke.
+    listener: Mutex<Option<postgres::Client>>,
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -126,7 +134,7 @@ impl PostgresBackend {
             .connection_timeout(CONNECT_TIMEOUT)
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(manager);
-        Ok(PostgresBackend { config, pool, prepared: OnceLock::new() })
+        Ok(PostgresBackend { config, pool, prepared: OnceLock::new(), listener: Mutex::new(None) })
     }
 
     fn connection(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>> {
@@ -175,7 +183,37 @@ impl Backend for PostgresBackend {
             client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().map_err(pg)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(pg)?;
         work(&mut Tx(&mut tx))?;
+        // Delivered to every listening gateway at commit, never for a rolled-back transaction.
+        tx.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}")).map_err(pg)?;
         tx.commit().map_err(pg)
+    }
+
+    /// Blocks on the listening connection's notifications. A new or re-made connection answers
+    /// true at once: what was committed while there was none is unknown.
+    fn wait_for_change(&self, timeout: Duration) -> Result<bool> {
+        let mut slot = self.listener.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(client) = slot.as_mut() else {
+            let mut client = self.config.connect(NoTls).map_err(pg)?;
+            client.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}")).map_err(pg)?;
+            *slot = Some(client);
+            return Ok(true);
+        };
+        let waited = client.notifications().timeout_iter(timeout).next().map(|n| n.is_some());
+        // One read catches up with every change, however many were notified.
+        while let Ok(Some(_)) = client.notifications().iter().next() {}
+        let closed = client.is_closed();
+        let told = match waited {
+            Err(e) => {
+                *slot = None;
+                return Err(pg(e));
+            }
+            Ok(_) if closed => {
+                *slot = None;
+                return Err(Error::Storage("PostgreSQL: the listening connection closed".into()));
+            }
+            Ok(told) => told,
+        };
+        Ok(told)
     }
 
     fn read(&self, work: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()> {

@@ -1,0 +1,413 @@
+//! Fleet mode: several gateways (engines in several processes, on several hosts) on one
+//! PostgreSQL store, each keeping its own in-memory state and learning every change the others
+//! make.
+//!
+//! # The change feed is the audit chain
+//! Every cold-path change commits its audit record in the same transaction, and the store numbers
+//! records one after another across the fleet (writes are serialized in the database). So the
+//! chain is already a totally ordered log of every change, and each record names the gateway that
+//! wrote it ([`AuditRecord::gateway`]). A gateway remembers the last record it has applied
+//! (`applied`); to catch up it reads the records after it, in order, and for each one written by
+//! another gateway refreshes what that record's event touched ([`touch`]) from the store: a user's
+//! credential and profile, a user's eligibility rows, a tier, a setting; or kills a user's live
+//! sessions here (`user.kill`). Refreshing reads the sealed rows themselves, never the record's
+//! details, so a record only says *where* to look: the database cannot make a gateway believe
+//! anything that is not a genuine sealed row.
+//!
+//! # When a gateway catches up
+//! - A follower thread waits on the database's change notification (`LISTEN`; every write
+//!   transaction notifies at commit), or at most `Config::fleet_poll`, then catches up. A
+//!   notification lost (a connection that broke, a gateway that was stopped) costs nothing: the
+//!   next catch-up reads every record after `applied`, whatever woke it.
+//! - At open, `applied` is the chain's head read *before* the state was loaded, so a change
+//!   committed during the load is applied again (refreshing is idempotent), never missed.
+//! - Records cut by retention before a gateway read them (a gap after `applied`): it refreshes
+//!   everything.
+//!
+//! # No lost update
+//! A gateway computes a change from its memory, which may lag the database by one catch-up. Its
+//! commit is therefore fenced ([`Store::apply_fenced`](crate::cold::store::Store::apply_fenced)):
+//! inside the write transaction it reads the records after `applied`, and if another gateway's
+//! record touches the same thing, nothing is written and the call fails with
+//! [`Error::InvalidState`] ("try again"); the follower has by then been notified, and a retry
+//! computes from the new state. A catch-up refreshing a user takes that account's write lock,
+//! which a local change holds from reading the record to publishing it, so a change never reads a
+//! state that a catch-up is half-way through, and `applied` moves past a record only once it is
+//! applied.
+//!
+//! # What stays local
+//! The per-message check, the session table and its buckets, failed-logon counters, refusal
+//! aggregation and carried bucket debts are this gateway's own; nothing on the hot path touches
+//! the network.
+
+use crate::cold::audit::{AuditQuery, AuditRecord};
+use crate::cold::credentials::{CredentialRecord, CredentialStatus, UserProfile};
+use crate::cold::store::{Fence, Table};
+use crate::engine::access::{decode, PoolRecord, COMP_ID_POOL_KEY};
+use crate::engine::core::{unix_ms, Core};
+use crate::engine::eligibility::{EligibilityRows, RULES_KEY, TIER_RULES_KEY};
+use crate::engine::tiers::WEIGHTS_KEY;
+use crate::error::{Error, Result};
+use crate::hot::session::KillReason;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Records read per catch-up query.
+const PAGE: usize = 1_000;
+
+/// Default `Config::fleet_poll`: the longest a gateway goes without catching up when no
+/// notification comes.
+pub const DEFAULT_FLEET_POLL: Duration = Duration::from_millis(200);
+
+/// What a record's event touches: where a gateway looks to apply it, and what two changes must
+/// not both compute from a stale copy of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Touch<'a> {
+    /// A user's credential and profile (tier, allow-list).
+    User(&'a str),
+    /// A user's eligibility rows (facts, overrides, bypass).
+    Eligibility(&'a str),
+    /// A tier's definition.
+    Tier(&'a str),
+    /// An engine-wide setting row.
+    Setting(&'static str),
+    /// No state: kill the user's live sessions on every gateway.
+    KillUser(&'a str),
+    /// Nothing another gateway needs to apply (logons, session events, the store's own records).
+    Nothing,
+}
+
+/// What the record of `event` about `subject` touches.
+pub(crate) fn touch<'a>(event: &str, subject: &'a str) -> Touch<'a> {
+    match event {
+        e if e.starts_with("credential.") || e.starts_with("allowlist.") => Touch::User(subject),
+        "user.tier" => Touch::User(subject),
+        "account.facts" | "rule.override" | "rule.bypass" => Touch::Eligibility(subject),
+        "tier.set" => Touch::Tier(subject),
+        "tier.weights" => Touch::Setting(WEIGHTS_KEY),
+        "rule.add" | "rule.remove" | "rule.enable" | "rule.disable" => Touch::Setting(RULES_KEY),
+        "tier_rules.set" => Touch::Setting(TIER_RULES_KEY),
+        "comp_id_pool.set" => Touch::Setting(COMP_ID_POOL_KEY),
+        "user.kill" => Touch::KillUser(subject),
+        _ => Touch::Nothing,
+    }
+}
+
+impl Touch<'_> {
+    /// Whether it changes stored state (and so is fenced).
+    fn is_state(self) -> bool {
+        !matches!(self, Touch::KillUser(_) | Touch::Nothing)
+    }
+}
+
+/// A gateway's place in the fleet.
+pub(crate) struct FleetState {
+    /// This gateway's id, named in every audit record it writes.
+    pub(crate) gateway: String,
+    /// The last audit record whose change this gateway has applied (or made).
+    applied: AtomicU64,
+    /// One catch-up at a time.
+    sync: Mutex<()>,
+    /// Changes made by other gateways applied here, since open.
+    pub(crate) changes_applied: AtomicU64,
+    /// Catch-ups that failed (the database unreachable), since open.
+    pub(crate) sync_failures: AtomicU64,
+    /// How long the follower waits for a notification before catching up anyway.
+    pub(crate) poll: Duration,
+    /// Tests only: the follower does not catch up while set (a gateway that missed everything).
+    pub(crate) paused: AtomicBool,
+}
+
+impl std::fmt::Debug for FleetState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FleetState")
+            .field("gateway", &self.gateway)
+            .field("applied", &self.applied.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl FleetState {
+    pub(crate) fn new(gateway: String, poll: Duration) -> FleetState {
+        FleetState {
+            gateway,
+            applied: AtomicU64::new(0),
+            sync: Mutex::new(()),
+            changes_applied: AtomicU64::new(0),
+            sync_failures: AtomicU64::new(0),
+            poll,
+            paused: AtomicBool::new(false),
+        }
+    }
+
+    /// The last record applied here.
+    pub(crate) fn applied(&self) -> u64 {
+        self.applied.load(Ordering::Acquire)
+    }
+}
+
+/// Commits through `apply`, fenced when `fleet` is set (see the module doc): a change whose
+/// record (`event` about `subject`) touches stored state is refused if another gateway's record
+/// after the last one applied here touches the same.
+pub(crate) fn commit_fenced(
+    fleet: Option<&FleetState>,
+    apply: impl FnOnce(Option<Fence<'_>>) -> Result<()>,
+    event: &str,
+    subject: &str,
+) -> Result<()> {
+    let ours = touch(event, subject);
+    let Some(fleet) = fleet.filter(|_| ours.is_state()) else { return apply(None) };
+    let conflicts = |r: &AuditRecord| {
+        r.gateway.as_deref() != Some(fleet.gateway.as_str()) && touch(&r.event, &r.subject) == ours
+    };
+    apply(Some(Fence { after_seq: fleet.applied(), conflicts: &conflicts }))
+}
+
+/// The default gateway id: the host's name and this process's id.
+pub(crate) fn default_gateway_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or_else(|| "gateway".into());
+    format!("{host}-{}", std::process::id())
+}
+
+/// Checks a gateway id: 1 to 64 printable ASCII characters.
+pub(crate) fn validate_gateway_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid("the gateway id must be 1 to 64 printable ASCII characters"));
+    }
+    Ok(())
+}
+
+impl Core {
+    pub(crate) fn fleet(&self) -> Option<&FleetState> {
+        self.access.fleet.as_ref()
+    }
+
+    /// Marks everything up to the chain's head as applied (at open, before the load).
+    pub(crate) fn fleet_start(&self) -> Result<()> {
+        if let Some(fleet) = self.fleet() {
+            let head = self.access.store().audit_head(&self.access.keyring)?;
+            fleet.applied.store(head.seq, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Applies every change other gateways committed since the last catch-up; returns how many.
+    pub(crate) fn fleet_sync(&self) -> Result<usize> {
+        let Some(fleet) = self.fleet() else { return Ok(0) };
+        let _one = fleet.sync.lock().unwrap_or_else(|p| p.into_inner());
+        let mut applied = 0;
+        loop {
+            let after = fleet.applied();
+            let query = AuditQuery { after_seq: Some(after), limit: Some(PAGE), ..AuditQuery::default() };
+            let records = self.access.store().audit_query(&query)?;
+            let Some(first) = records.first() else { return Ok(applied) };
+            if first.seq > after + 1 {
+                // Records cut by retention before this gateway read them: what they changed is
+                // unknown, so everything is read again.
+                self.fleet_refresh_all()?;
+            }
+            for record in &records {
+                if record.gateway.as_deref() != Some(fleet.gateway.as_str()) {
+                    self.fleet_apply(record)?;
+                    if touch(&record.event, &record.subject) != Touch::Nothing {
+                        applied += 1;
+                        fleet.changes_applied.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                fleet.applied.store(record.seq, Ordering::Release);
+            }
+        }
+    }
+
+    fn fleet_apply(&self, record: &AuditRecord) -> Result<()> {
+        match touch(&record.event, &record.subject) {
+            Touch::User(user) => self.fleet_refresh_user(user),
+            Touch::Eligibility(user) => self.fleet_refresh_eligibility(user),
+            Touch::Tier(name) => self.fleet_refresh_tier(name),
+            Touch::Setting(key) => self.fleet_refresh_setting(key),
+            Touch::KillUser(user) => self.kill_user_by_id(user, KillReason::User).map(drop).or(Ok(())),
+            Touch::Nothing => Ok(()),
+        }
+    }
+
+    /// Reads `user`'s profile and credential again and applies them: a tier move, an allow-list,
+    /// a new credential, a status or expiry that ends the user's live sessions here.
+    fn fleet_refresh_user(&self, user: &str) -> Result<()> {
+        let (store, keyring) = (self.access.store(), &self.access.keyring);
+        let profile: Option<UserProfile> = match store.load_one(keyring, Table::Users, user)? {
+            Some(row) => Some(decode("users", user, &row.value)?),
+            None => None,
+        };
+        let record: Option<CredentialRecord> = match store.load_one(keyring, Table::Credentials, user)? {
+            Some(row) => {
+                let record: CredentialRecord = decode("credentials", user, &row.value)?;
+                if record.user_id != row.key || record.sender_comp_id != row.sender_comp_id {
+                    return Err(Error::Corrupt(
+                        format!("credentials record '{user}' names another user").into(),
+                    ));
+                }
+                Some(record)
+            }
+            None => None,
+        };
+        let allow = profile.as_ref().map(|p| p.allow.clone()).unwrap_or_default();
+        let account = self.access.accounts.by_user(user).ok();
+        let reason = {
+            let _write = account.as_ref().map(|a| a.lock());
+            if let Some(profile) = &profile {
+                let index = self.tier(&profile.tier)?.index;
+                self.apply_user_tier(user, index)?;
+            }
+            let Some(record) = record else { return Ok(()) };
+            let now = unix_ms();
+            let due = self.access.track_expiry(user, record.expires_unix_ms, now);
+            let expired = due || record.expires_unix_ms.is_some_and(|at| at <= now);
+            let reason = match record.status {
+                CredentialStatus::Revoked => Some(KillReason::Revoked),
+                CredentialStatus::Suspended => Some(KillReason::Suspended),
+                CredentialStatus::Active => expired.then_some(KillReason::Expired),
+            };
+            match &account {
+                Some(account) => {
+                    account.publish(record);
+                    account.publish_allow(allow);
+                }
+                None => {
+                    self.access.accounts.insert(record, allow);
+                }
+            }
+            reason
+        };
+        if let Some(reason) = reason {
+            self.kill_user_by_id(user, reason)?;
+        }
+        Ok(())
+    }
+
+    fn fleet_refresh_eligibility(&self, user: &str) -> Result<()> {
+        let (store, keyring) = (self.access.store(), &self.access.keyring);
+        let text = |table| -> Result<Option<String>> {
+            Ok(store.load_one(keyring, table, user)?.map(|r| String::from_utf8_lossy(&r.value).into_owned()))
+        };
+        self.eligibility_refresh_user(
+            user,
+            text(Table::Facts)?,
+            text(Table::Overrides)?,
+            text(Table::Bypasses)?,
+        )
+    }
+
+    fn fleet_refresh_tier(&self, name: &str) -> Result<()> {
+        let row = self.access.store().load_one(&self.access.keyring, Table::Tiers, name)?;
+        match row {
+            Some(row) => self.tier_publish(name, decode("tiers", name, &row.value)?),
+            // Tiers are never deleted; a row missing here was cut by the manifest check's failure.
+            None => Err(Error::Corrupt(format!("tier '{name}' named by the audit log is missing").into())),
+        }
+    }
+
+    fn fleet_refresh_setting(&self, key: &'static str) -> Result<()> {
+        let Some(row) = self.access.store().load_one(&self.access.keyring, Table::Settings, key)? else {
+            if key == WEIGHTS_KEY {
+                self.weights_publish(Default::default());
+            }
+            return Ok(());
+        };
+        let text = || String::from_utf8_lossy(&row.value).into_owned();
+        match key {
+            RULES_KEY => self.load_eligibility(EligibilityRows { rules: Some(text()), ..Default::default() }),
+            TIER_RULES_KEY => {
+                self.load_eligibility(EligibilityRows { tier_rules: Some(text()), ..Default::default() })
+            }
+            WEIGHTS_KEY => self.weights_load(&row.value),
+            COMP_ID_POOL_KEY => {
+                let pool: PoolRecord = decode("settings", key, &row.value)?;
+                self.access.set_comp_id_pool_size(pool.size)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads every tier, setting and user again (after records were cut before this gateway read
+    /// them).
+    fn fleet_refresh_all(&self) -> Result<()> {
+        let (store, keyring) = (self.access.store(), &self.access.keyring);
+        for row in store.load(keyring, Table::Tiers)? {
+            self.tier_publish(&row.key, decode("tiers", &row.key, &row.value)?)?;
+        }
+        for key in [RULES_KEY, TIER_RULES_KEY, WEIGHTS_KEY, COMP_ID_POOL_KEY] {
+            self.fleet_refresh_setting(key)?;
+        }
+        let mut users: std::collections::BTreeSet<String> =
+            store.load(keyring, Table::Users)?.into_iter().map(|r| r.key).collect();
+        users.extend(store.load(keyring, Table::Credentials)?.into_iter().map(|r| r.key));
+        for user in &users {
+            self.fleet_refresh_user(user)?;
+            self.fleet_refresh_eligibility(user)?;
+        }
+        Ok(())
+    }
+}
+
+/// The thread that keeps a gateway caught up: waits for the database's change notification (or
+/// `fleet_poll`), then applies what changed. Stopped and joined when the engine closes.
+pub(crate) struct Follower {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Follower {
+    pub(crate) fn start(core: Arc<Core>) -> Result<Option<Follower>> {
+        let Some(poll) = core.fleet().map(|f| f.poll) else { return Ok(None) };
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("fixprov-fleet".into())
+                .spawn(move || {
+                    let mut backoff = poll;
+                    while !stop.load(Ordering::Acquire) {
+                        if core.fleet().is_some_and(|f| f.paused.load(Ordering::Acquire)) {
+                            std::thread::sleep(Duration::from_millis(10));
+                            continue;
+                        }
+                        let outcome =
+                            core.access.store().wait_for_change(poll).and_then(|_| core.fleet_sync());
+                        match outcome {
+                            Ok(_) => backoff = poll,
+                            Err(_) => {
+                                if let Some(fleet) = core.fleet() {
+                                    fleet.sync_failures.fetch_add(1, Ordering::Relaxed);
+                                }
+                                // The database is away: wait (up to 5 s between tries) and
+                                // catch up from `applied` when it is back.
+                                let until = std::time::Instant::now() + backoff;
+                                while !stop.load(Ordering::Acquire) && std::time::Instant::now() < until {
+                                    std::thread::sleep(Duration::from_millis(20));
+                                }
+                                backoff = (backoff * 2).min(Duration::from_secs(5));
+                            }
+                        }
+                    }
+                })
+                .map_err(|e| Error::Internal(format!("cannot start the fleet thread: {e}").into()))?
+        };
+        Ok(Some(Follower { stop, thread: Some(thread) }))
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
