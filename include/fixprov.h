@@ -151,6 +151,11 @@ enum fixprov_status
    * outcome (15 within 30 s by default; 1409=7).
    */
   FIXPROV_LOGON_TOO_MANY_LOGONS = 209,
+  /**
+   * Logon refused: fleet mode, and the shared database that keeps the session leases cannot be
+   * reached (after the password was proved; 1409=7). Retry later.
+   */
+  FIXPROV_LOGON_UNAVAILABLE = 210,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

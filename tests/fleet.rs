@@ -328,3 +328,143 @@ fn one_audit_chain_names_the_gateway_of_every_record() {
         assert!(verified.ok, "{:?}", verified.problems);
     }
 }
+
+fn fleet_config(url: &str, id: &str) -> Config {
+    Config {
+        gateway_id: Some(id.into()),
+        // The race below logs one CompID on thousands of times.
+        logon_rate: None,
+        ..config(url)
+    }
+}
+
+#[test]
+fn two_gateways_racing_for_a_users_last_slot_never_both_win() {
+    let server = pg::shared();
+    let url = server.database("race");
+    let (a, b) = (
+        Engine::open(fleet_config(&url, "gw-a")).unwrap(),
+        Engine::open(fleet_config(&url, "gw-b")).unwrap(),
+    );
+    // basic: one session per user, across the fleet.
+    let erin = a.access().provision("erin", None).unwrap();
+    eventually("B knows erin", || b.access().credentials("erin").is_ok());
+    let rounds: usize =
+        std::env::var("FIXPROV_FLEET_RACE_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000);
+    let barrier = std::sync::Barrier::new(2);
+    let (mut both, mut neither, mut won) = (0, 0, [0usize; 2]);
+    for _ in 0..rounds {
+        let (ra, rb) = std::thread::scope(|s| {
+            let (barrier, erin) = (&barrier, &erin);
+            let ha = s.spawn(|| {
+                barrier.wait();
+                logon(&a, &erin.sender_comp_id, erin.password.expose())
+            });
+            let hb = s.spawn(|| {
+                barrier.wait();
+                logon(&b, &erin.sender_comp_id, erin.password.expose())
+            });
+            (ha.join().unwrap(), hb.join().unwrap())
+        });
+        for r in [&ra, &rb] {
+            if let Err(refusal) = r {
+                assert_eq!(*refusal, LogonRefusal::SessionLimit);
+            }
+        }
+        match (ra, rb) {
+            (Ok(_), Ok(_)) => both += 1,
+            (Err(_), Err(_)) => neither += 1,
+            (Ok(s), Err(_)) => {
+                won[0] += 1;
+                a.sessions().close(s).unwrap();
+            }
+            (Err(_), Ok(s)) => {
+                won[1] += 1;
+                b.sessions().close(s).unwrap();
+            }
+        }
+    }
+    println!("{rounds} rounds: A won {}, B won {}, both {both}, neither {neither}", won[0], won[1]);
+    assert_eq!(both, 0, "double admissions");
+    assert_eq!(neither, 0, "a round where the free slot went to nobody");
+    assert!(won[0] > 0 && won[1] > 0, "both gateways won some rounds: {won:?}");
+}
+
+#[test]
+fn a_closed_session_frees_its_slot_at_once_and_a_closed_gateway_all_of_its() {
+    let server = pg::shared();
+    let url = server.database("graceful");
+    let a = Engine::open(fleet_config(&url, "gw-a")).unwrap();
+    let b = Engine::open(fleet_config(&url, "gw-b")).unwrap();
+    let fay = a.access().provision("fay", None).unwrap();
+    eventually("B knows fay", || b.access().credentials("fay").is_ok());
+    let at_a = logon(&a, &fay.sender_comp_id, fay.password.expose()).unwrap();
+    assert_eq!(logon(&b, &fay.sender_comp_id, fay.password.expose()), Err(LogonRefusal::SessionLimit));
+    let leases = b.fleet_leases(Some("fay")).unwrap();
+    assert_eq!(leases.len(), 1);
+    assert_eq!(leases[0].gateway, "gw-a");
+    // The lease is taken before the session opens; the next heartbeat names the session.
+    eventually("the lease names A's session", || b.fleet_leases(Some("fay")).unwrap()[0].session == at_a);
+    a.sessions().close(at_a).unwrap();
+    let at_b = logon(&b, &fay.sender_comp_id, fay.password.expose()).expect("the slot is free at once");
+    assert_eq!(logon(&a, &fay.sender_comp_id, fay.password.expose()), Err(LogonRefusal::SessionLimit));
+    // B closes without closing its session: its leases go with it.
+    let _ = at_b;
+    drop(b);
+    logon(&a, &fay.sender_comp_id, fay.password.expose()).expect("B's slots were freed at its close");
+}
+
+/// Run as a child process by the SIGKILL test: a gateway that logs `FIXPROV_FLEET_CHILD_USER` on
+/// and waits to be killed.
+#[test]
+fn child_gateway() {
+    let Ok(url) = std::env::var("FIXPROV_FLEET_CHILD_URL") else { return };
+    let sender = std::env::var("FIXPROV_FLEET_CHILD_SENDER").unwrap();
+    let password = std::env::var("FIXPROV_FLEET_CHILD_PASSWORD").unwrap();
+    let mut config = fleet_config(&url, "gw-child");
+    config.lease_expiry = Duration::from_secs(1);
+    let engine = Engine::open(config).unwrap();
+    eventually("the child knows the user", || engine.access().credentials("gus").is_ok());
+    logon(&engine, &sender, password.as_bytes()).expect("the child's session");
+    println!("CHILD-READY");
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn a_killed_gateways_leases_expire_and_a_survivor_takes_the_slots() {
+    let server = pg::shared();
+    let url = server.database("sigkill");
+    let mut config = fleet_config(&url, "gw-survivor");
+    config.lease_expiry = Duration::from_secs(1);
+    let a = Engine::open(config).unwrap();
+    let gus = a.access().provision("gus", None).unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_gateway", "--nocapture", "--test-threads=1"])
+        .env("FIXPROV_FLEET_CHILD_URL", &url)
+        .env("FIXPROV_FLEET_CHILD_SENDER", &gus.sender_comp_id)
+        .env("FIXPROV_FLEET_CHILD_PASSWORD", std::str::from_utf8(gus.password.expose()).unwrap())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("CHILD-READY") {
+        line.clear();
+        assert!(
+            std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
+            "the child gateway ended early"
+        );
+    }
+    assert_eq!(logon(&a, &gus.sender_comp_id, gus.password.expose()), Err(LogonRefusal::SessionLimit));
+    child.kill().unwrap(); // SIGKILL: no close, no leave.
+    let killed_at = Instant::now();
+    child.wait().unwrap();
+    let mut session = None;
+    let took = eventually("the slot comes back", || {
+        session = logon(&a, &gus.sender_comp_id, gus.password.expose()).ok();
+        session.is_some()
+    });
+    let took = took.max(killed_at.elapsed());
+    println!("the killed gateway's slot was taken back {took:?} after the kill (lease expiry 1 s)");
+    assert!(took >= Duration::from_millis(500), "a live lease was dropped early: {took:?}");
+}

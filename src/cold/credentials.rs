@@ -273,6 +273,9 @@ pub enum LogonRefusal {
     /// Too many logon attempts for this SenderCompID in a short time, whatever their outcome
     /// (`Config::logon_rate`); refused without checking.
     TooManyLogons,
+    /// Fleet mode: the session needs a lease from the shared database, which cannot be reached
+    /// (refused after the password was proved; see `Config::lease_grace`).
+    Unavailable,
 }
 
 impl LogonRefusal {
@@ -289,7 +292,8 @@ impl LogonRefusal {
             LogonRefusal::IpNotAllowed
             | LogonRefusal::SessionLimit
             | LogonRefusal::NotEligible
-            | LogonRefusal::TooManyLogons => 7,
+            | LogonRefusal::TooManyLogons
+            | LogonRefusal::Unavailable => 7,
         }
     }
 
@@ -311,6 +315,7 @@ impl LogonRefusal {
             LogonRefusal::LockedOut => c"Too many failed logon attempts, try again later",
             LogonRefusal::NotEligible => c"Account not eligible for FIX access",
             LogonRefusal::TooManyLogons => c"Too many logon attempts, try again later",
+            LogonRefusal::Unavailable => c"Logon service unavailable, try again later",
         }
     }
 }

@@ -138,7 +138,20 @@ impl AccessState {
                 if config.fleet_poll.is_zero() || config.fleet_poll > Duration::from_secs(60) {
                     return Err(Error::invalid("fleet_poll must be above zero and at most 60 s"));
                 }
-                Some(super::fleet::FleetState::new(gateway, config.fleet_poll))
+                if config.lease_expiry < Duration::from_millis(300)
+                    || config.lease_expiry > Duration::from_secs(600)
+                {
+                    return Err(Error::invalid("lease_expiry must be 300 ms to 600 s"));
+                }
+                if config.lease_grace > Duration::from_secs(600) {
+                    return Err(Error::invalid("lease_grace must be at most 600 s"));
+                }
+                Some(super::fleet::FleetState::new(
+                    gateway,
+                    config.fleet_poll,
+                    config.lease_expiry,
+                    config.lease_grace,
+                ))
             }
             None => None,
         };
@@ -751,7 +764,16 @@ impl Core {
         if !permitted {
             return Err(LogonRefusal::IpNotAllowed);
         }
-        let session = self.session_open(&account.user_id).map_err(|_| LogonRefusal::SessionLimit)?;
+        // Fleet mode: a slot of the user's across every gateway first (one round trip).
+        let lease = self.fleet_lease_take(&account.user_id)?;
+        let session = match self.session_open(&account.user_id) {
+            Ok(session) => session,
+            Err(_) => {
+                self.fleet_lease_drop(lease, None);
+                return Err(LogonRefusal::SessionLimit);
+            }
+        };
+        self.fleet_lease_bind(lease, session, &account.user_id);
         // A revoke, suspend or expiry that published its record after the read above may have run
         // its kill step before this session was registered: read again now that it is. Whichever
         // of the two came second sees the other (the session list is behind the user's lock), so

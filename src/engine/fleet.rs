@@ -41,7 +41,9 @@
 //! the network.
 
 use crate::cold::audit::{AuditQuery, AuditRecord};
+use crate::cold::credentials::LogonRefusal;
 use crate::cold::credentials::{CredentialRecord, CredentialStatus, UserProfile};
+use crate::cold::store::backend::Lease;
 use crate::cold::store::{Fence, Table};
 use crate::engine::access::{decode, PoolRecord, COMP_ID_POOL_KEY};
 use crate::engine::core::{unix_ms, Core};
@@ -49,10 +51,11 @@ use crate::engine::eligibility::{EligibilityRows, RULES_KEY, TIER_RULES_KEY};
 use crate::engine::tiers::WEIGHTS_KEY;
 use crate::error::{Error, Result};
 use crate::hot::session::KillReason;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Records read per catch-up query.
 const PAGE: usize = 1_000;
@@ -60,6 +63,14 @@ const PAGE: usize = 1_000;
 /// Default `Config::fleet_poll`: the longest a gateway goes without catching up when no
 /// notification comes.
 pub const DEFAULT_FLEET_POLL: Duration = Duration::from_millis(200);
+
+/// Default `Config::lease_expiry`: a gateway that stopped beating (killed, cut off) loses its
+/// session leases after this; it beats three times as often, as venues' heartbeats go.
+pub const DEFAULT_LEASE_EXPIRY: Duration = Duration::from_secs(3);
+
+/// A lease taken less than this long ago is never dropped by its own gateway's heartbeat (its
+/// session may not be registered yet).
+const LEASE_GRACE_AT_TAKE: Duration = Duration::from_secs(5);
 
 /// What a record's event touches: where a gateway looks to apply it, and what two changes must
 /// not both compute from a stale copy of.
@@ -118,6 +129,21 @@ pub(crate) struct FleetState {
     pub(crate) poll: Duration,
     /// Tests only: the follower does not catch up while set (a gateway that missed everything).
     pub(crate) paused: AtomicBool,
+    /// This gateway's session leases: session handle -> (lease id, user).
+    leases: Mutex<HashMap<u64, (u64, String)>>,
+    /// The next lease id (random start, so that a restarted gateway with the same id never reuses
+    /// one of its previous life's).
+    next_lease: AtomicU64,
+    /// A lease is live while its gateway's heartbeat is younger than this.
+    pub(crate) lease_expiry: Duration,
+    /// With the database unreachable, how long after the last heartbeat a logon is still admitted
+    /// on local limits alone (0: refused, fail closed).
+    pub(crate) lease_grace: Duration,
+    /// When the last heartbeat reached the database.
+    last_heartbeat: Mutex<Option<Instant>>,
+    /// The next heartbeat takes back this gateway's leases (after one failed, or a logon admitted
+    /// under the grace).
+    reassert: AtomicBool,
 }
 
 impl std::fmt::Debug for FleetState {
@@ -130,8 +156,19 @@ impl std::fmt::Debug for FleetState {
 }
 
 impl FleetState {
-    pub(crate) fn new(gateway: String, poll: Duration) -> FleetState {
+    pub(crate) fn new(
+        gateway: String,
+        poll: Duration,
+        lease_expiry: Duration,
+        lease_grace: Duration,
+    ) -> FleetState {
         FleetState {
+            leases: Mutex::new(HashMap::new()),
+            next_lease: AtomicU64::new(rand::random::<u64>() >> 2),
+            lease_expiry,
+            lease_grace,
+            last_heartbeat: Mutex::new(None),
+            reassert: AtomicBool::new(false),
             gateway,
             applied: AtomicU64::new(0),
             sync: Mutex::new(()),
@@ -189,13 +226,110 @@ impl Core {
         self.access.fleet.as_ref()
     }
 
-    /// Marks everything up to the chain's head as applied (at open, before the load).
+    /// Marks everything up to the chain's head as applied (at open, before the load), and beats
+    /// once, so that this gateway's first leases are live.
     pub(crate) fn fleet_start(&self) -> Result<()> {
         if let Some(fleet) = self.fleet() {
             let head = self.access.store().audit_head(&self.access.keyring)?;
             fleet.applied.store(head.seq, Ordering::Release);
+            self.fleet_heartbeat()?;
         }
         Ok(())
+    }
+
+    /// Takes a session lease for `user` before its session opens (fleet mode): `Ok(None)` outside a
+    /// fleet, `Ok(Some(id))` when taken (or admitted under the grace, see `Config::lease_grace`),
+    /// [`LogonRefusal::SessionLimit`] when the user holds every slot its tier allows across the
+    /// fleet, [`LogonRefusal::Unavailable`] when the database cannot be reached.
+    pub(crate) fn fleet_lease_take(&self, user: &str) -> std::result::Result<Option<u64>, LogonRefusal> {
+        let Some(fleet) = self.fleet() else { return Ok(None) };
+        let max = self
+            .users
+            .get(user)
+            .ok()
+            .and_then(|u| self.tiers.table.snapshot().by_index(u.lock().tier()).map(|t| t.spec.max_sessions))
+            .ok_or(LogonRefusal::SessionLimit)?;
+        let id = fleet.next_lease.fetch_add(1, Ordering::Relaxed);
+        let lease = Lease { gateway: &fleet.gateway, id, user, session: 0 };
+        match self.access.store().backend().lease_take(&lease, max, fleet.lease_expiry) {
+            Ok(true) => Ok(Some(id)),
+            Ok(false) => Err(LogonRefusal::SessionLimit),
+            Err(_) => {
+                let recent = fleet
+                    .last_heartbeat
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_some_and(|at| at.elapsed() < fleet.lease_grace);
+                // Under the grace the lease is the heartbeat's to take when the database is back.
+                if recent {
+                    fleet.reassert.store(true, Ordering::Release);
+                    Ok(Some(id))
+                } else {
+                    Err(LogonRefusal::Unavailable)
+                }
+            }
+        }
+    }
+
+    /// Binds a taken lease to the session it let open.
+    pub(crate) fn fleet_lease_bind(&self, lease: Option<u64>, session: u64, user: &str) {
+        if let (Some(fleet), Some(id)) = (self.fleet(), lease) {
+            fleet.leases.lock().unwrap_or_else(|p| p.into_inner()).insert(session, (id, user.to_owned()));
+        }
+    }
+
+    /// Gives back a lease whose session did not open, or a closed session's.
+    pub(crate) fn fleet_lease_drop(&self, lease: Option<u64>, session: Option<u64>) {
+        let Some(fleet) = self.fleet() else { return };
+        let id = match session {
+            Some(s) => fleet.leases.lock().unwrap_or_else(|p| p.into_inner()).remove(&s).map(|(id, _)| id),
+            None => lease,
+        };
+        if let Some(id) = id {
+            // Not reached: the heartbeat drops it (it is not among the live ones).
+            let _ = self.access.store().backend().lease_release(&fleet.gateway, id);
+        }
+    }
+
+    /// Beats: this gateway is alive, its leases are exactly its live sessions'.
+    ///
+    /// Taking leases back holds the lease map for the round trip, so a session closing meanwhile
+    /// cannot have its released lease put back; an ordinary beat only drops leases older than
+    /// `LEASE_GRACE_AT_TAKE` that no live session holds, and holds nothing.
+    fn fleet_heartbeat(&self) -> Result<()> {
+        let Some(fleet) = self.fleet() else { return Ok(()) };
+        let reassert = fleet.reassert.swap(false, Ordering::AcqRel);
+        let map = fleet.leases.lock().unwrap_or_else(|p| p.into_inner());
+        let held: Vec<(u64, u64, String)> =
+            map.iter().map(|(session, (id, user))| (*session, *id, user.clone())).collect();
+        let _map = if reassert {
+            Some(map)
+        } else {
+            drop(map);
+            None
+        };
+        let live: Vec<Lease<'_>> = held
+            .iter()
+            .map(|(session, id, user)| Lease { gateway: &fleet.gateway, id: *id, user, session: *session })
+            .collect();
+        let beat =
+            self.access.store().backend().heartbeat(&fleet.gateway, &live, LEASE_GRACE_AT_TAKE, reassert);
+        if beat.is_err() {
+            // Others may drop this gateway's leases as expired meanwhile: take them back later.
+            fleet.reassert.store(true, Ordering::Release);
+        } else {
+            *fleet.last_heartbeat.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        }
+        beat
+    }
+
+    /// The fleet's live session leases, of `user` or of everyone.
+    pub(crate) fn fleet_leases(
+        &self,
+        user: Option<&str>,
+    ) -> Result<Vec<crate::cold::store::backend::LeaseInfo>> {
+        let fleet = self.fleet().ok_or_else(|| Error::state("not in a fleet (no database URL)"))?;
+        self.access.store().backend().leases(user, fleet.lease_expiry)
     }
 
     /// Applies every change other gateways committed since the last catch-up; returns how many.
@@ -361,19 +495,25 @@ impl Core {
 pub(crate) struct Follower {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    core: Arc<Core>,
 }
 
 impl Follower {
     pub(crate) fn start(core: Arc<Core>) -> Result<Option<Follower>> {
-        let Some(poll) = core.fleet().map(|f| f.poll) else { return Ok(None) };
+        let Some((poll, beat)) = core.fleet().map(|f| (f.poll, f.lease_expiry / 3)) else { return Ok(None) };
         let stop = Arc::new(AtomicBool::new(false));
+        let owner = core.clone();
         let thread = {
             let stop = stop.clone();
             std::thread::Builder::new()
                 .name("fixprov-fleet".into())
                 .spawn(move || {
                     let mut backoff = poll;
+                    let mut beaten = Instant::now();
                     while !stop.load(Ordering::Acquire) {
+                        if beaten.elapsed() >= beat && core.fleet_heartbeat().is_ok() {
+                            beaten = Instant::now();
+                        }
                         if core.fleet().is_some_and(|f| f.paused.load(Ordering::Acquire)) {
                             std::thread::sleep(Duration::from_millis(10));
                             continue;
@@ -399,7 +539,7 @@ impl Follower {
                 })
                 .map_err(|e| Error::Internal(format!("cannot start the fleet thread: {e}").into()))?
         };
-        Ok(Some(Follower { stop, thread: Some(thread) }))
+        Ok(Some(Follower { stop, thread: Some(thread), core: owner }))
     }
 }
 
@@ -408,6 +548,10 @@ impl Drop for Follower {
         self.stop.store(true, Ordering::Release);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        // A graceful close frees this gateway's slots at once (a killed one's expire).
+        if let Some(fleet) = self.core.fleet() {
+            let _ = self.core.access.store().backend().leave(&fleet.gateway);
         }
     }
 }

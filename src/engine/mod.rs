@@ -111,6 +111,15 @@ pub struct Config {
     /// With `database_url`: the longest this gateway goes without reading the other gateways'
     /// changes when no notification comes (default 200 ms; a notification wakes it at once).
     pub fleet_poll: Duration,
+    /// With `database_url`: a gateway that stops beating (killed, cut off from the database)
+    /// loses its session leases after this, and the other gateways may then use those slots. It
+    /// beats every third of it. Default 3 s; 300 ms to 600 s.
+    pub lease_expiry: Duration,
+    /// With `database_url`: when the database cannot be reached, how long after the last good
+    /// heartbeat logons are still admitted on this gateway's own limits (the lease is taken when the
+    /// database is back). Default 0: such logons are refused (`LogonRefusal::Unavailable`), fail
+    /// closed.
+    pub lease_grace: Duration,
     /// The master password of the store; `None` reads the FIX_MASTER_PASSWORD environment variable.
     pub master_password: Option<Secret>,
     /// PBKDF2 iterations for a new store or a master password change (at least 600,000).
@@ -174,6 +183,8 @@ impl Default for Config {
             database_url: None,
             gateway_id: None,
             fleet_poll: fleet::DEFAULT_FLEET_POLL,
+            lease_expiry: fleet::DEFAULT_LEASE_EXPIRY,
+            lease_grace: Duration::ZERO,
             master_password: None,
             pbkdf2_iterations: crate::cold::crypto::MIN_PBKDF2_ITERATIONS,
             target_comp_id: "FIXPROV".into(),
@@ -326,6 +337,12 @@ impl Engine {
     /// [`Config::fleet_poll`]; a host calls it when it must not wait for that.
     pub fn fleet_sync(&self) -> Result<usize> {
         self.core.fleet_sync()
+    }
+
+    /// The fleet's live session leases (every gateway's), of `user` or of everyone: who holds a
+    /// session where. [`Error::InvalidState`] outside a fleet.
+    pub fn fleet_leases(&self, user: Option<&str>) -> Result<Vec<crate::cold::store::backend::LeaseInfo>> {
+        self.core.fleet_leases(user)
     }
 
     /// This gateway's id in a fleet; `None` for an engine with a store of its own.

@@ -220,6 +220,7 @@ impl Core {
                 "disconnects": counters.disconnects,
             });
             self.audit_later(AuditEvent::host("session.close", &meta.user.id, details));
+            self.fleet_lease_drop(None, Some(session));
             self.audit.violations_seen.lock().unwrap_or_else(|p| p.into_inner()).remove(&session);
         }
         Ok(counters)

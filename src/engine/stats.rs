@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub(crate) struct LogonCounters {
     accepted: AtomicU64,
-    refused: [AtomicU64; 10],
+    refused: [AtomicU64; 11],
 }
 
-const REFUSALS: [LogonRefusal; 10] = [
+const REFUSALS: [LogonRefusal; 11] = [
     LogonRefusal::BadCredentials,
     LogonRefusal::UnknownCompId,
     LogonRefusal::Suspended,
@@ -26,6 +26,7 @@ const REFUSALS: [LogonRefusal; 10] = [
     LogonRefusal::LockedOut,
     LogonRefusal::NotEligible,
     LogonRefusal::TooManyLogons,
+    LogonRefusal::Unavailable,
 ];
 
 impl LogonCounters {

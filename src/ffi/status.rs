@@ -73,6 +73,9 @@ pub enum fixprov_status {
     /// Logon refused: too many logon attempts for the SenderCompID in a short time, whatever their
     /// outcome (15 within 30 s by default; 1409=7).
     FIXPROV_LOGON_TOO_MANY_LOGONS = 209,
+    /// Logon refused: fleet mode, and the shared database that keeps the session leases cannot be
+    /// reached (after the password was proved; 1409=7). Retry later.
+    FIXPROV_LOGON_UNAVAILABLE = 210,
 }
 
 impl From<Verdict> for fixprov_status {
@@ -109,6 +112,7 @@ impl From<LogonRefusal> for fixprov_status {
             LogonRefusal::LockedOut => fixprov_status::FIXPROV_LOGON_LOCKED_OUT,
             LogonRefusal::NotEligible => fixprov_status::FIXPROV_LOGON_NOT_ELIGIBLE,
             LogonRefusal::TooManyLogons => fixprov_status::FIXPROV_LOGON_TOO_MANY_LOGONS,
+            LogonRefusal::Unavailable => fixprov_status::FIXPROV_LOGON_UNAVAILABLE,
         }
     }
 }
@@ -149,6 +153,7 @@ pub extern "C" fn fixprov_status_str(status: u32) -> *const c_char {
         207 => c"logon refused: too many failed attempts",
         208 => c"logon refused: not eligible",
         209 => c"logon refused: too many logons",
+        210 => c"logon refused: service unavailable",
         _ => c"unknown status",
     };
     s.as_ptr()

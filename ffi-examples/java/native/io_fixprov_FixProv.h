@@ -63,6 +63,8 @@ extern "C" {
 #define io_fixprov_FixProv_LOGON_NOT_ELIGIBLE 208L
 #undef io_fixprov_FixProv_LOGON_TOO_MANY_LOGONS
 #define io_fixprov_FixProv_LOGON_TOO_MANY_LOGONS 209L
+#undef io_fixprov_FixProv_LOGON_UNAVAILABLE
+#define io_fixprov_FixProv_LOGON_UNAVAILABLE 210L
 #undef io_fixprov_FixProv_MSG_OTHER
 #define io_fixprov_FixProv_MSG_OTHER 0L
 #undef io_fixprov_FixProv_MSG_ORDER

@@ -168,6 +168,70 @@ pub trait Backend: Send + Sync {
         std::thread::sleep(timeout);
         Ok(false)
     }
+
+    /// Takes a session lease for `lease.user` if the user holds fewer than `max` live ones across
+    /// every gateway; `Ok(false)` when it holds `max`. Atomic against every other taker: two
+    /// gateways racing for a user's last slot never both win. A lease is live while its gateway's
+    /// heartbeat is younger than `expiry` (the database's clock); older ones are dropped here.
+    /// Only a backend that several gateways share keeps leases; the default refuses.
+    fn lease_take(&self, lease: &Lease<'_>, max: u32, expiry: Duration) -> Result<bool> {
+        let _ = (lease, max, expiry);
+        Err(no_leases())
+    }
+
+    /// Drops the lease `id` of `gateway` (a session closed); no error when there is none.
+    fn lease_release(&self, gateway: &str, id: u64) -> Result<()> {
+        let _ = (gateway, id);
+        Err(no_leases())
+    }
+
+    /// `gateway`'s heartbeat: marks it alive now, drops its leases older than `grace` that are not
+    /// in `live`, and with `reassert` takes back those in `live` that are missing (dropped while it
+    /// could not reach the database, or never taken: admitted under a grace).
+    fn heartbeat(&self, gateway: &str, live: &[Lease<'_>], grace: Duration, reassert: bool) -> Result<()> {
+        let _ = (gateway, live, grace, reassert);
+        Err(no_leases())
+    }
+
+    /// Drops every lease of `gateway` and its heartbeat (it is closing).
+    fn leave(&self, gateway: &str) -> Result<()> {
+        let _ = gateway;
+        Err(no_leases())
+    }
+
+    /// The live leases of `user` (every lease when `None`), as `(gateway, lease, user, session)`.
+    fn leases(&self, user: Option<&str>, expiry: Duration) -> Result<Vec<LeaseInfo>> {
+        let _ = (user, expiry);
+        Err(no_leases())
+    }
+}
+
+/// A session's lease, as a gateway takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lease<'a> {
+    /// The gateway that holds it.
+    pub gateway: &'a str,
+    /// Its id, unique within the gateway.
+    pub id: u64,
+    /// The user it counts against.
+    pub user: &'a str,
+    /// The session's handle on that gateway.
+    pub session: u64,
+}
+
+/// A lease as the database holds it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LeaseInfo {
+    /// The gateway that holds it.
+    pub gateway: String,
+    /// The user it counts against.
+    pub user: String,
+    /// The session's handle on that gateway.
+    pub session: u64,
+}
+
+fn no_leases() -> Error {
+    Error::state("session leases need a store that the fleet's gateways share (a database URL)")
 }
 
 /// The reads of a snapshot or a transaction. Rows come back exactly as written.

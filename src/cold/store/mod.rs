@@ -173,6 +173,11 @@ impl Store {
         self.backend.wait_for_change(timeout)
     }
 
+    /// The backend (fleet mode's leases and heartbeats go to it directly: they are not records).
+    pub fn backend(&self) -> &dyn Backend {
+        &*self.backend
+    }
+
     /// The gateway the audit records name, in fleet mode.
     pub fn gateway(&self) -> Option<&str> {
         self.gateway.get().map(String::as_str)

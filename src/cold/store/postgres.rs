@@ -28,7 +28,8 @@
 //! every Debug output and error message.
 
 use super::backend::{
-    not_prepared, AuditFilter, AuditRow, Backend, KeyMaterial, Prepared, ReadTx, StoredRow, WriteTx,
+    not_prepared, AuditFilter, AuditRow, Backend, KeyMaterial, Lease, LeaseInfo, Prepared, ReadTx, StoredRow,
+    WriteTx,
 };
 use super::Table;
 use crate::error::{Error, Result};
@@ -44,12 +45,23 @@ use std::time::Duration;
 pub const CHANGES_CHANNEL: &str = "fixprov_changes";
 
 /// The schema version this build writes.
-pub const PG_SCHEMA_VERSION: i64 = 1;
+pub const PG_SCHEMA_VERSION: i64 = 2;
 
 /// The advisory lock every write transaction takes ("fixprov" and 1).
 const WRITE_LOCK: i64 = 0x6669_7870_726f_7601;
 /// The advisory lock `prepare` holds while it creates or upgrades the schema.
 const SCHEMA_LOCK: i64 = 0x6669_7870_726f_7602;
+/// The first key of the per-user advisory locks that serialize lease takers (the second is the
+/// user id's hash: two users sharing one only wait for each other).
+const LEASE_LOCKS: i32 = 0x6670_6c73;
+
+/// A lease is live while its gateway's heartbeat is younger than this many seconds ($n).
+fn live_gateway(n: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM fixprov.gateways g WHERE g.gateway = l.gateway
+         AND g.heartbeat_at > now() - make_interval(secs => ${n}))"
+    )
+}
 
 const MIGRATIONS: &[&str] = &[
     // 0 -> 1: the key material and the version, every sealed table, the audit log.
@@ -73,6 +85,20 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX audit_at ON fixprov.audit (at_unix_ms);
      CREATE INDEX audit_subject ON fixprov.audit (subject, seq);",
+    // 1 -> 2: fleet mode's gateways (their heartbeats) and session leases.
+    "CREATE TABLE fixprov.gateways (
+         gateway text COLLATE \"C\" PRIMARY KEY,
+         heartbeat_at timestamptz NOT NULL
+     );
+     CREATE TABLE fixprov.leases (
+         gateway text COLLATE \"C\" NOT NULL,
+         lease bigint NOT NULL,
+         user_id text COLLATE \"C\" NOT NULL,
+         session bigint NOT NULL,
+         taken_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (gateway, lease)
+     );
+     CREATE INDEX leases_user ON fixprov.leases (user_id);",
 ];
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
@@ -186,6 +212,105 @@ impl Backend for PostgresBackend {
         // Delivered to every listening gateway at commit, never for a rolled-back transaction.
         tx.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}")).map_err(pg)?;
         tx.commit().map_err(pg)
+    }
+
+    fn lease_take(&self, lease: &Lease<'_>, max: u32, expiry: Duration) -> Result<bool> {
+        let mut client = self.connection()?;
+        let mut tx = client.transaction().map_err(pg)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&LEASE_LOCKS, &lease.user])
+            .map_err(pg)?;
+        let expiry = expiry.as_secs_f64();
+        tx.execute(
+            &format!("DELETE FROM fixprov.leases l WHERE l.user_id = $1 AND NOT {}", live_gateway(2)),
+            &[&lease.user, &expiry],
+        )
+        .map_err(pg)?;
+        let held: i64 = tx
+            .query_one("SELECT count(*) FROM fixprov.leases WHERE user_id = $1", &[&lease.user])
+            .map_err(pg)?
+            .get(0);
+        let taken = held < i64::from(max);
+        if taken {
+            tx.execute(
+                "INSERT INTO fixprov.leases (gateway, lease, user_id, session) VALUES ($1, $2, $3, $4)",
+                &[&lease.gateway, &int(lease.id), &lease.user, &int(lease.session)],
+            )
+            .map_err(pg)?;
+        }
+        tx.commit().map_err(pg)?;
+        Ok(taken)
+    }
+
+    fn lease_release(&self, gateway: &str, id: u64) -> Result<()> {
+        let mut client = self.connection()?;
+        client
+            .execute("DELETE FROM fixprov.leases WHERE gateway = $1 AND lease = $2", &[&gateway, &int(id)])
+            .map(drop)
+            .map_err(pg)
+    }
+
+    fn heartbeat(&self, gateway: &str, live: &[Lease<'_>], grace: Duration, reassert: bool) -> Result<()> {
+        let ids: Vec<i64> = live.iter().map(|l| int(l.id)).collect();
+        let users: Vec<&str> = live.iter().map(|l| l.user).collect();
+        let sessions: Vec<i64> = live.iter().map(|l| int(l.session)).collect();
+        let mut client = self.connection()?;
+        let mut tx = client.transaction().map_err(pg)?;
+        tx.execute(
+            "INSERT INTO fixprov.gateways (gateway, heartbeat_at) VALUES ($1, now())
+             ON CONFLICT (gateway) DO UPDATE SET heartbeat_at = now()",
+            &[&gateway],
+        )
+        .map_err(pg)?;
+        tx.execute(
+            "DELETE FROM fixprov.leases WHERE gateway = $1 AND NOT (lease = ANY($2))
+             AND taken_at < now() - make_interval(secs => $3)",
+            &[&gateway, &ids, &grace.as_secs_f64()],
+        )
+        .map_err(pg)?;
+        tx.execute(
+            "UPDATE fixprov.leases l SET session = u.session
+             FROM unnest($2::bigint[], $3::bigint[]) AS u(lease, session)
+             WHERE l.gateway = $1 AND l.lease = u.lease AND l.session <> u.session",
+            &[&gateway, &ids, &sessions],
+        )
+        .map_err(pg)?;
+        if reassert {
+            tx.execute(
+                "INSERT INTO fixprov.leases (gateway, lease, user_id, session)
+             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bigint[])
+             ON CONFLICT (gateway, lease) DO UPDATE SET session = excluded.session
+             WHERE fixprov.leases.session <> excluded.session",
+                &[&gateway, &ids, &users, &sessions],
+            )
+            .map_err(pg)?;
+        }
+        tx.commit().map_err(pg)
+    }
+
+    fn leave(&self, gateway: &str) -> Result<()> {
+        let mut client = self.connection()?;
+        let mut tx = client.transaction().map_err(pg)?;
+        tx.execute("DELETE FROM fixprov.leases WHERE gateway = $1", &[&gateway]).map_err(pg)?;
+        tx.execute("DELETE FROM fixprov.gateways WHERE gateway = $1", &[&gateway]).map_err(pg)?;
+        tx.commit().map_err(pg)
+    }
+
+    fn leases(&self, user: Option<&str>, expiry: Duration) -> Result<Vec<LeaseInfo>> {
+        let mut client = self.connection()?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT l.gateway, l.user_id, l.session FROM fixprov.leases l
+                     WHERE ($1::text IS NULL OR l.user_id = $1) AND {} ORDER BY l.user_id, l.gateway, l.session",
+                    live_gateway(2)
+                ),
+                &[&user, &expiry.as_secs_f64()],
+            )
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .map(|r| LeaseInfo { gateway: r.get(0), user: r.get(1), session: r.get::<_, i64>(2) as u64 })
+            .collect())
     }
 
     /// Blocks on the listening connection's notifications. A new or re-made connection answers

@@ -76,6 +76,7 @@ public final class FixProv {
     public static final int LOGON_NOT_ELIGIBLE = 208;
     /** Logon refused: too many logon attempts for the SenderCompID in a short time (1409=7). */
     public static final int LOGON_TOO_MANY_LOGONS = 209;
+    public static final int LOGON_UNAVAILABLE = 210;
 
     // ---- fixprov_msg_class
     /** Counts against messages/sec only. */
