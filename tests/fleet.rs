@@ -468,3 +468,152 @@ fn a_killed_gateways_leases_expire_and_a_survivor_takes_the_slots() {
     println!("the killed gateway's slot was taken back {took:?} after the kill (lease expiry 1 s)");
     assert!(took >= Duration::from_millis(500), "a live lease was dropped early: {took:?}");
 }
+
+#[test]
+fn postgresql_restarted_under_load_loses_nothing_acknowledged_and_checks_go_on() {
+    // A server of its own: this test stops it.
+    let server = pg::PgServer::start();
+    let url = server.database("restart");
+    let (a, b) = (
+        Engine::open(fleet_config(&url, "gw-a")).unwrap(),
+        Engine::open(fleet_config(&url, "gw-b")).unwrap(),
+    );
+    let mut live = Vec::new();
+    for i in 0..4 {
+        let c = a.access().provision(&format!("live{i}"), None).unwrap();
+        eventually("B knows the user", || b.access().credentials(&format!("live{i}")).is_ok());
+        live.push(logon(&b, &c.sender_comp_id, c.password.expose()).unwrap());
+    }
+    let spare = a.access().provision("spare", None).unwrap();
+    eventually("B knows spare", || b.access().credentials("spare").is_ok());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (acked, failed_writes, checks) = std::thread::scope(|s| {
+        let checker = s.spawn(|| {
+            let mut checks = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Ten messages a second per session, well inside basic's 20: every one is admitted.
+                let now_ns = (checks / live.len() as u64 + 1) * 100_000_000;
+                for &session in &live {
+                    let verdict = b.check_at(session, MsgClass::Other, now_ns);
+                    assert_eq!(verdict, Verdict::Ok, "a live session's check, database down or not");
+                    checks += 1;
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            checks
+        });
+        let writer = s.spawn(|| {
+            let (mut acked, mut failed) = (Vec::new(), 0u32);
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let user = format!("w{n}");
+                match a.access().provision(&user, None) {
+                    Ok(_) => {
+                        acked.push(user);
+                        n += 1;
+                    }
+                    Err(e) => {
+                        assert!(matches!(e, Error::Storage(_)), "{e:?}");
+                        failed += 1;
+                        // The same user again: a failed call changed nothing.
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                }
+            }
+            (acked, failed)
+        });
+        std::thread::sleep(Duration::from_millis(400));
+        server.stop();
+        // Down: a logon that needs a lease fails closed; a cold-path change fails clearly.
+        assert_eq!(logon(&b, &spare.sender_comp_id, spare.password.expose()), Err(LogonRefusal::Unavailable));
+        assert!(matches!(b.tiers().set("basic", TierSpec::new(5, 21, 1, 10)), Err(Error::Storage(_))));
+        std::thread::sleep(Duration::from_millis(600));
+        server.start_again();
+        server.wait_ready(Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(800));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (acked, failed) = writer.join().unwrap();
+        (acked, failed, checker.join().unwrap())
+    });
+    println!(
+        "{} provisioned and acknowledged, {failed_writes} refused while down, {checks} checks",
+        acked.len()
+    );
+    assert!(failed_writes > 0, "the writer ran while the database was down");
+    let last = acked.last().expect("provisioning went on after the restart").clone();
+    eventually("B caught up after the restart", || b.access().credentials(&last).is_ok());
+    for user in &acked {
+        assert!(b.access().credentials(user).is_ok(), "{user} was acknowledged and is missing at B");
+    }
+    let c = Engine::open(fleet_config(&url, "gw-c")).unwrap();
+    for user in &acked {
+        assert!(c.access().credentials(user).is_ok(), "{user} was acknowledged and is not in the database");
+    }
+    logon(&b, &spare.sender_comp_id, spare.password.expose()).expect("logons work again");
+    assert!(c.audit().verify().unwrap().ok);
+}
+
+/// Run as a child process by the SIGKILL campaign: a gateway that provisions users `<prefix>-<n>`
+/// and prints `ack <user>` after each acknowledged one, until it is killed.
+#[test]
+fn child_provisioner() {
+    let Ok(url) = std::env::var("FIXPROV_FLEET_PROVISIONER_URL") else { return };
+    let prefix = std::env::var("FIXPROV_FLEET_PROVISIONER_PREFIX").unwrap();
+    let engine = Engine::open(fleet_config(&url, &format!("gw-{prefix}"))).unwrap();
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready").unwrap();
+    out.flush().unwrap();
+    for n in 0.. {
+        let user = format!("{prefix}-{n}");
+        engine.access().provision(&user, None).unwrap();
+        writeln!(out, "ack {user}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn a_gateway_killed_while_provisioning_loses_nothing_it_acknowledged() {
+    let server = pg::shared();
+    let url = server.database("kill_rounds");
+    let rounds: u32 =
+        std::env::var("FIXPROV_FLEET_KILL_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
+    let verifier = Engine::open(fleet_config(&url, "gw-verifier")).unwrap();
+    let mut acked_total = 0;
+    for round in 0..rounds {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child_provisioner", "--nocapture", "--test-threads=1"])
+            .env("FIXPROV_FLEET_PROVISIONER_URL", &url)
+            .env("FIXPROV_FLEET_PROVISIONER_PREFIX", format!("r{round}"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut acked = Vec::new();
+            for line in std::io::BufRead::lines(std::io::BufReader::new(out)) {
+                let Ok(line) = line else { break };
+                if let Some(user) = line.strip_prefix("ack ") {
+                    acked.push(user.to_owned());
+                }
+            }
+            acked
+        });
+        // Killed at a different point of its work each round: 0 to 60 ms into provisioning.
+        std::thread::sleep(Duration::from_millis(150 + u64::from(round * 7919 % 61)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let acked = reader.join().unwrap();
+        acked_total += acked.len();
+        verifier.fleet_sync().unwrap();
+        for user in &acked {
+            assert!(
+                verifier.access().credentials(user).is_ok(),
+                "round {round}: {user} was acknowledged and is lost"
+            );
+        }
+    }
+    println!("{rounds} SIGKILL rounds, {acked_total} acknowledged provisionings, 0 lost");
+    let verified = verifier.audit().verify().unwrap();
+    assert!(verified.ok, "{:?}", verified.problems);
+}

@@ -526,13 +526,13 @@ impl Follower {
                                 if let Some(fleet) = core.fleet() {
                                     fleet.sync_failures.fetch_add(1, Ordering::Relaxed);
                                 }
-                                // The database is away: wait (up to 5 s between tries) and
+                                // The database is away: wait (up to 2 s between tries) and
                                 // catch up from `applied` when it is back.
                                 let until = std::time::Instant::now() + backoff;
                                 while !stop.load(Ordering::Acquire) && std::time::Instant::now() < until {
                                     std::thread::sleep(Duration::from_millis(20));
                                 }
-                                backoff = (backoff * 2).min(Duration::from_secs(5));
+                                backoff = (backoff * 2).min(Duration::from_secs(2));
                             }
                         }
                     }
