@@ -10,6 +10,9 @@ use std::path::Path;
 const MANUAL_BEGIN: &str =
     "<!-- BEGIN SECTION: java-cpp (written by scripts/bench.sh from ffi-examples/java and ffi-examples/cpp) -->";
 const MANUAL_END: &str = "<!-- END SECTION: java-cpp -->";
+/// The fleet section, written by `cargo bench --bench fleet -- --publish`.
+const FLEET_BEGIN: &str = "<!-- BEGIN SECTION: fleet";
+const FLEET_END: &str = "<!-- END SECTION: fleet -->";
 
 /// The order check the ratios and targets are about.
 const ORDER_CHECK: &str = "fixprov_check order admitted";
@@ -681,9 +684,14 @@ fn thousands(n: u64) -> String {
 /// The Java / QuickFIX section of an existing BENCHMARKS.md (scripts/bench.sh writes it after this
 /// harness, from ffi-examples/java and ffi-examples/cpp), or a placeholder until it runs.
 fn manual_section(existing: &str) -> String {
+    // The fleet section (`cargo bench --bench fleet -- --publish`) is kept after it.
+    let fleet = match (existing.find(FLEET_BEGIN), existing.find(FLEET_END)) {
+        (Some(b), Some(e)) if b < e => format!("\n\n{}", &existing[b..e + FLEET_END.len()]),
+        _ => String::new(),
+    };
     if let (Some(b), Some(e)) = (existing.find(MANUAL_BEGIN), existing.find(MANUAL_END)) {
         if b < e {
-            return existing[b..e + MANUAL_END.len()].to_owned();
+            return format!("{}{fleet}", &existing[b..e + MANUAL_END.len()]);
         }
     }
     format!(
