@@ -37,6 +37,14 @@ echo "== latency harness =="
 cargo bench --quiet --bench latency -- --publish "$@"
 
 echo
+echo "== fleet mode (a real PostgreSQL on loopback) =="
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || {
+    echo "installing: postgresql"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+}
+cargo bench --quiet --bench fleet -- --publish
+
+echo
 echo "== Java (JNI) and QuickFIX C++ =="
 # The C++ overhead benchmark builds against QuickFIX (as ffi-examples/cpp/e2e.sh, which installs the
 # same packages); without them it would print nothing and leave an empty table behind.

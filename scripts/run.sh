@@ -5,4 +5,8 @@
 # refused, killed). Installs what it needs (libquickfix-dev, ...) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --fleet: the same in fleet mode: a local PostgreSQL and two acceptors on it (ffi-examples/cpp/fleet.sh).
+if [[ ${1:-} == --fleet ]]; then
+    exec bash ffi-examples/cpp/fleet.sh
+fi
 exec bash ffi-examples/cpp/demo.sh "$@"

@@ -94,8 +94,9 @@ make -s -C tests/c run VALGRIND=1
 step "C example: installed layout, pkg-config and CMake builds, valgrind (ffi-examples/c)"
 bash ffi-examples/c/run.sh
 
-step "C++: the wrapper under valgrind, and a real QuickFIX acceptor end to end (ffi-examples/cpp)"
+step "C++: the wrapper under valgrind, a real QuickFIX acceptor end to end, and two on PostgreSQL (ffi-examples/cpp)"
 bash ffi-examples/cpp/e2e.sh
+bash ffi-examples/cpp/fleet.sh
 
 step "Java: the JNI binding's JUnit 5 tests and a short benchmark (ffi-examples/java)"
 bash ffi-examples/java/run.sh
@@ -107,6 +108,7 @@ RUSTFLAGS="--cfg fixprov_loom" LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS CARGO_
 step "benchmarks compile (not timed here; see BENCHMARKS.md), and the latency harness's short mode"
 cargo bench --no-run --quiet
 FIXPROV_BENCH_SHORT=1 cargo bench --quiet --bench latency >/dev/null
+FIXPROV_BENCH_SHORT=1 cargo bench --quiet --bench fleet >/dev/null
 
 step "instructions per check under callgrind, against benches/callgrind-baseline.json (+20% fails)"
 bash scripts/callgrind-check.sh

@@ -77,6 +77,7 @@ fn happy_steps(session: u64) -> Vec<(&'static str, &'static str, Value)> {
         ("POST", "/admin/fix/reactivate", json!({"user": "alice"})),
         ("POST", "/admin/fix/sessions/kill", json!({"session": session})),
         ("GET", "/admin/fix/stats", Value::Null),
+        ("GET", "/admin/fix/fleet", Value::Null),
         ("GET", "/admin/fix/audit?user=alice", Value::Null),
         ("GET", "/admin/fix/audit/verify", Value::Null),
         ("GET", "/admin/fix/audit/export?user=alice", Value::Null),

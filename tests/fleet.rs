@@ -1,6 +1,7 @@
 //! Fleet mode: engines (gateways) sharing one PostgreSQL store, against a real server that the
 //! tests start (tests/pg). Each test uses a database of its own.
 
+mod common;
 mod pg;
 
 use fixprov::{
@@ -616,4 +617,36 @@ fn a_gateway_killed_while_provisioning_loses_nothing_it_acknowledged() {
     println!("{rounds} SIGKILL rounds, {acked_total} acknowledged provisionings, 0 lost");
     let verified = verifier.audit().verify().unwrap();
     assert!(verified.ok, "{:?}", verified.problems);
+}
+
+#[test]
+fn a_gateways_admin_http_api_works_on_postgresql() {
+    // The admin server runs on a runtime of its own, and PostgreSQL's client on another: each
+    // request's work must run off the server's thread (a nested runtime panics and aborts).
+    let server = pg::shared();
+    let url = server.database("admin_http");
+    let engine = Engine::open(fleet_config(&url, "gw-http")).unwrap();
+    let admin = fixprov::admin::Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), common::tokens(), false).unwrap();
+    let provisioned = common::send(
+        addr,
+        "POST",
+        "/admin/fix/provision",
+        Some(common::ADMIN),
+        br#"{"user": "hana", "tier": "basic"}"#,
+    );
+    assert_eq!(provisioned.status, 200, "{}", provisioned.body);
+    let fleet = common::send(addr, "GET", "/admin/fix/fleet", Some(common::VIEWER), b"");
+    assert_eq!(fleet.status, 200, "{}", fleet.body);
+    assert_eq!(fleet.json()["gateway"], "gw-http");
+    let export = common::send(addr, "GET", "/admin/fix/audit/export?user=hana", Some(common::VIEWER), b"");
+    assert_eq!(export.status, 200, "{}", export.body);
+    assert!(export.body.contains("credential.provision"), "{}", export.body);
+    // A failed token is audited from the server too (off its thread).
+    assert_eq!(
+        common::send(addr, "GET", "/admin/fix/stats", Some("wrong-token-wrong-token-wrong-token"), b"")
+            .status,
+        401
+    );
+    admin.stop();
 }

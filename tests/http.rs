@@ -296,6 +296,7 @@ fn every_route_in_the_openapi_document_answers_over_http() {
         "POST /admin/fix/reactivate",
         "POST /admin/fix/sessions/kill",
         "GET /admin/fix/stats",
+        "GET /admin/fix/fleet",
         "GET /metrics",
         "GET /admin/fix/audit",
         "GET /admin/fix/audit/export",

@@ -20,8 +20,15 @@ use std::task::{Context, Poll};
 /// The export's content type.
 pub(crate) const NDJSON: &str = "application/x-ndjson";
 
-/// The pages of one export still to send.
+/// The pages of one export still to send: the cursor, or the blocking task reading the next page
+/// with it.
 pub(crate) struct AuditPages {
+    cursor: Option<Cursor>,
+    reading: Option<tokio::task::JoinHandle<(Cursor, Option<std::io::Result<Bytes>>)>>,
+}
+
+/// Where an export is.
+struct Cursor {
     core: Arc<Core>,
     page: AuditQuery,
     left: u64,
@@ -31,9 +38,11 @@ pub(crate) struct AuditPages {
 impl AuditPages {
     pub(crate) fn new(core: Arc<Core>, query: AuditQuery) -> AuditPages {
         let left = query.limit.map_or(u64::MAX, |l| l as u64);
-        AuditPages { core, page: query, left, done: false }
+        AuditPages { cursor: Some(Cursor { core, page: query, left, done: false }), reading: None }
     }
+}
 
+impl Cursor {
     /// The next page as JSON lines, or `None` at the end.
     fn next_page(&mut self) -> Option<std::io::Result<Bytes>> {
         if self.done || self.left == 0 {
@@ -71,13 +80,37 @@ impl http_body::Body for AuditPages {
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<std::result::Result<Frame<Bytes>, Self::Error>>> {
-        // A page is a short read of the store on the server's own thread, as every handler is.
-        Poll::Ready(self.get_mut().next_page().map(|page| page.map(Frame::data)))
+        // A page is read off the server's thread, as every handler's work is (a store's client may
+        // block on a runtime of its own).
+        let this = self.get_mut();
+        if this.reading.is_none() {
+            let Some(mut cursor) = this.cursor.take() else { return Poll::Ready(None) };
+            this.reading = Some(tokio::task::spawn_blocking(move || {
+                let page = cursor.next_page();
+                (cursor, page)
+            }));
+        }
+        let Some(reading) = this.reading.as_mut() else { return Poll::Ready(None) };
+        match std::future::Future::poll(Pin::new(reading), cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(joined) => {
+                this.reading = None;
+                match joined {
+                    Ok((cursor, page)) => {
+                        this.cursor = Some(cursor);
+                        Poll::Ready(page.map(|page| page.map(Frame::data)))
+                    }
+                    Err(e) => {
+                        Poll::Ready(Some(Err(std::io::Error::other(format!("the export failed: {e}")))))
+                    }
+                }
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.done || self.left == 0
+        self.reading.is_none() && self.cursor.as_ref().is_none_or(|c| c.done || c.left == 0)
     }
 }

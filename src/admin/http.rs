@@ -184,7 +184,11 @@ async fn accept_loop(
     loop {
         tokio::select! {
             _ = &mut stopped => break,
-            _ = audit.tick() => shared.auth.audit_failures(&shared.core),
+            _ = audit.tick() => {
+                // Off the server's thread, as every store write is (see request.rs).
+                let shared = shared.clone();
+                tokio::task::spawn_blocking(move || shared.auth.audit_failures(&shared.core));
+            }
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
@@ -209,5 +213,6 @@ async fn accept_loop(
     let _ = shutdown.send(true);
     let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, places.acquire_many(all)).await;
-    shared.auth.audit_failures(&shared.core);
+    let last = shared.clone();
+    let _ = tokio::task::spawn_blocking(move || last.auth.audit_failures(&last.core)).await;
 }

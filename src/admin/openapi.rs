@@ -326,6 +326,12 @@ static DOCS: &[Doc] = &[
         "Users, credentials, sessions, message totals, logons, top violators",
         any_object
     ),
+    doc!(
+        "GET",
+        "/admin/fix/fleet",
+        "Fleet mode: this gateway's id, how far it has caught up with the others' changes, and every gateway's live session leases (empty outside a fleet)",
+        any_object
+    ),
     doc!("GET", "/admin/fix/audit", "Audit records (at most 1,000 a page; page with after_seq)", || list_of(
         "AuditRecord"
     )),

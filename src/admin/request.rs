@@ -95,7 +95,7 @@ fn healthz(method: &Method) -> Answer {
 
 /// The answer, or the audit export's pages to stream.
 async fn answer(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     peer: SocketAddr,
     method: &Method,
     uri: &Uri,
@@ -136,13 +136,20 @@ async fn answer(
         Ok(body) => body,
         Err(answer) => return Ok(answer),
     };
-    let target = uri.path_and_query().map_or(path, |p| p.as_str());
-    // Cold-path calls are short (a lock, a SQLite commit): requests are served one at a time on
-    // the server's own thread, which no blocking pool outlives.
-    match dispatch(&shared.core, &shared.metrics, &actor, method, target, &body) {
-        Outcome::Answer(response) if response.status == 405 => Ok(with_allow(response, path)),
-        Outcome::Answer(response) => Ok(response.into()),
-        Outcome::Export(query) => Err(AuditPages::new(shared.core.clone(), query)),
+    let target = uri.path_and_query().map_or(path, |p| p.as_str()).to_owned();
+    // Cold-path calls block (a lock, a commit, a database round trip), and a store's client may run
+    // a runtime of its own (PostgreSQL's does): each runs on the runtime's blocking pool, never on
+    // the server's thread. Dropping the runtime waits for them, so none outlives the server.
+    let (job, method) = (shared.clone(), method.to_owned());
+    let outcome = tokio::task::spawn_blocking(move || {
+        dispatch(&job.core, &job.metrics, &actor, &method, &target, &body)
+    })
+    .await;
+    match outcome {
+        Ok(Outcome::Answer(response)) if response.status == 405 => Ok(with_allow(response, path)),
+        Ok(Outcome::Answer(response)) => Ok(response.into()),
+        Ok(Outcome::Export(query)) => Err(AuditPages::new(shared.core.clone(), query)),
+        Err(_) => Ok(Response::error(500, "internal", "the request's handler failed").into()),
     }
 }
 

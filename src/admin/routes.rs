@@ -364,6 +364,10 @@ fn stats(c: &Call<'_>) -> Answer {
     to_json(c.core.stats())
 }
 
+fn fleet(c: &Call<'_>) -> Answer {
+    to_json(c.core.fleet_status().map_err(err)?)
+}
+
 /// The audit filter: the JSON body's, with each query parameter given replacing its field.
 fn audit_filter(c: &Call<'_>) -> std::result::Result<AuditQuery, Response> {
     let mut query: AuditQuery = c.body()?;
@@ -461,6 +465,7 @@ pub static ROUTES: &[Route] = &[
     route!("GET", "/admin/fix/eligibility", Viewer, ["user"], eligibility),
     route!("POST", "/admin/fix/eligibility/reevaluate", Admin, reevaluate),
     route!("GET", "/admin/fix/stats", Viewer, stats),
+    route!("GET", "/admin/fix/fleet", Viewer, fleet),
     Route {
         method: "GET",
         path: "/admin/fix/audit",

@@ -57,6 +57,22 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// A gateway's place in its fleet, as the admin API shows it (`GET /admin/fix/fleet`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FleetStatus {
+    /// This gateway's id; `None` for an engine with a store of its own (then everything else is
+    /// empty).
+    pub gateway: Option<String>,
+    /// The last audit record whose change this gateway has applied.
+    pub applied_seq: u64,
+    /// Changes made by other gateways applied here since open.
+    pub changes_applied: u64,
+    /// Catch-ups that failed (the database unreachable) since open.
+    pub sync_failures: u64,
+    /// The fleet's live session leases: who holds a session at which gateway.
+    pub leases: Vec<crate::cold::store::backend::LeaseInfo>,
+}
+
 /// Records read per catch-up query.
 const PAGE: usize = 1_000;
 
@@ -321,6 +337,18 @@ impl Core {
             *fleet.last_heartbeat.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         }
         beat
+    }
+
+    /// This gateway's place in the fleet.
+    pub(crate) fn fleet_status(&self) -> Result<FleetStatus> {
+        let Some(fleet) = self.fleet() else { return Ok(FleetStatus::default()) };
+        Ok(FleetStatus {
+            gateway: Some(fleet.gateway.clone()),
+            applied_seq: fleet.applied(),
+            changes_applied: fleet.changes_applied.load(Ordering::Relaxed),
+            sync_failures: fleet.sync_failures.load(Ordering::Relaxed),
+            leases: self.fleet_leases(None)?,
+        })
     }
 
     /// The fleet's live session leases, of `user` or of everyone.

@@ -24,6 +24,7 @@ mod core;
 mod debts;
 mod eligibility;
 mod fleet;
+pub use fleet::FleetStatus;
 mod housekeeper;
 mod refusals;
 mod sessions;
@@ -343,6 +344,12 @@ impl Engine {
     /// session where. [`Error::InvalidState`] outside a fleet.
     pub fn fleet_leases(&self, user: Option<&str>) -> Result<Vec<crate::cold::store::backend::LeaseInfo>> {
         self.core.fleet_leases(user)
+    }
+
+    /// This gateway's place in its fleet: its id, how far it has caught up, and every gateway's live
+    /// session leases. Outside a fleet, an empty status (`gateway: None`).
+    pub fn fleet_status(&self) -> Result<FleetStatus> {
+        self.core.fleet_status()
     }
 
     /// This gateway's id in a fleet; `None` for an engine with a store of its own.

@@ -443,11 +443,14 @@ struct Config {
 };
 
 void usage() {
-    std::cerr << "usage: fixprov_acceptor --data-dir DIR --state-dir DIR --tokens-file FILE\n"
+    std::cerr << "usage: fixprov_acceptor (--data-dir DIR | FIXPROV_DATABASE_URL) --state-dir DIR --tokens-file FILE\n"
                  "         [--status-file FILE] [--fix-port N (0: a free port)] [--admin-bind 127.0.0.1:0]\n"
                  "         [--begin-strings FIX.4.4,FIX.4.2] [--venue FIXPROV] [--no-default-rules]\n"
                  "         [--comp-id-pool N (default 32; 0: CompIDs from user ids, SIGHUP to declare)]\n"
                  "  The store's master password comes from FIX_MASTER_PASSWORD.\n"
+                 "  Fleet mode: FIXPROV_DATABASE_URL (postgres://...; an environment variable, so that the\n"
+                 "  database password never shows in a process list) puts the store in PostgreSQL, shared\n"
+                 "  with the fleet's other gateways, instead of --data-dir.\n"
                  "  SIGHUP: declare credentials outside the declared set (restarts the FIX acceptor only then).\n"
                  "  SIGUSR1: planned restart: grow a low SenderCompID pool, declare, restart the FIX acceptor.\n"
                  "  SIGINT/SIGTERM: log everyone out, close, print a summary.\n";
@@ -499,7 +502,10 @@ bool parse(int argc, char **argv, Config &c) {
             return false;
         }
     }
-    return !c.data_dir.empty() && !c.state_dir.empty() && !c.tokens_file.empty() && !c.begin_strings.empty();
+    const char *database = std::getenv("FIXPROV_DATABASE_URL");
+    const bool has_database = database != nullptr && *database != '\0';
+    return (c.data_dir.empty() != !has_database) && !c.state_dir.empty() && !c.tokens_file.empty() &&
+           !c.begin_strings.empty();
 }
 
 std::string read_file(const std::string &path) {
@@ -697,8 +703,12 @@ int main(int argc, char **argv) {
     }
     try {
         fixprov::Options options;
-        options.data_dir(config.data_dir)
-            .master_password(master)
+        const char *database = std::getenv("FIXPROV_DATABASE_URL");
+        if (database != nullptr && *database != '\0')
+            options.database_url(database);
+        else
+            options.data_dir(config.data_dir);
+        options.master_password(master)
             .comp_ids(config.venue)
             // Provisioning assigns CompIDs from a pool declared below, ahead of the users.
             .comp_id_pool(config.comp_id_pool)
@@ -708,7 +718,8 @@ int main(int argc, char **argv) {
             // then take no locked instruction. (Kills and Logouts from other threads do not check.)
             .single_owner(true);
         fixprov::Engine engine(options);
-        log_line("fixprov ", fixprov::version(), " engine open on ", config.data_dir,
+        log_line("fixprov ", fixprov::version(), " engine open on ",
+                 config.data_dir.empty() ? std::string("PostgreSQL (fleet mode)") : config.data_dir,
                  config.default_rules ? " (default eligibility rules)" : " (no default eligibility rules)");
 
         Gateway app(engine);
