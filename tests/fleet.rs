@@ -487,6 +487,12 @@ fn postgresql_restarted_under_load_loses_nothing_acknowledged_and_checks_go_on()
     }
     let spare = a.access().provision("spare", None).unwrap();
     eventually("B knows spare", || b.access().credentials("spare").is_ok());
+    // A third gateway admits logons on its own limits for a while after its last heartbeat.
+    let mut graceful = fleet_config(&url, "gw-grace");
+    graceful.lease_grace = Duration::from_secs(60);
+    let g = Engine::open(graceful).unwrap();
+    let lenient = a.access().provision("lenient", None).unwrap();
+    eventually("the third gateway knows lenient", || g.access().credentials("lenient").is_ok());
     let stop = std::sync::atomic::AtomicBool::new(false);
     let (acked, failed_writes, checks) = std::thread::scope(|s| {
         let checker = s.spawn(|| {
@@ -528,6 +534,8 @@ fn postgresql_restarted_under_load_loses_nothing_acknowledged_and_checks_go_on()
         // Down: a logon that needs a lease fails closed; a cold-path change fails clearly.
         assert_eq!(logon(&b, &spare.sender_comp_id, spare.password.expose()), Err(LogonRefusal::Unavailable));
         assert!(matches!(b.tiers().set("basic", TierSpec::new(5, 21, 1, 10)), Err(Error::Storage(_))));
+        let admitted = logon(&g, &lenient.sender_comp_id, lenient.password.expose());
+        assert!(admitted.is_ok(), "lease_grace admits a logon while the database is down: {admitted:?}");
         std::thread::sleep(Duration::from_millis(600));
         server.start_again();
         server.wait_ready(Duration::from_secs(10));
@@ -551,6 +559,10 @@ fn postgresql_restarted_under_load_loses_nothing_acknowledged_and_checks_go_on()
         assert!(c.access().credentials(user).is_ok(), "{user} was acknowledged and is not in the database");
     }
     logon(&b, &spare.sender_comp_id, spare.password.expose()).expect("logons work again");
+    // The lease the grace admitted without the database is taken once it is back.
+    eventually("the third gateway's lease is taken back", || {
+        c.fleet_leases(Some("lenient")).unwrap().iter().any(|l| l.gateway == "gw-grace")
+    });
     assert!(c.audit().verify().unwrap().ok);
 }
 

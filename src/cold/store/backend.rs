@@ -3,7 +3,8 @@
 //! [`Store`](super::Store) seals every record, keeps the manifest and chains the audit log; a
 //! [`Backend`] only keeps what it is handed. It sees table names, keys, SenderCompIDs, the audit
 //! records' clear columns and opaque sealed bytes: never a plaintext record, the master password or
-//! a key. [`SqliteBackend`](super::sqlite::SqliteBackend) is the one implementation; every backend
+//! a key. [`SqliteBackend`](super::sqlite::SqliteBackend) (embedded) and
+//! [`PostgresBackend`](super::postgres::PostgresBackend) (a fleet's shared database) implement it; every backend
 //! must pass the contract suite in `cold::store::contract` (feature `test-hooks`).
 //!
 //! # The shape

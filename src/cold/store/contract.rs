@@ -1,5 +1,5 @@
 //! The contract every [`Backend`] must pass, written against the trait alone so that any backend
-//! (SQLite in memory or in a file today, PostgreSQL later) runs the same cases:
+//! (SQLite in memory or in a file, PostgreSQL) runs the same cases:
 //!
 //! ```ignore
 //! fixprov::cold::store::contract::run(|name| SqliteBackend::file(&dir.join(name).join("db")), true);

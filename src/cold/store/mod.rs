@@ -1,12 +1,13 @@
 //! The store: sealed records, the manifest of what must exist, and the audit chain, kept by a
-//! [`Backend`] (SQLite, [`SqliteBackend`], in the engine's data directory or in memory).
+//! [`Backend`]: SQLite ([`SqliteBackend`]) in the engine's data directory or in memory, or a
+//! fleet's shared PostgreSQL database ([`PostgresBackend`]).
 //!
 //! # Layers
 //! [`Store`] does everything that needs a key: it seals each record before the backend sees it and
 //! opens it after, keeps the manifest (`manifest.rs`) and numbers and MACs the audit chain
 //! (`chain.rs`). The backend (`backend.rs`: the trait; `sqlite.rs`) keeps opaque bytes, and
 //! promises atomic, serialized, durable transactions and consistent snapshots. No backend ever sees
-//! a plaintext record, the master password or a key, so a new backend (PostgreSQL, say) changes
+//! a plaintext record, the master password or a key, so the second backend (PostgreSQL) changes
 //! nothing that is sealed, checked or chained.
 //!
 //! # Sealing
