@@ -1190,6 +1190,29 @@ fixprov_status fixprov_options_set_master_password(struct fixprov_options *optio
                                                    size_t password_len);
 
 /**
+ * Fleet mode's settings (with fixprov_options_set_database_url()): this gateway's id, named in
+ * every audit record it writes (1 to 64 printable ASCII characters; (NULL, 0) keeps the default,
+ * the host's name and the process id); how long a gateway that stops beating keeps its session
+ * leases (lease_expiry_ms: 300 to 600,000; 0 keeps the default, 3,000); and how long after the last
+ * good heartbeat a logon is still admitted on this gateway's own limits when the database cannot
+ * be reached (lease_grace_ms: at most 600,000; 0, the default, refuses such logons with
+ * FIXPROV_LOGON_UNAVAILABLE). See docs/fleet.md.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT.
+ * Ownership: does not take ownership of options or gateway_id (it is copied).
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile; gateway_id is
+ * NULL or gateway_id_len readable bytes.
+ */
+fixprov_status fixprov_options_set_fleet(struct fixprov_options *options,
+                                         const uint8_t *gateway_id,
+                                         size_t gateway_id_len,
+                                         uint32_t lease_expiry_ms,
+                                         uint32_t lease_grace_ms);
+
+/**
  * Sets the venue's CompID, the TargetCompID (56) every provisioned user must address (default
  * "FIXPROV"), and the prefix of generated SenderCompIDs (default "FP", at most 8 characters).
  * (NULL, 0) leaves a value unchanged. Both are 1 to 64 printable ASCII characters without '='.

@@ -24,6 +24,7 @@ mod core;
 mod debts;
 mod eligibility;
 mod fleet;
+pub(crate) use fleet::validate_gateway_id;
 pub use fleet::FleetStatus;
 mod housekeeper;
 mod refusals;

@@ -236,6 +236,56 @@ pub unsafe extern "C" fn fixprov_options_set_master_password(
     })
 }
 
+/// Fleet mode's settings (with fixprov_options_set_database_url()): this gateway's id, named in
+/// every audit record it writes (1 to 64 printable ASCII characters; (NULL, 0) keeps the default,
+/// the host's name and the process id); how long a gateway that stops beating keeps its session
+/// leases (lease_expiry_ms: 300 to 600,000; 0 keeps the default, 3,000); and how long after the last
+/// good heartbeat a logon is still admitted on this gateway's own limits when the database cannot
+/// be reached (lease_grace_ms: at most 600,000; 0, the default, refuses such logons with
+/// FIXPROV_LOGON_UNAVAILABLE). See docs/fleet.md.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT.
+/// Ownership: does not take ownership of options or gateway_id (it is copied).
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile; gateway_id is
+/// NULL or gateway_id_len readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_fleet(
+    options: *mut fixprov_options,
+    gateway_id: *const u8,
+    gateway_id_len: usize,
+    lease_expiry_ms: u32,
+    lease_grace_ms: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        // SAFETY: forwarded contract.
+        let gateway = unsafe { boundary::optional_text(gateway_id, gateway_id_len, c"gateway_id is NULL") }?;
+        if let Some(gateway) = gateway {
+            crate::engine::validate_gateway_id(gateway)?;
+        }
+        if lease_expiry_ms != 0 && !(300..=600_000).contains(&lease_expiry_ms) {
+            return Err(
+                crate::Error::invalid("lease_expiry_ms must be 0 (the default) or 300 to 600,000").into()
+            );
+        }
+        if lease_grace_ms > 600_000 {
+            return Err(crate::Error::invalid("lease_grace_ms must be at most 600,000").into());
+        }
+        if let Some(gateway) = gateway {
+            options.config.gateway_id = Some(gateway.to_owned());
+        }
+        if lease_expiry_ms != 0 {
+            options.config.lease_expiry = std::time::Duration::from_millis(u64::from(lease_expiry_ms));
+        }
+        options.config.lease_grace = std::time::Duration::from_millis(u64::from(lease_grace_ms));
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Sets the venue's CompID, the TargetCompID (56) every provisioned user must address (default
 /// "FIXPROV"), and the prefix of generated SenderCompIDs (default "FP", at most 8 characters).
 /// (NULL, 0) leaves a value unchanged. Both are 1 to 64 printable ASCII characters without '='.

@@ -1156,6 +1156,7 @@ const NOT_AUDITED: &[&str] = &[
     "fixprov_options_set_data_dir",
     "fixprov_options_set_database_url",
     "fixprov_options_set_eligibility",
+    "fixprov_options_set_fleet",
     "fixprov_options_set_logon_rate",
     "fixprov_options_set_master_password",
     "fixprov_options_set_max_sessions",

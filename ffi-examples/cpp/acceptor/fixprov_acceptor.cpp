@@ -436,6 +436,7 @@ struct Config {
     std::string data_dir, state_dir, tokens_file, status_file;
     std::string admin_bind = "127.0.0.1:0";
     std::string venue = "FIXPROV";
+    std::string gateway_id;
     std::vector<std::string> begin_strings{"FIX.4.4"};
     int fix_port = 0;
     std::uint32_t comp_id_pool = 32;
@@ -450,7 +451,8 @@ void usage() {
                  "  The store's master password comes from FIX_MASTER_PASSWORD.\n"
                  "  Fleet mode: FIXPROV_DATABASE_URL (postgres://...; an environment variable, so that the\n"
                  "  database password never shows in a process list) puts the store in PostgreSQL, shared\n"
-                 "  with the fleet's other gateways, instead of --data-dir.\n"
+                 "  with the fleet's other gateways, instead of --data-dir; --gateway-id NAME names this\n"
+                 "  gateway in the audit log (default: the host's name and the process id).\n"
                  "  SIGHUP: declare credentials outside the declared set (restarts the FIX acceptor only then).\n"
                  "  SIGUSR1: planned restart: grow a low SenderCompID pool, declare, restart the FIX acceptor.\n"
                  "  SIGINT/SIGTERM: log everyone out, close, print a summary.\n";
@@ -484,6 +486,8 @@ bool parse(int argc, char **argv, Config &c) {
             if (!next(c.status_file)) return false;
         } else if (a == "--admin-bind") {
             if (!next(c.admin_bind)) return false;
+        } else if (a == "--gateway-id") {
+            if (!next(c.gateway_id)) return false;
         } else if (a == "--venue") {
             if (!next(c.venue)) return false;
         } else if (a == "--fix-port") {
@@ -705,7 +709,7 @@ int main(int argc, char **argv) {
         fixprov::Options options;
         const char *database = std::getenv("FIXPROV_DATABASE_URL");
         if (database != nullptr && *database != '\0')
-            options.database_url(database);
+            options.database_url(database).fleet(config.gateway_id);
         else
             options.data_dir(config.data_dir);
         options.master_password(master)

@@ -155,6 +155,14 @@ class Options {
                       "fixprov_options_set_database_url");
         return *this;
     }
+    /// Fleet mode's settings (docs/fleet.md): an empty id keeps the default; 0 ms keeps the default
+    /// lease expiry (3 s); a grace of 0 refuses logons while the database is unreachable.
+    Options &fleet(StrRef gateway_id, std::uint32_t lease_expiry_ms = 0, std::uint32_t lease_grace_ms = 0) {
+        detail::check(fixprov_options_set_fleet(p_.get(), gateway_id.data(), gateway_id.size(), lease_expiry_ms,
+                                                lease_grace_ms),
+                      "fixprov_options_set_fleet");
+        return *this;
+    }
     Options &master_password(StrRef password) {
         detail::check(fixprov_options_set_master_password(p_.get(), password.data(), password.size()),
                       "fixprov_options_set_master_password");

@@ -309,6 +309,17 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetDatabaseUrl(JNIEnv *env
     ok_or_throw(env, s);
 }
 
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetFleet(JNIEnv *env, jclass cls, jlong o, jbyteArray gatewayId,
+                                                              jint leaseExpiryMs, jint leaseGraceMs) {
+    UNUSED(cls);
+    jbuf b;
+    if (!jbuf_get(env, gatewayId, &b, 1)) return;
+    fixprov_status s =
+        fixprov_options_set_fleet(OPTIONS(o), b.ptr, b.len, (uint32_t)leaseExpiryMs, (uint32_t)leaseGraceMs);
+    jbuf_release(&b);
+    ok_or_throw(env, s);
+}
+
 JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetMasterPassword(JNIEnv *env, jclass cls, jlong o,
                                                                          jbyteArray password) {
     UNUSED(cls);

@@ -183,6 +183,14 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetDatabaseUrl
 
 /*
  * Class:     io_fixprov_FixProv
+ * Method:    optionsSetFleet
+ * Signature: (J[BII)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetFleet
+  (JNIEnv *, jclass, jlong, jbyteArray, jint, jint);
+
+/*
+ * Class:     io_fixprov_FixProv
  * Method:    optionsSetMasterPassword
  * Signature: (J[B)V
  */

@@ -123,6 +123,28 @@ pub(crate) fn entries() -> Vec<Entry> {
         // Not a URL (a long run of one letter is neither a URL nor key=value pairs).
         .text("url", S { utf8: E_UTF8, nul: E_INV, empty: E_INV, long: E_INV }),
         Entry::new(
+            "fixprov_options_set_fleet",
+            |c| vec![c.options(Own::Temp), s("gw-a"), Arg::U32(3_000), Arg::U32(0)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe {
+                    fixprov_options_set_fleet(a[0].opts(), a[1].p(), a[1].n(), a[2].u32(), a[3].u32())
+                })
+            },
+            E_OK,
+        )
+        // Empty keeps the default id; 1 to 64 printable characters.
+        .text("gateway_id", S { utf8: E_UTF8, nul: E_INV, empty: E_OK, long: E_INV })
+        .bytes("gateway_id", "64 characters", "g".repeat(64), E_OK)
+        .bytes("gateway_id", "a space", "gw a", E_INV)
+        .set("lease_expiry_ms", 0, E_OK)
+        .set("lease_expiry_ms", 299, E_INV)
+        .set("lease_expiry_ms", 300, E_OK)
+        .set("lease_expiry_ms", 600_000, E_OK)
+        .set("lease_expiry_ms", 600_001, E_INV)
+        .set("lease_grace_ms", 600_000, E_OK)
+        .set("lease_grace_ms", 600_001, E_INV),
+        Entry::new(
             "fixprov_options_set_master_password",
             |c| vec![c.options(Own::Temp), s("secret")],
             |a| {

@@ -11,6 +11,9 @@ import java.util.Arrays;
 public final class EngineOptions implements AutoCloseable {
     private Path dataDir;
     private byte[] databaseUrl;
+    private String gatewayId;
+    private Integer leaseExpiryMs;
+    private int leaseGraceMs;
     private byte[] masterPassword;
     private Integer maxSessions;
     private Integer clock;
@@ -42,6 +45,18 @@ public final class EngineOptions implements AutoCloseable {
     public EngineOptions databaseUrl(String url) {
         wipeDatabaseUrl();
         this.databaseUrl = url == null ? null : FixProv.utf8(url);
+        return this;
+    }
+
+    /**
+     * Fleet mode's settings (docs/fleet.md): this gateway's id (null: the host's name and the process
+     * id), how long a silent gateway keeps its session leases (0: 3 s) and how long after the last
+     * heartbeat logons are admitted while the database is unreachable (0: refused).
+     */
+    public EngineOptions fleet(String gatewayId, int leaseExpiryMs, int leaseGraceMs) {
+        this.gatewayId = gatewayId;
+        this.leaseExpiryMs = leaseExpiryMs;
+        this.leaseGraceMs = leaseGraceMs;
         return this;
     }
 
@@ -130,6 +145,9 @@ public final class EngineOptions implements AutoCloseable {
         try {
             if (dataDir != null) FixProv.optionsSetDataDir(o, FixProv.utf8(dataDir.toString()));
             if (databaseUrl != null) FixProv.optionsSetDatabaseUrl(o, databaseUrl);
+            if (leaseExpiryMs != null) {
+                FixProv.optionsSetFleet(o, gatewayId == null ? null : FixProv.utf8(gatewayId), leaseExpiryMs, leaseGraceMs);
+            }
             if (masterPassword != null) FixProv.optionsSetMasterPassword(o, masterPassword);
             if (maxSessions != null) FixProv.optionsSetMaxSessions(o, maxSessions);
             if (clock != null) FixProv.optionsSetClock(o, clock, tickUs);

@@ -193,6 +193,8 @@ public final class FixProv {
     static native void optionsSetDataDir(long options, byte[] path);
 
     static native void optionsSetDatabaseUrl(long options, byte[] url);
+
+    static native void optionsSetFleet(long options, byte[] gatewayId, int leaseExpiryMs, int leaseGraceMs);
     static native void optionsSetMasterPassword(long options, byte[] password);
     static native void optionsSetCompIds(long options, byte[] targetCompId, byte[] senderCompIdPrefix);
     static native void optionsSetPbkdf2Iterations(long options, int iterations);

@@ -278,6 +278,11 @@ class FixProvTest {
             assertEquals(FixProv.ERR_STORAGE, e.status(), e::getMessage);
             assertFalse(e.getMessage().contains("db-secret-pw"), e::getMessage);
         }
+        try (EngineOptions options = new EngineOptions().databaseUrl(url).fleet("gateway a", 0, 0)) {
+            // a gateway id with a space is refused before anything connects
+            assertEquals(FixProv.ERR_INVALID_ARGUMENT,
+                    assertThrows(FixProvException.class, () -> Engine.open(options)).status());
+        }
         try (EngineOptions options = new EngineOptions().databaseUrl("not a url")) {
             assertEquals(FixProv.ERR_INVALID_ARGUMENT,
                     assertThrows(FixProvException.class, () -> Engine.open(options)).status());
