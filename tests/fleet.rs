@@ -590,9 +590,9 @@ fn a_gateway_killed_while_provisioning_loses_nothing_it_acknowledged() {
     let server = pg::shared();
     let url = server.database("kill_rounds");
     let rounds: u32 =
-        std::env::var("FIXPROV_FLEET_KILL_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
+        std::env::var("FIXPROV_FLEET_KILL_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let verifier = Engine::open(fleet_config(&url, "gw-verifier")).unwrap();
-    let mut acked_total = 0;
+    let (mut acked_total, mut into_provisioning) = (0, 0);
     for round in 0..rounds {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "child_provisioner", "--nocapture", "--test-threads=1"])
@@ -602,18 +602,30 @@ fn a_gateway_killed_while_provisioning_loses_nothing_it_acknowledged() {
             .spawn()
             .unwrap();
         let out = child.stdout.take().unwrap();
+        let (ready_tx, ready) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut acked = Vec::new();
             for line in std::io::BufRead::lines(std::io::BufReader::new(out)) {
                 let Ok(line) = line else { break };
+                // (libtest may have written "test child_provisioner ... " on the same line.)
+                if line.ends_with("ready") {
+                    let _ = ready_tx.send(());
+                }
                 if let Some(user) = line.strip_prefix("ack ") {
                     acked.push(user.to_owned());
                 }
             }
             acked
         });
-        // Killed at a different point of its work each round: 0 to 60 ms into provisioning.
-        std::thread::sleep(Duration::from_millis(150 + u64::from(round * 7919 % 61)));
+        // Killed at a different point of its work each round: one round in four while it opens
+        // (0 to 150 ms after it started), the others 0 to 60 ms into provisioning.
+        if round % 4 == 0 {
+            std::thread::sleep(Duration::from_millis(u64::from(round * 7919 % 151)));
+        } else {
+            ready.recv_timeout(Duration::from_secs(60)).expect("the child gateway opened");
+            std::thread::sleep(Duration::from_millis(u64::from(round * 7919 % 61)));
+            into_provisioning += 1;
+        }
         child.kill().unwrap();
         child.wait().unwrap();
         let acked = reader.join().unwrap();
@@ -626,7 +638,11 @@ fn a_gateway_killed_while_provisioning_loses_nothing_it_acknowledged() {
             );
         }
     }
-    println!("{rounds} SIGKILL rounds, {acked_total} acknowledged provisionings, 0 lost");
+    println!(
+        "{rounds} SIGKILL rounds ({into_provisioning} of them into provisioning), {acked_total} acknowledged \
+         provisionings, 0 lost"
+    );
+    assert!(acked_total > 0, "no round reached provisioning");
     let verified = verifier.audit().verify().unwrap();
     assert!(verified.ok, "{:?}", verified.problems);
 }
