@@ -64,10 +64,22 @@ fn a_user_provisioned_at_one_gateway_logs_on_at_another() {
     let b = gateway(&url);
     let session = logon(&b, &alice.sender_comp_id, alice.password.expose()).expect("alice logs on at B");
     assert_eq!(b.sessions().list(None).len(), 1);
+    for _ in 0..5 {
+        b.check(session, MsgClass::Order);
+    }
     b.sessions().close(session).unwrap();
     // Both gateways write one audit chain, and it verifies from either.
     assert!(a.audit().verify().unwrap().ok);
     assert!(b.audit().verify().unwrap().ok);
+    // Bucket debts stay in each gateway's memory: one settings row would be written over by the
+    // others (B's close flushes what it would store).
+    drop(b);
+    let mut client = server.client("provision_elsewhere");
+    let debts: i64 = client
+        .query_one("SELECT count(*) FROM fixprov.rows WHERE tbl = 'settings' AND key = 'bucket_debts'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(debts, 0, "a gateway stored its bucket debts in the fleet's store");
 }
 
 #[test]

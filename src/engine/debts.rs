@@ -141,6 +141,12 @@ impl Core {
     /// Writes the entries to the store if they changed: at most once a second, or now with
     /// `force` (the engine closing). Entries already paid are left out.
     pub(crate) fn debts_flush(&self, force: bool) -> Result<()> {
+        if self.access.fleet.is_some() {
+            // Fleet mode: debts stay in this gateway's memory. They are one settings row, which
+            // the gateways would write over each other's.
+            self.debts.dirty.store(false, Ordering::Relaxed);
+            return Ok(());
+        }
         let mut written = self.debts.written.lock().unwrap_or_else(|p| p.into_inner());
         if !self.debts.dirty.load(Ordering::Relaxed) {
             return Ok(());
