@@ -200,7 +200,7 @@ pub unsafe extern "C" fn fixprov_options_set_database_url(
             return Err(crate::Error::invalid("the database URL holds a NUL byte").into());
         }
         // Parsed now, so a bad URL is reported where it is set.
-        crate::cold::store::PostgresBackend::new(url)?;
+        crate::cold::store::PostgresBackend::check_url(url)?;
         options.config.database_url = Some(Secret::new(url.as_bytes().to_vec()));
         Ok(fixprov_status::FIXPROV_OK)
     })

@@ -138,13 +138,23 @@ fn pool_error(e: r2d2::Error) -> Error {
     Error::Storage(format!("PostgreSQL: no connection to the database: {e}").into())
 }
 
+/// `url` parsed; `InvalidArgument` (never repeating it) when it is not a PostgreSQL URL.
+fn parse_url(url: &str) -> Result<postgres::Config> {
+    postgres::Config::from_str(url)
+        .map_err(|_| Error::invalid("the database URL is not a PostgreSQL URL (postgres://...)"))
+}
+
 impl PostgresBackend {
+    /// Checks that `url` is a PostgreSQL URL, connecting nothing and starting nothing.
+    pub fn check_url(url: &str) -> Result<()> {
+        parse_url(url).map(drop)
+    }
+
     /// The store in the database `url` names (`postgres://user:password@host:port/database`, or
     /// the key=value form libpq takes). Nothing is connected or created until it is used.
     /// `InvalidArgument` when the URL cannot be parsed (the message never repeats it).
     pub fn new(url: &str) -> Result<PostgresBackend> {
-        let mut config = postgres::Config::from_str(url)
-            .map_err(|_| Error::invalid("the database URL is not a PostgreSQL URL (postgres://...)"))?;
+        let mut config = parse_url(url)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
