@@ -690,3 +690,93 @@ fn a_gateways_admin_http_api_works_on_postgresql() {
     );
     admin.stop();
 }
+
+/// A loopback TCP proxy in front of the database that a test can cut (every connection through it
+/// dropped, new ones refused) and heal: a network partition between one gateway and the database.
+struct Partition {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    live: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Partition {
+    fn new(upstream: u16) -> Partition {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let live = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (cut2, live2) = (cut.clone(), live.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if cut2.load(Ordering::SeqCst) {
+                    continue; // dropped: refused
+                }
+                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", upstream)) else { continue };
+                let mut registry = live2.lock().unwrap();
+                registry.push(client.try_clone().unwrap());
+                registry.push(server.try_clone().unwrap());
+                for (mut from, mut to) in
+                    [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)]
+                {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Partition { port, cut, live }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for stream in self.live.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn heal(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_gateway_cut_off_from_the_database_behaves_as_if_it_were_down_and_catches_up_after() {
+    let server = pg::shared();
+    let url = server.database("partition");
+    let partition = Partition::new(server.port());
+    let through_proxy = url.replace(&format!(":{}/", server.port()), &format!(":{}/", partition.port));
+    let a = Engine::open(fleet_config(&url, "gw-a")).unwrap();
+    let mut cut_off = fleet_config(&through_proxy, "gw-b");
+    cut_off.lease_expiry = Duration::from_secs(1);
+    let b = Engine::open(cut_off).unwrap();
+    let ivy = a.access().provision("ivy", None).unwrap();
+    let jack = a.access().provision("jack", None).unwrap();
+    eventually("B knows jack", || b.access().credentials("jack").is_ok());
+    let session = logon(&b, &ivy.sender_comp_id, ivy.password.expose()).unwrap();
+
+    partition.cut();
+    // B: its live session is checked as before, a logon needing a lease fails closed, a change fails.
+    assert_eq!(b.check_at(session, MsgClass::Other, 1_000_000_000), Verdict::Ok);
+    assert_eq!(logon(&b, &jack.sender_comp_id, jack.password.expose()), Err(LogonRefusal::Unavailable));
+    assert!(matches!(b.tiers().set("basic", TierSpec::new(5, 22, 1, 10)), Err(Error::Storage(_))));
+    // A works on, and once B's heartbeat is older than its lease expiry, ivy's slot is free at A.
+    a.tiers().set("basic", TierSpec::new(5, 23, 1, 10)).unwrap();
+    let kate = a.access().provision("kate", None).unwrap();
+    eventually("ivy's slot held by the cut-off gateway expires", || {
+        a.fleet_leases(Some("ivy")).unwrap().is_empty()
+    });
+    assert_eq!(b.check_at(session, MsgClass::Other, 2_000_000_000), Verdict::Ok, "B's session goes on");
+
+    partition.heal();
+    eventually("B caught up with what A did meanwhile", || {
+        b.access().credentials("kate").is_ok() && b.tiers().get("basic").unwrap().spec.messages_per_sec == 23
+    });
+    logon(&b, &kate.sender_comp_id, kate.password.expose()).expect("B's logons work again");
+    // B's heartbeat takes its live session's lease back.
+    eventually("B holds ivy's lease again", || {
+        a.fleet_leases(Some("ivy")).unwrap().iter().any(|l| l.gateway == "gw-b" && l.session == session)
+    });
+}
