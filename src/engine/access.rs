@@ -87,7 +87,7 @@ pub(crate) struct AccessState {
     pub(crate) accounts: Accounts,
     store: Store,
     /// Whether the store is only in memory (no data directory).
-    in_memory: bool,
+    pub(super) in_memory: bool,
     pub(super) keyring: Keyring,
     iterations: u32,
     target_comp_id: String,
