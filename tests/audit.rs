@@ -561,3 +561,35 @@ fn a_flood_of_refused_logons_is_aggregated_with_counts() {
     assert_eq!(counted, 5_000, "every refusal is counted once");
     assert!(records.iter().all(|r| r.subject == "flo" && r.details["refusal"] == "bad_credentials"));
 }
+
+#[test]
+fn an_in_memory_engine_stores_no_bucket_debts() {
+    use fixprov::{LogonRequest, MsgClass};
+    let engine = Engine::open(Config {
+        default_rules: false,
+        expiry_sweep: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .unwrap();
+    let c = engine.access().provision("erik", None).unwrap();
+    let session = engine
+        .access()
+        .logon(&LogonRequest {
+            sender_comp_id: &c.sender_comp_id,
+            target_comp_id: "FIXPROV",
+            password: c.password.expose(),
+            username: None,
+            peer: None,
+        })
+        .unwrap();
+    assert_eq!(engine.check(session, MsgClass::Order), fixprov::Verdict::Ok);
+    engine.sessions().close(session).unwrap();
+    // Several housekeeper ticks: a store that outlives nothing gets no debts record.
+    std::thread::sleep(Duration::from_millis(200));
+    engine.audit().flush().unwrap();
+    let debts = engine
+        .audit()
+        .query(&AuditQuery { event_prefix: Some("sessions.debts".into()), ..Default::default() })
+        .unwrap();
+    assert!(debts.is_empty(), "{debts:?}");
+}
