@@ -186,12 +186,7 @@ impl Backend for PostgresBackend {
     /// created. `None` when the schema does not exist yet.
     fn peek_key_material(&self) -> Result<Option<KeyMaterial>> {
         let mut client = self.config.connect(NoTls).map_err(pg)?;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(pg)?;
+        let mut tx = snapshot(&mut client)?;
         let exists: bool =
             tx.query_one("SELECT to_regclass('fixprov.meta') IS NOT NULL", &[]).map_err(pg)?.get(0);
         if !exists {
@@ -353,12 +348,7 @@ impl Backend for PostgresBackend {
 
     fn read(&self, work: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()> {
         let mut client = self.connection()?;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(pg)?;
+        let mut tx = snapshot(&mut client)?;
         work(&mut Tx(&mut tx))?;
         tx.commit().map_err(pg)
     }
@@ -398,6 +388,16 @@ fn migrate(client: &mut postgres::Client) -> Result<()> {
         tx.commit().map_err(pg)?;
     }
     Ok(())
+}
+
+/// A read-only transaction on one snapshot, taken at its first statement.
+fn snapshot(client: &mut postgres::Client) -> Result<Transaction<'_>> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(pg)
 }
 
 /// The reads and writes of one transaction.
