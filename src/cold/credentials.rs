@@ -7,6 +7,7 @@
 //! without a lock; lifecycle calls replace it whole after the store committed the change.
 
 use crate::cold::allowlist::AllowList;
+use crate::cold::logon_keys::{LogonKey, LogonKeyInfo, LogonPolicy};
 use crate::error::{Error, Result};
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,12 @@ pub struct CredentialRecord {
     pub created_unix_ms: u64,
     /// When the password last changed.
     pub password_changed_unix_ms: u64,
+    /// Keys that sign logons (at most two live at once, for rotation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<LogonKey>,
+    /// The user's own logon policy, over its tier's; `None` follows the tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logon_policy: Option<LogonPolicy>,
 }
 
 impl std::fmt::Debug for CredentialRecord {
@@ -114,6 +121,10 @@ pub struct CredentialInfo {
     pub ip_allow: Vec<String>,
     /// Live sessions.
     pub live_sessions: u32,
+    /// What a Logon must prove: the user's own policy, else its tier's.
+    pub logon_policy: LogonPolicy,
+    /// Keys that sign logons (never an HMAC secret).
+    pub logon_keys: Vec<LogonKeyInfo>,
 }
 
 /// One provisioned user, as logon sees it.
@@ -276,6 +287,19 @@ pub enum LogonRefusal {
     /// Fleet mode: the session needs a lease from the shared database, which cannot be reached
     /// (refused after the password was proved; see `Config::lease_grace`).
     Unavailable,
+    /// The user's logon policy asks for a signature (RawData 96) and the Logon carried none.
+    SignatureRequired,
+    /// The signature does not verify: unknown, expired or revoked key id, malformed RawData, or
+    /// the wrong key.
+    BadSignature,
+    /// The signed SendingTime (52) is outside the freshness window (`Config::logon_window_back`
+    /// behind the engine's clock, `Config::logon_window_ahead` ahead of it), or unreadable.
+    StaleSignature,
+    /// The same signature was already accepted within its window (a replay).
+    ReplayedSignature,
+    /// The peer address's country is refused by the user's or tier's country rule, or cannot be
+    /// told while a rule applies (see `Config::geo_unknown_allowed`).
+    CountryNotAllowed,
 }
 
 impl LogonRefusal {
@@ -283,7 +307,13 @@ impl LogonRefusal {
     pub fn session_status(self) -> u32 {
         match self {
             // 5 = Invalid username or password: never says which part was wrong.
-            LogonRefusal::BadCredentials | LogonRefusal::UnknownCompId => 5,
+            // A signature is a credential: 5 as for a wrong password (only values FIX defines
+            // are sent: a peer's engine may refuse a Logout carrying an unknown one).
+            LogonRefusal::BadCredentials
+            | LogonRefusal::UnknownCompId
+            | LogonRefusal::SignatureRequired
+            | LogonRefusal::BadSignature
+            | LogonRefusal::ReplayedSignature => 5,
             // 6 = Account locked.
             LogonRefusal::Suspended | LogonRefusal::Revoked | LogonRefusal::LockedOut => 6,
             // 8 = Password expired.
@@ -293,7 +323,9 @@ impl LogonRefusal {
             | LogonRefusal::SessionLimit
             | LogonRefusal::NotEligible
             | LogonRefusal::TooManyLogons
-            | LogonRefusal::Unavailable => 7,
+            | LogonRefusal::Unavailable
+            | LogonRefusal::StaleSignature
+            | LogonRefusal::CountryNotAllowed => 7,
         }
     }
 
@@ -316,6 +348,11 @@ impl LogonRefusal {
             LogonRefusal::NotEligible => c"Account not eligible for FIX access",
             LogonRefusal::TooManyLogons => c"Too many logon attempts, try again later",
             LogonRefusal::Unavailable => c"Logon service unavailable, try again later",
+            LogonRefusal::SignatureRequired => c"Logon signature required",
+            LogonRefusal::BadSignature => c"Invalid logon signature",
+            LogonRefusal::StaleSignature => c"Logon SendingTime outside the accepted window",
+            LogonRefusal::ReplayedSignature => c"Logon signature already used",
+            LogonRefusal::CountryNotAllowed => c"Logon not allowed from this country",
         }
     }
 }
@@ -367,14 +404,22 @@ mod tests {
             LockedOut,
             NotEligible,
             TooManyLogons,
+            Unavailable,
+            SignatureRequired,
+            BadSignature,
+            StaleSignature,
+            ReplayedSignature,
+            CountryNotAllowed,
         ];
-        let expected = [5, 5, 6, 6, 8, 7, 7, 6, 7, 7];
+        let expected = [5, 5, 6, 6, 8, 7, 7, 6, 7, 7, 7, 5, 5, 7, 5, 7];
         for (r, v) in all.iter().zip(expected) {
             assert_eq!(r.session_status(), v, "{r:?}");
             assert!(!r.text().is_empty());
             assert!(!r.text().to_lowercase().contains("compid"));
         }
         assert_eq!(BadCredentials.text(), UnknownCompId.text(), "never says which part was wrong");
+        let texts: std::collections::HashSet<_> = all[2..].iter().map(|r| r.text()).collect();
+        assert_eq!(texts.len(), all.len() - 2, "every other refusal has its own text");
     }
 
     #[test]
@@ -389,6 +434,8 @@ mod tests {
             expires_unix_ms: None,
             created_unix_ms: 0,
             password_changed_unix_ms: 0,
+            keys: Vec::new(),
+            logon_policy: None,
         };
         let debug = format!("{record:?}");
         assert!(!debug.contains("171") && !debug.contains("verifier"), "{debug}");

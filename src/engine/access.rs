@@ -14,9 +14,11 @@ use crate::cold::credentials::{
     CredentialRecord, CredentialStatus, LogonRefusal, PreviousVerifier, UserProfile,
 };
 use crate::cold::crypto::{generate_password, Keyring};
+use crate::cold::logon_keys::{LogonKeyInfo, LogonPolicy, SignedLogon};
 use crate::cold::store::{KdfSettings, Store, Table, Write};
 use crate::cold::users::validate_id;
 use crate::engine::core::{unix_ms, Core};
+use crate::engine::signed::{GeneratedKey, LogonPolicies};
 use crate::engine::{Config, Secret};
 use crate::error::{Error, Result};
 use crate::hot::session::KillReason;
@@ -118,6 +120,8 @@ pub(crate) struct AccessState {
     pub(super) refusals: super::refusals::Refusals,
     /// Logons by outcome since open.
     pub(super) logon_counters: super::stats::LogonCounters,
+    /// Signed logons: the tiers' policies and the replay cache.
+    pub(super) signed: super::signed::SignedState,
 }
 
 impl AccessState {
@@ -182,6 +186,7 @@ impl AccessState {
         } else {
             Store::open_in_memory()?
         };
+        let signed = super::signed::SignedState::new(config)?;
         if let Some(fleet) = &fleet {
             store.set_gateway(&fleet.gateway)?;
         }
@@ -207,6 +212,7 @@ impl AccessState {
             fleet,
             refusals: Default::default(),
             logon_counters: Default::default(),
+            signed,
             retention_ran: Mutex::new(None),
         })
     }
@@ -259,7 +265,7 @@ impl AccessState {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> zeroize::Zeroizing<Vec<u8>> {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> zeroize::Zeroizing<Vec<u8>> {
     zeroize::Zeroizing::new(serde_json::to_vec(value).expect("records serialize"))
 }
 
@@ -296,6 +302,7 @@ impl Core {
                 "tier_rules" => rows.tier_rules = Some(text(&row)),
                 super::debts::DEBTS_KEY => debts = Some(row.value.to_vec()),
                 super::tiers::WEIGHTS_KEY => weights = Some(row.value.to_vec()),
+                super::signed::LOGON_POLICIES_KEY => self.logon_policies_load(&row.value)?,
                 COMP_ID_POOL_KEY => {
                     let pool: PoolRecord = decode("settings", &row.key, &row.value)?;
                     if pool.size > MAX_COMP_ID_POOL {
@@ -383,6 +390,8 @@ impl Core {
             expires_unix_ms: None,
             created_unix_ms: now,
             password_changed_unix_ms: now,
+            keys: Vec::new(),
+            logon_policy: None,
         };
         let allow = AllowList::new();
         let profile = Self::profile_write(&tier.name, &allow);
@@ -614,6 +623,8 @@ impl Core {
             tier: self.user_tier(user)?,
             ip_allow: account.allow().rules().iter().map(|r| r.to_string()).collect(),
             live_sessions: self.user_live_sessions(user)?,
+            logon_policy: self.logon_policy_of(&record),
+            logon_keys: record.keys.iter().map(|k| k.info(now)).collect(),
         })
     }
 
@@ -650,8 +661,12 @@ impl Core {
         }
     }
 
-    pub(crate) fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
-        let result = self.logon_unaudited(request);
+    pub(crate) fn logon(
+        &self,
+        request: &LogonRequest<'_>,
+        signed: Option<&SignedLogon<'_>>,
+    ) -> std::result::Result<u64, LogonRefusal> {
+        let result = self.logon_unaudited(request, signed);
         self.access.logon_counters.count(&result);
         // Tags 553 (Username) and 554 (Password) are never recorded.
         let user = self.access.accounts.by_sender(request.sender_comp_id).map(|a| a.user_id.clone());
@@ -660,6 +675,12 @@ impl Core {
             "target_comp_id": request.target_comp_id,
             "peer": request.peer.map(|p| p.to_canonical().to_string()),
         });
+        if let Some(signed) = signed {
+            // The key id and the signed fields; never RawData.
+            details["key_id"] = signed.key_id.into();
+            details["msg_seq_num"] = signed.msg_seq_num.into();
+            details["sending_time"] = signed.sending_time.into();
+        }
         let event = match result {
             Ok(session) => {
                 details["session"] = session.into();
@@ -686,7 +707,11 @@ impl Core {
         result
     }
 
-    fn logon_unaudited(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
+    fn logon_unaudited(
+        &self,
+        request: &LogonRequest<'_>,
+        signed: Option<&SignedLogon<'_>>,
+    ) -> std::result::Result<u64, LogonRefusal> {
         let now = Instant::now();
         let access = &self.access;
         // One key per address: ::ffff:a.b.c.d is a.b.c.d.
@@ -731,6 +756,9 @@ impl Core {
             // Spend what a real check spends before refusing.
             std::hint::black_box(access.keyring.verify(request.password, &UNKNOWN_VERIFIER));
             std::hint::black_box(access.keyring.verify(request.password, &UNKNOWN_VERIFIER));
+            if let Some(signed) = signed {
+                Self::spend_like_a_signature(signed);
+            }
             return fail(LogonRefusal::UnknownCompId);
         };
         let now_ms = unix_ms();
@@ -744,10 +772,25 @@ impl Core {
         let previous =
             std::hint::black_box(access.keyring.verify(request.password, previous_verifier)) & overlap_open;
         let username_ok = request.username.is_none_or(|u| u == account.user_id);
-        if !(current || previous) || !username_ok {
+        let policy = self.logon_policy_of(&record);
+        if policy.needs_password() && (!(current || previous) || !username_ok) {
             return fail(LogonRefusal::BadCredentials);
         }
-        // The peer proved the password: from here on the answer may name the state.
+        if policy.needs_signature() {
+            let Some(signed) = signed else {
+                // A password-only Logon on a signature tier: the password (when asked for) was
+                // proved, so the peer may be told what is missing; with no password to prove,
+                // it is a failed attempt like any other.
+                return match policy.needs_password() {
+                    true => Err(LogonRefusal::SignatureRequired),
+                    false => fail(LogonRefusal::SignatureRequired),
+                };
+            };
+            if let Err(refusal) = self.check_signature(&record, signed, now_ms) {
+                return fail(refusal);
+            }
+        }
+        // The peer proved what its policy asks: from here on the answer may name the state.
         access.failed_by_pair.record_success(&pair);
         access.failed_by_comp_id.record_success(&ceiling);
         if let Some(refusal) = Self::barred(&record, now_ms) {
@@ -906,6 +949,72 @@ impl Access<'_> {
     /// same per-CompID counter, so neither the answer, its timing nor a lock-out tells a guesser
     /// whether the CompID exists.
     pub fn logon(&self, request: &LogonRequest<'_>) -> std::result::Result<u64, LogonRefusal> {
-        self.core.logon(request)
+        self.core.logon(request, None)
+    }
+
+    /// [`Access::logon`] with the Logon's signed fields, for users whose logon policy asks for a
+    /// signature (a user on `password` ignores them). The signature is checked over the canonical
+    /// payload (see [`crate::cold::logon_keys`]) under the live key `signed.key_id` names, its
+    /// SendingTime against the freshness window (`Config::logon_window_back` and
+    /// `logon_window_ahead`), and each signature is accepted once. The password may be empty for
+    /// a user on `signature`.
+    pub fn logon_signed(
+        &self,
+        request: &LogonRequest<'_>,
+        signed: &SignedLogon<'_>,
+    ) -> std::result::Result<u64, LogonRefusal> {
+        self.core.logon(request, Some(signed))
+    }
+
+    /// Registers an Ed25519 public key (32 bytes in standard base64) to sign `user`'s logons, with
+    /// an optional expiry (milliseconds since the Unix epoch; `None` or 0 never). At most
+    /// [`MAX_LIVE_KEYS`](crate::cold::logon_keys::MAX_LIVE_KEYS) are live at once. Audited
+    /// ("credential.key_add").
+    pub fn add_ed25519_key(
+        &self,
+        user: &str,
+        public_key: &str,
+        expires_unix_ms: Option<u64>,
+    ) -> Result<LogonKeyInfo> {
+        self.core.add_ed25519_key(user, public_key, expires_unix_ms)
+    }
+
+    /// Generates a 256-bit HMAC-SHA256 key to sign `user`'s logons, returned this once (stored only
+    /// sealed). As [`Access::add_ed25519_key`] otherwise.
+    pub fn generate_hmac_key(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<GeneratedKey> {
+        self.core.generate_hmac_key(user, expires_unix_ms)
+    }
+
+    /// Revokes one of `user`'s logon keys: a logon signed with it is refused from now on. Audited
+    /// ("credential.key_revoke").
+    pub fn revoke_key(&self, user: &str, key_id: &str) -> Result<()> {
+        self.core.revoke_key(user, key_id)
+    }
+
+    /// `user`'s logon keys (never an HMAC secret).
+    pub fn logon_keys(&self, user: &str) -> Result<Vec<LogonKeyInfo>> {
+        self.core.logon_keys(user)
+    }
+
+    /// Sets `user`'s own logon policy, over its tier's (`None`: follow the tier). Audited
+    /// ("credential.logon_policy").
+    pub fn set_logon_policy(&self, user: &str, policy: Option<LogonPolicy>) -> Result<()> {
+        self.core.set_user_logon_policy(user, policy)
+    }
+
+    /// Sets what a Logon on `tier` must prove (new tiers: `password`). Audited
+    /// ("logon_policy.tier").
+    pub fn set_tier_logon_policy(&self, tier: &str, policy: LogonPolicy) -> Result<()> {
+        self.core.set_tier_logon_policy(tier, policy)
+    }
+
+    /// Every tier's logon policy, and the users' own.
+    pub fn logon_policies(&self) -> LogonPolicies {
+        self.core.logon_policies()
+    }
+
+    /// How many signatures the replay cache holds now.
+    pub fn replay_cache_len(&self) -> usize {
+        self.core.access.signed.replay_len()
     }
 }

@@ -29,6 +29,7 @@ pub use fleet::FleetStatus;
 mod housekeeper;
 mod refusals;
 mod sessions;
+mod signed;
 pub(crate) mod stats;
 mod tiers;
 
@@ -38,6 +39,7 @@ pub(crate) use self::core::Core;
 pub use self::core::{Event, EventKind, Listener, SessionInfo};
 pub use self::eligibility::{Eligibility, Reevaluation, UserVerdict};
 pub use self::sessions::Sessions;
+pub use self::signed::{GeneratedKey, LogonPolicies, DEFAULT_LOGON_WINDOW_AHEAD, DEFAULT_LOGON_WINDOW_BACK};
 pub use self::stats::{LogonCounts, Stats, Totals, UserCounts};
 pub use self::tiers::{Tiers, WeightTable};
 
@@ -147,6 +149,13 @@ pub struct Config {
     /// Start with the four default eligibility rules (balance 1,000.00, 30-day volume 10,000.00,
     /// account age 30 days, KYC level 2), or with none. A store's saved rule set replaces either.
     pub default_rules: bool,
+    /// Signed logons: how far a signed Logon's SendingTime (52) may be behind the engine's clock
+    /// (default 5 s; above zero, at most 600 s). A signature is remembered this long, so it is
+    /// accepted once.
+    pub logon_window_back: Duration,
+    /// Signed logons: how far SendingTime may be ahead of the engine's clock (default 1 s; at most
+    /// 60 s).
+    pub logon_window_ahead: Duration,
     /// Whether logon re-checks eligibility (off by default: facts change slowly, and re-evaluation
     /// suspends users who stopped qualifying).
     pub logon_checks_eligibility: bool,
@@ -198,6 +207,8 @@ impl Default for Config {
             currency: "USD".into(),
             default_rules: true,
             logon_checks_eligibility: false,
+            logon_window_back: DEFAULT_LOGON_WINDOW_BACK,
+            logon_window_ahead: DEFAULT_LOGON_WINDOW_AHEAD,
             audit_retention: None,
             single_owner: false,
             watch_owners: cfg!(debug_assertions),

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub(crate) struct LogonCounters {
     accepted: AtomicU64,
-    refused: [AtomicU64; 11],
+    refused: [AtomicU64; REFUSALS.len()],
 }
 
-const REFUSALS: [LogonRefusal; 11] = [
+const REFUSALS: [LogonRefusal; 16] = [
     LogonRefusal::BadCredentials,
     LogonRefusal::UnknownCompId,
     LogonRefusal::Suspended,
@@ -27,6 +27,11 @@ const REFUSALS: [LogonRefusal; 11] = [
     LogonRefusal::NotEligible,
     LogonRefusal::TooManyLogons,
     LogonRefusal::Unavailable,
+    LogonRefusal::SignatureRequired,
+    LogonRefusal::BadSignature,
+    LogonRefusal::StaleSignature,
+    LogonRefusal::ReplayedSignature,
+    LogonRefusal::CountryNotAllowed,
 ];
 
 impl LogonCounters {

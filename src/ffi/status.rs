@@ -76,6 +76,20 @@ pub enum fixprov_status {
     /// Logon refused: fleet mode, and the shared database that keeps the session leases cannot be
     /// reached (after the password was proved; 1409=7). Retry later.
     FIXPROV_LOGON_UNAVAILABLE = 210,
+    /// Logon refused: the user's logon policy asks for a signature in RawData (96) and the Logon
+    /// carried none (1409=5).
+    FIXPROV_LOGON_SIGNATURE_REQUIRED = 211,
+    /// Logon refused: the signature does not verify (unknown, expired or revoked key id,
+    /// malformed RawData, wrong key; 1409=5).
+    FIXPROV_LOGON_BAD_SIGNATURE = 212,
+    /// Logon refused: the signed SendingTime (52) is outside the freshness window (5 s behind, 1 s
+    /// ahead of the engine's clock by default) or unreadable (1409=7).
+    FIXPROV_LOGON_STALE_SIGNATURE = 213,
+    /// Logon refused: the same signature was already accepted within its window (1409=5).
+    FIXPROV_LOGON_REPLAYED_SIGNATURE = 214,
+    /// Logon refused: the country of the peer address is refused by the user's or tier's country
+    /// rule, or cannot be told while a rule applies (1409=7).
+    FIXPROV_LOGON_COUNTRY_NOT_ALLOWED = 215,
 }
 
 impl From<Verdict> for fixprov_status {
@@ -113,6 +127,11 @@ impl From<LogonRefusal> for fixprov_status {
             LogonRefusal::NotEligible => fixprov_status::FIXPROV_LOGON_NOT_ELIGIBLE,
             LogonRefusal::TooManyLogons => fixprov_status::FIXPROV_LOGON_TOO_MANY_LOGONS,
             LogonRefusal::Unavailable => fixprov_status::FIXPROV_LOGON_UNAVAILABLE,
+            LogonRefusal::SignatureRequired => fixprov_status::FIXPROV_LOGON_SIGNATURE_REQUIRED,
+            LogonRefusal::BadSignature => fixprov_status::FIXPROV_LOGON_BAD_SIGNATURE,
+            LogonRefusal::StaleSignature => fixprov_status::FIXPROV_LOGON_STALE_SIGNATURE,
+            LogonRefusal::ReplayedSignature => fixprov_status::FIXPROV_LOGON_REPLAYED_SIGNATURE,
+            LogonRefusal::CountryNotAllowed => fixprov_status::FIXPROV_LOGON_COUNTRY_NOT_ALLOWED,
         }
     }
 }
@@ -154,6 +173,11 @@ pub extern "C" fn fixprov_status_str(status: u32) -> *const c_char {
         208 => c"logon refused: not eligible",
         209 => c"logon refused: too many logons",
         210 => c"logon refused: service unavailable",
+        211 => c"logon refused: signature required",
+        212 => c"logon refused: bad signature",
+        213 => c"logon refused: stale signature",
+        214 => c"logon refused: replayed signature",
+        215 => c"logon refused: country not allowed",
         _ => c"unknown status",
     };
     s.as_ptr()

@@ -77,6 +77,11 @@ public final class FixProv {
     /** Logon refused: too many logon attempts for the SenderCompID in a short time (1409=7). */
     public static final int LOGON_TOO_MANY_LOGONS = 209;
     public static final int LOGON_UNAVAILABLE = 210;
+    public static final int LOGON_SIGNATURE_REQUIRED = 211;
+    public static final int LOGON_BAD_SIGNATURE = 212;
+    public static final int LOGON_STALE_SIGNATURE = 213;
+    public static final int LOGON_REPLAYED_SIGNATURE = 214;
+    public static final int LOGON_COUNTRY_NOT_ALLOWED = 215;
 
     // ---- fixprov_msg_class
     /** Counts against messages/sec only. */
