@@ -156,6 +156,30 @@ enum fixprov_status
    * reached (after the password was proved; 1409=7). Retry later.
    */
   FIXPROV_LOGON_UNAVAILABLE = 210,
+  /**
+   * Logon refused: the user's logon policy asks for a signature in RawData (96) and the Logon
+   * carried none (1409=5).
+   */
+  FIXPROV_LOGON_SIGNATURE_REQUIRED = 211,
+  /**
+   * Logon refused: the signature does not verify (unknown, expired or revoked key id,
+   * malformed RawData, wrong key; 1409=5).
+   */
+  FIXPROV_LOGON_BAD_SIGNATURE = 212,
+  /**
+   * Logon refused: the signed SendingTime (52) is outside the freshness window (5 s behind, 1 s
+   * ahead of the engine's clock by default) or unreadable (1409=7).
+   */
+  FIXPROV_LOGON_STALE_SIGNATURE = 213,
+  /**
+   * Logon refused: the same signature was already accepted within its window (1409=5).
+   */
+  FIXPROV_LOGON_REPLAYED_SIGNATURE = 214,
+  /**
+   * Logon refused: the country of the peer address is refused by the user's or tier's country
+   * rule, or cannot be told while a rule applies (1409=7).
+   */
+  FIXPROV_LOGON_COUNTRY_NOT_ALLOWED = 215,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1213,6 +1237,23 @@ fixprov_status fixprov_options_set_fleet(struct fixprov_options *options,
                                          uint32_t lease_grace_ms);
 
 /**
+ * The freshness window of signed logons (fixprov_logon_signed()): how far a Logon's SendingTime
+ * (52) may be behind the engine's clock (back_ms: 1 to 600,000; default 5,000) and ahead of it
+ * (ahead_ms: 0 to 60,000; default 1,000). A signature is remembered for back_ms, so it is
+ * accepted once.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT.
+ * Ownership: does not take ownership of options.
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile.
+ */
+fixprov_status fixprov_options_set_logon_window(struct fixprov_options *options,
+                                                uint32_t back_ms,
+                                                uint32_t ahead_ms);
+
+/**
  * Sets the venue's CompID, the TargetCompID (56) every provisioned user must address (default
  * "FIXPROV"), and the prefix of generated SenderCompIDs (default "FP", at most 8 characters).
  * (NULL, 0) leaves a value unchanged. Both are 1 to 64 printable ASCII characters without '='.
@@ -1655,6 +1696,174 @@ fixprov_status fixprov_user_violations(const struct fixprov_engine *engine,
 fixprov_status fixprov_user_reset_violations(const struct fixprov_engine *engine,
                                              const uint8_t *user,
                                              size_t user_len);
+
+/**
+ * Validates a signed Logon (35=A) and, when it passes, opens a session on the user's tier: what
+ * fixprov_logon() does, plus the signature a user whose logon policy is "signature" or
+ * "password+signature" must send (a user on "password" is checked as by fixprov_logon(), the
+ * signed fields unread).
+ *
+ * The signature is over the canonical payload: MsgType, SenderCompID, TargetCompID, MsgSeqNum
+ * (decimal, no leading zeros) and SendingTime as received, joined by SOH (0x01). It is Ed25519
+ * (64 bytes) or HMAC-SHA256 (32 bytes) under the live key key_id names, in standard base64 in
+ * RawData (96). SendingTime must be within the engine's window (5 s behind to 1 s ahead of its
+ * clock by default: fixprov_options_set_logon_window()), and a signature is accepted once.
+ *
+ * Parameters:
+ * - sender_comp_id, target_comp_id, password, peer_ip, out_*: as for fixprov_logon(); the
+ *   password may be (NULL, 0) for a user on "signature".
+ * - msg_type: tag 35 as received ("A").
+ * - msg_seq_num: tag 34.
+ * - sending_time: tag 52 as received (YYYYMMDD-HH:MM:SS[.sss|.ssssss|.sssssssss]).
+ * - raw_data: tag 96 as received: the signature in standard base64.
+ * - key_id: the key's id, sent in Username (553).
+ *
+ * Returns: FIXPROV_OK, a FIXPROV_LOGON_* refusal (FIXPROV_LOGON_SIGNATURE_REQUIRED,
+ * FIXPROV_LOGON_BAD_SIGNATURE, FIXPROV_LOGON_STALE_SIGNATURE, FIXPROV_LOGON_REPLAYED_SIGNATURE
+ * among them), FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8 (peer_ip is not UTF-8), or
+ * FIXPROV_ERR_INVALID_ARGUMENT (a malformed peer_ip). Reads memory only (no disk).
+ * Ownership: does not take ownership of any argument; the text is static, do not free it. The
+ * session handle is released with fixprov_session_close().
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; every (pointer, length) pair is NULL or readable for its length;
+ * out-parameters are NULL or writable.
+ */
+fixprov_status fixprov_logon_signed(const struct fixprov_engine *engine,
+                                    const uint8_t *sender_comp_id,
+                                    size_t sender_comp_id_len,
+                                    const uint8_t *target_comp_id,
+                                    size_t target_comp_id_len,
+                                    const uint8_t *password,
+                                    size_t password_len,
+                                    const uint8_t *peer_ip,
+                                    size_t peer_ip_len,
+                                    const uint8_t *msg_type,
+                                    size_t msg_type_len,
+                                    uint64_t msg_seq_num,
+                                    const uint8_t *sending_time,
+                                    size_t sending_time_len,
+                                    const uint8_t *raw_data,
+                                    size_t raw_data_len,
+                                    const uint8_t *key_id,
+                                    size_t key_id_len,
+                                    uint64_t *out_session,
+                                    uint32_t *out_session_status,
+                                    const char **out_text);
+
+/**
+ * Registers an Ed25519 public key to sign a user's logons. At most two keys are live at once (for
+ * rotation); an expired one is dropped when a new one comes. Audited ("credential.key_add").
+ *
+ * Parameters:
+ * - user: the user id.
+ * - public_key: the 32-byte key in standard base64 (44 characters); weak and off-curve keys are
+ *   refused.
+ * - expires_unix_ms: when the key stops working (milliseconds since the Unix epoch); 0 never.
+ * - out_key_id: receives the key's id ("lk_" and 16 hexadecimal digits), for Username (553).
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (a bad key,
+ * an expiry already past), FIXPROV_ERR_NOT_FOUND (no credential), FIXPROV_ERR_LIMIT_REACHED (two
+ * keys are live), FIXPROV_ERR_INVALID_STATE (revoked), or FIXPROV_ERR_STORAGE.
+ * Ownership: returns a new string owned by the caller; free it with fixprov_string_free(). Does
+ * not take ownership of user or public_key. The out-parameter is written only on success.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user and public_key are NULL or readable for their lengths;
+ * out_key_id is NULL or writable.
+ */
+fixprov_status fixprov_key_add_ed25519(const struct fixprov_engine *engine,
+                                       const uint8_t *user,
+                                       size_t user_len,
+                                       const uint8_t *public_key,
+                                       size_t public_key_len,
+                                       uint64_t expires_unix_ms,
+                                       char **out_key_id);
+
+/**
+ * Generates a 256-bit HMAC-SHA256 key to sign a user's logons, returned this once (stored only
+ * sealed; nothing can read it back). As fixprov_key_add_ed25519() otherwise.
+ *
+ * Parameters:
+ * - user: the user id.
+ * - expires_unix_ms: when the key stops working; 0 never.
+ * - out_key_id: receives the key's id.
+ * - out_secret: receives the secret: 32 bytes in standard base64 (44 characters).
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT,
+ * FIXPROV_ERR_NOT_FOUND, FIXPROV_ERR_LIMIT_REACHED, FIXPROV_ERR_INVALID_STATE, or
+ * FIXPROV_ERR_STORAGE.
+ * Ownership: returns two new strings owned by the caller; free each with fixprov_string_free(),
+ * which wipes it. Does not take ownership of user. Out-parameters are written only on success.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user is NULL or readable for its length; out-parameters are NULL or
+ * writable.
+ */
+fixprov_status fixprov_key_generate_hmac(const struct fixprov_engine *engine,
+                                         const uint8_t *user,
+                                         size_t user_len,
+                                         uint64_t expires_unix_ms,
+                                         char **out_key_id,
+                                         char **out_secret);
+
+/**
+ * Revokes one of a user's logon keys: a logon signed with it is refused from the next one on.
+ * Audited ("credential.key_revoke").
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT,
+ * FIXPROV_ERR_NOT_FOUND (no credential, or no such key), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user or key_id.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user and key_id are NULL or readable for their lengths.
+ */
+fixprov_status fixprov_key_revoke(const struct fixprov_engine *engine,
+                                  const uint8_t *user,
+                                  size_t user_len,
+                                  const uint8_t *key_id,
+                                  size_t key_id_len);
+
+/**
+ * Sets a user's own logon policy, over its tier's: "password", "signature" or
+ * "password+signature"; (NULL, 0) follows the tier's again. Audited ("credential.logon_policy").
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (another
+ * name), FIXPROV_ERR_NOT_FOUND (no credential), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user or policy.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user and policy are NULL or readable for their lengths.
+ */
+fixprov_status fixprov_logon_policy_set(const struct fixprov_engine *engine,
+                                        const uint8_t *user,
+                                        size_t user_len,
+                                        const uint8_t *policy,
+                                        size_t policy_len);
+
+/**
+ * Sets what a Logon on a tier must prove: "password" (every tier's default), "signature" or
+ * "password+signature". A user's own policy (fixprov_logon_policy_set()) overrides it. Audited
+ * ("logon_policy.tier").
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT,
+ * FIXPROV_ERR_NOT_FOUND (no such tier), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of tier or policy.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; tier and policy are NULL or readable for their lengths.
+ */
+fixprov_status fixprov_tier_set_logon_policy(const struct fixprov_engine *engine,
+                                             const uint8_t *tier,
+                                             size_t tier_len,
+                                             const uint8_t *policy,
+                                             size_t policy_len);
 
 /**
  * A short, static, NUL-terminated name for a status value.

@@ -201,9 +201,10 @@ fn operations(document: &Value) -> Vec<(String, String, String, Option<Value>)> 
 /// The query a GET route needs on the walk-through's store.
 fn query_for(path: &str) -> &'static str {
     match path {
-        "/admin/fix/credentials/user" | "/admin/fix/sessions/user" | "/admin/fix/eligibility" => {
-            "?user=alice"
-        }
+        "/admin/fix/credentials/user"
+        | "/admin/fix/sessions/user"
+        | "/admin/fix/eligibility"
+        | "/admin/fix/logon-keys" => "?user=alice",
         "/admin/fix/audit" | "/admin/fix/audit/export" => "?user=alice&event=credential.&limit=50",
         _ => "",
     }
@@ -273,6 +274,12 @@ fn every_route_in_the_openapi_document_answers_over_http() {
         "GET /admin/fix/credentials/user",
         "POST /admin/fix/comp-id-pool",
         "GET /admin/fix/comp-id-pool",
+        "POST /admin/fix/logon-keys/ed25519",
+        "POST /admin/fix/logon-keys/hmac",
+        "GET /admin/fix/logon-keys",
+        "POST /admin/fix/logon-keys/revoke",
+        "POST /admin/fix/logon-policy",
+        "GET /admin/fix/logon-policy",
         "GET /admin/fix/sessions",
         "GET /admin/fix/sessions/user",
         "GET /admin/fix/rate-limits",

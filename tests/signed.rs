@@ -126,8 +126,10 @@ fn logon_password(engine: &Engine, user: &User) -> Result<u64, LogonRefusal> {
 
 fn ed_key(engine: &Engine, user: &User, seed: u8) -> (String, Signer_) {
     let key = SigningKey::from_bytes(&[seed; 32]);
-    let info =
-        engine.access().add_ed25519_key(&user.id, &B64.encode(key.verifying_key().to_bytes()), None).unwrap();
+    let info = engine
+        .access()
+        .add_ed25519_key(&user.id, None, &B64.encode(key.verifying_key().to_bytes()), None)
+        .unwrap();
     assert_eq!(info.kind, KeyKind::Ed25519);
     (info.key_id, Signer_::Ed(key))
 }
@@ -194,7 +196,7 @@ fn rotation_keeps_two_keys_live_and_revocation_is_immediate() {
     let bob = provision(&engine, "bob", "basic");
     engine.access().set_logon_policy("bob", Some(LogonPolicy::Signature)).unwrap();
     let (old, old_signer) = ed_key(&engine, &bob, 1);
-    let generated = engine.access().generate_hmac_key("bob", None).unwrap();
+    let generated = engine.access().generate_hmac_key("bob", None, None).unwrap();
     assert_eq!(generated.key.kind, KeyKind::HmacSha256);
     assert_eq!(generated.key.public_key, None);
     let secret = B64.decode(generated.secret.expose()).unwrap();
@@ -205,7 +207,7 @@ fn rotation_keeps_two_keys_live_and_revocation_is_immediate() {
     let third = SigningKey::from_bytes(&[3; 32]);
     let err = engine
         .access()
-        .add_ed25519_key("bob", &B64.encode(third.verifying_key().to_bytes()), None)
+        .add_ed25519_key("bob", None, &B64.encode(third.verifying_key().to_bytes()), None)
         .unwrap_err();
     assert!(err.to_string().contains("revoke one first"), "{err}");
     assert_eq!(MAX_LIVE_KEYS, 2);
@@ -251,8 +253,8 @@ fn an_expired_key_stops_working_and_a_past_expiry_is_refused() {
     engine.access().set_logon_policy("carol", Some(LogonPolicy::PasswordAndSignature)).unwrap();
     let key = SigningKey::from_bytes(&[5; 32]);
     let public = B64.encode(key.verifying_key().to_bytes());
-    assert!(engine.access().add_ed25519_key("carol", &public, Some(now_ms() - 1)).is_err());
-    let info = engine.access().add_ed25519_key("carol", &public, Some(now_ms() + 300)).unwrap();
+    assert!(engine.access().add_ed25519_key("carol", None, &public, Some(now_ms() - 1)).is_err());
+    let info = engine.access().add_ed25519_key("carol", None, &public, Some(now_ms() + 300)).unwrap();
     let signer = Signer_::Ed(key);
     let s = signed(&carol, &info.key_id, &signer, 1, now_ms());
     close(&engine, logon_signed(&engine, &carol, &carol.password, &s).unwrap());
@@ -262,9 +264,9 @@ fn an_expired_key_stops_working_and_a_past_expiry_is_refused() {
     assert!(!engine.access().logon_keys("carol").unwrap()[0].live);
     // Bad public keys: a clear error, nothing added.
     for bad in ["", "AAAA", "not base64", &B64.encode([0u8; 33])] {
-        assert!(engine.access().add_ed25519_key("carol", bad, None).is_err(), "{bad:?}");
+        assert!(engine.access().add_ed25519_key("carol", None, bad, None).is_err(), "{bad:?}");
     }
-    assert!(engine.access().add_ed25519_key("nobody", &public, None).is_err());
+    assert!(engine.access().add_ed25519_key("nobody", None, &public, None).is_err());
 }
 
 #[test]
@@ -337,7 +339,7 @@ fn keys_and_policies_survive_a_reopen_sealed_and_every_change_is_audited_without
         let engine = stored(&dir.0);
         engine.access().set_tier_logon_policy("premium", LogonPolicy::PasswordAndSignature).unwrap();
         let frank = provision(&engine, "frank", "premium");
-        let generated = engine.access().generate_hmac_key("frank", None).unwrap();
+        let generated = engine.access().generate_hmac_key("frank", Some("frank-hmac-1"), None).unwrap();
         let (revoked, _) = ed_key(&engine, &frank, 2);
         engine.access().revoke_key("frank", &revoked).unwrap();
         engine.access().set_logon_policy("frank", Some(LogonPolicy::PasswordAndSignature)).unwrap();
@@ -392,7 +394,7 @@ fn signatures_made_by_openssl_are_accepted() {
     openssl(&["genpkey", "-algorithm", "ed25519", "-out", pem]);
     let der = openssl(&["pkey", "-in", pem, "-pubout", "-outform", "DER"]);
     let public = B64.encode(&der[der.len() - 32..]);
-    let ed = engine.access().add_ed25519_key("grace", &public, None).unwrap();
+    let ed = engine.access().add_ed25519_key("grace", None, &public, None).unwrap();
     let time = sending_time(now_ms());
     let data = dir.0.join("payload");
     std::fs::write(&data, payload(&grace.sender, 1, &time)).unwrap();
@@ -402,7 +404,7 @@ fn signatures_made_by_openssl_are_accepted() {
     let s = Signed { key_id: ed.key_id, seq: 1, time: time.clone(), raw: B64.encode(&signature) };
     close(&engine, logon_signed(&engine, &grace, b"", &s).unwrap());
     // HMAC-SHA256 with the secret fixprov generated, computed by OpenSSL.
-    let generated = engine.access().generate_hmac_key("grace", None).unwrap();
+    let generated = engine.access().generate_hmac_key("grace", None, None).unwrap();
     let hex: String =
         B64.decode(generated.secret.expose()).unwrap().iter().map(|b| format!("{b:02x}")).collect();
     let time = sending_time(now_ms());

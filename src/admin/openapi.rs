@@ -184,6 +184,64 @@ static DOCS: &[Doc] = &[
         || json!({"size": 8}),
         || schema("CompIdPool")
     ),
+    doc!(
+        "POST",
+        "/admin/fix/logon-keys/ed25519",
+        "Registers an Ed25519 public key that signs a user's logons (at most two live at once)",
+        || object(
+            json!({"user": schema("UserId"), "key_id": nullable(schema("KeyId")),
+                   "public_key": {"type": "string", "description": "32 bytes in standard base64"},
+                   "expires_unix_ms": {"type": ["integer", "null"], "minimum": 0}}),
+            &["user", "public_key"]
+        ),
+        || json!({"user": "alice", "key_id": "alice-ed-1",
+                  "public_key": "iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w="}),
+        || schema("LogonKey")
+    ),
+    doc!(
+        "POST",
+        "/admin/fix/logon-keys/hmac",
+        "Generates an HMAC-SHA256 key that signs a user's logons; the secret is in this one answer only",
+        || object(
+            json!({"user": schema("UserId"), "key_id": nullable(schema("KeyId")),
+                   "expires_unix_ms": {"type": ["integer", "null"], "minimum": 0}}),
+            &["user"]
+        ),
+        || json!({"user": "alice", "key_id": "alice-hmac-1"}),
+        || {
+            let mut key = logon_key();
+            key["properties"]["secret"] = json!({"type": "string", "minLength": 44, "maxLength": 44,
+                "description": "The 32-byte secret in standard base64, in this answer only"});
+            if let Some(required) = key["required"].as_array_mut() {
+                required.push("secret".into());
+            }
+            key
+        }
+    ),
+    doc!(
+        "POST",
+        "/admin/fix/logon-keys/revoke",
+        "Revokes a logon key: a logon signed with it is refused from now on",
+        || object(json!({"user": schema("UserId"), "key_id": schema("KeyId")}), &["user", "key_id"]),
+        || json!({"user": "alice", "key_id": "alice-ed-1"}),
+        || object(json!({"user": {"type": "string"}, "key_id": {"type": "string"}}), &["user", "key_id"])
+    ),
+    doc!("GET", "/admin/fix/logon-keys", "A user's logon keys (never an HMAC secret)", || list_of("LogonKey")),
+    doc!("GET", "/admin/fix/logon-policy", "Every tier's logon policy, and the users' own", || schema(
+        "LogonPolicies"
+    )),
+    doc!(
+        "POST",
+        "/admin/fix/logon-policy",
+        "Sets what a Logon must prove, for a tier or a user (a user's null: its tier's)",
+        || json!({"type": "object", "additionalProperties": false,
+                  "description": "A tier and a policy, or a user and a policy (null: follow the tier).",
+                  "properties": {"tier": {"type": ["string", "null"]}, "user": nullable(schema("UserId")),
+                                 "policy": nullable(schema("LogonPolicy"))},
+                  "required": ["policy"]}),
+        || json!({"tier": "premium", "policy": "password+signature"}),
+        || schema("LogonPolicies")
+    ),
     doc!("GET", "/admin/fix/sessions", "Live sessions with their counters", || list_of("Session")),
     doc!("GET", "/admin/fix/sessions/user", "One user's live sessions", || list_of("Session")),
     doc!(
@@ -349,6 +407,15 @@ static DOCS: &[Doc] = &[
     doc!("GET", "/metrics", "Prometheus metrics (OpenMetrics text)", || json!({"type": "string"})),
 ];
 
+fn logon_key() -> Value {
+    object(
+        json!({"key_id": {"type": "string"}, "kind": {"enum": ["ed25519", "hmac_sha256"]},
+               "public_key": {"type": ["string", "null"]}, "created_unix_ms": {"type": "integer"},
+               "expires_unix_ms": {"type": ["integer", "null"]}, "live": {"type": "boolean"}}),
+        &["key_id", "kind", "public_key", "created_unix_ms", "expires_unix_ms", "live"],
+    )
+}
+
 fn components() -> Value {
     let money = object(
         json!({"amount": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "Decimal, always a string (money is never a float)"},
@@ -363,7 +430,8 @@ fn components() -> Value {
                "password_changed_unix_ms": {"type": "integer"},
                "previous_password_valid_until_unix_ms": {"type": ["integer", "null"]},
                "tier": {"type": "string"}, "ip_allow": {"type": "array", "items": {"type": "string"}},
-               "live_sessions": {"type": "integer"}}),
+               "live_sessions": {"type": "integer"},
+               "logon_policy": schema("LogonPolicy"), "logon_keys": list_of("LogonKey")}),
         &["user_id", "sender_comp_id", "target_comp_id", "status", "tier"],
     );
     let session = json!({"type": "object", "required": ["session", "user", "tier"],
@@ -438,6 +506,13 @@ fn components() -> Value {
                        "free": {"type": "integer", "minimum": 0},
                        "comp_ids": {"type": "array", "items": {"type": "string"}}}),
                 &["size", "assigned", "free", "comp_ids"]),
+            "LogonPolicy": {"enum": ["password", "signature", "password+signature"]},
+            "LogonPolicies": object(
+                json!({"tiers": {"type": "object", "additionalProperties": schema("LogonPolicy")},
+                       "users": {"type": "object", "additionalProperties": schema("LogonPolicy")}}),
+                &["tiers", "users"]),
+            "LogonKey": logon_key(),
+            "KeyId": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-<>-~]+$"},
             "AccountFacts": facts, "Rule": rule, "Verdict": verdict, "AuditRecord": record, "Error": error,
         },
         "responses": {

@@ -162,6 +162,38 @@ struct Bypass {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct Ed25519Key {
+    user: String,
+    key_id: Option<String>,
+    public_key: String,
+    expires_unix_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HmacKey {
+    user: String,
+    key_id: Option<String>,
+    expires_unix_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyRevoke {
+    user: String,
+    key_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyBody {
+    tier: Option<String>,
+    user: Option<String>,
+    policy: Option<crate::LogonPolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Reevaluate {
     #[serde(default)]
     suspend: bool,
@@ -321,6 +353,59 @@ fn ip_disallow(c: &Call<'_>) -> Answer {
     to_json(c.core.access().credentials(&b.user).map_err(err)?)
 }
 
+fn key_ed25519(c: &Call<'_>) -> Answer {
+    let b: Ed25519Key = c.body()?;
+    let access = c.core.access();
+    to_json(
+        access
+            .add_ed25519_key(&b.user, b.key_id.as_deref(), &b.public_key, b.expires_unix_ms)
+            .map_err(err)?,
+    )
+}
+
+fn key_hmac(c: &Call<'_>) -> Answer {
+    let b: HmacKey = c.body()?;
+    let generated =
+        c.core.access().generate_hmac_key(&b.user, b.key_id.as_deref(), b.expires_unix_ms).map_err(err)?;
+    let mut answer = to_json(&generated.key)?;
+    // The secret appears in this one response only.
+    answer["secret"] = String::from_utf8(generated.secret.expose().to_vec()).unwrap_or_default().into();
+    Ok(answer)
+}
+
+fn key_revoke(c: &Call<'_>) -> Answer {
+    let b: KeyRevoke = c.body()?;
+    c.core.access().revoke_key(&b.user, &b.key_id).map_err(err)?;
+    Ok(json!({"user": b.user, "key_id": b.key_id}))
+}
+
+fn keys(c: &Call<'_>) -> Answer {
+    to_json(c.core.access().logon_keys(c.user()?).map_err(err)?)
+}
+
+fn policies(c: &Call<'_>) -> Answer {
+    to_json(c.core.access().logon_policies())
+}
+
+fn policy_set(c: &Call<'_>) -> Answer {
+    match c.body::<PolicyBody>()? {
+        PolicyBody { tier: Some(tier), user: None, policy: Some(policy) } => {
+            c.core.access().set_tier_logon_policy(&tier, policy).map_err(err)?
+        }
+        PolicyBody { tier: None, user: Some(user), policy } => {
+            c.core.access().set_logon_policy(&user, policy).map_err(err)?
+        }
+        _ => {
+            return Err(Response::error(
+                400,
+                "invalid_argument",
+                "give a tier and a policy, or a user and a policy (null: the tier's)",
+            ))
+        }
+    }
+    policies(c)
+}
+
 fn comp_id_pool(c: &Call<'_>) -> Answer {
     to_json(c.core.access().comp_id_pool())
 }
@@ -436,6 +521,12 @@ pub static ROUTES: &[Route] = &[
     route!("POST", "/admin/fix/ip-disallow", Admin, ip_disallow),
     route!("GET", "/admin/fix/credentials", Viewer, credentials),
     route!("GET", "/admin/fix/comp-id-pool", Viewer, comp_id_pool),
+    route!("POST", "/admin/fix/logon-keys/ed25519", Admin, key_ed25519),
+    route!("POST", "/admin/fix/logon-keys/hmac", Admin, key_hmac),
+    route!("POST", "/admin/fix/logon-keys/revoke", Admin, key_revoke),
+    route!("GET", "/admin/fix/logon-keys", Viewer, ["user"], keys),
+    route!("GET", "/admin/fix/logon-policy", Viewer, policies),
+    route!("POST", "/admin/fix/logon-policy", Admin, policy_set),
     route!("POST", "/admin/fix/comp-id-pool", Admin, comp_id_pool_set),
     route!("GET", "/admin/fix/credentials/user", Viewer, ["user"], credentials_user),
     route!("GET", "/admin/fix/sessions", Viewer, sessions),

@@ -967,22 +967,30 @@ impl Access<'_> {
     }
 
     /// Registers an Ed25519 public key (32 bytes in standard base64) to sign `user`'s logons, with
-    /// an optional expiry (milliseconds since the Unix epoch; `None` or 0 never). At most
+    /// an optional expiry (milliseconds since the Unix epoch; `None` or 0 never). Its id is
+    /// `key_id` (1 to 64 printable ASCII characters without '=', unique among the user's keys), or
+    /// a new `lk_` and 16 hexadecimal digits when `None`. At most
     /// [`MAX_LIVE_KEYS`](crate::cold::logon_keys::MAX_LIVE_KEYS) are live at once. Audited
     /// ("credential.key_add").
     pub fn add_ed25519_key(
         &self,
         user: &str,
+        key_id: Option<&str>,
         public_key: &str,
         expires_unix_ms: Option<u64>,
     ) -> Result<LogonKeyInfo> {
-        self.core.add_ed25519_key(user, public_key, expires_unix_ms)
+        self.core.add_ed25519_key(user, key_id, public_key, expires_unix_ms)
     }
 
     /// Generates a 256-bit HMAC-SHA256 key to sign `user`'s logons, returned this once (stored only
     /// sealed). As [`Access::add_ed25519_key`] otherwise.
-    pub fn generate_hmac_key(&self, user: &str, expires_unix_ms: Option<u64>) -> Result<GeneratedKey> {
-        self.core.generate_hmac_key(user, expires_unix_ms)
+    pub fn generate_hmac_key(
+        &self,
+        user: &str,
+        key_id: Option<&str>,
+        expires_unix_ms: Option<u64>,
+    ) -> Result<GeneratedKey> {
+        self.core.generate_hmac_key(user, key_id, expires_unix_ms)
     }
 
     /// Revokes one of `user`'s logon keys: a logon signed with it is refused from now on. Audited

@@ -164,17 +164,21 @@ impl Core {
     fn add_key(
         &self,
         user: &str,
+        key_id: Option<&str>,
         kind: KeyKind,
         material: [u8; 32],
         expires: Option<u64>,
     ) -> Result<LogonKeyInfo> {
+        if let Some(id) = key_id {
+            validate_key_id(id)?;
+        }
         let now = unix_ms();
         let expires = expires.filter(|&at| at != 0);
         if expires.is_some_and(|at| at <= now) {
             return Err(Error::invalid("the key's expiry is already past"));
         }
-        let key =
-            LogonKey { id: new_key_id(), kind, material, created_unix_ms: now, expires_unix_ms: expires };
+        let id = key_id.map_or_else(new_key_id, str::to_owned);
+        let key = LogonKey { id, kind, material, created_unix_ms: now, expires_unix_ms: expires };
         let info = key.info(now);
         self.change_keys(user, "credential.key_add", |r| {
             if r.status == crate::cold::credentials::CredentialStatus::Revoked {
@@ -182,6 +186,9 @@ impl Core {
             }
             // Expired keys go when a new one comes: they can never work again.
             r.keys.retain(|k| k.live(now));
+            if r.keys.iter().any(|k| k.id == key.id) {
+                return Err(Error::exists("the user has a logon key with this id"));
+            }
             if r.keys.len() >= MAX_LIVE_KEYS {
                 return Err(Error::LimitReached(
                     format!("the user has {MAX_LIVE_KEYS} live logon keys: revoke one first").into(),
@@ -198,19 +205,25 @@ impl Core {
     pub(crate) fn add_ed25519_key(
         &self,
         user: &str,
+        key_id: Option<&str>,
         public_key: &str,
         expires: Option<u64>,
     ) -> Result<LogonKeyInfo> {
         let material = parse_ed25519_public_key(public_key)?;
-        self.add_key(user, KeyKind::Ed25519, material, expires)
+        self.add_key(user, key_id, KeyKind::Ed25519, material, expires)
     }
 
     /// Generates a 256-bit HMAC-SHA256 key for `user`, returned this once.
-    pub(crate) fn generate_hmac_key(&self, user: &str, expires: Option<u64>) -> Result<GeneratedKey> {
+    pub(crate) fn generate_hmac_key(
+        &self,
+        user: &str,
+        key_id: Option<&str>,
+        expires: Option<u64>,
+    ) -> Result<GeneratedKey> {
         let mut material = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut material);
         let secret = Secret::new(base64::engine::general_purpose::STANDARD.encode(material).into_bytes());
-        let key = self.add_key(user, KeyKind::HmacSha256, material, expires);
+        let key = self.add_key(user, key_id, KeyKind::HmacSha256, material, expires);
         zeroize::Zeroize::zeroize(&mut material);
         Ok(GeneratedKey { key: key?, secret })
     }
@@ -287,6 +300,12 @@ impl Core {
         let signature = decode_signature(signed.raw_data).unwrap_or_else(|| vec![0; 64]);
         std::hint::black_box(key.verifies(b"A", &signature));
     }
+}
+
+/// Checks a key id an operator chose: 1 to 64 printable ASCII characters without '=' (it travels
+/// in Username, 553).
+fn validate_key_id(id: &str) -> Result<()> {
+    crate::cold::credentials::validate_comp_id("key_id", id)
 }
 
 /// A valid Ed25519 public key (the base point's encoding): only what verifying under it costs matters.

@@ -338,44 +338,75 @@ pub unsafe extern "C" fn fixprov_logon(
                 boundary::optional_text(peer_ip, peer_ip_len, c"peer_ip is NULL")?,
             )
         };
-        let peer = match peer {
-            Some(text) => Some(parse_peer(text).map_err(|e| crate::Error::invalid(format!("peer_ip: {e}")))?),
-            None => None,
-        };
-        // Peer-supplied fields that are not UTF-8 cannot match anything: they fail as the peer's
-        // logon, not as the host's call. Nor can a CompID longer than any credential's: it is not
-        // copied into the lock-out table and the audit log either (a peer could send megabytes).
-        let comp_id = |raw| match std::str::from_utf8(raw) {
-            Ok(id) if raw.len() <= crate::cold::credentials::MAX_COMP_ID => id,
-            _ => "\u{FFFD}",
-        };
-        let request = LogonRequest {
-            sender_comp_id: comp_id(sender),
-            target_comp_id: comp_id(target),
-            password: if password.len() > MAX_PASSWORD { &[] } else { password },
-            username: (!username.is_empty()).then(|| std::str::from_utf8(username).unwrap_or("\u{FFFD}")),
-            peer,
-        };
-        match engine.access().logon(&request) {
-            Ok(session) => {
-                // SAFETY: checked non-NULL; writable per the contract.
-                unsafe { out.write(session) };
-                Ok(fixprov_status::FIXPROV_OK)
-            }
-            Err(refusal) => {
-                // SAFETY: optional out-parameters, written only when non-NULL.
-                unsafe {
-                    if let Ok(o) = boundary::out_ptr(out_session_status, c"") {
-                        o.write(refusal.session_status());
-                    }
-                    if let Ok(o) = boundary::out_ptr(out_text, c"") {
-                        o.write(refusal.c_text().as_ptr());
-                    }
-                }
-                Ok(refusal.into())
-            }
-        }
+        let request = logon_request(sender, target, password, username, peer)?;
+        let answer = engine.access().logon(&request);
+        // SAFETY: forwarded contract (the out-parameters).
+        unsafe { logon_answer(answer, out, out_session_status, out_text) }
     })
+}
+
+/// A logon request from what the host passed: the peer's fields as the peer's own (what cannot
+/// match anything fails as the peer's logon, not as the host's call), the peer address as the
+/// host's (a malformed one is the host's error).
+pub(crate) fn logon_request<'a>(
+    sender: &'a [u8],
+    target: &'a [u8],
+    password: &'a [u8],
+    username: &'a [u8],
+    peer: Option<&str>,
+) -> boundary::FfiResult<LogonRequest<'a>> {
+    let peer = match peer {
+        Some(text) => Some(parse_peer(text).map_err(|e| crate::Error::invalid(format!("peer_ip: {e}")))?),
+        None => None,
+    };
+    Ok(LogonRequest {
+        sender_comp_id: peer_field(sender),
+        target_comp_id: peer_field(target),
+        password: if password.len() > MAX_PASSWORD { &[] } else { password },
+        username: (!username.is_empty()).then(|| std::str::from_utf8(username).unwrap_or("\u{FFFD}")),
+        peer,
+    })
+}
+
+/// A CompID-like field the peer sent: not UTF-8, or longer than any credential's, it cannot match
+/// anything, and it is not copied into the lock-out table and the audit log either (a peer could
+/// send megabytes).
+pub(crate) fn peer_field(raw: &[u8]) -> &str {
+    match std::str::from_utf8(raw) {
+        Ok(id) if raw.len() <= crate::cold::credentials::MAX_COMP_ID => id,
+        _ => "\u{FFFD}",
+    }
+}
+
+/// Writes a logon's answer to the out-parameters.
+///
+/// # Safety
+/// out_session_status and out_text are NULL or writable.
+pub(crate) unsafe fn logon_answer(
+    answer: std::result::Result<u64, crate::LogonRefusal>,
+    out: boundary::OutPtr<u64>,
+    out_session_status: *mut u32,
+    out_text: *mut *const c_char,
+) -> boundary::FfiResult<fixprov_status> {
+    match answer {
+        Ok(session) => {
+            // SAFETY: checked non-NULL; writable per the contract.
+            unsafe { out.write(session) };
+            Ok(fixprov_status::FIXPROV_OK)
+        }
+        Err(refusal) => {
+            // SAFETY: optional out-parameters, written only when non-NULL.
+            unsafe {
+                if let Ok(o) = boundary::out_ptr(out_session_status, c"") {
+                    o.write(refusal.session_status());
+                }
+                if let Ok(o) = boundary::out_ptr(out_text, c"") {
+                    o.write(refusal.c_text().as_ptr());
+                }
+            }
+            Ok(refusal.into())
+        }
+    }
 }
 
 /// Changes the store's master password: the data key is re-wrapped under a key derived from the

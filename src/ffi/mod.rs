@@ -16,6 +16,7 @@ pub mod eligibility;
 pub mod events;
 pub mod options;
 pub mod session;
+pub mod signed;
 pub mod status;
 pub mod tiers;
 
@@ -28,5 +29,6 @@ pub use eligibility::*;
 pub use events::*;
 pub use options::*;
 pub use session::*;
+pub use signed::*;
 pub use status::*;
 pub use tiers::*;

@@ -286,6 +286,38 @@ pub unsafe extern "C" fn fixprov_options_set_fleet(
     })
 }
 
+/// The freshness window of signed logons (fixprov_logon_signed()): how far a Logon's SendingTime
+/// (52) may be behind the engine's clock (back_ms: 1 to 600,000; default 5,000) and ahead of it
+/// (ahead_ms: 0 to 60,000; default 1,000). A signature is remembered for back_ms, so it is
+/// accepted once.
+///
+/// Returns: FIXPROV_OK, FIXPROV_ERR_NULL, or FIXPROV_ERR_INVALID_ARGUMENT.
+/// Ownership: does not take ownership of options.
+/// Thread safety: one thread at a time per options object.
+///
+/// # Safety
+/// options is NULL or a live fixprov_options not used by another thread meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn fixprov_options_set_logon_window(
+    options: *mut fixprov_options,
+    back_ms: u32,
+    ahead_ms: u32,
+) -> fixprov_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { boundary::borrow_mut(options, c"options is NULL") }?;
+        if !(1..=600_000).contains(&back_ms) {
+            return Err(crate::Error::invalid("back_ms must be 1 to 600,000").into());
+        }
+        if ahead_ms > 60_000 {
+            return Err(crate::Error::invalid("ahead_ms must be at most 60,000").into());
+        }
+        options.config.logon_window_back = std::time::Duration::from_millis(u64::from(back_ms));
+        options.config.logon_window_ahead = std::time::Duration::from_millis(u64::from(ahead_ms));
+        Ok(fixprov_status::FIXPROV_OK)
+    })
+}
+
 /// Sets the venue's CompID, the TargetCompID (56) every provisioned user must address (default
 /// "FIXPROV"), and the prefix of generated SenderCompIDs (default "FP", at most 8 characters).
 /// (NULL, 0) leaves a value unchanged. Both are 1 to 64 printable ASCII characters without '='.

@@ -951,6 +951,7 @@ fn table() -> Vec<Entry> {
         table::events::entries(),
         table::options::entries(),
         table::session::entries(),
+        table::signed::entries(),
         table::status::entries(),
         table::tiers::entries(),
     ]
@@ -966,6 +967,7 @@ mod table {
     pub(crate) mod events;
     pub(crate) mod options;
     pub(crate) mod session;
+    pub(crate) mod signed;
     pub(crate) mod status;
     pub(crate) mod tiers;
 }
@@ -1102,7 +1104,12 @@ const AUDITED: &[(&str, &str)] = &[
     ("fixprov_bypass_set", "rule.bypass"),
     ("fixprov_ip_allow", "allowlist.add"),
     ("fixprov_ip_disallow", "allowlist.remove"),
+    ("fixprov_key_add_ed25519", "credential.key_add"),
+    ("fixprov_key_generate_hmac", "credential.key_add"),
+    ("fixprov_key_revoke", "credential.key_revoke"),
     ("fixprov_logon", "logon."),
+    ("fixprov_logon_policy_set", "credential.logon_policy"),
+    ("fixprov_logon_signed", "logon."),
     ("fixprov_master_password_change", "store.master_password"),
     ("fixprov_override_set", "rule.override"),
     ("fixprov_provision", "credential.provision"),
@@ -1121,6 +1128,7 @@ const AUDITED: &[(&str, &str)] = &[
     ("fixprov_suspend", "credential.suspend"),
     ("fixprov_tier_rules_set", "tier_rules.set"),
     ("fixprov_tier_set", "tier.set"),
+    ("fixprov_tier_set_logon_policy", "logon_policy.tier"),
     ("fixprov_user_kill", "user.kill"),
     ("fixprov_user_reset_violations", "violations.reset"),
     ("fixprov_user_set_tier", "user.tier"),
@@ -1158,6 +1166,7 @@ const NOT_AUDITED: &[&str] = &[
     "fixprov_options_set_eligibility",
     "fixprov_options_set_fleet",
     "fixprov_options_set_logon_rate",
+    "fixprov_options_set_logon_window",
     "fixprov_options_set_master_password",
     "fixprov_options_set_max_sessions",
     "fixprov_options_set_order_msgtypes",

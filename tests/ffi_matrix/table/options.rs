@@ -35,6 +35,22 @@ pub(crate) fn entries() -> Vec<Entry> {
         .set("max_sessions", 16_777_217, E_INV)
         .set("max_sessions", u64::from(u32::MAX), E_INV),
         Entry::new(
+            "fixprov_options_set_logon_window",
+            |c| vec![c.options(Own::Temp), Arg::U32(5_000), Arg::U32(1_000)],
+            |a| {
+                // SAFETY: every pointer in `a` is NULL or valid for its length or type (see `Arg`).
+                st(unsafe { fixprov_options_set_logon_window(a[0].opts(), a[1].u32(), a[2].u32()) })
+            },
+            E_OK,
+        )
+        .set("back_ms", 0, E_INV)
+        .set("back_ms", 1, E_OK)
+        .set("back_ms", 600_000, E_OK)
+        .set("back_ms", 600_001, E_INV)
+        .set("ahead_ms", 0, E_OK)
+        .set("ahead_ms", 60_000, E_OK)
+        .set("ahead_ms", 60_001, E_INV),
+        Entry::new(
             "fixprov_options_set_comp_id_pool",
             |c| vec![c.options(Own::Temp), Arg::U32(64)],
             |a| {
