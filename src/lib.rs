@@ -36,13 +36,14 @@ pub mod hot;
 pub use cold::attempts::AttemptPolicy;
 pub use cold::audit::{AuditAnchor, AuditQuery, AuditRecord, AuditRetention, AuditVerification};
 pub use cold::credentials::{CredentialInfo, CredentialStatus, LogonRefusal, MAX_COMP_ID_POOL};
+pub use cold::geo::CountryRule;
 pub use cold::logon_keys::{KeyKind, LogonKeyInfo, LogonPolicy, SignedLogon, MAX_LIVE_KEYS};
 /// Eligibility rules: account facts, rule and tier-rule documents, money, verdicts.
 pub use cold::rules;
 pub use cold::tiers::{AccountLimits, Tier, TierSpec};
 pub use engine::{
-    ClockConfig, CompIdPool, Config, Credentials, Engine, Event, EventKind, GeneratedKey, LogonPolicies,
-    LogonRequest, Secret, SessionInfo, WeightTable, DEFAULT_LOGON_RATE,
+    ClockConfig, CompIdPool, Config, CountryRules, Credentials, Engine, Event, EventKind, GeneratedKey,
+    LogonPolicies, LogonRequest, Secret, SessionInfo, WeightTable, DEFAULT_LOGON_RATE,
 };
 pub use error::{Error, Result};
 pub use hot::clock::ManualClock;

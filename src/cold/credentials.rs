@@ -7,6 +7,7 @@
 //! without a lock; lifecycle calls replace it whole after the store committed the change.
 
 use crate::cold::allowlist::AllowList;
+use crate::cold::geo::CountryRule;
 use crate::cold::logon_keys::{LogonKey, LogonKeyInfo, LogonPolicy};
 use crate::error::{Error, Result};
 use arc_swap::ArcSwap;
@@ -63,6 +64,9 @@ pub struct CredentialRecord {
     /// The user's own logon policy, over its tier's; `None` follows the tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logon_policy: Option<LogonPolicy>,
+    /// The user's own country rule, over its tier's; `None` follows the tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub countries: Option<CountryRule>,
 }
 
 impl std::fmt::Debug for CredentialRecord {
@@ -125,6 +129,8 @@ pub struct CredentialInfo {
     pub logon_policy: LogonPolicy,
     /// Keys that sign logons (never an HMAC secret).
     pub logon_keys: Vec<LogonKeyInfo>,
+    /// The user's own country rule, if it has one (else its tier's applies).
+    pub country_rule: Option<CountryRule>,
 }
 
 /// One provisioned user, as logon sees it.
@@ -436,6 +442,7 @@ mod tests {
             password_changed_unix_ms: 0,
             keys: Vec::new(),
             logon_policy: None,
+            countries: None,
         };
         let debug = format!("{record:?}");
         assert!(!debug.contains("171") && !debug.contains("verifier"), "{debug}");

@@ -6,6 +6,7 @@ pub mod attempts;
 pub mod audit;
 pub mod credentials;
 pub mod crypto;
+pub mod geo;
 pub mod logon_keys;
 pub mod rules;
 pub mod sessions;

@@ -14,10 +14,12 @@ use crate::cold::credentials::{
     CredentialRecord, CredentialStatus, LogonRefusal, PreviousVerifier, UserProfile,
 };
 use crate::cold::crypto::{generate_password, Keyring};
+use crate::cold::geo::CountryRule;
 use crate::cold::logon_keys::{LogonKeyInfo, LogonPolicy, SignedLogon};
 use crate::cold::store::{KdfSettings, Store, Table, Write};
 use crate::cold::users::validate_id;
 use crate::engine::core::{unix_ms, Core};
+use crate::engine::geo::CountryRules;
 use crate::engine::signed::{GeneratedKey, LogonPolicies};
 use crate::engine::{Config, Secret};
 use crate::error::{Error, Result};
@@ -122,6 +124,8 @@ pub(crate) struct AccessState {
     pub(super) logon_counters: super::stats::LogonCounters,
     /// Signed logons: the tiers' policies and the replay cache.
     pub(super) signed: super::signed::SignedState,
+    /// Country rules and the database they read.
+    pub(super) geo: super::geo::GeoState,
 }
 
 impl AccessState {
@@ -187,6 +191,7 @@ impl AccessState {
             Store::open_in_memory()?
         };
         let signed = super::signed::SignedState::new(config)?;
+        let geo = super::geo::GeoState::new(config)?;
         if let Some(fleet) = &fleet {
             store.set_gateway(&fleet.gateway)?;
         }
@@ -213,6 +218,7 @@ impl AccessState {
             refusals: Default::default(),
             logon_counters: Default::default(),
             signed,
+            geo,
             retention_ran: Mutex::new(None),
         })
     }
@@ -303,6 +309,7 @@ impl Core {
                 super::debts::DEBTS_KEY => debts = Some(row.value.to_vec()),
                 super::tiers::WEIGHTS_KEY => weights = Some(row.value.to_vec()),
                 super::signed::LOGON_POLICIES_KEY => self.logon_policies_load(&row.value)?,
+                super::geo::TIER_COUNTRIES_KEY => self.tier_countries_load(&row.value)?,
                 COMP_ID_POOL_KEY => {
                     let pool: PoolRecord = decode("settings", &row.key, &row.value)?;
                     if pool.size > MAX_COMP_ID_POOL {
@@ -392,6 +399,7 @@ impl Core {
             password_changed_unix_ms: now,
             keys: Vec::new(),
             logon_policy: None,
+            countries: None,
         };
         let allow = AllowList::new();
         let profile = Self::profile_write(&tier.name, &allow);
@@ -625,6 +633,7 @@ impl Core {
             live_sessions: self.user_live_sessions(user)?,
             logon_policy: self.logon_policy_of(&record),
             logon_keys: record.keys.iter().map(|k| k.info(now)).collect(),
+            country_rule: record.countries.clone(),
         })
     }
 
@@ -807,6 +816,7 @@ impl Core {
         if !permitted {
             return Err(LogonRefusal::IpNotAllowed);
         }
+        self.check_country(&record, peer)?;
         // Fleet mode: a slot of the user's across every gateway first (one round trip).
         let lease = self.fleet_lease_take(&account.user_id)?;
         let session = match self.session_open(&account.user_id) {
@@ -1019,6 +1029,29 @@ impl Access<'_> {
     /// Every tier's logon policy, and the users' own.
     pub fn logon_policies(&self) -> LogonPolicies {
         self.core.logon_policies()
+    }
+
+    /// Sets `user`'s own country rule (ISO 3166-1 alpha-2 codes to allow or deny at logon), over its
+    /// tier's; `None` follows the tier's again. Audited ("credential.country_rule").
+    pub fn set_country_rule(&self, user: &str, rule: Option<CountryRule>) -> Result<()> {
+        self.core.set_user_country_rule(user, rule)
+    }
+
+    /// Sets `tier`'s country rule; `None` or an empty rule removes it. Audited
+    /// ("country_rule.tier").
+    pub fn set_tier_country_rule(&self, tier: &str, rule: Option<CountryRule>) -> Result<()> {
+        self.core.set_tier_country_rule(tier, rule)
+    }
+
+    /// Every country rule: the tiers' and the users' own.
+    pub fn country_rules(&self) -> CountryRules {
+        self.core.country_rules()
+    }
+
+    /// The country of `ip` in the GeoIP database (`Config::geoip_database`); `None` without a
+    /// database or when it does not know the address.
+    pub fn country_of(&self, ip: IpAddr) -> Option<String> {
+        self.core.country_of(ip)
     }
 
     /// How many signatures the replay cache holds now.

@@ -48,6 +48,7 @@ use crate::cold::store::{Fence, Table};
 use crate::engine::access::{decode, PoolRecord, COMP_ID_POOL_KEY};
 use crate::engine::core::{unix_ms, Core};
 use crate::engine::eligibility::{EligibilityRows, RULES_KEY, TIER_RULES_KEY};
+use crate::engine::geo::TIER_COUNTRIES_KEY;
 use crate::engine::signed::LOGON_POLICIES_KEY;
 use crate::engine::tiers::WEIGHTS_KEY;
 use crate::error::{Error, Result};
@@ -119,6 +120,7 @@ pub(crate) fn touch<'a>(event: &str, subject: &'a str) -> Touch<'a> {
         "tier_rules.set" => Touch::Setting(TIER_RULES_KEY),
         "comp_id_pool.set" => Touch::Setting(COMP_ID_POOL_KEY),
         "logon_policy.tier" => Touch::Setting(LOGON_POLICIES_KEY),
+        "country_rule.tier" => Touch::Setting(TIER_COUNTRIES_KEY),
         "user.kill" => Touch::KillUser(subject),
         _ => Touch::Nothing,
     }
@@ -496,6 +498,7 @@ impl Core {
                 self.access.set_comp_id_pool_size(pool.size)
             }
             LOGON_POLICIES_KEY => self.logon_policies_load(&row.value),
+            TIER_COUNTRIES_KEY => self.tier_countries_load(&row.value),
             _ => Ok(()),
         }
     }
@@ -507,7 +510,9 @@ impl Core {
         for row in store.load(keyring, Table::Tiers)? {
             self.tier_publish(&row.key, decode("tiers", &row.key, &row.value)?)?;
         }
-        for key in [RULES_KEY, TIER_RULES_KEY, WEIGHTS_KEY, COMP_ID_POOL_KEY, LOGON_POLICIES_KEY] {
+        for key in
+            [RULES_KEY, TIER_RULES_KEY, WEIGHTS_KEY, COMP_ID_POOL_KEY, LOGON_POLICIES_KEY, TIER_COUNTRIES_KEY]
+        {
             self.fleet_refresh_setting(key)?;
         }
         let mut users: std::collections::BTreeSet<String> =

@@ -28,6 +28,8 @@ impl Housekeeper {
                     while !*stopped {
                         drop(stopped);
                         core.expire_due(unix_ms());
+                        // The GeoIP database, read again when its file changed.
+                        core.geo_tick();
                         // A store that cannot be written keeps the events queued for the next tick.
                         let _ = core.audit_tick();
                         // Carried bucket debts, when they changed (at most once a second).

@@ -24,6 +24,7 @@ mod core;
 mod debts;
 mod eligibility;
 mod fleet;
+mod geo;
 pub(crate) use fleet::validate_gateway_id;
 pub use fleet::FleetStatus;
 mod housekeeper;
@@ -38,6 +39,7 @@ pub use self::audit::Audit;
 pub(crate) use self::core::Core;
 pub use self::core::{Event, EventKind, Listener, SessionInfo};
 pub use self::eligibility::{Eligibility, Reevaluation, UserVerdict};
+pub use self::geo::CountryRules;
 pub use self::sessions::Sessions;
 pub use self::signed::{GeneratedKey, LogonPolicies, DEFAULT_LOGON_WINDOW_AHEAD, DEFAULT_LOGON_WINDOW_BACK};
 pub use self::stats::{LogonCounts, Stats, Totals, UserCounts};
@@ -156,6 +158,14 @@ pub struct Config {
     /// Signed logons: how far SendingTime may be ahead of the engine's clock (default 1 s; at most
     /// 60 s).
     pub logon_window_ahead: Duration,
+    /// A MaxMind-format country database (.mmdb, GeoIP2/GeoLite2 Country or City) for country
+    /// rules at logon; read at open (a missing or unreadable file fails the open) and again by the
+    /// housekeeper within a second of the file changing, without a restart. `None`: no database,
+    /// so no country can be told.
+    pub geoip_database: Option<PathBuf>,
+    /// Whether a logon whose country cannot be told (no peer address, no database, an address the
+    /// database does not know) passes a country rule. Default false: refused, when a rule applies.
+    pub geo_unknown_allowed: bool,
     /// Whether logon re-checks eligibility (off by default: facts change slowly, and re-evaluation
     /// suspends users who stopped qualifying).
     pub logon_checks_eligibility: bool,
@@ -207,6 +217,8 @@ impl Default for Config {
             currency: "USD".into(),
             default_rules: true,
             logon_checks_eligibility: false,
+            geoip_database: None,
+            geo_unknown_allowed: false,
             logon_window_back: DEFAULT_LOGON_WINDOW_BACK,
             logon_window_ahead: DEFAULT_LOGON_WINDOW_AHEAD,
             audit_retention: None,

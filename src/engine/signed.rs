@@ -132,7 +132,7 @@ impl Core {
 
     /// Changes `user`'s credential record under its lock, then commits and publishes it with the
     /// audit record of `event` (`details` never hold a secret).
-    fn change_keys(
+    pub(super) fn change_credential_record(
         &self,
         user: &str,
         event: &'static str,
@@ -153,7 +153,7 @@ impl Core {
 
     /// Sets `user`'s own logon policy (`None`: its tier's), audited ("credential.logon_policy").
     pub(crate) fn set_user_logon_policy(&self, user: &str, policy: Option<LogonPolicy>) -> Result<()> {
-        self.change_keys(user, "credential.logon_policy", |r| {
+        self.change_credential_record(user, "credential.logon_policy", |r| {
             let previous = r.logon_policy;
             r.logon_policy = policy;
             Ok(serde_json::json!({"policy": policy, "previous": previous, "changed": policy != previous}))
@@ -180,7 +180,7 @@ impl Core {
         let id = key_id.map_or_else(new_key_id, str::to_owned);
         let key = LogonKey { id, kind, material, created_unix_ms: now, expires_unix_ms: expires };
         let info = key.info(now);
-        self.change_keys(user, "credential.key_add", |r| {
+        self.change_credential_record(user, "credential.key_add", |r| {
             if r.status == crate::cold::credentials::CredentialStatus::Revoked {
                 return Err(Error::state("the credential is revoked"));
             }
@@ -230,7 +230,7 @@ impl Core {
 
     /// Revokes one of `user`'s keys: the next logon signed with it is refused.
     pub(crate) fn revoke_key(&self, user: &str, key_id: &str) -> Result<()> {
-        self.change_keys(user, "credential.key_revoke", |r| {
+        self.change_credential_record(user, "credential.key_revoke", |r| {
             let before = r.keys.len();
             r.keys.retain(|k| k.id != key_id);
             if r.keys.len() == before {
