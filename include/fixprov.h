@@ -1091,6 +1091,65 @@ fixprov_status fixprov_audit_query(const struct fixprov_engine *engine,
 fixprov_status fixprov_stats_json(const struct fixprov_engine *engine, char **out_json);
 
 /**
+ * The GeoIP database for country rules: a MaxMind-format file (.mmdb: GeoIP2 or GeoLite2 Country
+ * or City), read at fixprov_engine_open() (a missing or unreadable file fails the open) and again
+ * within a second of the file changing, without a restart. (NULL, 0) sets none. unknown_allowed
+ * 1 lets a logon whose country cannot be told (no peer address, no database, an address the
+ * database does not know) pass a country rule; 0 (the default) refuses it when a rule applies.
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, or FIXPROV_ERR_INVALID_ARGUMENT
+ * (unknown_allowed not 0 or 1).
+ * Ownership: does not take ownership of options or path (it is copied).
+ * Thread safety: one thread at a time per options object.
+ *
+ * # Safety
+ * options is NULL or a live fixprov_options not used by another thread meanwhile; path is NULL
+ * or path_len readable bytes.
+ */
+fixprov_status fixprov_options_set_geoip(struct fixprov_options *options,
+                                         const uint8_t *path,
+                                         size_t path_len,
+                                         uint32_t unknown_allowed);
+
+/**
+ * Sets a user's own country rule, over its tier's: JSON `{"allow": ["FR"], "deny": ["KP"]}` of
+ * ISO 3166-1 alpha-2 codes (either list may be left out; `{}` is no restriction whatever the
+ * tier says); (NULL, 0) follows the tier's rule again. Audited ("credential.country_rule").
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT (not a
+ * rule, a code that is not two letters, a code both allowed and denied), FIXPROV_ERR_NOT_FOUND
+ * (no credential), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of user or rule_json.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; user and rule_json are NULL or readable for their lengths.
+ */
+fixprov_status fixprov_country_rule_set(const struct fixprov_engine *engine,
+                                        const uint8_t *user,
+                                        size_t user_len,
+                                        const uint8_t *rule_json,
+                                        size_t rule_json_len);
+
+/**
+ * Sets a tier's country rule (JSON as for fixprov_country_rule_set()); (NULL, 0) or an empty rule
+ * removes it. Audited ("country_rule.tier").
+ *
+ * Returns: FIXPROV_OK, FIXPROV_ERR_NULL, FIXPROV_ERR_UTF8, FIXPROV_ERR_INVALID_ARGUMENT,
+ * FIXPROV_ERR_NOT_FOUND (no such tier), or FIXPROV_ERR_STORAGE.
+ * Ownership: does not take ownership of tier or rule_json.
+ * Thread safety: may be called from several threads at once.
+ *
+ * # Safety
+ * engine is NULL or live; tier and rule_json are NULL or readable for their lengths.
+ */
+fixprov_status fixprov_tier_country_rule_set(const struct fixprov_engine *engine,
+                                             const uint8_t *tier,
+                                             size_t tier_len,
+                                             const uint8_t *rule_json,
+                                             size_t rule_json_len);
+
+/**
  * Creates options holding the defaults: 65,536 sessions, coarse clock at 500 us, the default
  * order MsgTypes (D F G E AB AC s q).
  *

@@ -280,6 +280,8 @@ fn every_route_in_the_openapi_document_answers_over_http() {
         "POST /admin/fix/logon-keys/revoke",
         "POST /admin/fix/logon-policy",
         "GET /admin/fix/logon-policy",
+        "POST /admin/fix/country-rules",
+        "GET /admin/fix/country-rules",
         "GET /admin/fix/sessions",
         "GET /admin/fix/sessions/user",
         "GET /admin/fix/rate-limits",

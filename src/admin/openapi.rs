@@ -242,6 +242,20 @@ static DOCS: &[Doc] = &[
         || json!({"tier": "premium", "policy": "password+signature"}),
         || schema("LogonPolicies")
     ),
+    doc!("GET", "/admin/fix/country-rules", "Every tier's country rule, and the users' own", || schema(
+        "CountryRules"
+    )),
+    doc!(
+        "POST",
+        "/admin/fix/country-rules",
+        "Sets the countries a tier or a user may log on from (null: a tier's removed, a user's back to its tier's)",
+        || json!({"type": "object", "additionalProperties": false,
+                  "description": "A tier or a user, and its rule (null removes it).",
+                  "properties": {"tier": {"type": ["string", "null"]}, "user": nullable(schema("UserId")),
+                                 "rule": nullable(schema("CountryRule"))}}),
+        || json!({"tier": "premium", "rule": {"allow": ["FR", "DE"]}}),
+        || schema("CountryRules")
+    ),
     doc!("GET", "/admin/fix/sessions", "Live sessions with their counters", || list_of("Session")),
     doc!("GET", "/admin/fix/sessions/user", "One user's live sessions", || list_of("Session")),
     doc!(
@@ -431,7 +445,8 @@ fn components() -> Value {
                "previous_password_valid_until_unix_ms": {"type": ["integer", "null"]},
                "tier": {"type": "string"}, "ip_allow": {"type": "array", "items": {"type": "string"}},
                "live_sessions": {"type": "integer"},
-               "logon_policy": schema("LogonPolicy"), "logon_keys": list_of("LogonKey")}),
+               "logon_policy": schema("LogonPolicy"), "logon_keys": list_of("LogonKey"),
+               "country_rule": nullable(schema("CountryRule"))}),
         &["user_id", "sender_comp_id", "target_comp_id", "status", "tier"],
     );
     let session = json!({"type": "object", "required": ["session", "user", "tier"],
@@ -512,6 +527,16 @@ fn components() -> Value {
                        "users": {"type": "object", "additionalProperties": schema("LogonPolicy")}}),
                 &["tiers", "users"]),
             "LogonKey": logon_key(),
+            "CountryRule": object(
+                json!({"allow": {"type": "array", "maxItems": 300, "items": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+                                 "description": "ISO 3166-1 alpha-2 codes; when not empty, only these"},
+                       "deny": {"type": "array", "maxItems": 300, "items": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+                                "description": "ISO 3166-1 alpha-2 codes refused"}}),
+                &[]),
+            "CountryRules": object(
+                json!({"tiers": {"type": "object", "additionalProperties": schema("CountryRule")},
+                       "users": {"type": "object", "additionalProperties": schema("CountryRule")}}),
+                &["tiers", "users"]),
             "KeyId": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-<>-~]+$"},
             "AccountFacts": facts, "Rule": rule, "Verdict": verdict, "AuditRecord": record, "Error": error,
         },

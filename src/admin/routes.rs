@@ -189,7 +189,16 @@ struct KeyRevoke {
 struct PolicyBody {
     tier: Option<String>,
     user: Option<String>,
-    policy: Option<crate::LogonPolicy>,
+    /// Required, and may be null (a user's: follow its tier's).
+    policy: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountryBody {
+    tier: Option<String>,
+    user: Option<String>,
+    rule: Option<crate::CountryRule>,
 }
 
 #[derive(Deserialize)]
@@ -388,11 +397,14 @@ fn policies(c: &Call<'_>) -> Answer {
 }
 
 fn policy_set(c: &Call<'_>) -> Answer {
-    match c.body::<PolicyBody>()? {
-        PolicyBody { tier: Some(tier), user: None, policy: Some(policy) } => {
+    let b: PolicyBody = c.body()?;
+    let policy: Option<crate::LogonPolicy> = serde_json::from_value(b.policy)
+        .map_err(|e| Response::error(400, "invalid_argument", format!("policy: {e}")))?;
+    match (b.tier, b.user, policy) {
+        (Some(tier), None, Some(policy)) => {
             c.core.access().set_tier_logon_policy(&tier, policy).map_err(err)?
         }
-        PolicyBody { tier: None, user: Some(user), policy } => {
+        (None, Some(user), policy) => {
             c.core.access().set_logon_policy(&user, policy).map_err(err)?
         }
         _ => {
@@ -404,6 +416,25 @@ fn policy_set(c: &Call<'_>) -> Answer {
         }
     }
     policies(c)
+}
+
+fn country_rules(c: &Call<'_>) -> Answer {
+    to_json(c.core.access().country_rules())
+}
+
+fn country_rule_set(c: &Call<'_>) -> Answer {
+    match c.body::<CountryBody>()? {
+        CountryBody { tier: Some(tier), user: None, rule } => {
+            c.core.access().set_tier_country_rule(&tier, rule).map_err(err)?
+        }
+        CountryBody { tier: None, user: Some(user), rule } => {
+            c.core.access().set_country_rule(&user, rule).map_err(err)?
+        }
+        _ => {
+            return Err(Response::error(400, "invalid_argument", "give either a tier or a user, with a rule"))
+        }
+    }
+    country_rules(c)
 }
 
 fn comp_id_pool(c: &Call<'_>) -> Answer {
@@ -527,6 +558,8 @@ pub static ROUTES: &[Route] = &[
     route!("GET", "/admin/fix/logon-keys", Viewer, ["user"], keys),
     route!("GET", "/admin/fix/logon-policy", Viewer, policies),
     route!("POST", "/admin/fix/logon-policy", Admin, policy_set),
+    route!("GET", "/admin/fix/country-rules", Viewer, country_rules),
+    route!("POST", "/admin/fix/country-rules", Admin, country_rule_set),
     route!("POST", "/admin/fix/comp-id-pool", Admin, comp_id_pool_set),
     route!("GET", "/admin/fix/credentials/user", Viewer, ["user"], credentials_user),
     route!("GET", "/admin/fix/sessions", Viewer, sessions),

@@ -949,6 +949,7 @@ fn table() -> Vec<Entry> {
         table::admin::entries(),
         table::eligibility::entries(),
         table::events::entries(),
+        table::geo::entries(),
         table::options::entries(),
         table::session::entries(),
         table::signed::entries(),
@@ -965,6 +966,7 @@ mod table {
     pub(crate) mod admin;
     pub(crate) mod eligibility;
     pub(crate) mod events;
+    pub(crate) mod geo;
     pub(crate) mod options;
     pub(crate) mod session;
     pub(crate) mod signed;
@@ -1102,6 +1104,7 @@ const AUDITED: &[(&str, &str)] = &[
     ("fixprov_account_set", "account.facts"),
     ("fixprov_admin_start", "admin.start"),
     ("fixprov_bypass_set", "rule.bypass"),
+    ("fixprov_country_rule_set", "credential.country_rule"),
     ("fixprov_ip_allow", "allowlist.add"),
     ("fixprov_ip_disallow", "allowlist.remove"),
     ("fixprov_key_add_ed25519", "credential.key_add"),
@@ -1128,6 +1131,7 @@ const AUDITED: &[(&str, &str)] = &[
     ("fixprov_suspend", "credential.suspend"),
     ("fixprov_tier_rules_set", "tier_rules.set"),
     ("fixprov_tier_set", "tier.set"),
+    ("fixprov_tier_country_rule_set", "country_rule.tier"),
     ("fixprov_tier_set_logon_policy", "logon_policy.tier"),
     ("fixprov_user_kill", "user.kill"),
     ("fixprov_user_reset_violations", "violations.reset"),
@@ -1165,6 +1169,7 @@ const NOT_AUDITED: &[&str] = &[
     "fixprov_options_set_database_url",
     "fixprov_options_set_eligibility",
     "fixprov_options_set_fleet",
+    "fixprov_options_set_geoip",
     "fixprov_options_set_logon_rate",
     "fixprov_options_set_logon_window",
     "fixprov_options_set_master_password",
