@@ -404,9 +404,7 @@ fn policy_set(c: &Call<'_>) -> Answer {
         (Some(tier), None, Some(policy)) => {
             c.core.access().set_tier_logon_policy(&tier, policy).map_err(err)?
         }
-        (None, Some(user), policy) => {
-            c.core.access().set_logon_policy(&user, policy).map_err(err)?
-        }
+        (None, Some(user), policy) => c.core.access().set_logon_policy(&user, policy).map_err(err)?,
         _ => {
             return Err(Response::error(
                 400,

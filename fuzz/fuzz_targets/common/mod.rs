@@ -218,6 +218,94 @@ pub fn ip_disallow(e: &Engine, user: &[u8], rule: &[u8]) -> Status {
     unsafe { ffi::fixprov_ip_disallow(e.ptr(), user.as_ptr(), user.len(), rule.as_ptr(), rule.len()) }
 }
 
+/// The signed fields of a Logon, as the peer sent them.
+pub struct Signed<'a> {
+    pub msg_type: &'a [u8],
+    pub msg_seq_num: u64,
+    pub sending_time: &'a [u8],
+    pub raw_data: &'a [u8],
+    pub key_id: &'a [u8],
+}
+
+/// `fixprov_logon_signed`.
+pub fn logon_signed(
+    e: &Engine,
+    sender: &[u8],
+    target: &[u8],
+    password: &[u8],
+    peer: Option<&[u8]>,
+    s: &Signed<'_>,
+) -> LogonAnswer {
+    let (p, pl) = raw(peer);
+    let mut session = UNSET_SESSION;
+    let mut session_status = UNSET_STATUS;
+    let mut text: *const c_char = ptr::null();
+    // SAFETY: every pointer is NULL with length 0 or live for its length; out-parameters writable.
+    let status = unsafe {
+        ffi::fixprov_logon_signed(
+            e.ptr(),
+            sender.as_ptr(),
+            sender.len(),
+            target.as_ptr(),
+            target.len(),
+            password.as_ptr(),
+            password.len(),
+            p,
+            pl,
+            s.msg_type.as_ptr(),
+            s.msg_type.len(),
+            s.msg_seq_num,
+            s.sending_time.as_ptr(),
+            s.sending_time.len(),
+            s.raw_data.as_ptr(),
+            s.raw_data.len(),
+            s.key_id.as_ptr(),
+            s.key_id.len(),
+            &mut session,
+            &mut session_status,
+            &mut text,
+        )
+    };
+    let text = if text.is_null() {
+        None
+    } else {
+        // SAFETY: a static NUL-terminated text from the library.
+        Some(unsafe { CStr::from_ptr(text) }.to_str().expect("refusal text is UTF-8"))
+    };
+    LogonAnswer {
+        status,
+        session: (session != UNSET_SESSION).then_some(session),
+        session_status: (session_status != UNSET_STATUS).then_some(session_status),
+        text,
+    }
+}
+
+/// Wall-clock milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A FIX UTCTimestamp with milliseconds of `ms` since the Unix epoch.
+pub fn sending_time(ms: u64) -> String {
+    let (secs, millis) = (ms / 1000, ms % 1000);
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}:{:02}:{:02}.{millis:03}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// A logon's answer: the status, and on success the session, on refusal the 1409 value and text.
 #[derive(Debug)]
 pub struct LogonAnswer {
@@ -288,6 +376,11 @@ pub fn refusal_fields(status: Status) -> Option<(u32, &'static str)> {
         FIXPROV_LOGON_TOO_MANY_LOGONS => (7, "Too many logon attempts, try again later"),
         FIXPROV_LOGON_EXPIRED => (8, ""),
         FIXPROV_LOGON_IP_NOT_ALLOWED | FIXPROV_LOGON_SESSION_LIMIT | FIXPROV_LOGON_NOT_ELIGIBLE => (7, ""),
+        FIXPROV_LOGON_SIGNATURE_REQUIRED => (5, "Logon signature required"),
+        FIXPROV_LOGON_BAD_SIGNATURE => (5, "Invalid logon signature"),
+        FIXPROV_LOGON_STALE_SIGNATURE => (7, "Logon SendingTime outside the accepted window"),
+        FIXPROV_LOGON_REPLAYED_SIGNATURE => (5, "Logon signature already used"),
+        FIXPROV_LOGON_COUNTRY_NOT_ALLOWED => (7, "Logon not allowed from this country"),
         _ => return None,
     })
 }
