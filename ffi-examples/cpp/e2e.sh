@@ -41,6 +41,8 @@ command -v jq >/dev/null || need_packages+=(jq)
 command -v timeout >/dev/null || need_packages+=(coreutils)
 [[ -f /usr/include/quickfix/Application.h ]] || need_packages+=(libquickfix-dev)
 [[ -f /usr/include/nlohmann/json.hpp ]] || need_packages+=(nlohmann-json3-dev)
+[[ -f /usr/include/openssl/evp.h ]] || need_packages+=(libssl-dev)
+command -v openssl >/dev/null || need_packages+=(openssl)
 [[ $MODE == demo ]] || command -v valgrind >/dev/null || need_packages+=(valgrind)
 if ((${#need_packages[@]})); then
     say "installing: ${need_packages[*]}"
@@ -171,9 +173,20 @@ if [[ ${ACCEPTOR_VALGRIND:-0} == 1 ]]; then # the acceptor itself under memcheck
     detail "the acceptor runs under valgrind memcheck (log: acceptor.valgrind)"
 fi
 POOL=32
+GEO_ARGS=()
+if [[ $MODE == test ]]; then
+    # A country database of our own (examples/geoip_db.rs, mmdb-writer from crates.io; no real one is
+    # shipped or downloaded): 127.0.0.1 in France, 127.0.0.2 in the US. `cargo test` built the
+    # example already (same features: nothing is rebuilt).
+    (cd "$ROOT" && cargo build --quiet --features test-hooks --example geoip_db)
+    "$ROOT/target/debug/examples/geoip_db" "$WORK/country.mmdb" 127.0.0.1/32=FR 127.0.0.2/32=US
+    # A 30 s freshness window for signed Logons (default 5 s), so that the replay below is refused
+    # as a replay however slowly this machine starts an initiator.
+    GEO_ARGS=(--geoip "$WORK/country.mmdb" --logon-window-ms 30000)
+fi
 FIX_MASTER_PASSWORD=$MASTER "${ACCEPTOR_CMD[@]}" --data-dir "$WORK/store" --state-dir "$WORK/quickfix" \
     --tokens-file "$WORK/tokens.json" --status-file "$WORK/status" --begin-strings FIX.4.4,FIX.4.2 \
-    --comp-id-pool "$POOL" >"$WORK/acceptor.log" 2>&1 &
+    --comp-id-pool "$POOL" "${GEO_ARGS[@]}" >"$WORK/acceptor.log" 2>&1 &
 ACCEPTOR_PID=$!
 status_is() { [[ -f $WORK/status ]] && grep -qx "$1" "$WORK/status"; }
 acceptor_alive() { kill -0 "$ACCEPTOR_PID" 2>/dev/null || fail "the acceptor exited early"; }
@@ -496,6 +509,72 @@ expect "live sessions" "$(jq .totals.live_sessions <<<"$stats")" 0
 api "$TOKEN_OPERATOR" GET /admin/fix/audit/verify
 expect "audit chain intact" "$(jq .ok <<<"$BODY")" true
 
+SIGNED_ACCEPTED=0
+SIGNED_REFUSED=0
+if [[ $MODE == test ]]; then
+    step "signed Logons (Ed25519 and HMAC-SHA256, signed by OpenSSL in the initiator) and a country rule"
+    api "$TOKEN_OPERATOR" POST /admin/fix/rate-limits/tiers "$(tier e2e-signed 0)"
+    expect "tier e2e-signed HTTP" "$HTTP_CODE" 200
+    api "$TOKEN_ADMIN" POST /admin/fix/logon-policy '{"tier": "e2e-signed", "policy": "password+signature"}'
+    expect "e2e-signed asks for password+signature" "$(jq -r '.tiers["e2e-signed"]' <<<"$BODY")" password+signature
+    provision sig e2e-signed FP00025
+    provision mac e2e-signed FP00026
+    provision geo e2e-burst FP00027
+    openssl genpkey -algorithm ed25519 -out "$WORK/sig.pem" 2>/dev/null
+    openssl genpkey -algorithm ed25519 -out "$WORK/other.pem" 2>/dev/null
+    SIG_PUBLIC=$(openssl pkey -in "$WORK/sig.pem" -pubout -outform DER | tail -c 32 | base64)
+    api "$TOKEN_ADMIN" POST /admin/fix/logon-keys/ed25519 \
+        "$(jq -cn --arg k "$SIG_PUBLIC" '{user: "sig", key_id: "sig-1", public_key: $k}')"
+    expect "sig's Ed25519 key registered HTTP" "$HTTP_CODE" 200
+    api "$TOKEN_ADMIN" POST /admin/fix/logon-keys/hmac '{"user": "mac", "key_id": "mac-1"}'
+    expect "mac's HMAC key generated HTTP" "$HTTP_CODE" 200
+    jq -r .secret <<<"$BODY" >"$WORK/mac.secret"
+    signed_as() { echo --sender "$(cat "$WORK/$1.sender")" --password-file "$WORK/$1.password" --source-host 127.0.0.4; }
+    refused_with() { # name, what, 58, 1409
+        expect "$2: logon" "$(kv "$WORK/$1.out" logon)" refused
+        expect "$2: Logout 58" "$(kv "$WORK/$1.out" logon_text)" "$3"
+        expect "$2: Logout 1409" "$(kv "$WORK/$1.out" logon_1409)" "$4"
+        SIGNED_REFUSED=$((SIGNED_REFUSED + 1))
+    }
+    initiator sig-ok $(signed_as sig) --key-id sig-1 --sign-ed25519 "$WORK/sig.pem" --replay-file "$WORK/sig.replay" --timeout 10
+    expect "Ed25519-signed Logon: logon" "$(kv "$WORK/sig-ok.out" logon)" accepted
+    SIGNED_ACCEPTED=$((SIGNED_ACCEPTED + 1))
+    initiator sig-replay $(signed_as sig) --key-id sig-1 --sign-ed25519 "$WORK/sig.pem" --replay-file "$WORK/sig.replay" --timeout 10
+    refused_with sig-replay "the same signed Logon again (a replay)" "Logon signature already used" 5
+    initiator sig-stale $(signed_as sig) --key-id sig-1 --sign-ed25519 "$WORK/sig.pem" --sending-time-offset-ms -120000 --timeout 10
+    refused_with sig-stale "a Logon signed 2 minutes ago (stale)" "Logon SendingTime outside the accepted window" 7
+    initiator sig-wrong $(signed_as sig) --key-id sig-1 --sign-ed25519 "$WORK/other.pem" --timeout 10
+    refused_with sig-wrong "a Logon signed with another key" "Invalid logon signature" 5
+    initiator sig-none $(signed_as sig) --timeout 10
+    refused_with sig-none "a password-only Logon on a signature tier" "Logon signature required" 5
+    initiator mac-ok $(signed_as mac) --key-id mac-1 --sign-hmac "$WORK/mac.secret" --timeout 10
+    expect "HMAC-signed Logon: logon" "$(kv "$WORK/mac-ok.out" logon)" accepted
+    SIGNED_ACCEPTED=$((SIGNED_ACCEPTED + 1))
+    grep -q "logon accepted FIX.4.4:FIXPROV->FP00026 from 127.0.0.4" "$WORK/acceptor.log" ||
+        fail "the acceptor did not log mac's signed logon"
+    story "sig (Ed25519, key made by OpenSSL) and mac (HMAC secret generated by fixprov) log on with Logons"
+    story "signed by OpenSSL in the initiator; a replay, a stale one, one signed by another key and a"
+    story "password-only Logon on the signature tier are each refused with their own text"
+
+    api "$TOKEN_ADMIN" POST /admin/fix/country-rules '{"user": "geo", "rule": {"allow": ["FR"]}}'
+    expect "geo may log on from France only HTTP" "$HTTP_CODE" 200
+    initiator geo-fr $(as_user geo) --source-host 127.0.0.1 --timeout 10
+    expect "geo from 127.0.0.1 (FR in the database): logon" "$(kv "$WORK/geo-fr.out" logon)" accepted
+    SIGNED_ACCEPTED=$((SIGNED_ACCEPTED + 1))
+    initiator geo-us $(as_user geo) --source-host 127.0.0.2 --timeout 10
+    refused_with geo-us "geo from 127.0.0.2 (US in the database)" "Logon not allowed from this country" 7
+    story "geo (allowed countries: FR) logs on from 127.0.0.1 (FR) and is refused from 127.0.0.2 (US):"
+    story "the peer address read from the socket, its country from a GeoIP database"
+
+    api "$TOKEN_OPERATOR" GET /admin/fix/stats
+    for reason in replayed_signature stale_signature bad_signature signature_required country_not_allowed; do
+        expect "logons refused, $reason" "$(jq ".logons.refused.$reason" <<<"$BODY")" 1
+    done
+    api "$TOKEN_OPERATOR" GET '/admin/fix/audit?event=logon.refused&limit=1000'
+    grep -q "$(sed -n 2p "$WORK/sig.replay")" <<<"$BODY" && fail "RawData reached the audit log"
+    ASSERTIONS=$((ASSERTIONS + 1))
+fi
+
 step "stop the acceptor (SIGTERM)"
 kill -TERM "$ACCEPTOR_PID"
 wait_until "$START_TIMEOUT" "the acceptor to exit" eval '! kill -0 $ACCEPTOR_PID 2>/dev/null'
@@ -505,8 +584,8 @@ ACCEPTOR_PID=
 expect "acceptor exit status (99: a memcheck error under ACCEPTOR_VALGRIND=1)" "$acceptor_rc" 0
 summary=$(sed -n 's/^acceptor: summary: //p' "$WORK/acceptor.log")
 acceptor_count() { grep -o "$1=[0-9]*" <<<"$summary" | head -n 1 | cut -d= -f2; }
-expect "acceptor: logons accepted" "$(acceptor_count accepted)" 28
-expect "acceptor: logons refused (throw FIX::RejectLogon)" "$(acceptor_count refused)" 10
+expect "acceptor: logons accepted" "$(acceptor_count accepted)" $((28 + SIGNED_ACCEPTED))
+expect "acceptor: logons refused (throw FIX::RejectLogon)" "$(acceptor_count refused)" $((10 + SIGNED_REFUSED))
 expect "acceptor: messages processed" "$(acceptor_count processed)" $((30 + RECONNECT_OK + STEADY_SENT))
 expect "acceptor: messages answered 35=j" "$(acceptor_count throttled)" $((20 + RECONNECT_REJECTS))
 expect "acceptor: kill events from fixprov's callback" "$(acceptor_count events)" 21
@@ -541,6 +620,10 @@ say "  addresses: each Logon's peer address read from its socket: carol (allow-l
 say "             from 127.0.0.1, refused from 127.0.0.2; 5 wrong passwords locked 127.0.0.3 out, not her"
 say "  provision: 20 users provisioned and logged on while dave traded ($STEADY_SENT orders, no gap, no Logout);"
 say "             pooled CompIDs declared ahead, so nothing restarted until the planned SIGUSR1"
+if [[ $MODE == test ]]; then
+    say "  signed   : Ed25519 and HMAC-signed Logons (signed by OpenSSL) accepted; a replay, a stale one, another"
+    say "             key's and a password-only one refused; geo allowed from 127.0.0.1 (FR), refused from 127.0.0.2 (US)"
+fi
 say "  killed   : 21 sessions through POST /admin/fix/sessions/kill: alice (Logout ${KILL_LATENCY} ms later), and"
 say "             20 more with the Logout on the wire in ${KILL_P50} ms (p50), ${KILL_P99} ms (p99);"
 say "             1 logged out on DISCONNECT (bob; his $DISCONNECT_VERDICTS orders after it not processed)"

@@ -4,7 +4,9 @@
 //   Logon (35=A)      fromAdmin: fixprov logon with 49, 56, 554, 553 and the peer's address (read
 //                     from the socket this thread just read the Logon from: peer_address.cpp); a
 //                     refusal throws FIX::RejectLogon and the Logout carries fixprov's text (58)
-//                     and SessionStatus (1409).
+//                     and SessionStatus (1409). A signed Logon (RawData 96 present) goes to
+//                     fixprov_logon_signed with 35, 34 and 52 as received, 96, and the key id from
+//                     553 (docs/credentials.md: the canonical payload).
 //   application msg   fromApp: fixprov_check_msgtype with tag 35. OK: processed (a NewOrderSingle
 //                     gets an ExecutionReport). THROTTLED: BusinessMessageReject (35=j, 380=0,
 //                     45, 372, 58), not processed. DISCONNECT / KILLED: Logout.
@@ -73,6 +75,7 @@ template <class... Args> void log_line(Args &&...args) {
 
 // FIX tags used here (QuickFIX's generated field classes would do as well).
 constexpr int TAG_MSG_TYPE = 35, TAG_MSG_SEQ_NUM = 34, TAG_SENDER = 49, TAG_TARGET = 56;
+constexpr int TAG_SENDING_TIME = 52, TAG_RAW_DATA = 96;
 constexpr int TAG_PASSWORD = 554, TAG_USERNAME = 553, TAG_TEXT = 58, TAG_SESSION_STATUS = 1409;
 constexpr int TAG_REF_SEQ_NUM = 45, TAG_REF_MSG_TYPE = 372, TAG_BUSINESS_REJECT_REF_ID = 379;
 constexpr int TAG_BUSINESS_REJECT_REASON = 380, TAG_CL_ORD_ID = 11, TAG_SYMBOL = 55, TAG_SIDE = 54;
@@ -207,10 +210,20 @@ class Gateway : public FIX::Application {
         // (peer_address.cpp). Unknown (empty) only if that ever fails: fixprov then fails closed for
         // a user with an allow-list.
         const std::string peer = peer_address_of_this_thread();
+        const fixprov::StrRef peer_ref = peer.empty() ? fixprov::StrRef() : fixprov::StrRef(peer);
         try {
-            fixprov::LogonResult r = engine_.logon(sender, target, password,
-                                                   has_username ? fixprov::StrRef(username) : fixprov::StrRef(),
-                                                   peer.empty() ? fixprov::StrRef() : fixprov::StrRef(peer));
+            fixprov::LogonResult r = [&] {
+                if (!message.isSetField(TAG_RAW_DATA))
+                    return engine_.logon(sender, target, password,
+                                         has_username ? fixprov::StrRef(username) : fixprov::StrRef(), peer_ref);
+                // A signed Logon: the fields as received; Username (553) carries the key id.
+                const std::string seq = header.getField(TAG_MSG_SEQ_NUM);
+                const std::string sending_time = header.getField(TAG_SENDING_TIME);
+                const std::string raw_data = message.getField(TAG_RAW_DATA);
+                fixprov::Engine::Signed signed_fields{"A", std::strtoull(seq.c_str(), nullptr, 10), sending_time,
+                                                      raw_data, username};
+                return engine_.logon_signed(sender, target, password, peer_ref, signed_fields);
+            }();
             status = r.status();
             session_status = r.session_status();
             text = r.text();
@@ -437,6 +450,8 @@ struct Config {
     std::string admin_bind = "127.0.0.1:0";
     std::string venue = "FIXPROV";
     std::string gateway_id;
+    std::string geoip;
+    std::uint32_t logon_window_ms = 0;
     std::vector<std::string> begin_strings{"FIX.4.4"};
     int fix_port = 0;
     std::uint32_t comp_id_pool = 32;
@@ -448,6 +463,8 @@ void usage() {
                  "         [--status-file FILE] [--fix-port N (0: a free port)] [--admin-bind 127.0.0.1:0]\n"
                  "         [--begin-strings FIX.4.4,FIX.4.2] [--venue FIXPROV] [--no-default-rules]\n"
                  "         [--comp-id-pool N (default 32; 0: CompIDs from user ids, SIGHUP to declare)]\n"
+                 "         [--geoip FILE.mmdb (country rules; read again when the file changes)]\n"
+                 "         [--logon-window-ms N (signed Logons: SendingTime at most N ms old; default 5000)]\n"
                  "  The store's master password comes from FIX_MASTER_PASSWORD.\n"
                  "  Fleet mode: FIXPROV_DATABASE_URL (postgres://...; an environment variable, so that the\n"
                  "  database password never shows in a process list) puts the store in PostgreSQL, shared\n"
@@ -488,6 +505,11 @@ bool parse(int argc, char **argv, Config &c) {
             if (!next(c.admin_bind)) return false;
         } else if (a == "--gateway-id") {
             if (!next(c.gateway_id)) return false;
+        } else if (a == "--geoip") {
+            if (!next(c.geoip)) return false;
+        } else if (a == "--logon-window-ms") {
+            if (!next(v)) return false;
+            c.logon_window_ms = static_cast<std::uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
         } else if (a == "--venue") {
             if (!next(c.venue)) return false;
         } else if (a == "--fix-port") {
@@ -712,6 +734,8 @@ int main(int argc, char **argv) {
             options.database_url(database).fleet(config.gateway_id);
         else
             options.data_dir(config.data_dir);
+        if (!config.geoip.empty()) options.geoip(config.geoip);
+        if (config.logon_window_ms != 0) options.logon_window(config.logon_window_ms, 1000);
         options.master_password(master)
             .comp_ids(config.venue)
             // Provisioning assigns CompIDs from a pool declared below, ahead of the users.

@@ -177,6 +177,20 @@ class Options {
     }
     /// The least size of the SenderCompID pool (fixprov_options_set_comp_id_pool): provisioning
     /// assigns pooled CompIDs that an engine declared ahead ("FP00001", ...).
+    /// The freshness window of signed logons (fixprov_options_set_logon_window): SendingTime at most
+    /// back_ms behind and ahead_ms ahead of the engine's clock (defaults 5,000 and 1,000).
+    Options &logon_window(std::uint32_t back_ms, std::uint32_t ahead_ms) {
+        detail::check(fixprov_options_set_logon_window(p_.get(), back_ms, ahead_ms),
+                      "fixprov_options_set_logon_window");
+        return *this;
+    }
+    /// The GeoIP database for country rules (fixprov_options_set_geoip): a MaxMind .mmdb file, read
+    /// at open and again when it changes; unknown_allowed lets a country that cannot be told pass.
+    Options &geoip(StrRef path, bool unknown_allowed = false) {
+        detail::check(fixprov_options_set_geoip(p_.get(), path.data(), path.size(), unknown_allowed ? 1 : 0),
+                      "fixprov_options_set_geoip");
+        return *this;
+    }
     Options &comp_id_pool(std::uint32_t size) {
         detail::check(fixprov_options_set_comp_id_pool(p_.get(), size), "fixprov_options_set_comp_id_pool");
         return *this;
@@ -401,6 +415,73 @@ class Engine {
         if (s == FIXPROV_OK) return LogonResult(s, 0, "", Session(get(), handle));
         if (is_error(s)) detail::raise(s, "fixprov_logon");
         return LogonResult(s, session_status, text, Session());
+    }
+    /// A signed Logon (fixprov_logon_signed): the Logon's MsgType (35), MsgSeqNum (34), SendingTime
+    /// (52) and RawData (96) as received, and the key id from Username (553).
+    struct Signed {
+        StrRef msg_type;
+        std::uint64_t msg_seq_num;
+        StrRef sending_time;
+        StrRef raw_data;
+        StrRef key_id;
+    };
+    LogonResult logon_signed(StrRef sender_comp_id, StrRef target_comp_id, StrRef password, StrRef peer_ip,
+                             const Signed &s) const {
+        SessionHandle handle = 0;
+        std::uint32_t session_status = 0;
+        const char *text = nullptr;
+        fixprov_status st = fixprov_logon_signed(
+            get(), sender_comp_id.data(), sender_comp_id.size(), target_comp_id.data(), target_comp_id.size(),
+            password.data(), password.size(), peer_ip.data(), peer_ip.size(), s.msg_type.data(), s.msg_type.size(),
+            s.msg_seq_num, s.sending_time.data(), s.sending_time.size(), s.raw_data.data(), s.raw_data.size(),
+            s.key_id.data(), s.key_id.size(), &handle, &session_status, &text);
+        if (st == FIXPROV_OK) return LogonResult(st, 0, "", Session(get(), handle));
+        if (is_error(st)) detail::raise(st, "fixprov_logon_signed");
+        return LogonResult(st, session_status, text, Session());
+    }
+    /// Registers an Ed25519 public key (standard base64) for a user's signed logons; returns its id.
+    OwnedString key_add_ed25519(StrRef user, StrRef public_key, std::uint64_t expires_unix_ms = 0) const {
+        char *id = nullptr;
+        detail::check(fixprov_key_add_ed25519(get(), user.data(), user.size(), public_key.data(), public_key.size(),
+                                              expires_unix_ms, &id),
+                      "fixprov_key_add_ed25519");
+        return OwnedString(id);
+    }
+    /// A generated HMAC-SHA256 logon key: its id and the secret (base64), shown this once.
+    struct HmacKey {
+        OwnedString key_id;
+        OwnedString secret;
+    };
+    HmacKey key_generate_hmac(StrRef user, std::uint64_t expires_unix_ms = 0) const {
+        char *id = nullptr;
+        char *secret = nullptr;
+        detail::check(fixprov_key_generate_hmac(get(), user.data(), user.size(), expires_unix_ms, &id, &secret),
+                      "fixprov_key_generate_hmac");
+        return HmacKey{OwnedString(id), OwnedString(secret)};
+    }
+    void key_revoke(StrRef user, StrRef key_id) const {
+        detail::check(fixprov_key_revoke(get(), user.data(), user.size(), key_id.data(), key_id.size()),
+                      "fixprov_key_revoke");
+    }
+    /// A user's own logon policy ("password", "signature", "password+signature"); empty: its tier's.
+    void logon_policy_set(StrRef user, StrRef policy) const {
+        detail::check(fixprov_logon_policy_set(get(), user.data(), user.size(), policy.data(), policy.size()),
+                      "fixprov_logon_policy_set");
+    }
+    void tier_set_logon_policy(StrRef tier, StrRef policy) const {
+        detail::check(fixprov_tier_set_logon_policy(get(), tier.data(), tier.size(), policy.data(), policy.size()),
+                      "fixprov_tier_set_logon_policy");
+    }
+    /// A user's own country rule as JSON ({"allow": ["FR"], "deny": []}); empty: its tier's.
+    void country_rule_set(StrRef user, StrRef rule_json) const {
+        detail::check(fixprov_country_rule_set(get(), user.data(), user.size(), rule_json.data(), rule_json.size()),
+                      "fixprov_country_rule_set");
+    }
+    /// A tier's country rule as JSON; empty removes it.
+    void tier_country_rule_set(StrRef tier, StrRef rule_json) const {
+        detail::check(
+            fixprov_tier_country_rule_set(get(), tier.data(), tier.size(), rule_json.data(), rule_json.size()),
+            "fixprov_tier_country_rule_set");
     }
     Session session_open(StrRef user) const {
         SessionHandle handle = 0;

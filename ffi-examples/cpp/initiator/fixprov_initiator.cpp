@@ -12,6 +12,13 @@
 //                                            hold mode with --order-every: orders sent while
 //                                            holding, every answer, inbound Heartbeats, inbound
 //                                            messages and gaps in their MsgSeqNum (34), logons made
+//
+// Signed logons (docs/credentials.md), signed with OpenSSL's libcrypto, an implementation apart from
+// fixprov's: --key-id ID with --sign-ed25519 KEY.pem (an Ed25519 private key) or --sign-hmac FILE
+// (the HMAC-SHA256 secret fixprov generated, in base64) puts the key id in Username (553) and the
+// signature of "35 SOH 49 SOH 56 SOH 34 SOH 52" in RawData (96). --sending-time-offset-ms N sends
+// SendingTime N ms off the clock (a stale Logon); --replay-file F saves SendingTime and RawData the
+// first time and sends them again, byte for byte, every later time (a replayed Logon).
 // Exit status: 0 when the run completed (whatever the outcome), 2 on bad arguments, 1 on errors.
 #include <quickfix/Application.h>
 #include <quickfix/FileLog.h>
@@ -21,6 +28,9 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketInitiator.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -45,11 +55,72 @@ struct Config {
     std::string host = "127.0.0.1", source_host, sender, target = "FIXPROV", password, username, state_dir, ready_file;
     std::string begin_string = "FIX.4.4";
     std::string stop_file;
+    std::string key_id, sign_ed25519, sign_hmac, replay_file;
+    long long sending_time_offset_ms = 0;
     int port = 0, burst = 0, heartbeat_s = 30;
     double timeout_s = 10.0, hold_s = 0.0, order_every_s = 0.0;
 };
 
 std::string get(const FIX::FieldMap &map, int tag) { return map.isSetField(tag) ? map.getField(tag) : std::string(); }
+
+std::string base64(const unsigned char *bytes, std::size_t n) {
+    std::string out(4 * ((n + 2) / 3) + 1, '\0');
+    const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(&out[0]), bytes, static_cast<int>(n));
+    out.resize(static_cast<std::size_t>(len));
+    return out;
+}
+
+std::string read_all(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+
+/// The signature of `payload` in base64: Ed25519 under the PEM private key, or HMAC-SHA256 under
+/// the base64 secret.
+std::string sign(const Config &c, const std::string &payload) {
+    const auto *data = reinterpret_cast<const unsigned char *>(payload.data());
+    if (!c.sign_ed25519.empty()) {
+        FILE *f = std::fopen(c.sign_ed25519.c_str(), "r");
+        if (f == nullptr) throw std::runtime_error("cannot read " + c.sign_ed25519);
+        EVP_PKEY *key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+        std::fclose(f);
+        if (key == nullptr) throw std::runtime_error("not a private key: " + c.sign_ed25519);
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        unsigned char sig[64];
+        std::size_t len = sizeof sig;
+        const bool ok = ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
+                        EVP_DigestSign(ctx, sig, &len, data, payload.size()) == 1;
+        EVP_MD_CTX_free(ctx);
+        EVP_PKEY_free(key);
+        if (!ok) throw std::runtime_error("Ed25519 signing failed");
+        return base64(sig, len);
+    }
+    const std::string text = read_all(c.sign_hmac);
+    unsigned char secret[64];
+    const int decoded = EVP_DecodeBlock(secret, reinterpret_cast<const unsigned char *>(text.data()),
+                                        static_cast<int>(text.size()));
+    if (decoded < 32) throw std::runtime_error("the HMAC secret is not base64 of 32 bytes");
+    unsigned char mac[32];
+    unsigned int mac_len = sizeof mac;
+    // EVP_DecodeBlock counts the padding as zero bytes: the secret is the first 32.
+    if (HMAC(EVP_sha256(), secret, 32, data, payload.size(), mac, &mac_len) == nullptr)
+        throw std::runtime_error("HMAC failed");
+    return base64(mac, mac_len);
+}
+
+/// A FIX UTCTimestamp with milliseconds of `ms` since the Unix epoch.
+std::string utc_timestamp(std::int64_t ms) {
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return buf;
+}
 
 class Client : public FIX::Application {
   public:
@@ -73,11 +144,32 @@ class Client : public FIX::Application {
     }
     void onLogout(const FIX::SessionID &) override { update([&] { disconnected = true; }); }
 
-    // Adds the credentials to our Logon (554 Password, 553 Username).
+    // Adds the credentials to our Logon (554 Password, 553 Username), and with a key, the key id in
+    // 553 and the signature of the header's fields in 96 (QuickFIX filled 34 and 52 already).
     void toAdmin(FIX::Message &message, const FIX::SessionID &) override {
-        if (get(message.getHeader(), 35) != "A") return;
-        message.setField(554, config_.password);
+        FIX::Header &header = message.getHeader();
+        if (get(header, 35) != "A") return;
+        if (!config_.password.empty()) message.setField(554, config_.password);
         if (!config_.username.empty()) message.setField(553, config_.username);
+        if (config_.key_id.empty()) return;
+        std::string time = get(header, 52), raw;
+        if (config_.sending_time_offset_ms != 0) time = utc_timestamp(unix_ms() + config_.sending_time_offset_ms);
+        struct stat st;
+        const bool replay = !config_.replay_file.empty() && ::stat(config_.replay_file.c_str(), &st) == 0;
+        if (replay) {
+            std::ifstream in(config_.replay_file);
+            std::getline(in, time);
+            std::getline(in, raw);
+        } else {
+            const std::string payload = std::string("A\x01") + get(header, 49) + "\x01" + get(header, 56) + "\x01" +
+                                        get(header, 34) + "\x01" + time;
+            raw = sign(config_, payload);
+            if (!config_.replay_file.empty()) std::ofstream(config_.replay_file) << time << "\n" << raw << "\n";
+        }
+        header.setField(52, time);
+        message.setField(553, config_.key_id);
+        message.setField(95, std::to_string(raw.size()));
+        message.setField(96, raw);
     }
     void toApp(FIX::Message &, const FIX::SessionID &) throw(FIX::DoNotSend) override {}
 
@@ -164,6 +256,11 @@ bool parse(int argc, char **argv, Config &c) {
         else if (a == "--stop-file") c.stop_file = v;
         else if (a == "--heartbeat") c.heartbeat_s = std::atoi(v.c_str());
         else if (a == "--order-every") c.order_every_s = std::atof(v.c_str());
+        else if (a == "--key-id") c.key_id = v;
+        else if (a == "--sign-ed25519") c.sign_ed25519 = v;
+        else if (a == "--sign-hmac") c.sign_hmac = v;
+        else if (a == "--sending-time-offset-ms") c.sending_time_offset_ms = std::atoll(v.c_str());
+        else if (a == "--replay-file") c.replay_file = v;
         else {
             std::cerr << "unknown argument: " << a << "\n";
             return false;
@@ -200,7 +297,9 @@ int main(int argc, char **argv) {
         std::cerr << "usage: fixprov_initiator --port N --sender COMPID --state-dir DIR [--target FIXPROV]\n"
                      "         [--password PW | --password-file F] [--username USER] [--begin-string FIX.4.4]\n"
                      "         [--burst N] [--timeout S] [--hold S] [--ready-file F] [--host 127.0.0.1]\n"
-                     "         [--source-host 127.0.0.2] [--heartbeat S] [--order-every S] [--stop-file F]\n";
+                     "         [--source-host 127.0.0.2] [--heartbeat S] [--order-every S] [--stop-file F]\n"
+                     "         [--key-id ID (--sign-ed25519 KEY.pem | --sign-hmac SECRET_FILE)\n"
+                     "          [--sending-time-offset-ms N] [--replay-file F]]\n";
         return 2;
     }
     try {
