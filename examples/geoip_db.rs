@@ -41,7 +41,9 @@ fn main() {
             eprintln!("geoip_db: {code:?} is not an ISO 3166-1 alpha-2 code");
             std::process::exit(2);
         }
-        writer.insert(network, &Record { country: Country { iso_code: code } }).expect("a network the tree takes");
+        writer
+            .insert(network, &Record { country: Country { iso_code: code } })
+            .expect("a network the tree takes");
     }
     let tmp = format!("{out}.tmp");
     std::fs::write(&tmp, writer.to_bytes().expect("the database serializes")).expect("the file is written");

@@ -45,6 +45,10 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || {
 cargo bench --quiet --bench fleet -- --publish
 
 echo
+echo "== signed logons (Ed25519 and HMAC) =="
+FIXPROV_PUBLISH=1 cargo bench --quiet --bench logon
+
+echo
 echo "== Java (JNI) and QuickFIX C++ =="
 # The C++ overhead benchmark builds against QuickFIX (as ffi-examples/cpp/e2e.sh, which installs the
 # same packages); without them it would print nothing and leave an empty table behind.

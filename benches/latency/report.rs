@@ -13,6 +13,9 @@ const MANUAL_END: &str = "<!-- END SECTION: java-cpp -->";
 /// The fleet section, written by `cargo bench --bench fleet -- --publish`.
 const FLEET_BEGIN: &str = "<!-- BEGIN SECTION: fleet";
 const FLEET_END: &str = "<!-- END SECTION: fleet -->";
+/// The signed-logon section, written by `FIXPROV_PUBLISH=1 cargo bench --bench logon`.
+const SIGNED_BEGIN: &str = "<!-- BEGIN SECTION: signed-logon";
+const SIGNED_END: &str = "<!-- END SECTION: signed-logon -->";
 
 /// The order check the ratios and targets are about.
 const ORDER_CHECK: &str = "fixprov_check order admitted";
@@ -685,10 +688,12 @@ fn thousands(n: u64) -> String {
 /// harness, from ffi-examples/java and ffi-examples/cpp), or a placeholder until it runs.
 fn manual_section(existing: &str) -> String {
     // The fleet section (`cargo bench --bench fleet -- --publish`) is kept after it.
-    let fleet = match (existing.find(FLEET_BEGIN), existing.find(FLEET_END)) {
-        (Some(b), Some(e)) if b < e => format!("\n\n{}", &existing[b..e + FLEET_END.len()]),
+    let kept = |begin: &str, end: &str| match (existing.find(begin), existing.find(end)) {
+        (Some(b), Some(e)) if b < e => format!("\n\n{}", &existing[b..e + end.len()]),
         _ => String::new(),
     };
+    // The signed-logon section (`FIXPROV_PUBLISH=1 cargo bench --bench logon`) after it.
+    let fleet = kept(FLEET_BEGIN, FLEET_END) + &kept(SIGNED_BEGIN, SIGNED_END);
     if let (Some(b), Some(e)) = (existing.find(MANUAL_BEGIN), existing.find(MANUAL_END)) {
         if b < e {
             return format!("{}{fleet}", &existing[b..e + MANUAL_END.len()]);

@@ -178,7 +178,7 @@ impl Core {
             return Err(Error::invalid("the key's expiry is already past"));
         }
         let id = key_id.map_or_else(new_key_id, str::to_owned);
-        let key = LogonKey { id, kind, material, created_unix_ms: now, expires_unix_ms: expires };
+        let key = LogonKey::new(id, kind, material, now, expires);
         let info = key.info(now);
         self.change_credential_record(user, "credential.key_add", |r| {
             if r.status == crate::cold::credentials::CredentialStatus::Revoked {
@@ -290,13 +290,7 @@ impl Core {
     /// What an unknown SenderCompID's signed logon costs, spent so that its answer's timing tells
     /// nothing of which CompIDs ask for signatures.
     pub(crate) fn spend_like_a_signature(signed: &SignedLogon<'_>) {
-        let key = LogonKey {
-            id: String::new(),
-            kind: KeyKind::Ed25519,
-            material: DUMMY_PUBLIC_KEY,
-            created_unix_ms: 0,
-            expires_unix_ms: None,
-        };
+        let key = LogonKey::new(String::new(), KeyKind::Ed25519, DUMMY_PUBLIC_KEY, 0, None);
         let signature = decode_signature(signed.raw_data).unwrap_or_else(|| vec![0; 64]);
         std::hint::black_box(key.verifies(b"A", &signature));
     }
