@@ -43,6 +43,8 @@ need cc || missing+=(gcc)
 need c++ || missing+=(g++)
 need make || missing+=(make)
 need valgrind || missing+=(valgrind)
+# tests/signed.rs checks signatures made by the OpenSSL command line.
+need openssl || missing+=(openssl)
 # The fleet tests (tests/fleet.rs, tests/store_contract.rs) start a real PostgreSQL server.
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then

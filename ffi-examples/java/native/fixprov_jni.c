@@ -362,6 +362,22 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetCompIdPool(JNIEnv *env,
     ok_or_throw(env, fixprov_options_set_comp_id_pool(OPTIONS(o), (uint32_t)size));
 }
 
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetLogonWindow(JNIEnv *env, jclass cls, jlong o, jint back_ms,
+                                                                   jint ahead_ms) {
+    UNUSED(cls);
+    ok_or_throw(env, fixprov_options_set_logon_window(OPTIONS(o), (uint32_t)back_ms, (uint32_t)ahead_ms));
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetGeoip(JNIEnv *env, jclass cls, jlong o, jbyteArray path,
+                                                             jint unknown_allowed) {
+    UNUSED(cls);
+    jbuf b;
+    if (!jbuf_get(env, path, &b, 0)) return;
+    fixprov_status s = fixprov_options_set_geoip(OPTIONS(o), b.ptr, b.len, (uint32_t)unknown_allowed);
+    jbuf_release(&b);
+    ok_or_throw(env, s);
+}
+
 JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetLogonRate(JNIEnv *env, jclass cls, jlong o, jint attempts,
                                                                    jint window_ms) {
     UNUSED(cls);
@@ -711,6 +727,115 @@ JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_logon(JNIEnv *env, jclass cls, jl
     }
     throw_status(env, s);
     return (jint)s;
+}
+
+JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_logonSigned(JNIEnv *env, jclass cls, jlong e, jbyteArray sender,
+                                                           jbyteArray target, jbyteArray password, jbyteArray peer_ip,
+                                                           jbyteArray msg_type, jlong msg_seq_num,
+                                                           jbyteArray sending_time, jbyteArray raw_data,
+                                                           jbyteArray key_id, jlongArray out_session,
+                                                           jintArray out_session_status, jobjectArray out_text) {
+    UNUSED(cls);
+    if (!out_len_ok(env, out_session, 1) || !out_len_ok(env, out_session_status, 1) || !out_len_ok(env, out_text, 1))
+        return FIXPROV_ERR_NULL;
+    jbuf b[8];
+    /* the password (index 2) is a secret: its copy is wiped */
+    if (!get_all(env, b, (jbyteArray[]){sender, target, password, peer_ip, msg_type, sending_time, raw_data, key_id},
+                 8, 1u << 2))
+        return FIXPROV_ERR_NULL;
+    uint64_t session = 0;
+    uint32_t session_status = 0;
+    const char *text = NULL;
+    fixprov_status s = fixprov_logon_signed(ENGINE(e), b[0].ptr, b[0].len, b[1].ptr, b[1].len, b[2].ptr, b[2].len,
+                                            b[3].ptr, b[3].len, b[4].ptr, b[4].len, (uint64_t)msg_seq_num, b[5].ptr,
+                                            b[5].len, b[6].ptr, b[6].len, b[7].ptr, b[7].len, &session,
+                                            &session_status, &text);
+    release_all(b, 8);
+    if (s == FIXPROV_OK) {
+        jlong v = (jlong)session;
+        (*env)->SetLongArrayRegion(env, out_session, 0, 1, &v);
+        if ((*env)->ExceptionCheck(env)) fixprov_session_close(ENGINE(e), session); /* do not leak the slot */
+        return (jint)s;
+    }
+    if (s >= 200 && s < 300) { /* a refusal: not an error */
+        jint v = (jint)session_status;
+        (*env)->SetIntArrayRegion(env, out_session_status, 0, 1, &v);
+        if ((*env)->ExceptionCheck(env)) return (jint)s;
+        if (text != NULL) { /* static ASCII text */
+            jstring t = (*env)->NewStringUTF(env, text);
+            if (t == NULL) return (jint)s;
+            (*env)->SetObjectArrayElement(env, out_text, 0, t);
+            (*env)->DeleteLocalRef(env, t);
+        }
+        return (jint)s;
+    }
+    throw_status(env, s);
+    return (jint)s;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_fixprov_FixProv_keyAddEd25519(JNIEnv *env, jclass cls, jlong e, jbyteArray user,
+                                                                 jbyteArray public_key, jlong expires_unix_ms) {
+    UNUSED(cls);
+    jbuf b[2];
+    if (!get_all(env, b, (jbyteArray[]){user, public_key}, 2, 0)) return NULL;
+    char *key_id = NULL;
+    fixprov_status s =
+        fixprov_key_add_ed25519(ENGINE(e), b[0].ptr, b[0].len, b[1].ptr, b[1].len, (uint64_t)expires_unix_ms, &key_id);
+    release_all(b, 2);
+    return json_result(env, s, key_id);
+}
+
+JNIEXPORT jobjectArray JNICALL Java_io_fixprov_FixProv_keyGenerateHmac(JNIEnv *env, jclass cls, jlong e,
+                                                                     jbyteArray user, jlong expires_unix_ms) {
+    UNUSED(cls);
+    jbuf u;
+    if (!jbuf_get(env, user, &u, 0)) return NULL;
+    char *key_id = NULL;
+    char *secret = NULL;
+    fixprov_status s = fixprov_key_generate_hmac(ENGINE(e), u.ptr, u.len, (uint64_t)expires_unix_ms, &key_id, &secret);
+    jbuf_release(&u);
+    if (!ok_or_throw(env, s)) return NULL;
+    /* take_string copies each into a Java array, then wipes and frees the library's copy */
+    jbyteArray id = take_string(env, key_id);
+    jbyteArray sec = take_string(env, secret);
+    if (id == NULL || sec == NULL) return NULL;
+    jclass bytes = (*env)->FindClass(env, "[B");
+    if (bytes == NULL) return NULL;
+    jobjectArray out = (*env)->NewObjectArray(env, 2, bytes, NULL);
+    if (out == NULL) return NULL;
+    (*env)->SetObjectArrayElement(env, out, 0, id);
+    (*env)->SetObjectArrayElement(env, out, 1, sec);
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_keyRevoke(JNIEnv *env, jclass cls, jlong e, jbyteArray user,
+                                                         jbyteArray key_id) {
+    UNUSED(cls);
+    call_user_rule(env, e, user, key_id, fixprov_key_revoke);
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_logonPolicySet(JNIEnv *env, jclass cls, jlong e, jbyteArray user,
+                                                              jbyteArray policy) {
+    UNUSED(cls);
+    call_user_rule(env, e, user, policy, fixprov_logon_policy_set);
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_tierSetLogonPolicy(JNIEnv *env, jclass cls, jlong e, jbyteArray tier,
+                                                                  jbyteArray policy) {
+    UNUSED(cls);
+    call_user_rule(env, e, tier, policy, fixprov_tier_set_logon_policy);
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_countryRuleSet(JNIEnv *env, jclass cls, jlong e, jbyteArray user,
+                                                              jbyteArray rule_json) {
+    UNUSED(cls);
+    call_user_rule(env, e, user, rule_json, fixprov_country_rule_set);
+}
+
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_tierCountryRuleSet(JNIEnv *env, jclass cls, jlong e, jbyteArray tier,
+                                                                  jbyteArray rule_json) {
+    UNUSED(cls);
+    call_user_rule(env, e, tier, rule_json, fixprov_tier_country_rule_set);
 }
 
 JNIEXPORT void JNICALL Java_io_fixprov_FixProv_masterPasswordChange(JNIEnv *env, jclass cls, jlong e,

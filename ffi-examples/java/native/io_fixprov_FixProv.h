@@ -65,6 +65,16 @@ extern "C" {
 #define io_fixprov_FixProv_LOGON_TOO_MANY_LOGONS 209L
 #undef io_fixprov_FixProv_LOGON_UNAVAILABLE
 #define io_fixprov_FixProv_LOGON_UNAVAILABLE 210L
+#undef io_fixprov_FixProv_LOGON_SIGNATURE_REQUIRED
+#define io_fixprov_FixProv_LOGON_SIGNATURE_REQUIRED 211L
+#undef io_fixprov_FixProv_LOGON_BAD_SIGNATURE
+#define io_fixprov_FixProv_LOGON_BAD_SIGNATURE 212L
+#undef io_fixprov_FixProv_LOGON_STALE_SIGNATURE
+#define io_fixprov_FixProv_LOGON_STALE_SIGNATURE 213L
+#undef io_fixprov_FixProv_LOGON_REPLAYED_SIGNATURE
+#define io_fixprov_FixProv_LOGON_REPLAYED_SIGNATURE 214L
+#undef io_fixprov_FixProv_LOGON_COUNTRY_NOT_ALLOWED
+#define io_fixprov_FixProv_LOGON_COUNTRY_NOT_ALLOWED 215L
 #undef io_fixprov_FixProv_MSG_OTHER
 #define io_fixprov_FixProv_MSG_OTHER 0L
 #undef io_fixprov_FixProv_MSG_ORDER
@@ -383,6 +393,22 @@ JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetLogonRate
 
 /*
  * Class:     io_fixprov_FixProv
+ * Method:    optionsSetLogonWindow
+ * Signature: (JII)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetLogonWindow
+  (JNIEnv *, jclass, jlong, jint, jint);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    optionsSetGeoip
+ * Signature: (J[BI)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_optionsSetGeoip
+  (JNIEnv *, jclass, jlong, jbyteArray, jint);
+
+/*
+ * Class:     io_fixprov_FixProv
  * Method:    checkWeighted
  * Signature: (JJII)I
  */
@@ -500,6 +526,70 @@ JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_logon
  */
 JNIEXPORT void JNICALL Java_io_fixprov_FixProv_masterPasswordChange
   (JNIEnv *, jclass, jlong, jbyteArray);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    logonSigned
+ * Signature: (J[B[B[B[B[BJ[B[B[B[J[I[Ljava/lang/String;)I
+ */
+JNIEXPORT jint JNICALL Java_io_fixprov_FixProv_logonSigned
+  (JNIEnv *, jclass, jlong, jbyteArray, jbyteArray, jbyteArray, jbyteArray, jbyteArray, jlong, jbyteArray, jbyteArray, jbyteArray, jlongArray, jintArray, jobjectArray);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    keyAddEd25519
+ * Signature: (J[B[BJ)[B
+ */
+JNIEXPORT jbyteArray JNICALL Java_io_fixprov_FixProv_keyAddEd25519
+  (JNIEnv *, jclass, jlong, jbyteArray, jbyteArray, jlong);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    keyGenerateHmac
+ * Signature: (J[BJ)[[B
+ */
+JNIEXPORT jobjectArray JNICALL Java_io_fixprov_FixProv_keyGenerateHmac
+  (JNIEnv *, jclass, jlong, jbyteArray, jlong);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    keyRevoke
+ * Signature: (J[B[B)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_keyRevoke
+  (JNIEnv *, jclass, jlong, jbyteArray, jbyteArray);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    logonPolicySet
+ * Signature: (J[B[B)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_logonPolicySet
+  (JNIEnv *, jclass, jlong, jbyteArray, jbyteArray);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    tierSetLogonPolicy
+ * Signature: (J[B[B)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_tierSetLogonPolicy
+  (JNIEnv *, jclass, jlong, jbyteArray, jbyteArray);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    countryRuleSet
+ * Signature: (J[B[B)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_countryRuleSet
+  (JNIEnv *, jclass, jlong, jbyteArray, jbyteArray);
+
+/*
+ * Class:     io_fixprov_FixProv
+ * Method:    tierCountryRuleSet
+ * Signature: (J[B[B)V
+ */
+JNIEXPORT void JNICALL Java_io_fixprov_FixProv_tierCountryRuleSet
+  (JNIEnv *, jclass, jlong, jbyteArray, jbyteArray);
 
 /*
  * Class:     io_fixprov_FixProv

@@ -419,6 +419,109 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Validates a signed Logon (docs/credentials.md): what {@link #logon} does, plus the signature a
+     * user on "signature" or "password+signature" must send.
+     *
+     * @param password tag 554, or null for a user on "signature"
+     * @param msgType tag 35 as received ("A")
+     * @param msgSeqNum tag 34
+     * @param sendingTime tag 52 as received
+     * @param rawData tag 96 as received: the signature in standard base64
+     * @param keyId the key's id, from tag 553
+     */
+    public LogonResult logonSigned(String senderCompId, String targetCompId, byte[] password, String peerIp,
+            String msgType, long msgSeqNum, String sendingTime, String rawData, String keyId) {
+        long h = enter();
+        try {
+            long[] session = new long[1];
+            int[] sessionStatus = new int[1];
+            String[] text = new String[1];
+            int s = FixProv.logonSigned(h, utf8(senderCompId), utf8(targetCompId), password, utf8(peerIp),
+                    utf8(msgType), msgSeqNum, utf8(sendingTime), utf8(rawData), utf8(keyId), session,
+                    sessionStatus, text);
+            return s == FixProv.OK ? LogonResult.accepted(new Session(this, session[0]))
+                    : LogonResult.refused(s, sessionStatus[0], text[0]);
+        } finally {
+            exit();
+        }
+    }
+
+    /** Registers an Ed25519 public key (standard base64) for a user's signed logons; returns its id. */
+    public String addEd25519Key(String user, String publicKeyBase64, long expiresUnixMs) {
+        long h = enter();
+        try {
+            byte[] id = FixProv.keyAddEd25519(h, required("user", user), required("publicKey", publicKeyBase64),
+                    expiresUnixMs);
+            return new String(id, java.nio.charset.StandardCharsets.UTF_8);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Generates an HMAC-SHA256 key for a user's signed logons: {key id, secret (base64)}, the secret
+     * shown this once. Wipe the secret array when done with it.
+     */
+    public byte[][] generateHmacKey(String user, long expiresUnixMs) {
+        long h = enter();
+        try {
+            return FixProv.keyGenerateHmac(h, required("user", user), expiresUnixMs);
+        } finally {
+            exit();
+        }
+    }
+
+    /** Revokes one of a user's logon keys: a logon signed with it is refused from now on. */
+    public void revokeKey(String user, String keyId) {
+        long h = enter();
+        try {
+            FixProv.keyRevoke(h, required("user", user), required("keyId", keyId));
+        } finally {
+            exit();
+        }
+    }
+
+    /** A user's own logon policy ("password", "signature", "password+signature"); null: its tier's. */
+    public void setLogonPolicy(String user, String policy) {
+        long h = enter();
+        try {
+            FixProv.logonPolicySet(h, required("user", user), utf8(policy));
+        } finally {
+            exit();
+        }
+    }
+
+    /** What a Logon on a tier must prove ("password", "signature", "password+signature"). */
+    public void setTierLogonPolicy(String tier, String policy) {
+        long h = enter();
+        try {
+            FixProv.tierSetLogonPolicy(h, required("tier", tier), required("policy", policy));
+        } finally {
+            exit();
+        }
+    }
+
+    /** A user's own country rule as JSON ({"allow": ["FR"], "deny": []}); null: its tier's. */
+    public void setCountryRule(String user, String ruleJson) {
+        long h = enter();
+        try {
+            FixProv.countryRuleSet(h, required("user", user), utf8(ruleJson));
+        } finally {
+            exit();
+        }
+    }
+
+    /** A tier's country rule as JSON; null removes it. */
+    public void setTierCountryRule(String tier, String ruleJson) {
+        long h = enter();
+        try {
+            FixProv.tierCountryRuleSet(h, required("tier", tier), utf8(ruleJson));
+        } finally {
+            exit();
+        }
+    }
+
     /** Re-wraps the store's data key under a new master password. */
     public void changeMasterPassword(byte[] newPassword) {
         long h = enter();

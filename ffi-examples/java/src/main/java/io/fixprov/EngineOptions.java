@@ -29,6 +29,10 @@ public final class EngineOptions implements AutoCloseable {
     private Integer compIdPool;
     private Integer logonAttempts;
     private int logonWindowMs;
+    private Integer signedBackMs;
+    private int signedAheadMs;
+    private Path geoip;
+    private boolean geoUnknownAllowed;
 
     public EngineOptions() {}
 
@@ -139,6 +143,27 @@ public final class EngineOptions implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The freshness window of signed logons ({@link Engine#logonSigned}): SendingTime at most
+     * {@code backMs} behind the engine's clock (1 to 600,000; default 5,000) and {@code aheadMs}
+     * ahead of it (0 to 60,000; default 1,000).
+     */
+    public EngineOptions signedLogonWindow(int backMs, int aheadMs) {
+        this.signedBackMs = backMs;
+        this.signedAheadMs = aheadMs;
+        return this;
+    }
+
+    /**
+     * The GeoIP database for country rules: a MaxMind .mmdb file, read at open and again when it
+     * changes; {@code unknownAllowed} lets a logon whose country cannot be told pass a rule.
+     */
+    public EngineOptions geoip(Path mmdb, boolean unknownAllowed) {
+        this.geoip = mmdb;
+        this.geoUnknownAllowed = unknownAllowed;
+        return this;
+    }
+
     /** Builds the native options; the caller frees them with FixProv.optionsFree. */
     long toNative() {
         long o = FixProv.optionsNew();
@@ -160,6 +185,8 @@ public final class EngineOptions implements AutoCloseable {
             if (singleOwner != null) FixProv.optionsSetSingleOwner(o, singleOwner, watchOwners);
             if (compIdPool != null) FixProv.optionsSetCompIdPool(o, compIdPool);
             if (logonAttempts != null) FixProv.optionsSetLogonRate(o, logonAttempts, logonWindowMs);
+            if (signedBackMs != null) FixProv.optionsSetLogonWindow(o, signedBackMs, signedAheadMs);
+            if (geoip != null) FixProv.optionsSetGeoip(o, FixProv.utf8(geoip.toString()), geoUnknownAllowed ? 1 : 0);
             return o;
         } catch (RuntimeException | Error e) {
             FixProv.optionsFree(o);

@@ -228,6 +228,8 @@ public final class FixProv {
     static native void optionsSetSingleOwner(long options, int on, int watch);
     static native void optionsSetCompIdPool(long options, int size);
     static native void optionsSetLogonRate(long options, int attempts, int windowMs);
+    static native void optionsSetLogonWindow(long options, int backMs, int aheadMs);
+    static native void optionsSetGeoip(long options, byte[] path, int unknownAllowed);
     static native int checkWeighted(long engine, long session, int msgClass, int weight);
 
     static native void tierSet(long engine, byte[] name, long ordersPerSec, long messagesPerSec,
@@ -249,6 +251,17 @@ public final class FixProv {
             byte[] username, byte[] peerIp, long[] outSession, int[] outSessionStatus,
             String[] outText);
     static native void masterPasswordChange(long engine, byte[] newPassword);
+    static native int logonSigned(long engine, byte[] senderCompId, byte[] targetCompId, byte[] password,
+            byte[] peerIp, byte[] msgType, long msgSeqNum, byte[] sendingTime, byte[] rawData, byte[] keyId,
+            long[] outSession, int[] outSessionStatus, String[] outText);
+    static native byte[] keyAddEd25519(long engine, byte[] user, byte[] publicKey, long expiresUnixMs);
+    /** {key id, secret}; the secret's native copy is wiped. */
+    static native byte[][] keyGenerateHmac(long engine, byte[] user, long expiresUnixMs);
+    static native void keyRevoke(long engine, byte[] user, byte[] keyId);
+    static native void logonPolicySet(long engine, byte[] user, byte[] policy);
+    static native void tierSetLogonPolicy(long engine, byte[] tier, byte[] policy);
+    static native void countryRuleSet(long engine, byte[] user, byte[] ruleJson);
+    static native void tierCountryRuleSet(long engine, byte[] tier, byte[] ruleJson);
 
     static native byte[] adminRequest(long engine, byte[] method, byte[] path, byte[] body, int[] outHttpStatus);
     static native int adminStart(long engine, byte[] bindAddr, byte[] tokensJson, int allowRemote);

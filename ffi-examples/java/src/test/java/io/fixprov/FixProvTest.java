@@ -166,6 +166,88 @@ class FixProvTest {
         closedLater.close(); // idempotent
     }
 
+    /** A FIX UTCTimestamp with milliseconds of now. */
+    private static String sendingTimeNow() {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HH:mm:ss.SSS")
+                .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+    }
+
+    /** Signed logons, signed by the JDK's own Ed25519 and HMAC (a third implementation), and a country rule. */
+    @Test
+    void signedLogonsAndCountryRules() throws Exception {
+        try (EngineOptions options = new EngineOptions().eligibility(false, false).signedLogonWindow(5_000, 1_000);
+                Engine engine = Engine.open(options)) {
+            engine.setTierLogonPolicy("premium", "password+signature");
+            try (Credentials sig = engine.provision("sig", "premium"); Credentials mac = engine.provision("mac", "premium")) {
+                java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+                byte[] der = pair.getPublic().getEncoded(); // X.509 SubjectPublicKeyInfo: the key is the last 32 bytes
+                String publicKey = java.util.Base64.getEncoder()
+                        .encodeToString(java.util.Arrays.copyOfRange(der, der.length - 32, der.length));
+                String edId = engine.addEd25519Key("sig", publicKey, 0);
+                assertTrue(edId.startsWith("lk_"), edId);
+
+                String time = sendingTimeNow();
+                String payload = "A\u0001" + sig.senderCompId() + "\u0001FIXPROV\u00011\u0001" + time;
+                java.security.Signature signer = java.security.Signature.getInstance("Ed25519");
+                signer.initSign(pair.getPrivate());
+                signer.update(payload.getBytes(StandardCharsets.US_ASCII));
+                String raw = java.util.Base64.getEncoder().encodeToString(signer.sign());
+
+                LogonResult unsigned = engine.logon(sig.senderCompId(), "FIXPROV", sig.password(), null, "10.0.0.1");
+                assertEquals(FixProv.LOGON_SIGNATURE_REQUIRED, unsigned.status());
+                assertEquals("Logon signature required", unsigned.text());
+                LogonResult ok = engine.logonSigned(sig.senderCompId(), "FIXPROV", sig.password(), "10.0.0.1", "A", 1,
+                        time, raw, edId);
+                assertTrue(ok.accepted(), ok::toString);
+                ok.session().close();
+                LogonResult replay = engine.logonSigned(sig.senderCompId(), "FIXPROV", sig.password(), "10.0.0.1", "A",
+                        1, time, raw, edId);
+                assertEquals(FixProv.LOGON_REPLAYED_SIGNATURE, replay.status());
+                assertEquals(5, replay.sessionStatus());
+
+                byte[][] generated = engine.generateHmacKey("mac", 0);
+                String macId = new String(generated[0], StandardCharsets.UTF_8);
+                javax.crypto.Mac hmac = javax.crypto.Mac.getInstance("HmacSHA256");
+                hmac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder()
+                        .decode(new String(generated[1], StandardCharsets.US_ASCII)), "HmacSHA256"));
+                java.util.Arrays.fill(generated[1], (byte) 0);
+                String macTime = sendingTimeNow();
+                String macPayload = "A\u0001" + mac.senderCompId() + "\u0001FIXPROV\u00017\u0001" + macTime;
+                String macRaw = java.util.Base64.getEncoder()
+                        .encodeToString(hmac.doFinal(macPayload.getBytes(StandardCharsets.US_ASCII)));
+                LogonResult macOk = engine.logonSigned(mac.senderCompId(), "FIXPROV", mac.password(), "10.0.0.2", "A",
+                        7, macTime, macRaw, macId);
+                assertTrue(macOk.accepted(), macOk::toString);
+                macOk.session().close();
+                engine.revokeKey("mac", macId);
+                LogonResult revoked = engine.logonSigned(mac.senderCompId(), "FIXPROV", mac.password(), "10.0.0.2",
+                        "A", 8, sendingTimeNow(), macRaw, macId);
+                assertEquals(FixProv.LOGON_BAD_SIGNATURE, revoked.status());
+                FixProvException noKey = assertThrows(FixProvException.class, () -> engine.revokeKey("mac", macId));
+                assertEquals(FixProv.ERR_NOT_FOUND, noKey.status());
+
+                // Back to the tier's... then the user's own: password only.
+                engine.setLogonPolicy("sig", "password");
+                LogonResult plain = engine.logon(sig.senderCompId(), "FIXPROV", sig.password(), null, "10.0.0.1");
+                assertTrue(plain.accepted(), plain::toString);
+                plain.session().close();
+
+                // A country rule without a database: the country cannot be told, so the logon is refused.
+                engine.setCountryRule("sig", "{\"allow\": [\"FR\"]}");
+                LogonResult far = engine.logon(sig.senderCompId(), "FIXPROV", sig.password(), null, "10.0.0.1");
+                assertEquals(FixProv.LOGON_COUNTRY_NOT_ALLOWED, far.status());
+                assertEquals("Logon not allowed from this country", far.text());
+                engine.setCountryRule("sig", null);
+                FixProvException bad = assertThrows(FixProvException.class,
+                        () -> engine.setTierCountryRule("premium", "{\"allow\": [\"FRA\"]}"));
+                assertEquals(FixProv.ERR_INVALID_ARGUMENT, bad.status());
+                FixProvException policy = assertThrows(FixProvException.class,
+                        () -> engine.setTierLogonPolicy("premium", "totp"));
+                assertEquals(FixProv.ERR_INVALID_ARGUMENT, policy.status());
+            }
+        }
+    }
+
     @Test
     void singleOwnerSessionsBatchesAndPrefetch() {
         try (EngineOptions options = new EngineOptions().eligibility(false, false).singleOwner(true, true);
