@@ -70,7 +70,7 @@ pub struct LogonPolicies {
 /// A key just generated: its description, and the HMAC secret shown this once.
 #[derive(Debug)]
 pub struct GeneratedKey {
-    /// The key as [`Access::logon_keys`](crate::Access::logon_keys) lists it.
+    /// The key as [`Access::logon_keys`](crate::engine::Access::logon_keys) lists it.
     pub key: LogonKeyInfo,
     /// The 32-byte secret in standard base64; zeroized on drop, hidden from `Debug`.
     pub secret: Secret,
