@@ -780,3 +780,73 @@ fn a_gateway_cut_off_from_the_database_behaves_as_if_it_were_down_and_catches_up
         a.fleet_leases(Some("ivy")).unwrap().iter().any(|l| l.gateway == "gw-b" && l.session == session)
     });
 }
+
+#[test]
+fn a_signed_logon_accepted_at_one_gateway_cannot_be_replayed_at_another() {
+    use base64::Engine as _;
+    use ed25519_dalek::Signer;
+    let server = pg::shared();
+    let url = server.database("signed_replay");
+    let (a, b) = (named(&url, "gw-a"), named(&url, "gw-b"));
+    a.access().set_tier_logon_policy("basic", fixprov::LogonPolicy::Signature).unwrap();
+    let sig = a.access().provision("sig", None).unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let public = base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_bytes());
+    a.access().add_ed25519_key("sig", Some("k1"), &public, None).unwrap();
+    eventually("B knows sig's key", || b.access().logon_keys("sig").is_ok_and(|k| k.len() == 1));
+    eventually("B asks sig for a signature", || {
+        b.access().credentials("sig").is_ok_and(|c| c.logon_policy == fixprov::LogonPolicy::Signature)
+    });
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let time = common::sending_time(now.as_millis() as u64);
+    let payload = format!("A\x01{}\x01FIXPROV\x011\x01{time}", sig.sender_comp_id);
+    let raw = base64::engine::general_purpose::STANDARD.encode(key.sign(payload.as_bytes()).to_bytes());
+    let request = LogonRequest {
+        sender_comp_id: &sig.sender_comp_id,
+        target_comp_id: "FIXPROV",
+        password: b"",
+        username: None,
+        peer: Some("10.1.2.3".parse().unwrap()),
+    };
+    let signed = fixprov::SignedLogon {
+        msg_type: "A",
+        msg_seq_num: 1,
+        sending_time: &time,
+        raw_data: raw.as_bytes(),
+        key_id: "k1",
+    };
+    let session = a.access().logon_signed(&request, &signed).expect("accepted at A");
+    a.sessions().close(session).unwrap();
+    // The same Logon at B, whose own cache never saw it: the fleet's table did.
+    assert_eq!(b.access().logon_signed(&request, &signed), Err(LogonRefusal::ReplayedSignature));
+    assert_eq!(a.access().logon_signed(&request, &signed), Err(LogonRefusal::ReplayedSignature));
+    let mut client = server.client("signed_replay");
+    let held: i64 = client.query_one("SELECT count(*) FROM fixprov.replays", &[]).unwrap().get(0);
+    assert_eq!(held, 1, "one signature, recorded once");
+}
+
+#[test]
+fn a_schema_2_store_is_migrated_and_keeps_its_users() {
+    let server = pg::shared();
+    let url = server.database("migrate_2_to_3");
+    let sender = {
+        let a = gateway(&url);
+        a.access().provision("old", None).unwrap().sender_comp_id
+    };
+    // Back to what the build before the shared replay table wrote.
+    let mut client = server.client("migrate_2_to_3");
+    client
+        .batch_execute(
+            "DROP TABLE fixprov.replays;
+             UPDATE fixprov.meta SET value = '2'::bytea WHERE key = 'schema_version'",
+        )
+        .unwrap();
+    let b = gateway(&url);
+    assert_eq!(b.access().credentials("old").unwrap().sender_comp_id, sender);
+    let version: Vec<u8> =
+        client.query_one("SELECT value FROM fixprov.meta WHERE key = 'schema_version'", &[]).unwrap().get(0);
+    assert_eq!(version, b"3");
+    let replays: bool =
+        client.query_one("SELECT to_regclass('fixprov.replays') IS NOT NULL", &[]).unwrap().get(0);
+    assert!(replays, "migration 3 made the replay table");
+}

@@ -3,6 +3,8 @@
 //! what survives a reopen, what the audit log says (never a secret), the replay cache's bound, and
 //! signatures made by an independent implementation (the OpenSSL command line).
 
+mod common;
+
 use base64::Engine as _;
 use ed25519_dalek::{Signer, SigningKey};
 use fixprov::{
@@ -37,28 +39,6 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
-/// A FIX UTCTimestamp with milliseconds for `ms` since the Unix epoch.
-fn sending_time(ms: u64) -> String {
-    let (secs, millis) = (ms / 1000, ms % 1000);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}-{:02}:{:02}:{:02}.{millis:03}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 fn payload(sender: &str, seq: u64, time: &str) -> Vec<u8> {
     format!("A\x01{sender}\x01FIXPROV\x01{seq}\x01{time}").into_bytes()
 }
@@ -90,7 +70,7 @@ struct Signed {
 }
 
 fn signed(user: &User, key_id: &str, signer: &Signer_, seq: u64, at_ms: u64) -> Signed {
-    let time = sending_time(at_ms);
+    let time = common::sending_time(at_ms);
     let raw = signer.sign(&payload(&user.sender, seq, &time));
     Signed { key_id: key_id.into(), seq, time, raw }
 }
@@ -395,7 +375,7 @@ fn signatures_made_by_openssl_are_accepted() {
     let der = openssl(&["pkey", "-in", pem, "-pubout", "-outform", "DER"]);
     let public = B64.encode(&der[der.len() - 32..]);
     let ed = engine.access().add_ed25519_key("grace", None, &public, None).unwrap();
-    let time = sending_time(now_ms());
+    let time = common::sending_time(now_ms());
     let data = dir.0.join("payload");
     std::fs::write(&data, payload(&grace.sender, 1, &time)).unwrap();
     let data = data.to_str().unwrap();
@@ -407,7 +387,7 @@ fn signatures_made_by_openssl_are_accepted() {
     let generated = engine.access().generate_hmac_key("grace", None, None).unwrap();
     let hex: String =
         B64.decode(generated.secret.expose()).unwrap().iter().map(|b| format!("{b:02x}")).collect();
-    let time = sending_time(now_ms());
+    let time = common::sending_time(now_ms());
     std::fs::write(data, payload(&grace.sender, 2, &time)).unwrap();
     let mac =
         openssl(&["dgst", "-sha256", "-mac", "HMAC", "-macopt", &format!("hexkey:{hex}"), "-binary", data]);

@@ -355,6 +355,17 @@ fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
     era * 146_097 + doe - 719_468
 }
 
+/// What the replay caches (this engine's, and a fleet's shared table) key a signature by: SHA-256
+/// of the key id's length, the key id and the signature's bytes.
+pub fn replay_digest(key_id: &str, signature: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut digest = sha2::Sha256::new();
+    digest.update((key_id.len() as u64).to_le_bytes());
+    digest.update(key_id.as_bytes());
+    digest.update(signature);
+    digest.finalize().into()
+}
+
 /// Most signatures the replay cache holds: each is a logon that passed its signature check within
 /// the freshness window, so only a key's holder can fill it; a full cache refuses signed logons
 /// (fail closed) until entries age out.
@@ -396,13 +407,17 @@ impl ReplayCache {
         forget_at_ms: u64,
         now_ms: u64,
     ) -> std::result::Result<(), ReplayRefusal> {
+        self.insert_digest(replay_digest(key_id, signature), forget_at_ms, now_ms)
+    }
+
+    /// [`ReplayCache::insert`] with the digest computed already.
+    pub fn insert_digest(
+        &mut self,
+        digest: [u8; 32],
+        forget_at_ms: u64,
+        now_ms: u64,
+    ) -> std::result::Result<(), ReplayRefusal> {
         self.expire(now_ms);
-        use sha2::Digest;
-        let mut digest = sha2::Sha256::new();
-        digest.update((key_id.len() as u64).to_le_bytes());
-        digest.update(key_id.as_bytes());
-        digest.update(signature);
-        let digest: [u8; 32] = digest.finalize().into();
         if self.seen.get(&digest).is_some_and(|&at| at > now_ms) {
             return Err(ReplayRefusal::Replayed);
         }

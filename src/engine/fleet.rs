@@ -275,13 +275,8 @@ impl Core {
             Ok(true) => Ok(Some(id)),
             Ok(false) => Err(LogonRefusal::SessionLimit),
             Err(_) => {
-                let recent = fleet
-                    .last_heartbeat
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_some_and(|at| at.elapsed() < fleet.lease_grace);
                 // Under the grace the lease is the heartbeat's to take when the database is back.
-                if recent {
+                if Self::fleet_within_grace(fleet) {
                     fleet.reassert.store(true, Ordering::Release);
                     Ok(Some(id))
                 } else {
@@ -289,6 +284,16 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// Whether the database was last reached less than `lease_grace` ago: logons that need it are
+    /// then admitted on this gateway's own state (`Config::lease_grace`).
+    pub(crate) fn fleet_within_grace(fleet: &FleetState) -> bool {
+        fleet
+            .last_heartbeat
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|at| at.elapsed() < fleet.lease_grace)
     }
 
     /// Binds a taken lease to the session it let open.

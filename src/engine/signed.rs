@@ -5,9 +5,9 @@
 use crate::cold::audit::AuditEvent;
 use crate::cold::credentials::{CredentialRecord, LogonRefusal};
 use crate::cold::logon_keys::{
-    canonical_payload, decode_signature, new_key_id, parse_ed25519_public_key, parse_sending_time, KeyKind,
-    LogonKey, LogonKeyInfo, LogonPolicy, ReplayCache, ReplayRefusal, SignedLogon, MAX_LIVE_KEYS,
-    REPLAY_CAPACITY,
+    canonical_payload, decode_signature, new_key_id, parse_ed25519_public_key, parse_sending_time,
+    replay_digest, KeyKind, LogonKey, LogonKeyInfo, LogonPolicy, ReplayCache, ReplayRefusal, SignedLogon,
+    MAX_LIVE_KEYS, REPLAY_CAPACITY,
 };
 use crate::cold::store::{Table, Write};
 use crate::engine::access::{decode, json};
@@ -278,13 +278,27 @@ impl Core {
         };
         let signature = verified.ok_or(LogonRefusal::BadSignature)?;
         let forget_at = sent.saturating_add(state.back_ms).saturating_add(1);
-        let mut replay = state.replay.lock().unwrap_or_else(|p| p.into_inner());
-        match replay.insert(signed.key_id, &signature, forget_at, now_ms) {
-            Ok(()) => Ok(()),
-            Err(ReplayRefusal::Replayed) => Err(LogonRefusal::ReplayedSignature),
+        let digest = replay_digest(signed.key_id, &signature);
+        let local =
+            state.replay.lock().unwrap_or_else(|p| p.into_inner()).insert_digest(digest, forget_at, now_ms);
+        match local {
+            Ok(()) => {}
+            Err(ReplayRefusal::Replayed) => return Err(LogonRefusal::ReplayedSignature),
             // Fail closed: only holders of valid keys can fill it, and it empties within the window.
-            Err(ReplayRefusal::Full) => Err(LogonRefusal::TooManyLogons),
+            Err(ReplayRefusal::Full) => return Err(LogonRefusal::TooManyLogons),
         }
+        // Fleet mode: every gateway's signatures, in the shared database (one round trip), so a
+        // Logon accepted at one gateway cannot be replayed at another. When it cannot be reached:
+        // fail closed, as a lease does, unless within `lease_grace` (this gateway's cache only).
+        if let Some(fleet) = self.fleet() {
+            return match self.access.store().backend().replay_record(&digest, forget_at, now_ms) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(LogonRefusal::ReplayedSignature),
+                Err(_) if Self::fleet_within_grace(fleet) => Ok(()),
+                Err(_) => Err(LogonRefusal::Unavailable),
+            };
+        }
+        Ok(())
     }
 
     /// What an unknown SenderCompID's signed logon costs, spent so that its answer's timing tells

@@ -205,6 +205,16 @@ pub trait Backend: Send + Sync {
         let _ = (user, expiry);
         Err(no_leases())
     }
+
+    /// Records a signed logon's signature (`digest`, of the key id and the signature) as seen until
+    /// `forget_at_ms` (Unix milliseconds), so that no gateway of the fleet accepts it again;
+    /// `Ok(false)` when one did already and `now_ms` has not reached its `forget_at_ms`. Atomic
+    /// against every other gateway: of two racing for one signature, one wins. Only a backend that
+    /// several gateways share keeps them; the default refuses.
+    fn replay_record(&self, digest: &[u8; 32], forget_at_ms: u64, now_ms: u64) -> Result<bool> {
+        let _ = (digest, forget_at_ms, now_ms);
+        Err(no_leases())
+    }
 }
 
 /// A session's lease, as a gateway takes it.

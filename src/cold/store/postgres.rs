@@ -44,8 +44,8 @@ use std::time::Duration;
 /// gateways listen on it and read the audit records after the last one they applied.
 pub const CHANGES_CHANNEL: &str = "fixprov_changes";
 
-/// The schema version this build writes.
-pub const PG_SCHEMA_VERSION: i64 = 2;
+/// The schema version this build writes: one per migration.
+pub const PG_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The advisory lock every write transaction takes ("fixprov" and 1).
 const WRITE_LOCK: i64 = 0x6669_7870_726f_7601;
@@ -99,6 +99,10 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (gateway, lease)
      );
      CREATE INDEX leases_user ON fixprov.leases (user_id);",
+    // 2 -> 3: the signatures of signed logons every gateway has accepted, until their window passes
+    // (a replay cache the whole fleet shares).
+    "CREATE TABLE fixprov.replays (digest bytea PRIMARY KEY, forget_at_ms bigint NOT NULL);
+     CREATE INDEX replays_forget ON fixprov.replays (forget_at_ms);",
 ];
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
@@ -246,6 +250,21 @@ impl Backend for PostgresBackend {
         Ok(taken)
     }
 
+    fn replay_record(&self, digest: &[u8; 32], forget_at_ms: u64, now_ms: u64) -> Result<bool> {
+        let mut client = self.connection()?;
+        // One statement: the row is inserted, or taken over once forgotten, or left (a replay).
+        let fresh = client
+            .query_opt(
+                "INSERT INTO fixprov.replays (digest, forget_at_ms) VALUES ($1, $2)
+                 ON CONFLICT (digest) DO UPDATE SET forget_at_ms = excluded.forget_at_ms
+                 WHERE fixprov.replays.forget_at_ms <= $3
+                 RETURNING 1",
+                &[&&digest[..], &int(forget_at_ms), &int(now_ms)],
+            )
+            .map_err(pg)?;
+        Ok(fresh.is_some())
+    }
+
     fn lease_release(&self, gateway: &str, id: u64) -> Result<()> {
         let mut client = self.connection()?;
         client
@@ -264,6 +283,12 @@ impl Backend for PostgresBackend {
             "INSERT INTO fixprov.gateways (gateway, heartbeat_at) VALUES ($1, now())
              ON CONFLICT (gateway) DO UPDATE SET heartbeat_at = now()",
             &[&gateway],
+        )
+        .map_err(pg)?;
+        // Signatures whose window has passed (any gateway's beat clears them).
+        tx.execute(
+            "DELETE FROM fixprov.replays WHERE forget_at_ms <= (extract(epoch FROM now()) * 1000)::bigint",
+            &[],
         )
         .map_err(pg)?;
         tx.execute(
