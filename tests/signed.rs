@@ -413,3 +413,19 @@ fn the_documented_example_holds() {
     let hmac = B64.encode(mac.finalize().into_bytes());
     assert!(doc.contains(&hmac), "docs/credentials.md shows the HMAC {hmac}");
 }
+
+#[test]
+fn a_peers_overlong_fields_are_not_copied_into_the_audit_log() {
+    let engine = engine();
+    let hank = provision(&engine, "hank", "basic");
+    engine.access().set_logon_policy("hank", Some(LogonPolicy::Signature)).unwrap();
+    let long = "9".repeat(100_000);
+    let s = Signed { key_id: long.clone(), seq: 1, time: long.clone(), raw: "AAAA".into() };
+    assert_eq!(logon_signed(&engine, &hank, b"", &s), Err(LogonRefusal::StaleSignature));
+    engine.audit().flush().unwrap();
+    let records = engine.audit().query(&Default::default()).unwrap();
+    let refused = records.iter().find(|r| r.event == "logon.refused").expect("the refusal is audited");
+    assert_eq!(refused.details["sending_time"], "\u{FFFD}");
+    assert_eq!(refused.details["key_id"], "\u{FFFD}");
+    assert!(serde_json::to_string(&records).unwrap().len() < 10_000);
+}

@@ -685,10 +685,13 @@ impl Core {
             "peer": request.peer.map(|p| p.to_canonical().to_string()),
         });
         if let Some(signed) = signed {
-            // The key id and the signed fields; never RawData.
-            details["key_id"] = signed.key_id.into();
+            // The key id and the signed fields; never RawData. A peer's field longer than any key id
+            // or timestamp is not copied (a peer could send megabytes).
+            let short =
+                |field: &str| if field.len() <= 64 { field.to_owned() } else { "\u{FFFD}".to_owned() };
+            details["key_id"] = short(signed.key_id).into();
             details["msg_seq_num"] = signed.msg_seq_num.into();
-            details["sending_time"] = signed.sending_time.into();
+            details["sending_time"] = short(signed.sending_time).into();
         }
         let event = match result {
             Ok(session) => {
