@@ -85,9 +85,13 @@ cargo fmt --all -- --check
 
 step "clippy"
 cargo clippy --all-targets --features test-hooks --quiet -- -D warnings
+cargo clippy -p fixprov-cli --all-targets --quiet -- -D warnings
 
 step "tests (unit, core, C ABI, header, allocation-free hot path)"
 cargo test --features test-hooks 2>&1 | tee -a "$log"
+
+step "the operator's command line (cli/): every command against a real admin server; --help, completions and man page drift"
+cargo test -p fixprov-cli 2>&1 | tee -a "$log"
 
 step "C smoke test against the shared library, under valgrind memcheck"
 cargo build --release --quiet

@@ -1,0 +1,5 @@
+//! The `fixprov` command: see `fixprov --help` or `man fixprov`.
+
+fn main() -> std::process::ExitCode {
+    fixprov_cli::main()
+}
