@@ -100,6 +100,9 @@ make -s -C tests/c run VALGRIND=1
 step "C example: installed layout, pkg-config and CMake builds, valgrind (ffi-examples/c)"
 bash ffi-examples/c/run.sh
 
+step "Debian package: built, installed with dpkg into a scratch root, the C example built against it (packaging/deb-test.sh)"
+bash packaging/deb-test.sh
+
 step "C++: the wrapper under valgrind, a real QuickFIX acceptor end to end, and two on PostgreSQL (ffi-examples/cpp)"
 bash ffi-examples/cpp/e2e.sh
 bash ffi-examples/cpp/fleet.sh
