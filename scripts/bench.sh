@@ -49,6 +49,10 @@ echo "== signed logons (Ed25519 and HMAC) =="
 FIXPROV_PUBLISH=1 cargo bench --quiet --bench logon
 
 echo
+echo "== a logon storm: 10,000 logons from 1, 2 and 8 threads, each structure of the logon tables =="
+FIXPROV_PUBLISH=1 cargo bench --quiet --bench logon_storm
+
+echo
 echo "== Java (JNI) and QuickFIX C++ =="
 # The C++ overhead benchmark builds against QuickFIX (as ffi-examples/cpp/e2e.sh, which installs the
 # same packages); without them it would print nothing and leave an empty table behind.

@@ -118,6 +118,7 @@ step "benchmarks compile (not timed here; see BENCHMARKS.md), and the latency ha
 cargo bench --no-run --quiet
 FIXPROV_BENCH_SHORT=1 cargo bench --quiet --bench latency >/dev/null
 FIXPROV_BENCH_SHORT=1 cargo bench --quiet --bench fleet >/dev/null
+cargo bench --quiet --bench logon_storm -- --test >/dev/null
 
 step "instructions per check under callgrind, against benches/callgrind-baseline.json (+20% fails)"
 bash scripts/callgrind-check.sh

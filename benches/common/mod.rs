@@ -3,12 +3,14 @@
 use std::path::PathBuf;
 
 /// The target directory criterion writes into.
+#[allow(dead_code)] // not every bench reads criterion's results
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from)
 }
 
 /// The median, in ns, of benchmark `id` of `group` from the last run, if it ran.
+#[allow(dead_code)] // not every bench reads criterion's results
 pub fn median_ns(group: &str, id: &str) -> Option<f64> {
     let path = target_dir().join("criterion").join(group).join(id).join("new/estimates.json");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;

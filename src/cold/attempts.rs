@@ -7,8 +7,9 @@
 //! tests) control it exactly. Memory is bounded by [`AttemptPolicy::max_tracked`] keys, evicting expired
 //! entries first, then the least recently active unlocked ones, and locked ones only as a last resort.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -127,11 +128,22 @@ impl Entry {
 ///   Eviction means an attacker spraying many keys can make the table forget an unlocked key's
 ///   failures: throttling is best effort under such a flood, while locks survive unless they are all
 ///   that is left.
+/// * Concurrency: keys are spread by hash over shards, each a map behind its own lock, so logons
+///   of different keys rarely wait for each other: [`SHARDS`] of them when `max_tracked` is at least
+///   [`SHARDS`] x 256 (the default 100,000 is), else one. Each shard holds at most its share of
+///   `max_tracked` (rounded down, at least 1) and evicts within itself, in the order above.
 #[derive(Debug)]
 pub struct FailedAttempts<K> {
     policy: AttemptPolicy,
-    entries: Mutex<HashMap<K, Entry>>,
+    shards: Box<[Mutex<HashMap<K, Entry>>]>,
+    hasher: RandomState,
 }
+
+/// Shards of a large table (see [`FailedAttempts`]).
+pub const SHARDS: usize = 16;
+
+/// Keys a shard holds at least before a table is sharded.
+const MIN_SHARD_KEYS: usize = 256;
 
 impl<K: Eq + Hash + Clone> Default for FailedAttempts<K> {
     fn default() -> Self {
@@ -140,9 +152,29 @@ impl<K: Eq + Hash + Clone> Default for FailedAttempts<K> {
 }
 
 impl<K: Eq + Hash + Clone> FailedAttempts<K> {
-    /// An empty tracker enforcing `policy`.
+    /// An empty tracker enforcing `policy`, sharded by its size.
     pub fn new(policy: AttemptPolicy) -> Self {
-        Self { policy, entries: Mutex::new(HashMap::new()) }
+        Self::with_shards(policy, 0)
+    }
+
+    /// An empty tracker enforcing `policy` over `shards` shards (0: by its size, as [`new`](Self::new);
+    /// at most one per tracked key).
+    pub fn with_shards(policy: AttemptPolicy, shards: usize) -> Self {
+        let shards = match shards {
+            0 if policy.capacity() >= SHARDS * MIN_SHARD_KEYS => SHARDS,
+            0 => 1,
+            n => n.min(policy.capacity()),
+        };
+        Self {
+            policy,
+            shards: (0..shards).map(|_| Mutex::new(HashMap::new())).collect(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    /// How many shards the keys are spread over.
+    pub fn shards(&self) -> usize {
+        self.shards.len()
     }
 
     /// The policy enforced.
@@ -150,19 +182,33 @@ impl<K: Eq + Hash + Clone> FailedAttempts<K> {
         &self.policy
     }
 
-    fn entries(&self) -> MutexGuard<'_, HashMap<K, Entry>> {
+    fn lock(shard: &Mutex<HashMap<K, Entry>>) -> MutexGuard<'_, HashMap<K, Entry>> {
         // Nothing in here panics half-way through an update, so a poisoned map is still consistent.
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The shard that holds `key`, locked.
+    fn entries(&self, key: &K) -> MutexGuard<'_, HashMap<K, Entry>> {
+        let index = match self.shards.len() {
+            1 => 0,
+            n => (self.hasher.hash_one(key) % n as u64) as usize,
+        };
+        Self::lock(&self.shards[index])
+    }
+
+    /// Keys one shard holds at most.
+    fn shard_capacity(&self) -> usize {
+        (self.policy.capacity() / self.shards.len()).max(1)
     }
 
     /// The cooldown left for `key` at `now` while it is refused, else `None`.
     pub fn locked(&self, key: &K, now: Instant) -> Option<Duration> {
-        self.entries().get(key).and_then(|entry| entry.remaining(now, &self.policy))
+        self.entries(key).get(key).and_then(|entry| entry.remaining(now, &self.policy))
     }
 
     /// Failures of `key` that count at `now` towards the next cooldown (0 while locked).
     pub fn failures(&self, key: &K, now: Instant) -> u32 {
-        let entries = self.entries();
+        let entries = self.entries(key);
         let Some(entry) = entries.get(key) else { return 0 };
         let counted = entry.failures.iter().filter(|&&t| Entry::in_window(t, now, &self.policy)).count();
         u32::try_from(counted).unwrap_or(u32::MAX)
@@ -172,33 +218,39 @@ impl<K: Eq + Hash + Clone> FailedAttempts<K> {
     /// is the `max_failures`-th within the window); false otherwise, including during a cooldown, where
     /// the failure is ignored and the cooldown is not extended.
     pub fn record_failure(&self, key: &K, now: Instant) -> bool {
-        let mut entries = self.entries();
+        let mut entries = self.entries(key);
         if let Some(entry) = entries.get_mut(key) {
             return entry.fail(now, &self.policy);
         }
-        make_room(&mut entries, now, &self.policy);
+        make_room(&mut entries, self.shard_capacity(), now, &self.policy);
         entries.entry(key.clone()).or_insert_with(|| Entry::new(now)).fail(now, &self.policy)
     }
 
     /// Records a successful logon of `key`: forgets its failures and any cooldown.
     pub fn record_success(&self, key: &K) {
-        self.entries().remove(key);
+        self.entries(key).remove(key);
     }
 
     /// How many keys are tracked (locked, or with failures not yet dropped).
     pub fn tracked(&self) -> usize {
-        self.entries().len()
+        self.shards.iter().map(|shard| Self::lock(shard).len()).sum()
     }
 
     /// Forgets every key, cooldowns included.
     pub fn clear(&self) {
-        self.entries().clear();
+        for shard in self.shards.iter() {
+            Self::lock(shard).clear();
+        }
     }
 }
 
-/// Makes room for one more key when the table is full; see [`FailedAttempts`] for the order.
-fn make_room<K: Eq + Hash + Clone>(entries: &mut HashMap<K, Entry>, now: Instant, policy: &AttemptPolicy) {
-    let capacity = policy.capacity();
+/// Makes room for one more key when a shard holding `capacity` keys is full; see [`FailedAttempts`] for the order.
+fn make_room<K: Eq + Hash + Clone>(
+    entries: &mut HashMap<K, Entry>,
+    capacity: usize,
+    now: Instant,
+    policy: &AttemptPolicy,
+) {
     if entries.len() < capacity {
         return;
     }
@@ -468,17 +520,59 @@ mod tests {
     }
 
     #[test]
+    fn a_large_table_is_sharded_and_stays_bounded_and_exact() {
+        assert_eq!(FailedAttempts::<u64>::new(policy(3, SHARDS * MIN_SHARD_KEYS - 1)).shards(), 1);
+        assert_eq!(FailedAttempts::<u64>::new(policy(3, 100_000)).shards(), SHARDS);
+        assert_eq!(FailedAttempts::<u64>::with_shards(policy(3, 100_000), 1).shards(), 1);
+        assert_eq!(
+            FailedAttempts::<u64>::with_shards(policy(3, 4), 64).shards(),
+            4,
+            "one key a shard at most"
+        );
+
+        let cap = SHARDS * MIN_SHARD_KEYS;
+        let t = FailedAttempts::new(policy(3, cap));
+        assert_eq!(t.shards(), SHARDS);
+        let t0 = Instant::now();
+        // Locked keys in every shard survive a flood of new keys; the total stays bounded.
+        for k in 0..64u64 {
+            for _ in 0..3 {
+                t.record_failure(&k, t0);
+            }
+        }
+        for k in 64..10 * cap as u64 {
+            t.record_failure(&k, t0 + Duration::from_micros(k));
+        }
+        assert!(t.tracked() <= cap, "{} tracked", t.tracked());
+        for k in 0..64u64 {
+            assert_eq!(t.locked(&k, t0 + S), Some(299 * S), "locked key {k} evicted");
+        }
+        // Exact per key across shards, from several threads at once: each key's third failure locks.
+        let t = Arc::new(FailedAttempts::new(policy(3, cap)));
+        let locks: usize = (0..4)
+            .map(|_| {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || (0..1_000u64).filter(|k| t.record_failure(k, t0)).count())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum();
+        assert_eq!(locks, 1_000, "four failures a key, three lock: each key locks exactly once");
+    }
+
+    #[test]
     fn survives_a_poisoned_lock() {
         let t = Arc::new(FailedAttempts::new(policy(2, 10)));
         let t0 = Instant::now();
         t.record_failure(&1, t0);
         let poisoner = Arc::clone(&t);
         let _ = std::thread::spawn(move || {
-            let _guard = poisoner.entries.lock();
+            let _guard = poisoner.shards[0].lock();
             panic!("poison the lock");
         })
         .join();
-        assert!(t.entries.is_poisoned());
+        assert!(t.shards[0].is_poisoned());
         assert!(t.record_failure(&1, t0));
         assert!(t.locked(&1, t0).is_some());
     }

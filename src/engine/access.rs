@@ -192,6 +192,7 @@ impl AccessState {
         };
         let signed = super::signed::SignedState::new(config)?;
         let geo = super::geo::GeoState::new(config)?;
+        let shards = usize::try_from(config.logon_table_shards).unwrap_or(usize::MAX);
         if let Some(fleet) = &fleet {
             store.set_gateway(&fleet.gateway)?;
         }
@@ -203,13 +204,16 @@ impl AccessState {
             iterations: config.pbkdf2_iterations,
             target_comp_id: config.target_comp_id.clone(),
             sender_prefix: config.sender_comp_id_prefix.clone(),
-            failed_by_peer: FailedAttempts::new(config.logon_attempts),
-            failed_by_pair: FailedAttempts::new(config.logon_attempts),
-            failed_by_comp_id: FailedAttempts::new(AttemptPolicy {
-                max_failures: config.logon_attempts.max_failures.max(1).saturating_mul(COMP_ID_CEILING),
-                ..config.logon_attempts
-            }),
-            logons_by_comp_id: config.logon_rate.map(FailedAttempts::new),
+            failed_by_peer: FailedAttempts::with_shards(config.logon_attempts, shards),
+            failed_by_pair: FailedAttempts::with_shards(config.logon_attempts, shards),
+            failed_by_comp_id: FailedAttempts::with_shards(
+                AttemptPolicy {
+                    max_failures: config.logon_attempts.max_failures.max(1).saturating_mul(COMP_ID_CEILING),
+                    ..config.logon_attempts
+                },
+                shards,
+            ),
+            logons_by_comp_id: config.logon_rate.map(|rate| FailedAttempts::with_shards(rate, shards)),
             expiring: Mutex::new(HashMap::new()),
             provisioning: Mutex::new(()),
             comp_id_pool: AtomicU32::new(0),

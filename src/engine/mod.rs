@@ -144,6 +144,14 @@ pub struct Config {
     /// (`TooManyLogons`) before anything is checked, so a client cannot log on and off as fast as
     /// it likes. `None` sets no such limit.
     pub logon_rate: Option<AttemptPolicy>,
+    /// Shards of each table the logon path shares between threads (failed logons per address, per
+    /// CompID and address, per CompID; the CompID's logon rate): 0 (the default) lets each table
+    /// choose by its size ([`FailedAttempts`](crate::cold::attempts::FailedAttempts): 16 shards at
+    /// the default sizes); 1 puts each behind one lock; n, n shards. The logon storm in
+    /// BENCHMARKS.md measures 1 and 0 in one run: with more logon threads than cores, a thread
+    /// preempted while it holds a table's lock stalls every other logon on one lock, and 1/16 of
+    /// them on shards.
+    pub logon_table_shards: u32,
     /// How often expired credentials' live sessions are looked for and killed.
     pub expiry_sweep: Duration,
     /// Currency of the default eligibility rules' thresholds (1,000.00 balance, 10,000.00 volume).
@@ -213,6 +221,7 @@ impl Default for Config {
             comp_id_pool: 0,
             logon_attempts: AttemptPolicy::default(),
             logon_rate: Some(DEFAULT_LOGON_RATE),
+            logon_table_shards: 0,
             expiry_sweep: Duration::from_millis(200),
             currency: "USD".into(),
             default_rules: true,
