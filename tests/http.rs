@@ -47,6 +47,7 @@ fn raw_request(
     stream.read_to_string(&mut response).unwrap();
     // Chunked bodies (the streamed audit export) are joined.
     let answer = common::parse(&response);
+    common::openapi::check(method, path, &answer);
     let content_type = answer.header("content-type").unwrap_or_default().to_owned();
     (answer.status, content_type, answer.body)
 }
@@ -223,13 +224,17 @@ fn every_route_in_the_openapi_document_answers_over_http() {
         serde_json::from_str(&std::fs::read_to_string(checked_in_openapi()).unwrap()).unwrap();
     assert_eq!(served, checked_in, "the server serves the checked-in document");
     let ops = operations(&served);
-    assert_eq!(ops.len(), fixprov::admin::ROUTES.len(), "every route is in the document");
+    assert_eq!(ops.len(), fixprov::admin::ROUTES.len() + 1, "every route is in the document, and /healthz");
 
     // Without a token, every route is 401 (the server is restarted before its per-address lock-out
     // after five failures turns the answers into 429).
-    for (i, (method, path, _, _)) in ops.iter().enumerate() {
+    for (i, (method, path, role, _)) in ops.iter().enumerate() {
         if i % 4 == 3 {
             addr = start();
+        }
+        if role == "anyone" {
+            assert_eq!(raw_request(addr, method, path, None, b"").0, 200, "{method} {path} needs no token");
+            continue;
         }
         let (status, content_type, body) = raw_request(addr, method, path, None, b"{}");
         assert_eq!((status, content_type.as_str()), (401, "application/json"), "{method} {path}");
@@ -240,7 +245,7 @@ fn every_route_in_the_openapi_document_answers_over_http() {
 
     // A viewer may only read.
     for (method, path, role, example) in &ops {
-        if role != "viewer" {
+        if role != "viewer" && role != "anyone" {
             let body = example.as_ref().map_or_else(Vec::new, |e| e.to_string().into_bytes());
             let (status, body) = request(addr, method, path, Some(VIEWER), &body);
             assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "{method} {path}");
@@ -311,6 +316,7 @@ fn every_route_in_the_openapi_document_answers_over_http() {
         "GET /admin/fix/audit/export",
         "GET /admin/fix/audit/verify",
         "GET /admin/fix/openapi.json",
+        "GET /healthz",
         "POST /admin/fix/revoke",
     ];
     for (method, path, _, _) in &ops {
@@ -459,4 +465,44 @@ fn metrics_are_per_engine_and_count_admin_requests() {
     assert!(other.contains("fixprov_credentials 0") && !other.contains("admin_requests_total{"), "{other}");
     assert_eq!(raw_request(addr, "GET", "/metrics", None, b"").0, 401, "metrics need a token too");
     admin.stop();
+}
+
+/// The answer checker every HTTP test goes through refuses an answer the document does not describe.
+#[test]
+fn the_openapi_checker_refuses_what_the_document_does_not_say() {
+    let answer = |status: u16, content_type: &str, body: &str| common::Answer {
+        status,
+        headers: vec![("content-type".into(), content_type.into())],
+        body: body.into(),
+    };
+    let refused = |method: &str, path: &str, a: common::Answer| {
+        std::panic::catch_unwind(|| common::openapi::check(method, path, &a)).is_err()
+    };
+    let json = "application/json";
+    common::openapi::check("GET", "/healthz", &answer(200, json, r#"{"ok": true}"#));
+    assert!(refused("GET", "/healthz", answer(200, json, r#"{"ok": false}"#)), "a value the schema excludes");
+    assert!(refused("GET", "/healthz", answer(200, "text/plain", r#"{"ok": true}"#)), "another content type");
+    assert!(refused(
+        "GET",
+        "/admin/fix/stats",
+        answer(418, json, r#"{"error": {"code": "x", "message": "y"}}"#)
+    ));
+    assert!(
+        refused("GET", "/admin/fix/credentials", answer(200, json, r#"[{"user_id": "alice"}]"#)),
+        "missing fields"
+    );
+    assert!(
+        refused("POST", "/admin/fix/suspend", answer(200, json, r#"{"user": "a", "colour": 1}"#)),
+        "an extra field"
+    );
+    assert!(
+        refused("POST", "/admin/fix/suspend", answer(400, json, r#"{"error": "bad"}"#)),
+        "not the error shape"
+    );
+    assert!(refused("GET", "/nowhere", answer(200, json, "{}")), "an unknown path answered");
+    common::openapi::check(
+        "GET",
+        "/nowhere",
+        &answer(404, json, r#"{"error": {"code": "no_such_route", "message": "no"}}"#),
+    );
 }

@@ -577,6 +577,30 @@ fn head(get: &Value) -> Value {
            "security": [{"bearer": []}], "parameters": get["parameters"], "responses": responses})
 }
 
+/// `/healthz`: served by the HTTP server itself (not a route of the command layer), without a token.
+fn healthz() -> Value {
+    let get = json!({
+        "summary": "Whether the admin server answers (no token needed)",
+        "operationId": "get_healthz",
+        "x-fixprov-role": "anyone",
+        "security": [],
+        "responses": {
+            "200": {"description": "The server answers", "content": {"application/json": {"schema":
+                object(json!({"ok": {"const": true}}), &["ok"])}}},
+            "503": {"$ref": "#/components/responses/Error"},
+        },
+    });
+    let mut head = head(&get);
+    head["security"] = json!([]);
+    let mut options = options("/healthz", "GET, HEAD, OPTIONS");
+    options["security"] = json!([]);
+    if let Some(responses) = options["responses"].as_object_mut() {
+        responses.remove("401");
+        responses.remove("429");
+    }
+    json!({"get": get, "head": head, "options": options})
+}
+
 /// OPTIONS on a route's path: 204 with the methods it takes.
 fn options(path: &str, allow: &str) -> Value {
     json!({"summary": format!("The methods {path} takes ({allow}), in Allow"),
@@ -658,6 +682,7 @@ pub fn document() -> Value {
             entry["options"] = options(route.path, &allow);
         }
     }
+    paths.insert("/healthz".to_owned(), healthz());
     for item in paths.values_mut() {
         item["x-fixprov-other-methods"] = json!({"$ref": "#/components/responses/MethodNotAllowed"});
     }

@@ -1,6 +1,9 @@
 //! What the admin-API test files share: tokens, and a small HTTP/1.1 client over loopback that
-//! shows the status, the headers and the body as they came.
+//! shows the status, the headers and the body as they came, each answer checked against the
+//! OpenAPI document ([`openapi::check`]).
 #![allow(dead_code)]
+
+pub mod openapi;
 
 use fixprov::admin::http::TokenConfig;
 use fixprov::admin::Role;
@@ -70,7 +73,11 @@ pub fn send(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, bod
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
-    parse(&String::from_utf8_lossy(&raw))
+    let answer = parse(&String::from_utf8_lossy(&raw));
+    if answer.status != 0 {
+        openapi::check(method, path, &answer);
+    }
+    answer
 }
 
 /// Parses one HTTP/1.1 answer (chunked bodies joined).
