@@ -155,7 +155,9 @@ fn null_is_declared_where_the_server_reads_it_as_absent() {
     };
     let accepts_null = |property: &Value| {
         property["type"].as_array().is_some_and(|t| t.contains(&"null".into()))
-            || property["oneOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"))
+            || ["oneOf", "anyOf"]
+                .iter()
+                .any(|k| property[*k].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null")))
     };
     for (path, field, body) in [
         ("/admin/fix/provision", "tier", r#"{"user": "alice", "tier": null}"#),

@@ -397,9 +397,16 @@ fn build(document: &Value, op: &Operation, rng: &mut Rng) -> Request {
                 method = rng.pick(&free).to_string();
                 "an undeclared method"
             }
-            7 if op.spec["x-fixprov-role"].as_str().is_some_and(|r| r != "viewer") => {
+            7 if op.spec["x-fixprov-role"].as_str().is_some_and(|r| r != "viewer" && r != "anyone") => {
                 token = Some(VIEWER);
                 "too small a role"
+            }
+            // An operation that needs no token (GET /healthz): another method instead.
+            _ if op.spec["security"].as_array().is_some_and(Vec::is_empty) => {
+                let others = ["TRACE", "DELETE", "PUT", "PATCH", "POST"];
+                let free: Vec<&&str> = others.iter().filter(|m| !op.allow.iter().any(|a| a == **m)).collect();
+                method = rng.pick(&free).to_string();
+                "an undeclared method"
             }
             _ => {
                 token = None;
@@ -407,10 +414,11 @@ fn build(document: &Value, op: &Operation, rng: &mut Rng) -> Request {
             }
         });
     }
-    if method == "OPTIONS"
+    if (method == "OPTIONS" || op.path == "/healthz")
         && matches!(invalid, Some(why) if why.contains("query") || why.contains("body") || why.contains("field") || why.contains("JSON") || why.contains("role"))
     {
-        // OPTIONS is about the path: its query and body are not read, and a viewer may ask.
+        // OPTIONS is about the path: its query and body are not read, and a viewer may ask; nor
+        // does /healthz read them (a probe's cache-busting query is fine).
         invalid = None;
     }
     let query: Vec<String> = query.into_iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -90,7 +90,10 @@ impl Response {
 
     /// An error answer with a stable code.
     pub fn error(status: u16, code: &str, message: impl Into<String>) -> Response {
-        Response { status, body: json!({"error": {"code": code, "message": message.into()}}), text: None }
+        let error = ErrorAnswer {
+            error: ErrorDetail { code: code.to_owned(), message: message.into(), failures: None },
+        };
+        Response { status, body: serde_json::to_value(error).unwrap_or_default(), text: None }
     }
 
     /// The body as the client receives it.
@@ -126,6 +129,27 @@ impl From<Error> for Response {
         }
         response
     }
+}
+
+/// Every error answer: `{"error": {"code", "message"}}`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Error")]
+pub(crate) struct ErrorAnswer {
+    error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+struct ErrorDetail {
+    /// A stable code: not_found, invalid_argument, already_exists, forbidden, ...
+    code: String,
+    /// What went wrong, for people.
+    message: String,
+    /// With not_eligible: the rules the user fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failures: Option<Vec<crate::cold::rules::Failure>>,
 }
 
 /// What a route handler returns.

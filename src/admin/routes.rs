@@ -4,8 +4,8 @@ use super::{Answer, Call, Outcome, Response, Role};
 use crate::cold::audit::AuditQuery;
 use crate::cold::rules::{AccountFacts, Override};
 use crate::cold::tiers::TierSpec;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::time::Duration;
 
 /// One route.
@@ -55,157 +55,310 @@ fn to_json<T: serde::Serialize>(value: T) -> Answer {
     serde_json::to_value(value).map_err(|e| err(crate::Error::Internal(e.to_string().into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct User {
+#[schemars(inline)]
+pub(super) struct User {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Provision {
+#[schemars(inline)]
+pub(super) struct Provision {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
     tier: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Regenerate {
+#[schemars(inline)]
+pub(super) struct Regenerate {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
     #[serde(default)]
     overlap_secs: u64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Kill {
+/// Exactly one of session and user.
+#[schemars(inline)]
+pub(super) struct Kill {
     session: Option<u64>,
+    #[schemars(with = "Option<super::openapi::UserId>")]
     user: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UserTier {
+#[schemars(inline)]
+pub(super) struct UserTier {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
     tier: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TierDefinition {
+#[schemars(inline)]
+pub(super) struct TierDefinition {
+    #[schemars(length(min = 1, max = 64))]
     name: String,
     spec: TierSpec,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TierWeights {
+#[schemars(inline)]
+pub(super) struct TierWeights {
+    #[schemars(length(min = 1, max = 64))]
     tier: String,
+    #[schemars(with = "super::openapi::WeightTable")]
     weights: std::collections::BTreeMap<String, u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ResetViolations {
+/// Exactly one of session and user.
+#[schemars(inline)]
+pub(super) struct ResetViolations {
     session: Option<u64>,
+    #[schemars(with = "Option<super::openapi::UserId>")]
     user: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RuleId {
+#[schemars(inline)]
+pub(super) struct RuleId {
     id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Expiry {
+#[schemars(inline)]
+pub(super) struct Expiry {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
     expires_unix_ms: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct IpRule {
+#[schemars(inline)]
+pub(super) struct IpRule {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
     rule: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PoolSize {
+#[schemars(inline)]
+pub(super) struct PoolSize {
     size: u32,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Facts {
+#[schemars(inline)]
+pub(super) struct Facts {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
     facts: AccountFacts,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct OverrideBody {
+#[schemars(inline)]
+pub(super) struct OverrideBody {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
     rule: String,
     #[serde(rename = "override")]
     value: Option<Override>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Bypass {
+#[schemars(inline)]
+pub(super) struct Bypass {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
     reason: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Ed25519Key {
+#[schemars(inline)]
+pub(super) struct Ed25519Key {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
+    #[schemars(with = "Option<super::openapi::KeyId>")]
     key_id: Option<String>,
     public_key: String,
     expires_unix_ms: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct HmacKey {
+#[schemars(inline)]
+pub(super) struct HmacKey {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
+    #[schemars(with = "Option<super::openapi::KeyId>")]
     key_id: Option<String>,
     expires_unix_ms: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct KeyRevoke {
+#[schemars(inline)]
+pub(super) struct KeyRevoke {
+    #[schemars(with = "super::openapi::UserId")]
     user: String,
+    #[schemars(with = "super::openapi::KeyId")]
     key_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PolicyBody {
+#[schemars(inline)]
+pub(super) struct PolicyBody {
     tier: Option<String>,
+    #[schemars(with = "Option<super::openapi::UserId>")]
     user: Option<String>,
     /// Required, and may be null (a user's: follow its tier's).
+    #[schemars(with = "super::openapi::Nullable<crate::LogonPolicy>")]
     policy: Value,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CountryBody {
+#[schemars(inline)]
+pub(super) struct CountryBody {
     tier: Option<String>,
+    #[schemars(with = "Option<super::openapi::UserId>")]
     user: Option<String>,
     rule: Option<crate::CountryRule>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Reevaluate {
+#[schemars(inline)]
+pub(super) struct Reevaluate {
     #[serde(default)]
     suspend: bool,
+}
+
+// The answers that are not a domain type of their own. Each is what the route serializes, and its
+// schema (derived) is what the OpenAPI document says the route answers.
+
+/// The user the operation was done to.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct Done {
+    user: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct Provisioned {
+    user: String,
+    sender_comp_id: String,
+    target_comp_id: String,
+    /// The new password, in this answer only: it cannot be read back later.
+    #[schemars(length(min = 1))]
+    password: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct NewPassword {
+    user: String,
+    /// The new password, in this answer only: it cannot be read back later.
+    #[schemars(length(min = 1))]
+    password: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct Killed {
+    /// Sessions killed.
+    killed: usize,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UserLimits {
+    user: String,
+    tier: String,
+    live_sessions: u32,
+    violations: u64,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct RateLimits {
+    users: Vec<UserLimits>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct Moved {
+    user: String,
+    tier: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct Weights {
+    tier: String,
+    #[schemars(with = "super::openapi::WeightTable")]
+    weights: crate::engine::WeightTable,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct Reset {
+    reset: bool,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct Rules {
+    #[schemars(with = "Vec<super::openapi::Rule>")]
+    rules: Vec<Value>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(inline)]
+pub(super) struct KeyRevoked {
+    user: String,
+    key_id: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(inline)]
+pub(super) struct GeneratedKey {
+    #[serde(flatten)]
+    key: crate::cold::logon_keys::LogonKeyInfo,
+    /// The 32-byte secret in standard base64, in this answer only.
+    #[schemars(length(min = 44, max = 44))]
+    secret: String,
 }
 
 fn provision(c: &Call<'_>) -> Answer {
@@ -213,21 +366,28 @@ fn provision(c: &Call<'_>) -> Answer {
     let creds = c.core.access().provision(&b.user, b.tier.as_deref()).map_err(err)?;
     let password = String::from_utf8(creds.password.expose().to_vec()).unwrap_or_default();
     // The password appears in this one response only.
-    Ok(json!({"user": creds.user_id, "sender_comp_id": creds.sender_comp_id,
-              "target_comp_id": creds.target_comp_id, "password": password}))
+    to_json(Provisioned {
+        user: creds.user_id.clone(),
+        sender_comp_id: creds.sender_comp_id.clone(),
+        target_comp_id: creds.target_comp_id.clone(),
+        password,
+    })
 }
 
 fn user_op(c: &Call<'_>, op: fn(&crate::engine::Core, &str) -> crate::Result<()>) -> Answer {
     let b: User = c.body()?;
     op(c.core, &b.user).map_err(err)?;
-    Ok(json!({"user": b.user}))
+    to_json(Done { user: b.user })
 }
 
 fn regenerate(c: &Call<'_>) -> Answer {
     let b: Regenerate = c.body()?;
     let password =
         c.core.access().regenerate_password(&b.user, Duration::from_secs(b.overlap_secs)).map_err(err)?;
-    Ok(json!({"user": b.user, "password": String::from_utf8(password.expose().to_vec()).unwrap_or_default()}))
+    to_json(NewPassword {
+        user: b.user,
+        password: String::from_utf8(password.expose().to_vec()).unwrap_or_default(),
+    })
 }
 
 fn credentials(c: &Call<'_>) -> Answer {
@@ -252,35 +412,35 @@ fn kill(c: &Call<'_>) -> Answer {
     match c.body::<Kill>()? {
         Kill { session: Some(s), user: None } => {
             c.core.sessions().kill(s).map_err(err)?;
-            Ok(json!({"killed": 1}))
+            to_json(Killed { killed: 1 })
         }
         Kill { session: None, user: Some(u) } => {
-            Ok(json!({"killed": c.core.sessions().kill_user(&u).map_err(err)?}))
+            to_json(Killed { killed: c.core.sessions().kill_user(&u).map_err(err)? })
         }
         _ => Err(Response::error(400, "invalid_argument", "give either a session or a user")),
     }
 }
 
 fn rate_limits(c: &Call<'_>) -> Answer {
-    let users: Vec<Value> = c
+    let users = c
         .core
         .sessions()
         .users()
         .into_iter()
-        .map(|user| {
-            json!({"tier": c.core.tiers().of(&user).unwrap_or_default(),
-                   "live_sessions": c.core.sessions().live_sessions(&user).unwrap_or(0),
-                   "violations": c.core.sessions().user_violations(&user).unwrap_or(0),
-                   "user": user})
+        .map(|user| UserLimits {
+            tier: c.core.tiers().of(&user).unwrap_or_default(),
+            live_sessions: c.core.sessions().live_sessions(&user).unwrap_or(0),
+            violations: c.core.sessions().user_violations(&user).unwrap_or(0),
+            user,
         })
         .collect();
-    Ok(json!({"users": users}))
+    to_json(RateLimits { users })
 }
 
 fn rate_limits_update(c: &Call<'_>) -> Answer {
     let b: UserTier = c.body()?;
     c.core.tiers().assign(&b.user, &b.tier).map_err(err)?;
-    Ok(json!({"user": b.user, "tier": b.tier}))
+    to_json(Moved { user: b.user, tier: b.tier })
 }
 
 fn tiers(c: &Call<'_>) -> Answer {
@@ -300,7 +460,7 @@ fn weights(c: &Call<'_>) -> Answer {
 fn weights_set(c: &Call<'_>) -> Answer {
     let b: TierWeights = c.body()?;
     let weights = c.core.tiers().set_weights(&b.tier, &b.weights).map_err(err)?;
-    Ok(json!({"tier": b.tier, "weights": weights}))
+    to_json(Weights { tier: b.tier, weights })
 }
 
 fn reset_violations(c: &Call<'_>) -> Answer {
@@ -313,18 +473,18 @@ fn reset_violations(c: &Call<'_>) -> Answer {
         }
         _ => return Err(Response::error(400, "invalid_argument", "give either a session or a user")),
     }
-    Ok(json!({"reset": true}))
+    to_json(Reset { reset: true })
 }
 
 fn rules(c: &Call<'_>) -> Answer {
-    let documents: Vec<Value> = c
+    let rules: Vec<Value> = c
         .core
         .eligibility()
         .rules()
         .iter()
         .map(|r| serde_json::from_str(&crate::cold::rules::rule_to_json(r)).unwrap_or_default())
         .collect();
-    Ok(json!({"rules": documents}))
+    to_json(Rules { rules })
 }
 
 fn rule_add(c: &Call<'_>) -> Answer {
@@ -376,16 +536,17 @@ fn key_hmac(c: &Call<'_>) -> Answer {
     let b: HmacKey = c.body()?;
     let generated =
         c.core.access().generate_hmac_key(&b.user, b.key_id.as_deref(), b.expires_unix_ms).map_err(err)?;
-    let mut answer = to_json(&generated.key)?;
     // The secret appears in this one response only.
-    answer["secret"] = String::from_utf8(generated.secret.expose().to_vec()).unwrap_or_default().into();
-    Ok(answer)
+    to_json(GeneratedKey {
+        secret: String::from_utf8(generated.secret.expose().to_vec()).unwrap_or_default(),
+        key: generated.key,
+    })
 }
 
 fn key_revoke(c: &Call<'_>) -> Answer {
     let b: KeyRevoke = c.body()?;
     c.core.access().revoke_key(&b.user, &b.key_id).map_err(err)?;
-    Ok(json!({"user": b.user, "key_id": b.key_id}))
+    to_json(KeyRevoked { user: b.user, key_id: b.key_id })
 }
 
 fn keys(c: &Call<'_>) -> Answer {

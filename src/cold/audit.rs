@@ -64,7 +64,7 @@ impl AuditEvent {
 }
 
 /// A stored record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditRecord {
     /// Position in the chain, from 1.
@@ -187,7 +187,7 @@ pub struct AuditQuery {
 }
 
 /// What verification found.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AuditVerification {
     /// Records read.
     pub records: u64,

@@ -27,7 +27,7 @@ use std::collections::{HashMap, VecDeque};
 use zeroize::Zeroize;
 
 /// What a Logon must prove, for a tier or one user.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum LogonPolicy {
     /// The password (554) only: the default.
     #[default]
@@ -73,7 +73,7 @@ impl LogonPolicy {
 }
 
 /// How a key signs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyKind {
     /// An Ed25519 public key the user registered; the user holds the private key.
@@ -198,7 +198,7 @@ impl LogonKey {
 }
 
 /// A logon key as a caller sees it: never the HMAC secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LogonKeyInfo {
     /// The id to send in Username (553).
     pub key_id: String,

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A tier as operators define it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TierSpec {
     /// Orders admitted per second (order MsgTypes).
@@ -39,7 +39,7 @@ pub struct TierSpec {
 
 /// A tier's account-wide limits: every session of one user spends from these buckets as well as
 /// from its own, and a message must pass both. A rate of 0 is no limit for that bucket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountLimits {
     /// Orders admitted per second across the user's sessions; 0: no account limit on orders.
@@ -189,7 +189,7 @@ pub fn validate_name(name: &str) -> Result<()> {
 }
 
 /// One tier in a snapshot.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Tier {
     /// Its name.
     pub name: String,

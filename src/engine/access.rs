@@ -48,7 +48,7 @@ pub struct Credentials {
 /// A FIX engine that serves only the sessions it declared when it started (QuickFIX C++) declares
 /// every pooled CompID ahead; a user provisioned later gets one of them and logs on at once, with
 /// no restart of the engine. Without a pool (size 0) a SenderCompID is made from the user id.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct CompIdPool {
     /// How many CompIDs the pool holds: `PREFIX00001` to `PREFIX{size:05}`; 0 when off.
     pub size: u32,

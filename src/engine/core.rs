@@ -43,7 +43,7 @@ pub struct Event<'a> {
 pub type Listener = Box<dyn Fn(&Event<'_>) + Send + Sync>;
 
 /// One session as listed on the cold path.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SessionInfo {
     /// Handle.
     pub session: u64,

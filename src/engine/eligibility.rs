@@ -88,7 +88,7 @@ fn parse_array<T>(
 }
 
 /// What a re-evaluation of every provisioned user found and did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Reevaluation {
     /// Users evaluated.
     pub checked: usize,
@@ -101,7 +101,7 @@ pub struct Reevaluation {
 }
 
 /// One user's verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct UserVerdict {
     /// User id.
     pub user: String,

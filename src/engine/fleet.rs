@@ -60,7 +60,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// A gateway's place in its fleet, as the admin API shows it (`GET /admin/fix/fleet`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct FleetStatus {
     /// This gateway's id; `None` for an engine with a store of its own (then everything else is
     /// empty).

@@ -42,7 +42,7 @@ impl GeoState {
 }
 
 /// Every country rule set: per tier, and the users' own.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct CountryRules {
     /// Tiers with a rule.
     pub tiers: BTreeMap<String, CountryRule>,

@@ -59,7 +59,7 @@ impl SignedState {
 }
 
 /// Every logon policy set: per tier, and the users' own.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct LogonPolicies {
     /// Each tier's policy (every tier, `password` where none was set).
     pub tiers: BTreeMap<String, LogonPolicy>,

@@ -45,7 +45,7 @@ impl LogonCounters {
 }
 
 /// Users by credential state.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct UserCounts {
     /// Every user the engine knows.
     pub total: u64,
@@ -62,7 +62,7 @@ pub struct UserCounts {
 }
 
 /// Message totals, over live and closed sessions.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Totals {
     /// Live sessions.
     pub live_sessions: u64,
@@ -77,7 +77,7 @@ pub struct Totals {
 }
 
 /// Logons since the engine opened.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LogonCounts {
     /// Accepted.
     pub accepted: u64,
@@ -86,7 +86,7 @@ pub struct LogonCounts {
 }
 
 /// The engine's statistics.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Stats {
     /// Users by state.
     pub users: UserCounts,

@@ -238,7 +238,7 @@ impl StateWord {
 pub struct ClosedWord(u64);
 
 /// Why a session was killed; reported with its KILLED answers and events.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum KillReason {

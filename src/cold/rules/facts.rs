@@ -36,7 +36,7 @@ pub const fn account_age_days(created_unix_ms: u64, now_unix_ms: u64) -> u64 {
 ///  "groups": ["desk-a", "vip"],
 ///  "custom": {"risk_score": 40}}
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountFacts {
     /// Account balance.

@@ -226,6 +226,20 @@ impl fmt::Display for Value {
     }
 }
 
+/// The JSON shapes [`Value`] reads and writes (for the admin API's OpenAPI document).
+impl schemars::JsonSchema for Value {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RuleValue".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let money = generator.subschema_for::<super::Money>();
+        schemars::json_schema!({
+            "oneOf": [{"type": "integer"}, {"type": "string"}, {"type": "array", "items": {"type": "integer"}}, money]
+        })
+    }
+}
+
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -281,7 +295,7 @@ impl<'de> Deserialize<'de> for Value {
 /// A per-user change to one rule, keyed by rule id in the map given to [`evaluate`](super::evaluate).
 ///
 /// JSON: `"disabled"`, or `{"threshold": 1}` / `{"threshold": {"amount": "500.00", "currency": "USD"}}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Override {
     /// Replaces the threshold of a built-in kind: money for `MinBalance`/`MinVolume30d` (any

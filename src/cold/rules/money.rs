@@ -287,6 +287,27 @@ impl Serialize for Money {
     }
 }
 
+/// The JSON shape (for the admin API's OpenAPI document): the amount a decimal string with at most
+/// the currency's minor digits (never a float), the currency an ISO 4217 code.
+impl schemars::JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["amount", "currency"],
+            "properties": {
+                "amount": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                           "description": "Decimal, always a string (money is never a float), with at most the currency's minor digits"},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code"}
+            }
+        })
+    }
+}
+
 /// The JSON shape of [`Money`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "Money")]

@@ -231,7 +231,7 @@ pub struct Lease<'a> {
 }
 
 /// A lease as the database holds it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct LeaseInfo {
     /// The gateway that holds it.
     pub gateway: String,
