@@ -417,7 +417,7 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
         _ => None,
     };
     if let Command::Audit(AuditCommand::Export { out, .. }) = &cli.command {
-        return export(&client, &request.path, out.as_deref());
+        return export(cli, &client, &request.path, out.as_deref());
     }
     let verify = matches!(cli.command, Command::Audit(AuditCommand::Verify));
     let spinner = verify.then(|| spinner("verifying the audit chain"));
@@ -505,7 +505,8 @@ fn spinner(message: &'static str) -> indicatif::ProgressBar {
 }
 
 /// The audit export, streamed to a new file or standard output, with its progress on a terminal.
-fn export(client: &Client, path: &str, out: Option<&Path>) -> Result<(), Failure> {
+/// A file left half-written (the gateway refused, or the stream broke off) is removed.
+fn export(cli: &Cli, client: &Client, path: &str, out: Option<&Path>) -> Result<(), Failure> {
     let mut file = out.map(create_private).transpose()?;
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new_spinner();
@@ -519,41 +520,32 @@ fn export(client: &Client, path: &str, out: Option<&Path>) -> Result<(), Failure
         indicatif::ProgressBar::hidden()
     };
     let mut bytes = 0u64;
-    let answer = {
-        let stdout = std::io::stdout();
-        let mut lock;
-        let sink: &mut dyn Write = match file.as_mut() {
-            Some(file) => file,
-            None => {
-                lock = stdout.lock();
-                &mut lock
-            }
-        };
-        client.stream(path, sink, &mut |chunk| {
+    let stdout = std::io::stdout();
+    let mut lock;
+    let sink: &mut dyn Write = match file.as_mut() {
+        Some(file) => file,
+        None => {
+            lock = stdout.lock();
+            &mut lock
+        }
+    };
+    let result = client
+        .stream(path, sink, &mut |chunk| {
             bytes += chunk.len() as u64;
             bar.inc(chunk.iter().filter(|&&b| b == b'\n').count() as u64);
             bar.set_message(format!("{} KiB", bytes / 1024));
-        })?
-    };
+        })
+        .and_then(|answer| match exit_for(answer.status) {
+            Exit::Ok => Ok(()),
+            exit => Err(refusal(cli, client, answer.status, &answer.body, exit)),
+        })
+        .and_then(|()| match file.as_mut() {
+            Some(file) => file.sync_all().map_err(|e| Failure::new(Exit::LocalFile, e.to_string())),
+            None => Ok(()),
+        });
     bar.finish_and_clear();
-    let exit = exit_for(answer.status);
-    if exit != Exit::Ok {
-        if let Some(out) = out {
-            let _ = std::fs::remove_file(out);
-        }
-        let parsed: Option<Value> = serde_json::from_str(&answer.body).ok();
-        let message = parsed
-            .as_ref()
-            .and_then(|v| {
-                v["error"]["message"].as_str().map(|m| {
-                    format!("{m} ({}, HTTP {})", v["error"]["code"].as_str().unwrap_or(""), answer.status)
-                })
-            })
-            .unwrap_or_else(|| format!("the gateway answered HTTP {}", answer.status));
-        return Err(Failure::new(exit, message));
+    if let (Err(_), Some(out)) = (&result, out) {
+        let _ = std::fs::remove_file(out);
     }
-    if let Some(file) = file.as_mut() {
-        file.sync_all().map_err(|e| Failure::new(Exit::LocalFile, e.to_string()))?;
-    }
-    Ok(())
+    result
 }

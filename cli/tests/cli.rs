@@ -623,6 +623,12 @@ fn errors_have_their_exit_codes_and_the_gateways_words() {
     assert_eq!(run.code, 8, "{run:?}");
     assert_eq!(std::fs::read_to_string(&taken).unwrap(), "keep me");
     assert_eq!(admin(&gateway, &["credentials", "dave"]).code, 3, "dave was not provisioned");
+    // A refused export leaves no file behind, and says why.
+    let export = dir.0.join("export.ndjson");
+    let run = fixprov(&[("FIXPROV_URL", url)], &["audit", "export", "--out", export.to_str().unwrap()]);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(run.stderr.contains("(unauthorized, HTTP 401)"), "{run:?}");
+    assert!(!export.exists());
     // A refused request leaves no empty secret file behind.
     let fresh = dir.0.join("fresh");
     assert_eq!(admin(&gateway, &["regenerate", "nobody", "--out", fresh.to_str().unwrap()]).code, 3);
