@@ -506,3 +506,33 @@ fn the_openapi_checker_refuses_what_the_document_does_not_say() {
         &answer(404, json, r#"{"error": {"code": "no_such_route", "message": "no"}}"#),
     );
 }
+
+/// Found by the command line's tests: the document gives the audit query's limit a minimum of 1,
+/// and the server took 0 and answered nothing. Now 0 is refused, on the query and the export.
+#[test]
+fn an_audit_limit_of_zero_is_refused_as_the_document_says() {
+    let engine = Engine::open(Config { default_rules: false, ..Config::default() }).unwrap();
+    let admin = Admin::new(&engine);
+    let addr = admin.start("127.0.0.1:0".parse().unwrap(), tokens(), false).unwrap();
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(checked_in_openapi()).unwrap()).unwrap();
+    let limit = document["paths"]["/admin/fix/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(limit["schema"]["minimum"], 1);
+    for path in ["/admin/fix/audit?limit=0", "/admin/fix/audit/export?limit=0"] {
+        let (status, body) = request(addr, "GET", path, Some(VIEWER), b"");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_argument")),
+            "{path}: {body}"
+        );
+    }
+    for path in ["/admin/fix/audit?limit=1", "/admin/fix/audit/export?limit=1"] {
+        assert_eq!(request(addr, "GET", path, Some(VIEWER), b"").0, 200, "{path}");
+    }
+}

@@ -662,6 +662,10 @@ fn audit_filter(c: &Call<'_>) -> std::result::Result<AuditQuery, Response> {
         }
     }
     if let Some(limit) = c.param_u64("limit")? {
+        // As the document says (minimum 1): a limit of 0 would answer nothing, silently.
+        if limit == 0 {
+            return Err(Response::error(400, "invalid_argument", "limit must be at least 1"));
+        }
         query.limit = Some(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     Ok(query)
